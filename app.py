@@ -1,0 +1,18 @@
+"""Router: page config and navigation. Each page is a thin script in pages/."""
+
+import streamlit as st
+
+st.set_page_config(
+    page_title="ICS physical activity maturity",
+    page_icon=":material/accessible_forward:",
+    layout="wide",
+)
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/assess.py", title="Assess", icon=":material/checklist:", url_path="assess"),
+    st.Page("pages/framework.py", title="The framework", icon=":material/menu_book:", url_path="framework"),
+    st.Page("pages/manage.py", title="Manage", icon=":material/settings:", url_path="manage"),
+]
+
+st.navigation(PAGES).run()

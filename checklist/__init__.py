@@ -1,0 +1,1 @@
+"""ICS physical activity maturity framework: the domain package (never imports streamlit)."""

@@ -1,0 +1,5 @@
+import sys
+
+from checklist.cli import main
+
+sys.exit(main())

@@ -1,0 +1,131 @@
+"""Command line: `python -m checklist COMMAND [--db PATH]`. A thin layer over checklist.store."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from checklist import demo, store
+from checklist.framework import FrameworkError, registry
+
+COMMANDS_HELP = {
+    "init": "create the database (or bring its schema up to date) and say where it is",
+    "demo": "fill an empty database with the deterministic demo systems, places and rounds",
+    "framework": "check every framework version loads, and list its domains and items",
+    "list": "list assessments with their unit, round, status and completion",
+    "score": "print the item, domain and overall scores of one assessment",
+}
+
+
+def _db_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help=f"SQLite database file (default: ${store.DB_ENV_VAR} or data/maturity.db)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m checklist",
+        description="ICS physical activity maturity framework: database and framework tools.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, text in COMMANDS_HELP.items():
+        cmd = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        if name != "framework":
+            _db_arg(cmd)
+        if name == "demo":
+            cmd.add_argument("--seed", type=int, default=demo.DEMO_SEED, help="random seed (default: %(default)s)")
+            cmd.add_argument(
+                "--if-empty",
+                action="store_true",
+                help="do nothing (and succeed) when the database already holds data",
+            )
+        if name == "score":
+            cmd.add_argument("assessment_id", type=int, help="the assessment's id (see `list`)")
+    return parser
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    db = store.connect(args.db)
+    print(f"database ready: {args.db or store.default_db_path()} (schema step {store.schema_version(db)})")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    db = store.connect(args.db)
+    if args.if_empty and db.execute("SELECT count(*) FROM systems").fetchone()[0]:
+        print(f"{args.db or store.default_db_path()} already holds data; demo not added")
+        return 0
+    summary = demo.create_demo(db, seed=args.seed)
+    print(
+        f"demo added to {args.db or store.default_db_path()}: {summary.systems} systems, "
+        f"{summary.places} places, {summary.assessments} assessments"
+    )
+    return 0
+
+
+def _cmd_framework(_args: argparse.Namespace) -> int:
+    reg = registry()
+    for version in reg.versions:
+        fw = reg.get(version)
+        print(f"{fw.title} — version {fw.version}: {len(fw.domains)} domains, {len(fw.items)} items")
+        for domain in fw.domains:
+            module = next(m for m in fw.modules if m.id == domain.module)
+            print(f"  {domain.title}{' (optional module)' if module.optional else ''}")
+            for item in fw.items_in(domain.id):
+                print(f"    {item.id:32} {item.title}")
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    frame = store.list_assessments(store.connect(args.db))
+    if frame.empty:
+        print("no assessments yet")
+        return 0
+    for row in frame.itertuples():
+        print(
+            f"{row.id:>5}  {row.unit_name:35.35}  {row.round_label:10}  {row.assessment_date}  "
+            f"{row.status:9}  {row.answered}/{row.total}"
+        )
+    return 0
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    db = store.connect(args.db)
+    assessment = store.get_assessment(db, args.assessment_id)
+    result = store.score(db, args.assessment_id)
+    fmt = lambda v: "—" if v is None else f"{v:.2f}"  # noqa: E731
+    print(f"{assessment['unit_name']} · {assessment['round_label']} ({assessment['status']})")
+    print(f"overall {fmt(result.overall)} {result.band or 'no score'}; answered {result.answered}/{result.total}")
+    for domain in result.domains:
+        print(f"  {domain.domain_id:22} {fmt(domain.score):>5} {domain.band or ''}")
+    return 0
+
+
+HANDLERS = {
+    "init": _cmd_init,
+    "demo": _cmd_demo,
+    "framework": _cmd_framework,
+    "list": _cmd_list,
+    "score": _cmd_score,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return HANDLERS[args.command](args)
+    except (store.StoreError, FrameworkError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # output piped into `head` and the like
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

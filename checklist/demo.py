@@ -1,0 +1,156 @@
+"""A realistic, deterministic demo: two fictional systems, their places, and rounds whose scores move.
+
+Everything is written through the same store functions a user's answers go through, so the demo
+also exercises history, validation and submission.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlite_utils
+
+from checklist import store
+from checklist.framework import Framework, current_framework
+from checklist.scoring import DONT_KNOW, LEVEL, MAX_LEVEL, NOT_APPLICABLE
+
+DEMO_ACTOR = "demo data"
+DEMO_SEED = 2025
+
+# Fictional systems and places; population in thousands is used for weighted roll-ups.
+SYSTEMS = (
+    ("Northmoor and Vale ICS", (("Ashby Vale", 310), ("Brackenridge", 245), ("Castlemoor", 180),
+                                ("Dunmere", 402), ("Eastwick Coast", 150))),
+    ("Southdown Coast ICS", (("Harbourside", 280), ("Kingsmead", 220), ("Westcliff", 195))),
+)  # fmt: skip
+ROUNDS = (("2025 Q1", date(2025, 3, 28)), ("2025 Q4", date(2025, 12, 12)), ("2026 Q3", date(2026, 9, 25)))
+DRAFT_ROUND = ("2026 Q4", date(2026, 11, 20))
+
+EVIDENCE = {
+    0: "Nothing found when we looked; raised at the last partnership meeting.",
+    1: "A few individual examples from staff; nothing written down yet.",
+    2: "Pilot running in two places; terms of reference and a pilot report on the shared drive.",
+    3: "In routine use across most places; quarterly data report to the partnership board.",
+    4: "System-wide and reviewed each year with the lived-experience steering group; data shows gains.",
+}
+LINKS = "https://example.org/partnership-board-papers"
+OWNERS = ("Physical activity lead", "Head of commissioning", "VCSE alliance chair", "Public health consultant",
+          "Workforce lead", "Active partnership manager")  # fmt: skip
+ACTION_TEXT = (
+    "Agree a written plan with partners and bring it to the next board",
+    "Pilot the approach in one neighbourhood team and report back",
+    "Extend the pilot to every place and track uptake monthly",
+    "Review with the lived-experience steering group and publish what changed",
+)
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    systems: int
+    places: int
+    assessments: int
+
+
+def _profile(rng: random.Random, framework: Framework) -> dict[str, float]:
+    """A place's starting maturity per item: some strengths, some gaps."""
+    strength = rng.uniform(0.4, 1.6)
+    return {item.id: max(0.0, min(3.0, rng.gauss(strength, 0.8))) for item in framework.items}
+
+
+def _fill(
+    db: sqlite_utils.Database,
+    rng: random.Random,
+    framework: Framework,
+    assessment_id: int,
+    levels: dict[str, float],
+    include_workforce: bool,
+    fraction: float = 1.0,
+) -> None:
+    items = framework.items_for(include_workforce)
+    for n, item in enumerate(items):
+        if n >= round(len(items) * fraction):
+            break
+        level = int(round(levels[item.id]))
+        roll = rng.random()
+        fields: dict = {"confidence": rng.choice(store.CONFIDENCE_LEVELS)}
+        if roll < 0.05:
+            fields["answer"] = DONT_KNOW
+            fields["confidence"] = None
+        elif roll < 0.07 and item.id == "equipment":
+            fields["answer"] = NOT_APPLICABLE
+            fields["na_reason"] = "Equipment is commissioned by the neighbouring system for this place."
+        else:
+            fields["answer"] = LEVEL
+            fields["level"] = level
+            fields["evidence"] = EVIDENCE[level]
+            if level >= 2:
+                fields["evidence_links"] = LINKS
+        fields["target_level"] = min(MAX_LEVEL, level + rng.choice((1, 1, 2)))
+        store.save_response(db, assessment_id, item.id, DEMO_ACTOR, **fields)
+        if fields["answer"] == LEVEL and level <= 1 and rng.random() < 0.5:
+            store.add_action(
+                db,
+                assessment_id,
+                item.id,
+                DEMO_ACTOR,
+                ACTION_TEXT[min(level, len(ACTION_TEXT) - 1)],
+                owner=rng.choice(OWNERS),
+                due_date=(date(2025, 6, 30) + timedelta(days=rng.randrange(0, 540))).isoformat(),
+                status=rng.choice(store.ACTION_STATUSES[:3]),
+                target_level=fields["target_level"],
+            )
+
+
+def _progress(rng: random.Random, levels: dict[str, float], momentum: float) -> dict[str, float]:
+    """Next round's levels: most items climb a little, a few slip back."""
+    moved = {}
+    for item_id, value in levels.items():
+        step = rng.choice((0.0, 0.0, 0.5, 1.0)) * momentum
+        if rng.random() < 0.08:
+            step = -1.0
+        moved[item_id] = max(0.0, min(float(MAX_LEVEL), value + step))
+    return moved
+
+
+def create_demo(db: sqlite_utils.Database, seed: int = DEMO_SEED) -> DemoSummary:
+    """Fill an empty database with the demo. Refuses a database that already holds systems."""
+    if db.execute("SELECT count(*) FROM systems").fetchone()[0]:
+        raise store.StoreError(
+            "this database already holds data; the demo is only added to an empty database "
+            "(use --db to name a new file)"
+        )
+    rng = random.Random(seed)
+    framework = current_framework()
+    places = assessments = 0
+    with store._write(db):
+        for system_name, place_list in SYSTEMS:
+            system_id = store.create_system(
+                db, system_name, DEMO_ACTOR, population=sum(p for _, p in place_list) * 1000
+            )
+            units: list[int | None] = [None]
+            for place_name, population in place_list:
+                units.append(store.create_place(db, system_id, place_name, DEMO_ACTOR, population=population * 1000))
+                places += 1
+            for unit_index, place_id in enumerate(units):
+                levels = _profile(rng, framework)
+                momentum = rng.uniform(0.5, 1.3)
+                workforce = unit_index % 2 == 1
+                for round_label, when in ROUNDS:
+                    assessment_id = store.create_assessment(
+                        db, system_id, place_id, round_label, when, DEMO_ACTOR, include_workforce=workforce,
+                        participants="ICS physical activity lead; public health; active partnership; VCSE alliance; "
+                        "two members of the lived-experience steering group",
+                    )  # fmt: skip
+                    _fill(db, rng, framework, assessment_id, levels, workforce)
+                    store.submit_assessment(db, assessment_id, DEMO_ACTOR, signed_off_by="Director of strategy")
+                    assessments += 1
+                    levels = _progress(rng, levels, momentum)
+                if system_name == SYSTEMS[0][0] and unit_index in (0, 1):
+                    assessment_id = store.create_assessment(
+                        db, system_id, place_id, DRAFT_ROUND[0], DRAFT_ROUND[1], DEMO_ACTOR, include_workforce=workforce
+                    )
+                    _fill(db, rng, framework, assessment_id, levels, workforce, fraction=0.4)
+                    assessments += 1
+    return DemoSummary(systems=len(SYSTEMS), places=places, assessments=assessments)

@@ -1,0 +1,425 @@
+"""The maturity framework: TOML files in checklist/frameworks/, loaded into frozen dataclasses.
+
+Every version of the framework ever published stays in that folder, so an assessment made
+with an older version still loads and scores with the wording its answers were given against.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+FRAMEWORKS_DIR = Path(__file__).parent / "frameworks"
+LEVEL_VALUES = (0, 1, 2, 3, 4)
+LEVEL_NAMES = ("Not started", "Emerging", "Developing", "Maturing", "Thriving")
+CORE_MODULE = "core"
+WORKFORCE_MODULE = "workforce"
+
+
+class FrameworkError(ValueError):
+    """A framework file is malformed; the message names the file, the entry and the problem."""
+
+
+@dataclass(frozen=True)
+class Level:
+    value: int
+    name: str
+    summary: str
+    easy_read: str
+
+
+@dataclass(frozen=True)
+class Module:
+    id: str
+    title: str
+    optional: bool
+    description: str
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Domain:
+    id: str
+    module: str
+    title: str
+    description: str
+    easy_read: str
+
+
+@dataclass(frozen=True)
+class CaseStudy:
+    id: str
+    title: str
+    section: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    section: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    domain: str
+    title: str
+    statement: str
+    evidence_prompt: str
+    why_it_matters: str
+    learn_from: str
+    levels: tuple[str, ...]
+    easy_statement: str
+    easy_levels: tuple[str, ...]
+    checklist_point: int | None = None
+    case_studies: tuple[str, ...] = ()
+    references: tuple[Reference, ...] = ()
+
+    @property
+    def fingerprint(self) -> str:
+        """A short hash of the wording a level is judged against (statement and descriptors)."""
+        text = "\x1f".join((self.title, self.statement, *self.levels))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+    def descriptor(self, level: int, easy_read: bool = False) -> str:
+        return (self.easy_levels if easy_read else self.levels)[level]
+
+
+@dataclass(frozen=True)
+class Source:
+    title: str
+    publisher: str
+    date: str
+    section: str
+    note: str
+
+    @property
+    def citation(self) -> str:
+        return f"{self.publisher}, “{self.title}”, research report, {self.date}, section {self.section}"
+
+
+@dataclass(frozen=True)
+class Framework:
+    id: str
+    version: str
+    title: str
+    summary: str
+    source: Source
+    levels: tuple[Level, ...]
+    modules: tuple[Module, ...]
+    domains: tuple[Domain, ...]
+    items: tuple[Item, ...]
+    case_studies: tuple[CaseStudy, ...]
+    _item_index: Mapping[str, Item] = field(default_factory=dict, repr=False, compare=False)
+
+    def item(self, item_id: str) -> Item:
+        try:
+            return self._item_index[item_id]
+        except KeyError:
+            raise KeyError(
+                f"unknown item id {item_id!r} in framework {self.version}; "
+                f"expected one of: {', '.join(self._item_index)}"
+            ) from None
+
+    def has_item(self, item_id: str) -> bool:
+        return item_id in self._item_index
+
+    def domain(self, domain_id: str) -> Domain:
+        for domain in self.domains:
+            if domain.id == domain_id:
+                return domain
+        raise KeyError(f"unknown domain id {domain_id!r}")
+
+    def case_study(self, case_id: str) -> CaseStudy:
+        for case in self.case_studies:
+            if case.id == case_id:
+                return case
+        raise KeyError(f"unknown case study id {case_id!r}")
+
+    def modules_for(self, include_workforce: bool) -> tuple[str, ...]:
+        return tuple(m.id for m in self.modules if not m.optional or (include_workforce and m.id == WORKFORCE_MODULE))
+
+    def domains_for(self, include_workforce: bool) -> tuple[Domain, ...]:
+        wanted = self.modules_for(include_workforce)
+        return tuple(d for d in self.domains if d.module in wanted)
+
+    def items_for(self, include_workforce: bool) -> tuple[Item, ...]:
+        wanted = {d.id for d in self.domains_for(include_workforce)}
+        return tuple(i for i in self.items if i.domain in wanted)
+
+    def items_in(self, domain_id: str) -> tuple[Item, ...]:
+        return tuple(i for i in self.items if i.domain == domain_id)
+
+    def level_name(self, value: int) -> str:
+        return self.levels[value].name
+
+
+# --- loading and validation -------------------------------------------------------------
+
+
+class _Entry:
+    """Reads one TOML table strictly, naming the entry in every error."""
+
+    def __init__(self, where: str, data: Any, allowed: Iterable[str]):
+        if not isinstance(data, dict):
+            raise FrameworkError(f"{where}: expected a table, got {type(data).__name__}")
+        unknown = sorted(set(data) - set(allowed))
+        if unknown:
+            raise FrameworkError(f"{where}: unknown key(s) {', '.join(unknown)}; expected only: {', '.join(allowed)}")
+        self.where = where
+        self.data = data
+
+    def text(self, key: str, required: bool = True) -> str:
+        value = self.data.get(key)
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            raise FrameworkError(f"{self.where}: '{key}' must be a non-empty string")
+        return value.strip()
+
+    def texts(self, key: str, count: int | None = None) -> tuple[str, ...]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise FrameworkError(f"{self.where}: '{key}' must be a list of non-empty strings")
+        if count is not None and len(value) != count:
+            raise FrameworkError(
+                f"{self.where}: '{key}' has {len(value)} entries; expected exactly {count} "
+                f"(one per level, {LEVEL_VALUES[0]} to {LEVEL_VALUES[-1]})"
+            )
+        return tuple(v.strip() for v in value)
+
+    def table(self, key: str) -> Any:
+        if key not in self.data:
+            raise FrameworkError(f"{self.where}: missing table '{key}'")
+        return self.data[key]
+
+    def tables(self, key: str) -> list[Any]:
+        value = self.data.get(key)
+        if not isinstance(value, list) or not value:
+            raise FrameworkError(f"{self.where}: expected at least one [[{key}]] entry")
+        return value
+
+
+def _unique(where: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for ident in ids:
+        if ident in seen:
+            raise FrameworkError(f"{where}: id {ident!r} is used more than once")
+        seen.add(ident)
+
+
+def parse_framework(data: dict[str, Any], origin: str = "framework") -> Framework:
+    """Validate a framework read from TOML and build it; raises FrameworkError naming the entry."""
+    top = _Entry(origin, data, ("framework", "levels", "modules", "domains", "case_studies", "items"))
+    head = _Entry(f"{origin} [framework]", top.table("framework"), ("id", "version", "title", "summary", "source"))
+    src = _Entry(
+        f"{origin} [framework.source]",
+        head.table("source"),
+        ("title", "publisher", "date", "section", "note"),
+    )
+    source = Source(src.text("title"), src.text("publisher"), src.text("date"), src.text("section"), src.text("note"))
+
+    levels: list[Level] = []
+    raw_levels = top.tables("levels")
+    if len(raw_levels) != len(LEVEL_VALUES):
+        raise FrameworkError(f"{origin}: {len(raw_levels)} [[levels]] entries; expected exactly {len(LEVEL_VALUES)}")
+    for n, raw in enumerate(raw_levels):
+        entry = _Entry(f"{origin} [[levels]] #{n + 1}", raw, ("value", "name", "summary", "easy_read"))
+        if raw.get("value") != n:
+            raise FrameworkError(f"{entry.where}: 'value' is {raw.get('value')!r}; expected {n} (levels in order)")
+        levels.append(Level(n, entry.text("name"), entry.text("summary"), entry.text("easy_read")))
+
+    modules: list[Module] = []
+    for n, raw in enumerate(top.tables("modules")):
+        entry = _Entry(f"{origin} [[modules]] #{n + 1}", raw, ("id", "title", "optional", "description", "sources"))
+        optional = raw.get("optional", False)
+        if not isinstance(optional, bool):
+            raise FrameworkError(f"{entry.where}: 'optional' must be true or false")
+        modules.append(
+            Module(entry.text("id"), entry.text("title"), optional, entry.text("description"), entry.texts("sources"))
+        )
+    _unique(f"{origin} [[modules]]", [m.id for m in modules])
+    module_ids = {m.id for m in modules}
+
+    domains: list[Domain] = []
+    for n, raw in enumerate(top.tables("domains")):
+        entry = _Entry(f"{origin} [[domains]] #{n + 1}", raw, ("id", "module", "title", "description", "easy_read"))
+        domain = Domain(
+            entry.text("id"),
+            entry.text("module"),
+            entry.text("title"),
+            entry.text("description"),
+            entry.text("easy_read"),
+        )
+        if domain.module not in module_ids:
+            raise FrameworkError(
+                f"{origin} domain {domain.id!r}: module {domain.module!r} is not defined; "
+                f"expected one of: {', '.join(sorted(module_ids))}"
+            )
+        domains.append(domain)
+    _unique(f"{origin} [[domains]]", [d.id for d in domains])
+    domain_ids = {d.id for d in domains}
+
+    cases: list[CaseStudy] = []
+    for n, raw in enumerate(data.get("case_studies", [])):
+        entry = _Entry(f"{origin} [[case_studies]] #{n + 1}", raw, ("id", "title", "section", "summary"))
+        cases.append(CaseStudy(entry.text("id"), entry.text("title"), entry.text("section"), entry.text("summary")))
+    _unique(f"{origin} [[case_studies]]", [c.id for c in cases])
+    case_ids = {c.id for c in cases}
+
+    items: list[Item] = []
+    allowed = (
+        "id", "domain", "checklist_point", "title", "statement", "evidence_prompt", "why_it_matters",
+        "learn_from", "levels", "case_studies", "references", "easy_read",
+    )  # fmt: skip
+    for n, raw in enumerate(top.tables("items")):
+        ident = raw.get("id") if isinstance(raw, dict) else None
+        entry = _Entry(f"{origin} item {ident!r}" if ident else f"{origin} [[items]] #{n + 1}", raw, allowed)
+        item_id = entry.text("id")
+        if not all(c.isalnum() or c == "-" for c in item_id) or item_id != item_id.lower():
+            raise FrameworkError(f"{entry.where}: id must be lower-case letters, digits and hyphens")
+        domain_id = entry.text("domain")
+        if domain_id not in domain_ids:
+            raise FrameworkError(
+                f"{entry.where}: domain {domain_id!r} is not defined; expected one of: {', '.join(sorted(domain_ids))}"
+            )
+        point = raw.get("checklist_point")
+        if point is not None and (not isinstance(point, int) or isinstance(point, bool) or point < 1):
+            raise FrameworkError(f"{entry.where}: 'checklist_point' must be a positive whole number")
+        easy = _Entry(f"{entry.where} easy_read", entry.table("easy_read"), ("statement", "levels"))
+        studies = entry.texts("case_studies")
+        for case in studies:
+            if case not in case_ids:
+                raise FrameworkError(
+                    f"{entry.where}: case study {case!r} is not defined; expected one of: {', '.join(sorted(case_ids))}"
+                )
+        refs: list[Reference] = []
+        for k, ref in enumerate(raw.get("references", [])):
+            ref_entry = _Entry(f"{entry.where} reference #{k + 1}", ref, ("section", "note"))
+            refs.append(Reference(ref_entry.text("section"), ref_entry.text("note")))
+        items.append(
+            Item(
+                id=item_id,
+                domain=domain_id,
+                title=entry.text("title"),
+                statement=entry.text("statement"),
+                evidence_prompt=entry.text("evidence_prompt"),
+                why_it_matters=entry.text("why_it_matters"),
+                learn_from=entry.text("learn_from"),
+                levels=entry.texts("levels", len(LEVEL_VALUES)),
+                easy_statement=easy.text("statement"),
+                easy_levels=easy.texts("levels", len(LEVEL_VALUES)),
+                checklist_point=point,
+                case_studies=studies,
+                references=tuple(refs),
+            )
+        )
+    _unique(f"{origin} [[items]]", [i.id for i in items])
+    points = [i.checklist_point for i in items if i.checklist_point is not None]
+    _unique(f"{origin} checklist_point", [str(p) for p in points])
+    for domain in domains:
+        if not any(i.domain == domain.id for i in items):
+            raise FrameworkError(f"{origin} domain {domain.id!r}: has no items")
+
+    version = head.text("version")
+    return Framework(
+        id=head.text("id"),
+        version=version,
+        title=head.text("title"),
+        summary=head.text("summary"),
+        source=source,
+        levels=tuple(levels),
+        modules=tuple(modules),
+        domains=tuple(domains),
+        items=tuple(items),
+        case_studies=tuple(cases),
+        _item_index={i.id: i for i in items},
+    )
+
+
+def load_framework_file(path: Path) -> Framework:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise FrameworkError(f"{path.name}: not valid TOML ({exc})") from None
+    return parse_framework(data, origin=path.name)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in version.split("."))
+    except ValueError:
+        raise FrameworkError(f"framework version {version!r} must be numbers separated by dots, e.g. 1.0") from None
+
+
+class FrameworkRegistry:
+    """Every framework version in a folder, newest last."""
+
+    def __init__(self, folder: Path = FRAMEWORKS_DIR):
+        files = sorted(folder.glob("*.toml"))
+        if not files:
+            raise FrameworkError(f"no framework files (*.toml) found in {folder}")
+        loaded = [load_framework_file(f) for f in files]
+        by_version: dict[str, Framework] = {}
+        for fw in loaded:
+            if fw.version in by_version:
+                raise FrameworkError(f"framework version {fw.version} is defined by more than one file in {folder}")
+            by_version[fw.version] = fw
+        self._by_version = dict(sorted(by_version.items(), key=lambda kv: _version_key(kv[0])))
+
+    @property
+    def versions(self) -> tuple[str, ...]:
+        return tuple(self._by_version)
+
+    @property
+    def current(self) -> Framework:
+        return next(reversed(self._by_version.values()))
+
+    def get(self, version: str) -> Framework:
+        try:
+            return self._by_version[version]
+        except KeyError:
+            raise FrameworkError(
+                f"framework version {version!r} is not available; this app knows: {', '.join(self.versions)}"
+            ) from None
+
+
+@lru_cache(maxsize=4)
+def _registry_for(folder: Path) -> FrameworkRegistry:
+    return FrameworkRegistry(folder)
+
+
+def registry() -> FrameworkRegistry:
+    """The framework versions this app knows (FRAMEWORKS_DIR is read at call time, for tests)."""
+    return _registry_for(FRAMEWORKS_DIR)
+
+
+def current_framework() -> Framework:
+    return registry().current
+
+
+def framework_for(version: str) -> Framework:
+    return registry().get(version)
+
+
+def wording_changes(older: Framework, newer: Framework) -> dict[str, str]:
+    """Items whose wording differs between two versions: 'changed', 'added' or 'removed'."""
+    if older.version == newer.version:
+        return {}
+    changes: dict[str, str] = {}
+    for item in newer.items:
+        if not older.has_item(item.id):
+            changes[item.id] = "added"
+        elif older.item(item.id).fingerprint != item.fingerprint:
+            changes[item.id] = "changed"
+    for item in older.items:
+        if not newer.has_item(item.id):
+            changes[item.id] = "removed"
+    return changes

@@ -1,0 +1,976 @@
+"""Storage in one SQLite file through sqlite-utils: schema, migrations, reads and writes.
+
+Every write takes `actor` (who is acting; "local user" until sign-in exists) and records what it
+changed in the append-only `history` table inside the same transaction, so no answer is ever lost
+and any earlier state can be rebuilt. Reads for one unit (a system or a place) touch only that
+unit's rows, through indexes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlite_utils
+from sqlite_utils import Migrations
+
+from checklist.framework import Framework, current_framework, framework_for
+from checklist.scoring import (
+    ANSWER_KINDS,
+    DONT_KNOW,
+    LEVEL,
+    NOT_APPLICABLE,
+    Answer,
+    AssessmentScore,
+    check_level,
+    score_assessment,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = PROJECT_ROOT / "data" / "maturity.db"
+DB_ENV_VAR = "CHECKLIST_DB"
+LOCAL_USER = "local user"
+BUSY_TIMEOUT_MS = 10_000
+
+DRAFT = "draft"
+SUBMITTED = "submitted"
+CONFIDENCE_LEVELS = ("asserted", "documented", "verified")
+ACTION_STATUSES = ("not started", "in progress", "done", "dropped")
+RESPONSE_FIELDS = ("answer", "level", "na_reason", "evidence", "evidence_links", "confidence", "target_level")
+ACTION_FIELDS = ("description", "owner", "due_date", "status", "target_level")
+ASSESSMENT_DETAIL_FIELDS = ("round_label", "assessment_date", "participants", "signed_off_by")
+
+
+class StoreError(ValueError):
+    """Something a user asked for cannot be done; the message says what and what was expected."""
+
+
+class SchemaTooNewError(StoreError):
+    pass
+
+
+class RoundClashError(StoreError):
+    pass
+
+
+class LockedError(StoreError):
+    pass
+
+
+class IncompleteError(StoreError):
+    def __init__(self, message: str, problems: list[str]):
+        super().__init__(message)
+        self.problems = problems
+
+
+class NotFoundError(StoreError):
+    pass
+
+
+def default_db_path() -> Path:
+    """CHECKLIST_DB if set, else data/maturity.db in the project."""
+    env = os.environ.get(DB_ENV_VAR)
+    return Path(env) if env else DEFAULT_DB
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+# --- schema -----------------------------------------------------------------------------
+
+MIGRATIONS = Migrations("checklist")
+
+
+@MIGRATIONS(name="0001_core_tables")
+def _m0001_core_tables(db: sqlite_utils.Database) -> None:
+    # Raw DDL: sqlite-utils' create() has no CHECK constraints or expression indexes, and the
+    # constraints are what keep a bad level or status out however the row is written.
+    for statement in (
+        """CREATE TABLE systems (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            archived_at TEXT
+        )""",
+        "CREATE UNIQUE INDEX systems_name ON systems(name COLLATE NOCASE)",
+        """CREATE TABLE places (
+            id INTEGER PRIMARY KEY,
+            system_id INTEGER NOT NULL REFERENCES systems(id),
+            name TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            archived_at TEXT
+        )""",
+        "CREATE UNIQUE INDEX places_system_name ON places(system_id, name COLLATE NOCASE)",
+        """CREATE TABLE assessments (
+            id INTEGER PRIMARY KEY,
+            system_id INTEGER NOT NULL REFERENCES systems(id),
+            place_id INTEGER REFERENCES places(id),
+            round_label TEXT NOT NULL,
+            assessment_date TEXT NOT NULL,
+            framework_version TEXT NOT NULL,
+            include_workforce INTEGER NOT NULL DEFAULT 0 CHECK (include_workforce IN (0, 1)),
+            status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'submitted')),
+            participants TEXT NOT NULL DEFAULT '',
+            signed_off_by TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            submitted_at TEXT,
+            submitted_by TEXT,
+            updated_at TEXT NOT NULL
+        )""",
+        # One round label per unit; a whole-system assessment has no place (NULL -> 0).
+        """CREATE UNIQUE INDEX assessments_unit_round
+           ON assessments(system_id, ifnull(place_id, 0), round_label COLLATE NOCASE)""",
+        "CREATE INDEX assessments_place ON assessments(place_id, assessment_date)",
+        "CREATE INDEX assessments_system ON assessments(system_id, assessment_date)",
+        """CREATE TABLE responses (
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id),
+            item_id TEXT NOT NULL,
+            answer TEXT CHECK (answer IN ('level', 'dont_know', 'not_applicable')),
+            level INTEGER CHECK (level BETWEEN 0 AND 4),
+            na_reason TEXT NOT NULL DEFAULT '',
+            evidence TEXT NOT NULL DEFAULT '',
+            evidence_links TEXT NOT NULL DEFAULT '',
+            confidence TEXT CHECK (confidence IN ('asserted', 'documented', 'verified')),
+            target_level INTEGER CHECK (target_level BETWEEN 0 AND 4),
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL,
+            PRIMARY KEY (assessment_id, item_id),
+            CHECK ((answer = 'level') = (level IS NOT NULL))
+        )""",
+        """CREATE TABLE actions (
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id),
+            item_id TEXT NOT NULL,
+            description TEXT NOT NULL,
+            owner TEXT NOT NULL DEFAULT '',
+            due_date TEXT,
+            status TEXT NOT NULL DEFAULT 'not started'
+                CHECK (status IN ('not started', 'in progress', 'done', 'dropped')),
+            target_level INTEGER CHECK (target_level BETWEEN 0 AND 4),
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            deleted_at TEXT
+        )""",
+        "CREATE INDEX actions_assessment ON actions(assessment_id, item_id)",
+        """CREATE TABLE history (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            assessment_id INTEGER,
+            item_id TEXT,
+            field TEXT NOT NULL,
+            old_value TEXT,
+            new_value TEXT
+        )""",
+        "CREATE INDEX history_assessment ON history(assessment_id, item_id, id)",
+        # Append-only: history can be added to, never edited or removed.
+        """CREATE TRIGGER history_no_update BEFORE UPDATE ON history
+           BEGIN SELECT RAISE(ABORT, 'history is append-only'); END""",
+        """CREATE TRIGGER history_no_delete BEFORE DELETE ON history
+           BEGIN SELECT RAISE(ABORT, 'history is append-only'); END""",
+    ):
+        db.execute(statement)
+
+
+@MIGRATIONS(name="0002_population")
+def _m0002_population(db: sqlite_utils.Database) -> None:
+    # Population lets a commissioner weight a roll-up from places to their system.
+    db["systems"].add_column("population", int)
+    db["places"].add_column("population", int)
+
+
+KNOWN_MIGRATIONS = tuple(m.name for m in MIGRATIONS._migrations)
+
+
+def _applied_names(db: sqlite_utils.Database) -> list[str]:
+    if not db[Migrations.migrations_table].exists():
+        return []
+    rows = db.execute(
+        f"SELECT name FROM [{Migrations.migrations_table}] WHERE migration_set = ? ORDER BY rowid",
+        [MIGRATIONS.name],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """How many of this app's migrations the database has applied."""
+    return len(_applied_names(db))
+
+
+def check_schema(db: sqlite_utils.Database) -> None:
+    """Refuse, without touching it, a database written by a newer version of the app."""
+    unknown = [n for n in _applied_names(db) if n not in KNOWN_MIGRATIONS]
+    if unknown:
+        raise SchemaTooNewError(
+            f"this database was made by a newer version of the app (schema step(s) "
+            f"{', '.join(unknown)} are unknown here; this app knows up to {KNOWN_MIGRATIONS[-1]}). "
+            "It has not been changed: open it with the newer version, or upgrade this app."
+        )
+
+
+def migrate(db: sqlite_utils.Database, stop_before: str | None = None) -> None:
+    check_schema(db)
+    MIGRATIONS.apply(db, stop_before=stop_before)
+
+
+def connect(path: str | Path | None = None, *, apply_migrations: bool = True) -> sqlite_utils.Database:
+    """Open the database (creating it and its folder if needed), set pragmas, bring schema up to date.
+
+    Open one connection per script run or thread: sqlite3 connections must stay on the thread
+    that made them.
+    """
+    target = Path(path) if path is not None else default_db_path()
+    if str(target) != ":memory:":
+        if target.exists() and target.is_dir():
+            raise StoreError(f"{target} is a folder; expected the path of a SQLite database file")
+        target.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(target), timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if str(target) != ":memory:":
+            conn.execute("PRAGMA journal_mode = WAL")
+        db = sqlite_utils.Database(conn)
+        if apply_migrations:
+            migrate(db)
+        else:
+            check_schema(db)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"{target} is not a readable SQLite database ({exc})") from None
+    except Exception:
+        conn.close()
+        raise
+    return db
+
+
+@contextmanager
+def _write(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One write transaction, taking the write lock at once (BEGIN IMMEDIATE).
+
+    A deferred transaction that reads and then writes can fail with "database is locked" under
+    concurrent writers without waiting; taking the lock first lets busy_timeout queue writers.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    else:
+        db.conn.execute("COMMIT")
+
+
+def _encode(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _decode(value: str | None) -> Any:
+    return None if value is None else json.loads(value)
+
+
+def _record(
+    db: sqlite_utils.Database,
+    actor: str,
+    entity: str,
+    entity_id: Any,
+    field: str,
+    old: Any,
+    new: Any,
+    assessment_id: int | None = None,
+    item_id: str | None = None,
+    at: str | None = None,
+) -> None:
+    db["history"].insert(
+        {
+            "at": at or _now(),
+            "actor": actor,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "assessment_id": assessment_id,
+            "item_id": item_id,
+            "field": field,
+            "old_value": _encode(old),
+            "new_value": _encode(new),
+        }
+    )
+
+
+def _clean_name(name: str, what: str) -> str:
+    cleaned = " ".join((name or "").split())
+    if not cleaned:
+        raise StoreError(f"{what} name is empty; expected some text")
+    if len(cleaned) > 120:
+        raise StoreError(f"{what} name is {len(cleaned)} characters long; expected at most 120")
+    return cleaned
+
+
+def _actor(actor: str) -> str:
+    if not isinstance(actor, str) or not actor.strip():
+        raise StoreError("every change needs to say who is making it (actor)")
+    return actor.strip()
+
+
+# --- systems and places -------------------------------------------------------------------
+
+
+def _row(db: sqlite_utils.Database, sql: str, params: list[Any]) -> dict[str, Any] | None:
+    cursor = db.execute(sql, params)
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return dict(zip([c[0] for c in cursor.description], row, strict=True))
+
+
+def _frame(db: sqlite_utils.Database, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+    cursor = db.execute(sql, params or [])
+    columns = [c[0] for c in cursor.description]
+    return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+
+
+def get_system(db: sqlite_utils.Database, system_id: int) -> dict[str, Any]:
+    row = _row(db, "SELECT * FROM systems WHERE id = ?", [system_id])
+    if row is None:
+        raise NotFoundError(f"no system with id {system_id}")
+    return row
+
+
+def get_place(db: sqlite_utils.Database, place_id: int) -> dict[str, Any]:
+    row = _row(db, "SELECT * FROM places WHERE id = ?", [place_id])
+    if row is None:
+        raise NotFoundError(f"no place with id {place_id}")
+    return row
+
+
+def create_system(db: sqlite_utils.Database, name: str, actor: str, population: int | None = None) -> int:
+    actor = _actor(actor)
+    name = _clean_name(name, "system")
+    if _row(db, "SELECT id FROM systems WHERE name = ? COLLATE NOCASE", [name]):
+        raise StoreError(f"a system called {name!r} already exists; choose another name")
+    with _write(db):
+        system_id = db["systems"].insert({"name": name, "population": population, "created_at": _now()}).last_pk
+        _record(db, actor, "system", system_id, "created", None, name)
+    return int(system_id)
+
+
+def create_place(
+    db: sqlite_utils.Database, system_id: int, name: str, actor: str, population: int | None = None
+) -> int:
+    actor = _actor(actor)
+    system = get_system(db, system_id)
+    name = _clean_name(name, "place")
+    if _row(db, "SELECT id FROM places WHERE system_id = ? AND name = ? COLLATE NOCASE", [system_id, name]):
+        raise StoreError(f"{system['name']} already has a place called {name!r}; choose another name")
+    with _write(db):
+        place_id = (
+            db["places"]
+            .insert({"system_id": system_id, "name": name, "population": population, "created_at": _now()})
+            .last_pk
+        )
+        _record(db, actor, "place", place_id, "created", None, name)
+    return int(place_id)
+
+
+def rename_system(db: sqlite_utils.Database, system_id: int, name: str, actor: str) -> None:
+    actor = _actor(actor)
+    old = get_system(db, system_id)
+    name = _clean_name(name, "system")
+    clash = _row(db, "SELECT id FROM systems WHERE name = ? COLLATE NOCASE AND id != ?", [name, system_id])
+    if clash:
+        raise StoreError(f"a system called {name!r} already exists; choose another name")
+    with _write(db):
+        db.execute("UPDATE systems SET name = ? WHERE id = ?", [name, system_id])
+        _record(db, actor, "system", system_id, "name", old["name"], name)
+
+
+def rename_place(db: sqlite_utils.Database, place_id: int, name: str, actor: str) -> None:
+    actor = _actor(actor)
+    old = get_place(db, place_id)
+    name = _clean_name(name, "place")
+    clash = _row(
+        db,
+        "SELECT id FROM places WHERE system_id = ? AND name = ? COLLATE NOCASE AND id != ?",
+        [old["system_id"], name, place_id],
+    )
+    if clash:
+        raise StoreError(f"this system already has a place called {name!r}; choose another name")
+    with _write(db):
+        db.execute("UPDATE places SET name = ? WHERE id = ?", [name, place_id])
+        _record(db, actor, "place", place_id, "name", old["name"], name)
+
+
+def set_archived(db: sqlite_utils.Database, table: str, row_id: int, archived: bool, actor: str) -> None:
+    """Archive (hide from pickers) or restore a system or place; nothing is deleted."""
+    actor = _actor(actor)
+    if table not in ("systems", "places"):
+        raise StoreError(f"cannot archive {table!r}; expected 'systems' or 'places'")
+    old = get_system(db, row_id) if table == "systems" else get_place(db, row_id)
+    value = _now() if archived else None
+    with _write(db):
+        db.execute(f"UPDATE {table} SET archived_at = ? WHERE id = ?", [value, row_id])
+        _record(db, actor, table[:-1], row_id, "archived_at", old["archived_at"], value)
+
+
+def set_population(db: sqlite_utils.Database, table: str, row_id: int, population: int | None, actor: str) -> None:
+    actor = _actor(actor)
+    if table not in ("systems", "places"):
+        raise StoreError(f"cannot set population on {table!r}; expected 'systems' or 'places'")
+    if population is not None and (not isinstance(population, int) or population < 0):
+        raise StoreError(f"population {population!r} must be a whole number of 0 or more")
+    old = get_system(db, row_id) if table == "systems" else get_place(db, row_id)
+    with _write(db):
+        db.execute(f"UPDATE {table} SET population = ? WHERE id = ?", [population, row_id])
+        _record(db, actor, table[:-1], row_id, "population", old["population"], population)
+
+
+def list_systems(db: sqlite_utils.Database, include_archived: bool = False) -> pd.DataFrame:
+    where = "" if include_archived else "WHERE archived_at IS NULL"
+    return _frame(db, f"SELECT id, name, population, archived_at FROM systems {where} ORDER BY name COLLATE NOCASE")
+
+
+def list_places(db: sqlite_utils.Database, system_id: int, include_archived: bool = False) -> pd.DataFrame:
+    where = "" if include_archived else "AND archived_at IS NULL"
+    return _frame(
+        db,
+        f"SELECT id, system_id, name, population, archived_at FROM places WHERE system_id = ? {where} "
+        "ORDER BY name COLLATE NOCASE",
+        [system_id],
+    )
+
+
+# --- assessments ------------------------------------------------------------------------
+
+
+def _parse_date(value: str | date, what: str = "assessment date") -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    try:
+        return date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        raise StoreError(f"{what} {value!r} is not a date; expected YYYY-MM-DD, e.g. 2026-03-31") from None
+
+
+def create_assessment(
+    db: sqlite_utils.Database,
+    system_id: int,
+    place_id: int | None,
+    round_label: str,
+    assessment_date: str | date,
+    actor: str,
+    include_workforce: bool = False,
+    participants: str = "",
+    framework_version: str | None = None,
+) -> int:
+    """Start a draft assessment round for a system (place_id None) or one of its places."""
+    actor = _actor(actor)
+    system = get_system(db, system_id)
+    unit_name = system["name"]
+    if place_id is not None:
+        place = get_place(db, place_id)
+        if place["system_id"] != system_id:
+            raise StoreError(f"place {place['name']!r} is not in system {system['name']!r}")
+        unit_name = f"{place['name']} ({system['name']})"
+    label = _clean_name(round_label, "round")
+    when = _parse_date(assessment_date)
+    version = framework_version or current_framework().version
+    framework_for(version)  # raises if this app does not know the version
+    clash = _row(
+        db,
+        "SELECT id FROM assessments WHERE system_id = ? AND ifnull(place_id, 0) = ifnull(?, 0) "
+        "AND round_label = ? COLLATE NOCASE",
+        [system_id, place_id, label],
+    )
+    if clash:
+        raise RoundClashError(
+            f"{unit_name} already has a round called {label!r}; choose another label "
+            "(e.g. add the quarter or year) or resume that round"
+        )
+    now = _now()
+    with _write(db):
+        assessment_id = (
+            db["assessments"]
+            .insert(
+                {
+                    "system_id": system_id,
+                    "place_id": place_id,
+                    "round_label": label,
+                    "assessment_date": when,
+                    "framework_version": version,
+                    "include_workforce": int(bool(include_workforce)),
+                    "status": DRAFT,
+                    "participants": participants.strip(),
+                    "signed_off_by": "",
+                    "created_at": now,
+                    "created_by": actor,
+                    "updated_at": now,
+                }
+            )
+            .last_pk
+        )
+        _record(db, actor, "assessment", assessment_id, "created", None, label, assessment_id=assessment_id)
+    return int(assessment_id)
+
+
+def get_assessment(db: sqlite_utils.Database, assessment_id: int) -> dict[str, Any]:
+    row = _row(
+        db,
+        """SELECT a.*, s.name AS system_name, p.name AS place_name
+           FROM assessments a JOIN systems s ON s.id = a.system_id
+           LEFT JOIN places p ON p.id = a.place_id WHERE a.id = ?""",
+        [assessment_id],
+    )
+    if row is None:
+        raise NotFoundError(f"no assessment with id {assessment_id}")
+    row["include_workforce"] = bool(row["include_workforce"])
+    row["unit_name"] = row["place_name"] or f"{row['system_name']} (whole system)"
+    return row
+
+
+def update_assessment_details(db: sqlite_utils.Database, assessment_id: int, actor: str, **changes: Any) -> None:
+    actor = _actor(actor)
+    unknown = set(changes) - set(ASSESSMENT_DETAIL_FIELDS)
+    if unknown:
+        raise StoreError(f"unknown assessment field(s) {', '.join(sorted(unknown))}")
+    old = get_assessment(db, assessment_id)
+    _ensure_draft(old)
+    clean: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key == "assessment_date":
+            clean[key] = _parse_date(value)
+        elif key == "round_label":
+            clean[key] = _clean_name(value, "round")
+        else:
+            clean[key] = (value or "").strip()
+    if "round_label" in clean:
+        clash = _row(
+            db,
+            "SELECT id FROM assessments WHERE system_id = ? AND ifnull(place_id, 0) = ifnull(?, 0) "
+            "AND round_label = ? COLLATE NOCASE AND id != ?",
+            [old["system_id"], old["place_id"], clean["round_label"], assessment_id],
+        )
+        if clash:
+            raise RoundClashError(f"{old['unit_name']} already has a round called {clean['round_label']!r}")
+    diff = {k: v for k, v in clean.items() if old[k] != v}
+    if not diff:
+        return
+    with _write(db):
+        db["assessments"].update(assessment_id, {**diff, "updated_at": _now()})
+        for key, value in diff.items():
+            _record(db, actor, "assessment", assessment_id, key, old[key], value, assessment_id=assessment_id)
+
+
+def _ensure_draft(assessment: Mapping[str, Any]) -> None:
+    if assessment["status"] != DRAFT:
+        raise LockedError(
+            f"{assessment['unit_name']} · {assessment['round_label']} is submitted and locked; "
+            "reopen it first to make changes"
+        )
+
+
+def list_assessments(
+    db: sqlite_utils.Database, system_id: int | None = None, place_id: int | None = None, whole_system: bool = False
+) -> pd.DataFrame:
+    """Assessments of one unit (or all when no unit is given), oldest first, with answer counts."""
+    clauses, params = [], []
+    if place_id is not None:
+        clauses.append("a.place_id = ?")
+        params.append(place_id)
+    elif system_id is not None:
+        clauses.append("a.system_id = ?")
+        params.append(system_id)
+        if whole_system:
+            clauses.append("a.place_id IS NULL")
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    frame = _frame(
+        db,
+        f"""SELECT a.id, a.system_id, a.place_id, s.name AS system_name, p.name AS place_name,
+                   a.round_label, a.assessment_date, a.status, a.framework_version, a.include_workforce,
+                   a.updated_at,
+                   (SELECT count(*) FROM responses r WHERE r.assessment_id = a.id AND r.answer IS NOT NULL)
+                       AS answered
+            FROM assessments a JOIN systems s ON s.id = a.system_id
+            LEFT JOIN places p ON p.id = a.place_id
+            {where}
+            ORDER BY a.assessment_date, a.id""",
+        params,
+    )
+    return _with_totals(frame)
+
+
+def recent_assessments(db: sqlite_utils.Database, limit: int = 10) -> pd.DataFrame:
+    frame = _frame(
+        db,
+        """SELECT a.id, a.system_id, a.place_id, s.name AS system_name, p.name AS place_name,
+                  a.round_label, a.assessment_date, a.status, a.framework_version, a.include_workforce,
+                  a.updated_at,
+                  (SELECT count(*) FROM responses r WHERE r.assessment_id = a.id AND r.answer IS NOT NULL)
+                      AS answered
+           FROM assessments a JOIN systems s ON s.id = a.system_id
+           LEFT JOIN places p ON p.id = a.place_id
+           WHERE s.archived_at IS NULL
+           ORDER BY a.updated_at DESC LIMIT ?""",
+        [limit],
+    )
+    return _with_totals(frame)
+
+
+def _with_totals(frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.empty:
+        return frame.assign(
+            unit_name=pd.Series(dtype=str), total=pd.Series(dtype=int), completion=pd.Series(dtype=float)
+        )
+    frame["include_workforce"] = frame["include_workforce"].astype(bool)
+    frame["unit_name"] = [
+        p if isinstance(p, str) else f"{s} (whole system)"
+        for p, s in zip(frame["place_name"], frame["system_name"], strict=True)
+    ]
+    frame["total"] = [
+        len(framework_for(v).items_for(w))
+        for v, w in zip(frame["framework_version"], frame["include_workforce"], strict=True)
+    ]
+    frame["completion"] = frame["answered"] / frame["total"]
+    return frame
+
+
+def previous_assessment(db: sqlite_utils.Database, assessment_id: int, submitted_only: bool = True) -> dict | None:
+    """The round of the same unit just before this one (by date, then creation order)."""
+    current = get_assessment(db, assessment_id)
+    status = "AND status = 'submitted'" if submitted_only else ""
+    row = _row(
+        db,
+        f"""SELECT id FROM assessments
+            WHERE system_id = ? AND ifnull(place_id, 0) = ifnull(?, 0) AND id != ? {status}
+              AND (assessment_date < ? OR (assessment_date = ? AND id < ?))
+            ORDER BY assessment_date DESC, id DESC LIMIT 1""",
+        [
+            current["system_id"], current["place_id"], assessment_id,
+            current["assessment_date"], current["assessment_date"], assessment_id,
+        ],
+    )  # fmt: skip
+    return get_assessment(db, row["id"]) if row else None
+
+
+# --- responses ----------------------------------------------------------------------------
+
+
+def _framework_of(assessment: Mapping[str, Any]) -> Framework:
+    return framework_for(assessment["framework_version"])
+
+
+def _check_item(assessment: Mapping[str, Any], item_id: str) -> None:
+    framework = _framework_of(assessment)
+    in_scope = [i.id for i in framework.items_for(assessment["include_workforce"])]
+    if item_id not in in_scope:
+        raise StoreError(
+            f"unknown item id {item_id!r} for this assessment (framework {framework.version}); "
+            f"expected one of: {', '.join(in_scope)}"
+        )
+
+
+def _clean_response(changes: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(changes) - set(RESPONSE_FIELDS)
+    if unknown:
+        raise StoreError(
+            f"unknown response field(s) {', '.join(sorted(unknown))}; expected {', '.join(RESPONSE_FIELDS)}"
+        )
+    clean: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key == "answer":
+            if value is not None and value not in ANSWER_KINDS:
+                raise StoreError(f"answer {value!r} is not one of {', '.join(ANSWER_KINDS)}")
+            clean[key] = value
+        elif key in ("level", "target_level"):
+            if value is not None:
+                try:
+                    check_level(value, "target level" if key == "target_level" else "level")
+                except ValueError as exc:
+                    raise StoreError(str(exc)) from None
+            clean[key] = value
+        elif key == "confidence":
+            if value is not None and value not in CONFIDENCE_LEVELS:
+                raise StoreError(f"evidence confidence {value!r} is not one of {', '.join(CONFIDENCE_LEVELS)}")
+            clean[key] = value
+        else:
+            clean[key] = (value or "").strip()
+    # Keep answer and level consistent: a level implies answer 'level'; another answer clears it.
+    if "level" in clean and clean["level"] is not None:
+        if clean.get("answer", LEVEL) != LEVEL:
+            raise StoreError(f"a level was given with answer {clean['answer']!r}; a level goes with answer 'level'")
+        clean["answer"] = LEVEL
+    if clean.get("answer") in (DONT_KNOW, NOT_APPLICABLE, None) and "answer" in clean:
+        clean["level"] = None
+    if clean.get("answer") == LEVEL and clean.get("level") is None:
+        raise StoreError("answer 'level' needs a level from 0 to 4")
+    return clean
+
+
+_EMPTY_RESPONSE = {
+    "answer": None, "level": None, "na_reason": "", "evidence": "", "evidence_links": "",
+    "confidence": None, "target_level": None,
+}  # fmt: skip
+
+
+def save_response(db: sqlite_utils.Database, assessment_id: int, item_id: str, actor: str, **changes: Any) -> bool:
+    """Save some fields of one item's response at once; returns True if anything changed.
+
+    Only the fields given are touched. Each changed field is written to history with its old
+    and new value, in the same transaction as the change itself.
+    """
+    actor = _actor(actor)
+    assessment = get_assessment(db, assessment_id)
+    _ensure_draft(assessment)
+    _check_item(assessment, item_id)
+    clean = _clean_response(changes)
+    with _write(db):
+        old = _row(db, "SELECT * FROM responses WHERE assessment_id = ? AND item_id = ?", [assessment_id, item_id])
+        before = {k: (old[k] if old else v) for k, v in _EMPTY_RESPONSE.items()}
+        # Record fields in a fixed order (answer before level) so history reads the same way every time.
+        diff = {k: clean[k] for k in RESPONSE_FIELDS if k in clean and before[k] != clean[k]}
+        if not diff:
+            return False
+        now = _now()
+        row = {
+            **before,
+            **diff,
+            "assessment_id": assessment_id,
+            "item_id": item_id,
+            "updated_at": now,
+            "updated_by": actor,
+        }
+        db["responses"].upsert(row, pk=("assessment_id", "item_id"))
+        for key, value in diff.items():
+            _record(db, actor, "response", f"{assessment_id}:{item_id}", key, before[key], value,
+                    assessment_id=assessment_id, item_id=item_id, at=now)  # fmt: skip
+        db.execute("UPDATE assessments SET updated_at = ? WHERE id = ?", [now, assessment_id])
+    return True
+
+
+def responses(db: sqlite_utils.Database, assessment_id: int) -> dict[str, dict[str, Any]]:
+    """Every saved response of one assessment, keyed by item id."""
+    cursor = db.execute("SELECT * FROM responses WHERE assessment_id = ?", [assessment_id])
+    columns = [c[0] for c in cursor.description]
+    return {row[1]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
+
+
+def answers_from(rows: Mapping[str, Mapping[str, Any]]) -> dict[str, Answer]:
+    out: dict[str, Answer] = {}
+    for item_id, row in rows.items():
+        if row["answer"] is None:
+            continue
+        out[item_id] = Answer(row["answer"], row["level"], row["target_level"])
+    return out
+
+
+def score(db: sqlite_utils.Database, assessment_id: int) -> AssessmentScore:
+    """Score an assessment with the framework version it was made with."""
+    assessment = get_assessment(db, assessment_id)
+    return score_assessment(
+        _framework_of(assessment), answers_from(responses(db, assessment_id)), assessment["include_workforce"]
+    )
+
+
+def completeness_problems(db: sqlite_utils.Database, assessment_id: int) -> list[str]:
+    """What stops an assessment being submitted: unanswered items and N/A without a reason."""
+    assessment = get_assessment(db, assessment_id)
+    framework = _framework_of(assessment)
+    saved = responses(db, assessment_id)
+    problems = []
+    for item in framework.items_for(assessment["include_workforce"]):
+        row = saved.get(item.id)
+        if row is None or row["answer"] is None:
+            problems.append(f"{item.title}: not answered")
+        elif row["answer"] == NOT_APPLICABLE and not row["na_reason"]:
+            problems.append(f"{item.title}: marked not applicable without a reason")
+    return problems
+
+
+def submit_assessment(db: sqlite_utils.Database, assessment_id: int, actor: str, signed_off_by: str = "") -> None:
+    """Check completeness, then lock the assessment. Raises IncompleteError listing what is missing."""
+    actor = _actor(actor)
+    assessment = get_assessment(db, assessment_id)
+    _ensure_draft(assessment)
+    problems = completeness_problems(db, assessment_id)
+    if problems:
+        raise IncompleteError(
+            f"{len(problems)} item(s) need an answer before this assessment can be submitted", problems
+        )
+    now = _now()
+    with _write(db):
+        db["assessments"].update(
+            assessment_id,
+            {"status": SUBMITTED, "submitted_at": now, "submitted_by": actor, "updated_at": now,
+             "signed_off_by": signed_off_by.strip() or assessment["signed_off_by"]},
+        )  # fmt: skip
+        _record(db, actor, "assessment", assessment_id, "status", DRAFT, SUBMITTED, assessment_id=assessment_id, at=now)
+        if signed_off_by.strip() and signed_off_by.strip() != assessment["signed_off_by"]:
+            _record(db, actor, "assessment", assessment_id, "signed_off_by", assessment["signed_off_by"],
+                    signed_off_by.strip(), assessment_id=assessment_id, at=now)  # fmt: skip
+
+
+def reopen_assessment(db: sqlite_utils.Database, assessment_id: int, actor: str, reason: str) -> None:
+    """Unlock a submitted assessment: an explicit step, recorded in history with its reason."""
+    actor = _actor(actor)
+    assessment = get_assessment(db, assessment_id)
+    if assessment["status"] != SUBMITTED:
+        raise StoreError(f"{assessment['unit_name']} · {assessment['round_label']} is not submitted; nothing to reopen")
+    if not reason or not reason.strip():
+        raise StoreError("reopening a submitted assessment needs a reason, recorded in its history")
+    now = _now()
+    with _write(db):
+        db["assessments"].update(assessment_id, {"status": DRAFT, "updated_at": now})
+        _record(db, actor, "assessment", assessment_id, "status", SUBMITTED, DRAFT, assessment_id=assessment_id, at=now)
+        _record(db, actor, "assessment", assessment_id, "reopen_reason", None, reason.strip(),
+                assessment_id=assessment_id, at=now)  # fmt: skip
+
+
+# --- actions ------------------------------------------------------------------------------
+
+
+def _clean_action(changes: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(changes) - set(ACTION_FIELDS)
+    if unknown:
+        raise StoreError(f"unknown action field(s) {', '.join(sorted(unknown))}; expected {', '.join(ACTION_FIELDS)}")
+    clean: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key == "status":
+            if value not in ACTION_STATUSES:
+                raise StoreError(f"action status {value!r} is not one of {', '.join(ACTION_STATUSES)}")
+            clean[key] = value
+        elif key == "due_date":
+            clean[key] = None if value in (None, "") else _parse_date(value, "due date")
+        elif key == "target_level":
+            if value is not None:
+                try:
+                    check_level(value, "target level")
+                except ValueError as exc:
+                    raise StoreError(str(exc)) from None
+            clean[key] = value
+        else:
+            clean[key] = (value or "").strip()
+    if "description" in clean and not clean["description"]:
+        raise StoreError("an action needs a description of what will be done")
+    return clean
+
+
+def add_action(
+    db: sqlite_utils.Database, assessment_id: int, item_id: str, actor: str, description: str, **fields: Any
+) -> int:
+    actor = _actor(actor)
+    assessment = get_assessment(db, assessment_id)
+    _ensure_draft(assessment)
+    _check_item(assessment, item_id)
+    clean = _clean_action({"description": description, **fields})
+    now = _now()
+    with _write(db):
+        action_id = db["actions"].insert(
+            {"status": "not started", **clean, "assessment_id": assessment_id, "item_id": item_id,
+             "created_at": now, "created_by": actor, "updated_at": now}
+        ).last_pk  # fmt: skip
+        _record(
+            db, actor, "action", action_id, "created", None, clean, assessment_id=assessment_id, item_id=item_id, at=now
+        )
+        db.execute("UPDATE assessments SET updated_at = ? WHERE id = ?", [now, assessment_id])
+    return int(action_id)
+
+
+def _get_action(db: sqlite_utils.Database, action_id: int) -> dict[str, Any]:
+    row = _row(db, "SELECT * FROM actions WHERE id = ?", [action_id])
+    if row is None:
+        raise NotFoundError(f"no action with id {action_id}")
+    return row
+
+
+def update_action(db: sqlite_utils.Database, action_id: int, actor: str, **changes: Any) -> bool:
+    actor = _actor(actor)
+    old = _get_action(db, action_id)
+    _ensure_draft(get_assessment(db, old["assessment_id"]))
+    clean = _clean_action(changes)
+    diff = {k: v for k, v in clean.items() if old[k] != v}
+    if not diff:
+        return False
+    now = _now()
+    with _write(db):
+        db["actions"].update(action_id, {**diff, "updated_at": now})
+        for key, value in diff.items():
+            _record(db, actor, "action", action_id, key, old[key], value,
+                    assessment_id=old["assessment_id"], item_id=old["item_id"], at=now)  # fmt: skip
+    return True
+
+
+def set_action_deleted(db: sqlite_utils.Database, action_id: int, deleted: bool, actor: str) -> None:
+    """Delete (hide) or restore an action; the row stays, so a delete can be undone."""
+    actor = _actor(actor)
+    old = _get_action(db, action_id)
+    _ensure_draft(get_assessment(db, old["assessment_id"]))
+    value = _now() if deleted else None
+    with _write(db):
+        db["actions"].update(action_id, {"deleted_at": value, "updated_at": _now()})
+        _record(db, actor, "action", action_id, "deleted_at", old["deleted_at"], value,
+                assessment_id=old["assessment_id"], item_id=old["item_id"])  # fmt: skip
+
+
+def list_actions(db: sqlite_utils.Database, assessment_id: int, include_deleted: bool = False) -> pd.DataFrame:
+    where = "" if include_deleted else "AND deleted_at IS NULL"
+    return _frame(
+        db,
+        f"""SELECT id, item_id, description, owner, due_date, status, target_level, deleted_at
+            FROM actions WHERE assessment_id = ? {where} ORDER BY id""",
+        [assessment_id],
+    )
+
+
+# --- history ------------------------------------------------------------------------------
+
+
+def history(db: sqlite_utils.Database, assessment_id: int, item_id: str | None = None) -> pd.DataFrame:
+    """Every recorded change to one assessment (optionally one item), oldest first."""
+    params: list[Any] = [assessment_id]
+    item_clause = ""
+    if item_id is not None:
+        item_clause = "AND item_id = ?"
+        params.append(item_id)
+    frame = _frame(
+        db,
+        f"""SELECT id, at, actor, entity, entity_id, item_id, field, old_value, new_value
+            FROM history WHERE assessment_id = ? {item_clause} ORDER BY id""",
+        params,
+    )
+    for column in ("old_value", "new_value"):
+        # pandas 3 stores missing text as NaN; decode only the JSON strings, keep the rest as None
+        frame[column] = pd.Series([_decode(v) if isinstance(v, str) else None for v in frame[column]], dtype=object)
+    return frame
+
+
+def responses_as_of(db: sqlite_utils.Database, assessment_id: int, at: str) -> dict[str, dict[str, Any]]:
+    """Rebuild every response as it stood at an ISO timestamp, by replaying history."""
+    cursor = db.execute(
+        """SELECT item_id, field, new_value FROM history
+           WHERE assessment_id = ? AND entity = 'response' AND at <= ? ORDER BY id""",
+        [assessment_id, at],
+    )
+    state: dict[str, dict[str, Any]] = {}
+    for item_id, field, new_value in cursor.fetchall():
+        state.setdefault(item_id, dict(_EMPTY_RESPONSE))[field] = _decode(new_value)
+    return state
+
+
+def suggest_round_label(today: date) -> str:
+    """A round label for a date, by calendar quarter: '2026 Q4'."""
+    return f"{today.year} Q{(today.month - 1) // 3 + 1}"

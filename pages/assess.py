@@ -1,0 +1,496 @@
+"""Assess: choose a unit and round, then answer item by item. Every change is saved as it is made.
+
+The assessment and item being worked on live in the URL (?assessment=ID&item=ID), so a reload or
+a dropped connection comes back to the same place with every saved answer.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from checklist import store, summary
+from checklist.framework import Framework, framework_for, wording_changes
+from checklist.scoring import DONT_KNOW, LEVEL, LEVEL_VALUES, NOT_APPLICABLE, compare
+from ui.common import actor, open_db, plain, show_error, show_flashes
+
+ANSWER_OPTIONS = (*LEVEL_VALUES, DONT_KNOW, NOT_APPLICABLE)
+CONFIDENCE_HELP = (
+    "How sure is the evidence? **Asserted**: we believe it, nothing written down. "
+    "**Documented**: papers, plans or data show it. **Verified**: checked by someone independent "
+    "or by people with lived experience."
+)
+
+show_flashes()
+db = open_db()
+
+
+def _save(assessment_id: int, item_id: str, **fields: object) -> None:
+    try:
+        store.save_response(open_db(), assessment_id, item_id, actor(), **fields)
+    except store.StoreError as exc:
+        st.session_state["assess_error"] = str(exc)
+
+
+def _save_answer(assessment_id: int, item_id: str, key: str) -> None:
+    value = st.session_state[key]
+    if value is None:
+        _save(assessment_id, item_id, answer=None)
+    elif isinstance(value, int):
+        _save(assessment_id, item_id, answer=LEVEL, level=value)
+    else:
+        _save(assessment_id, item_id, answer=value)
+
+
+def _save_field(assessment_id: int, item_id: str, field: str, key: str) -> None:
+    _save(assessment_id, item_id, **{field: st.session_state[key]})
+
+
+def _open(assessment_id: int | None) -> None:
+    st.query_params.clear()
+    if assessment_id is not None:
+        st.query_params["assessment"] = str(assessment_id)
+
+
+def _answer_label(fw: Framework, value: object) -> str:
+    if value == DONT_KNOW:
+        return "Don't know"
+    if value == NOT_APPLICABLE:
+        return "Not applicable"
+    return f"{value} · {fw.level_name(int(value))}"
+
+
+def _answer_caption(item, value: object, easy: bool) -> str:  # noqa: ANN001
+    if value == DONT_KNOW:
+        return "We cannot say yet. Recorded as an evidence gap; left out of the scores."
+    if value == NOT_APPLICABLE:
+        return "This item does not apply here. Give a reason; left out of the scores."
+    return item.descriptor(int(value), easy_read=easy)
+
+
+# --- choose or start ------------------------------------------------------------------------
+
+
+def choose_assessment() -> None:
+    st.title("Assess")
+    st.write("Choose the system or place being assessed, then resume one of its rounds or start a new one.")
+    systems = store.list_systems(db)
+    if systems.empty:
+        st.info("There are no systems yet. Add your system and its places first.", icon=":material/info:")
+        st.page_link("pages/manage.py", label="Go to Manage", icon=":material/settings:")
+        return
+    names = dict(zip(systems["id"], systems["name"], strict=True))
+    system_id = st.selectbox("System (ICS)", list(names), format_func=names.get, key="assess_system")
+    places = store.list_places(db, system_id)
+    place_names = dict(zip(places["id"], places["name"], strict=True))
+    place_id = st.selectbox(
+        "Whole system or one place",
+        [None, *place_names],
+        format_func=lambda p: "Whole system" if p is None else place_names[p],
+        key="assess_place",
+    )
+    rounds = store.list_assessments(db, system_id=system_id, place_id=place_id, whole_system=place_id is None)
+    st.subheader("Rounds")
+    if rounds.empty:
+        st.write("No rounds yet for this unit.")
+    for row in rounds.iloc[::-1].itertuples():
+        with st.container(border=True):
+            left, right = st.columns([4, 1], vertical_alignment="center")
+            left.markdown(
+                f"**{plain(row.round_label)}** · {row.assessment_date} · {row.status.capitalize()} · "
+                f"{row.answered}/{row.total} answered"
+            )
+            verb = "Resume" if row.status == store.DRAFT else "View results"
+            right.button(verb, key=f"assess_open_{row.id}", on_click=_open, args=(int(row.id),))
+
+    st.subheader("Start a new round")
+    with st.form("assess_new_round"):
+        label = st.text_input(
+            "Round label", value=store.suggest_round_label(date.today()), help="For example the quarter: 2026 Q4"
+        )
+        when = st.date_input("Assessment date", value=date.today(), format="YYYY-MM-DD")
+        workforce = st.toggle(
+            "Include the optional module: Exercise and rehabilitation workforce",
+            help="Adds items on registration, scope, supervision and training of exercise professionals, "
+            "personal trainers and support workers in rehabilitation.",
+        )
+        participants = st.text_area(
+            "Who is taking part", placeholder="Roles or organisations: health, leisure, VCSE, lived experience…"
+        )
+        if st.form_submit_button("Start assessment", type="primary"):
+            try:
+                new_id = store.create_assessment(
+                    db,
+                    system_id,
+                    place_id,
+                    label,
+                    when,
+                    actor(),
+                    include_workforce=workforce,
+                    participants=participants,
+                )
+            except store.StoreError as exc:
+                show_error(exc)
+            else:
+                _open(new_id)
+                st.rerun()
+
+
+# --- one assessment -------------------------------------------------------------------------
+
+
+def item_panel(assessment: dict, fw: Framework, saved: dict, easy: bool, locked: bool) -> None:
+    aid = assessment["id"]
+    items = fw.items_for(assessment["include_workforce"])
+    ids = [i.id for i in items]
+    jump_key = f"assess_item_{aid}"
+    if jump_key not in st.session_state:
+        wanted = st.query_params.get("item")
+        st.session_state[jump_key] = wanted if wanted in ids else ids[0]
+
+    def _mark(item_id: str) -> str:
+        row = saved.get(item_id)
+        if not row or row["answer"] is None:
+            return "○"
+        return "?" if row["answer"] == DONT_KNOW else "✓"
+
+    def _move(step: int) -> None:
+        here = ids.index(st.session_state[jump_key])
+        st.session_state[jump_key] = ids[max(0, min(len(ids) - 1, here + step))]
+
+    st.selectbox(
+        "Jump to item (✓ answered, ? don't know, ○ not yet)",
+        ids,
+        format_func=lambda i: f"{_mark(i)} {fw.item(i).title} — {fw.domain(fw.item(i).domain).title}",
+        key=jump_key,
+    )
+    current = st.session_state[jump_key]
+    st.query_params["item"] = current
+    item = fw.item(current)
+    row = saved.get(item.id) or {}
+    position = ids.index(current) + 1
+
+    st.caption(f"{fw.domain(item.domain).title} · item {position} of {len(ids)}")
+    st.subheader(item.title)
+    st.markdown(item.easy_statement if easy else item.statement)
+    with st.expander("Why this matters, and where it already works"):
+        st.markdown(item.why_it_matters)
+        st.markdown(f"**What works:** {item.learn_from}")
+        for case_id in item.case_studies:
+            case = fw.case_study(case_id)
+            st.markdown(f"- **{case.title}** (report section {case.section}): {case.summary}")
+        if item.references:
+            st.markdown("**In the report:** " + "; ".join(f"section {r.section} — {r.note}" for r in item.references))
+
+    answer_key = f"assess_answer_{aid}_{item.id}"
+    current_value = row.get("level") if row.get("answer") == LEVEL else row.get("answer")
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        choice = st.radio(
+            f"Which level describes {assessment['unit_name']} today?",
+            ANSWER_OPTIONS,
+            index=ANSWER_OPTIONS.index(current_value) if current_value in ANSWER_OPTIONS else None,
+            format_func=lambda v: _answer_label(fw, v),
+            captions=[_answer_caption(item, v, easy) for v in ANSWER_OPTIONS],
+            key=answer_key,
+            on_change=_save_answer,
+            args=(aid, item.id, answer_key),
+            disabled=locked,
+        )
+        if choice == NOT_APPLICABLE:
+            reason_key = f"assess_na_{aid}_{item.id}"
+            st.text_input(
+                "Why does this item not apply? (needed before submitting)",
+                value=row.get("na_reason", ""),
+                key=reason_key,
+                on_change=_save_field,
+                args=(aid, item.id, "na_reason", reason_key),
+                disabled=locked,
+            )
+    with right:
+        evidence_key = f"assess_evidence_{aid}_{item.id}"
+        st.text_area(
+            "Evidence",
+            value=row.get("evidence", ""),
+            placeholder=item.evidence_prompt,
+            help=item.evidence_prompt,
+            key=evidence_key,
+            on_change=_save_field,
+            args=(aid, item.id, "evidence", evidence_key),
+            disabled=locked,
+        )
+        links_key = f"assess_links_{aid}_{item.id}"
+        st.text_input(
+            "Links to evidence (optional)",
+            value=row.get("evidence_links", ""),
+            key=links_key,
+            on_change=_save_field,
+            args=(aid, item.id, "evidence_links", links_key),
+            disabled=locked,
+        )
+        confidence_key = f"assess_confidence_{aid}_{item.id}"
+        st.radio(
+            "How sure is that evidence?",
+            store.CONFIDENCE_LEVELS,
+            index=store.CONFIDENCE_LEVELS.index(row["confidence"]) if row.get("confidence") else None,
+            format_func=str.capitalize,
+            horizontal=True,
+            help=CONFIDENCE_HELP,
+            key=confidence_key,
+            on_change=_save_field,
+            args=(aid, item.id, "confidence", confidence_key),
+            disabled=locked,
+        )
+        target_key = f"assess_target_{aid}_{item.id}"
+        targets = [None, *LEVEL_VALUES]
+        st.selectbox(
+            "Target level for the next round",
+            targets,
+            index=targets.index(row.get("target_level")),
+            format_func=lambda v: "No target set" if v is None else _answer_label(fw, v),
+            key=target_key,
+            on_change=_save_field,
+            args=(aid, item.id, "target_level", target_key),
+            disabled=locked,
+        )
+
+    actions_panel(assessment, fw, item.id, locked)
+
+    back, _, forward = st.columns([1, 3, 1])
+    back.button("← Previous item", on_click=_move, args=(-1,), disabled=position == 1, key="assess_prev")
+    forward.button("Next item →", on_click=_move, args=(1,), disabled=position == len(ids), key="assess_next")
+
+
+def _action_call(fn, *args: object, **kwargs: object) -> None:  # noqa: ANN001
+    try:
+        fn(open_db(), *args, **kwargs)
+    except store.StoreError as exc:
+        st.session_state["assess_error"] = str(exc)
+
+
+def actions_panel(assessment: dict, fw: Framework, item_id: str, locked: bool) -> None:
+    aid = assessment["id"]
+    actions = store.list_actions(db, aid, include_deleted=True)
+    mine = actions[actions["item_id"] == item_id]
+    live = mine[mine["deleted_at"].isna()]
+    deleted = mine[mine["deleted_at"].notna()]
+    st.markdown(f"**Actions for this item** ({len(live)})")
+    for action in live.itertuples():
+        with st.container(border=True):
+            text, status, remove = st.columns([4, 2, 1], vertical_alignment="center")
+            due = f" · due {action.due_date}" if action.due_date else ""
+            owner = f" · owner: {plain(action.owner)}" if action.owner else ""
+            aim = (
+                ""
+                if action.target_level is None or action.target_level != action.target_level
+                else (f" · aims for {_answer_label(fw, int(action.target_level))}")
+            )
+            text.markdown(f"{plain(action.description)}{owner}{due}{aim}")
+            status_key = f"assess_action_status_{action.id}"
+            status.selectbox(
+                "Status",
+                store.ACTION_STATUSES,
+                index=store.ACTION_STATUSES.index(action.status),
+                format_func=str.capitalize,
+                key=status_key,
+                on_change=lambda i=action.id, k=status_key: _action_call(
+                    store.update_action, i, actor(), status=st.session_state[k]
+                ),
+                disabled=locked,
+            )
+            remove.button(
+                "Delete",
+                key=f"assess_action_delete_{action.id}",
+                on_click=_action_call,
+                args=(store.set_action_deleted, int(action.id), True, actor()),
+                disabled=locked,
+                help="Deleted actions can be restored below.",
+            )
+    if not deleted.empty and not locked:
+        with st.expander(f"Deleted actions ({len(deleted)}) — restore"):
+            for action in deleted.itertuples():
+                cols = st.columns([4, 1], vertical_alignment="center")
+                cols[0].markdown(plain(action.description))
+                cols[1].button(
+                    "Restore",
+                    key=f"assess_action_restore_{action.id}",
+                    on_click=_action_call,
+                    args=(store.set_action_deleted, int(action.id), False, actor()),
+                )
+    if locked:
+        return
+    with st.form(f"assess_add_action_{aid}_{item_id}", clear_on_submit=True):
+        st.markdown("Add an action")
+        description = st.text_input("What will be done")
+        c1, c2, c3 = st.columns(3)
+        owner = c1.text_input("Owner")
+        due = c2.date_input("Due date", value=None, format="YYYY-MM-DD")
+        aim = c3.selectbox(
+            "Level it aims for", [None, *LEVEL_VALUES], format_func=lambda v: "—" if v is None else _answer_label(fw, v)
+        )
+        if st.form_submit_button("Add action"):
+            try:
+                store.add_action(db, aid, item_id, actor(), description, owner=owner, due_date=due, target_level=aim)
+            except store.StoreError as exc:
+                show_error(exc)
+            else:
+                st.rerun()
+
+
+def results_panel(assessment: dict, fw: Framework) -> None:
+    result = store.score(db, assessment["id"])
+    previous = store.previous_assessment(db, assessment["id"])
+    comparison = None
+    if previous:
+        before = store.score(db, previous["id"])
+        changes = wording_changes(framework_for(previous["framework_version"]), fw)
+        comparison = compare(result, before, changes)
+    if assessment["status"] == store.DRAFT:
+        st.info("Provisional: this assessment is still a draft. Scores will change as answers are added.")
+    c1, c2, c3, c4 = st.columns(4)
+    overall_delta = comparison.overall.delta if comparison else None
+    c1.metric(
+        "Overall score (0–4)",
+        "—" if result.overall is None else f"{result.overall:.2f}",
+        delta=None if overall_delta is None else f"{overall_delta:+.2f} since {previous['round_label']}",
+    )
+    c2.metric("Overall band", result.band or "No score yet")
+    c3.metric("Answered", f"{result.answered} of {result.total}")
+    c4.metric("Don't know (evidence gaps)", result.dont_know)
+    if comparison and comparison.wording_changed:
+        st.warning(
+            "The wording of these items changed since the previous round, so their change may reflect the "
+            "new wording rather than new practice: " + ", ".join(fw.item(i).title for i in comparison.wording_changed)
+        )
+    st.markdown("**Domain scores**")
+    st.dataframe(summary.domain_table(fw, result, comparison), hide_index=True)
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Strengths**")
+        for h in summary.strengths(fw, result):
+            st.markdown(f"- **{h.title}** ({h.domain}): {h.why}")
+    with right:
+        st.markdown("**Priorities**")
+        for h in summary.priorities(fw, result):
+            st.markdown(f"- **{h.title}** ({h.domain}): {h.why}")
+
+
+def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool) -> None:
+    aid = assessment["id"]
+    rows = []
+    for item in fw.items_for(assessment["include_workforce"]):
+        row = saved.get(item.id) or {}
+        answer = row.get("answer")
+        rows.append(
+            {
+                "Domain": fw.domain(item.domain).title,
+                "Item": item.title,
+                "Answer": "Not answered"
+                if answer is None
+                else _answer_label(fw, row["level"] if answer == LEVEL else answer),
+                "Target": None if row.get("target_level") is None else _answer_label(fw, row["target_level"]),
+                "Evidence": "Yes" if row.get("evidence") else "None recorded",
+                "Confidence": (row.get("confidence") or "").capitalize(),
+            }
+        )
+    st.dataframe(rows, hide_index=True)
+    if locked:
+        st.success(
+            f"Submitted on {assessment['submitted_at'][:10]} by {assessment['submitted_by']}"
+            + (f", signed off by {assessment['signed_off_by']}" if assessment["signed_off_by"] else "")
+            + ". This assessment is locked."
+        )
+        with st.expander("Reopen for changes"):
+            reason = st.text_input("Why is it being reopened? (kept in the history)", key=f"assess_reopen_reason_{aid}")
+            if st.button("Reopen assessment", key=f"assess_reopen_{aid}"):
+                try:
+                    store.reopen_assessment(db, aid, actor(), reason)
+                except store.StoreError as exc:
+                    show_error(exc)
+                else:
+                    st.rerun()
+        return
+    problems = store.completeness_problems(db, aid)
+    if problems:
+        st.warning(
+            f"{len(problems)} item(s) need attention before submitting:\n" + "\n".join(f"- {p}" for p in problems)
+        )
+    signed = st.text_input(
+        "Signed off by (name and role)", value=assessment["signed_off_by"], key=f"assess_signoff_{aid}"
+    )
+    if st.button("Submit and lock", type="primary", key=f"assess_submit_{aid}"):
+        try:
+            store.submit_assessment(db, aid, actor(), signed_off_by=signed)
+        except store.IncompleteError as exc:
+            st.error(f"{exc}:\n" + "\n".join(f"- {p}" for p in exc.problems))
+        except store.StoreError as exc:
+            show_error(exc)
+        else:
+            st.session_state["_flash"] = [("Assessment submitted and locked", ":material/lock:")]
+            st.rerun()
+
+
+def history_panel(assessment: dict) -> None:
+    frame = store.history(db, assessment["id"])
+    if frame.empty:
+        st.write("No changes recorded yet.")
+        return
+    frame = frame.iloc[::-1]
+    st.dataframe(
+        frame.assign(
+            When=frame["at"].str.slice(0, 19).str.replace("T", " "),
+            Who=frame["actor"],
+            Item=frame["item_id"].fillna("—"),
+            Change=frame["field"],
+            Was=frame["old_value"].map(lambda v: "" if v is None else str(v)),
+            Now=frame["new_value"].map(lambda v: "" if v is None else str(v)),
+        )[["When", "Who", "Item", "Change", "Was", "Now"]],
+        hide_index=True,
+    )
+
+
+def show_assessment(assessment: dict) -> None:
+    fw = framework_for(assessment["framework_version"])
+    saved = store.responses(db, assessment["id"])
+    locked = assessment["status"] == store.SUBMITTED
+    items = fw.items_for(assessment["include_workforce"])
+    answered = sum(1 for i in items if (saved.get(i.id) or {}).get("answer") is not None)
+
+    top, switch = st.columns([5, 1], vertical_alignment="bottom")
+    top.title(f"{assessment['unit_name']} · {assessment['round_label']}")
+    switch.button("Choose another", on_click=_open, args=(None,), key="assess_choose_another")
+    st.caption(
+        f"{assessment['system_name']} · assessed {assessment['assessment_date']} · "
+        f"{'Submitted (locked)' if locked else 'Draft: every change is saved as you make it'} · framework "
+        f"{fw.version}{' · with the workforce module' if assessment['include_workforce'] else ''}"
+    )
+    st.progress(answered / len(items), text=f"{answered} of {len(items)} items answered")
+    if error := st.session_state.pop("assess_error", None):
+        st.error(error, icon=":material/error:")
+    easy = st.toggle("Easy Read wording", key="assess_easy", help="Short sentences and everyday words, for workshops")
+
+    answer_tab, review_tab, results_tab, history_tab = st.tabs(["Answer", "Review and submit", "Results", "History"])
+    with answer_tab:
+        if locked:
+            st.info("This assessment is submitted and locked. Reopen it from **Review and submit** to change it.")
+        item_panel(assessment, fw, saved, easy, locked)
+    with review_tab:
+        review_panel(assessment, fw, saved, locked)
+    with results_tab:
+        results_panel(assessment, fw)
+    with history_tab:
+        history_panel(assessment)
+
+
+raw_id = st.query_params.get("assessment")
+chosen = None
+if raw_id:
+    try:
+        chosen = store.get_assessment(db, int(raw_id))
+    except (ValueError, store.NotFoundError):
+        st.warning(f"There is no assessment {plain(raw_id)}; choose one below.")
+if chosen is None:
+    choose_assessment()
+else:
+    show_assessment(chosen)

@@ -1,0 +1,82 @@
+"""Home: what the tool is, a quick start, recent assessments, and buttons to start or resume."""
+
+import streamlit as st
+
+from checklist import demo, store
+from ui.common import framework, open_db, show_error, show_flashes
+
+show_flashes()
+fw = framework()
+db = open_db()
+
+st.title("Supporting disabled people into physical activity")
+st.markdown(
+    "A maturity self-assessment for Integrated Care Systems and their places: see how well your "
+    "system supports disabled people to be active, agree where to improve, and track progress round by round. "
+    "It builds on the 17-point checklist for local integrated care systems in Activity Alliance's research."
+)
+st.caption(f"Source: {fw.source.citation}. The framework's wording is our own, version {fw.version}.")
+
+systems = store.list_systems(db)
+if systems.empty:
+    st.info(
+        "The database is empty. Load the demo to explore with realistic example data, "
+        "or go to **Manage** to add your own system and places.",
+        icon=":material/info:",
+    )
+    if st.button("Load demo data", type="primary", icon=":material/dataset:"):
+        try:
+            summary = demo.create_demo(db)
+        except store.StoreError as exc:
+            show_error(exc)
+        else:
+            st.session_state["_flash"] = [
+                (f"Demo loaded: {summary.systems} systems, {summary.places} places, "
+                 f"{summary.assessments} assessments", ":material/check_circle:")
+            ]  # fmt: skip
+            st.rerun()
+
+with st.container(border=True):
+    st.subheader("Quick start")
+    st.markdown(
+        "1. **Manage** — add your system (ICS) and its places, if they are not listed yet.\n"
+        "2. **Assess** — choose the system or a place and start a round (for example *2026 Q4*). "
+        "Work through the items: for each, pick the level whose description fits best, note the evidence, "
+        "set a target and add actions. Every answer is saved as you give it.\n"
+        "3. **Submit** when every item has an answer, and read the results: overall band, domain scores, "
+        "strengths and priorities."
+    )
+    left, right = st.columns(2)
+    left.page_link("pages/assess.py", label="Start or resume an assessment", icon=":material/checklist:")
+    right.page_link("pages/framework.py", label="Read the framework and its levels", icon=":material/menu_book:")
+
+st.subheader("Recent assessments")
+recent = store.recent_assessments(db, limit=10)
+if recent.empty:
+    st.write("No assessments yet.")
+else:
+    table = recent.assign(
+        Unit=recent["unit_name"],
+        System=recent["system_name"],
+        Round=recent["round_label"],
+        Date=recent["assessment_date"],
+        Status=recent["status"].str.capitalize(),
+        Completion=recent["completion"],
+    )[["Unit", "System", "Round", "Date", "Status", "Completion"]]
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={
+            "Completion": st.column_config.ProgressColumn("Completion", format="percent", min_value=0, max_value=1)
+        },
+    )
+    drafts = recent[recent["status"] == store.DRAFT]
+    if not drafts.empty:
+        st.markdown("**Resume a draft**")
+        for row in drafts.itertuples():
+            st.page_link(
+                "pages/assess.py",
+                label=f"Resume {row.unit_name} · {row.round_label} ({row.answered}/{row.total} answered)",
+                icon=":material/play_arrow:",
+                query_params={"assessment": str(row.id)},
+            )

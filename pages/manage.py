@@ -1,0 +1,92 @@
+"""Manage: add, rename, archive and restore systems and places; rename rounds."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from checklist import store
+from ui.common import actor, flash, open_db, plain, show_error, show_flashes
+
+show_flashes()
+db = open_db()
+
+
+def _attempt(fn, *args: object, done: str) -> None:  # noqa: ANN001
+    try:
+        fn(db, *args)
+    except store.StoreError as exc:
+        show_error(exc)
+    else:
+        flash(done)
+        st.rerun()
+
+
+st.title("Manage systems and places")
+st.caption(f"Database: {store.default_db_path()} — nothing is deleted here: archived entries can be restored.")
+
+with st.form("manage_add_system", clear_on_submit=True):
+    st.markdown("**Add a system (ICS)**")
+    name = st.text_input("System name", placeholder="e.g. Northmoor and Vale ICS")
+    if st.form_submit_button("Add system"):
+        _attempt(store.create_system, name, actor(), done=f"Added system {name}")
+
+show_archived = st.toggle("Show archived systems and places", key="manage_show_archived")
+systems = store.list_systems(db, include_archived=show_archived)
+if systems.empty:
+    st.info("No systems yet: add one above, or load the demo from Home.")
+
+for system in systems.itertuples():
+    archived = isinstance(system.archived_at, str)
+    label = f"{system.name}{' (archived)' if archived else ''}"
+    with st.expander(label, expanded=len(systems) == 1):
+        c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+        new_name = c1.text_input("Rename system", value=system.name, key=f"manage_sys_name_{system.id}")
+        if c2.button("Save name", key=f"manage_sys_rename_{system.id}"):
+            _attempt(store.rename_system, system.id, new_name, actor(), done="System renamed")
+        if archived:
+            if st.button("Restore system", key=f"manage_sys_restore_{system.id}"):
+                _attempt(store.set_archived, "systems", system.id, False, actor(), done="System restored")
+        elif st.button(
+            "Archive system", key=f"manage_sys_archive_{system.id}", help="Hides it from pickers; restorable"
+        ):
+            _attempt(store.set_archived, "systems", system.id, True, actor(), done="System archived")
+
+        st.markdown("**Places**")
+        places = store.list_places(db, system.id, include_archived=show_archived)
+        for place in places.itertuples():
+            place_archived = isinstance(place.archived_at, str)
+            p1, p2, p3 = st.columns([3, 1, 1], vertical_alignment="bottom")
+            renamed = p1.text_input(
+                f"Place{' (archived)' if place_archived else ''}", value=place.name, key=f"manage_place_name_{place.id}"
+            )
+            if p2.button("Save name", key=f"manage_place_rename_{place.id}"):
+                _attempt(store.rename_place, place.id, renamed, actor(), done="Place renamed")
+            if place_archived:
+                if p3.button("Restore", key=f"manage_place_restore_{place.id}"):
+                    _attempt(store.set_archived, "places", place.id, False, actor(), done="Place restored")
+            elif p3.button("Archive", key=f"manage_place_archive_{place.id}"):
+                _attempt(store.set_archived, "places", place.id, True, actor(), done="Place archived")
+        with st.form(f"manage_add_place_{system.id}", clear_on_submit=True):
+            place_name = st.text_input("New place name", key=f"manage_new_place_{system.id}")
+            if st.form_submit_button("Add place"):
+                _attempt(store.create_place, system.id, place_name, actor(), done=f"Added place {place_name}")
+
+        st.markdown("**Rounds**")
+        rounds = store.list_assessments(db, system_id=system.id)
+        if rounds.empty:
+            st.write("No rounds yet.")
+        for row in rounds.itertuples():
+            r1, r2 = st.columns([3, 1], vertical_alignment="bottom")
+            if row.status != store.DRAFT:
+                r1.markdown(f"{plain(row.unit_name)} · **{plain(row.round_label)}** · submitted (locked)")
+                continue
+            relabel = r1.text_input(
+                f"Round label — {row.unit_name} (draft)", value=row.round_label, key=f"manage_round_{row.id}"
+            )
+            if r2.button("Save label", key=f"manage_round_save_{row.id}"):
+                _attempt(
+                    lambda d, i, v: store.update_assessment_details(d, i, actor(), round_label=v),
+                    int(row.id),
+                    relabel,
+                    done="Round renamed",
+                )

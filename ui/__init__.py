@@ -1,0 +1,1 @@
+"""Streamlit helpers shared by the pages. Domain logic stays in checklist/."""
