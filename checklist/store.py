@@ -585,10 +585,17 @@ def _ensure_draft(assessment: Mapping[str, Any]) -> None:
 
 
 def list_assessments(
-    db: sqlite_utils.Database, system_id: int | None = None, place_id: int | None = None, whole_system: bool = False
+    db: sqlite_utils.Database,
+    system_id: int | None = None,
+    place_id: int | None = None,
+    whole_system: bool = False,
+    status: str | None = None,
 ) -> pd.DataFrame:
     """Assessments of one unit (or all when no unit is given), oldest first, with answer counts."""
     clauses, params = [], []
+    if status is not None:
+        clauses.append("a.status = ?")
+        params.append(status)
     if place_id is not None:
         clauses.append("a.place_id = ?")
         params.append(place_id)

@@ -13,7 +13,9 @@ import streamlit as st
 from checklist import store, summary
 from checklist.framework import Framework, framework_for, wording_changes
 from checklist.scoring import DONT_KNOW, LEVEL, LEVEL_VALUES, NOT_APPLICABLE, compare
-from ui.common import actor, open_db, plain, show_error, show_flashes
+from ui.common import actor, ensure_router, open_db, plain, show_error, show_flashes
+
+ensure_router()
 
 ANSWER_OPTIONS = (*LEVEL_VALUES, DONT_KNOW, NOT_APPLICABLE)
 CONFIDENCE_HELP = (
@@ -470,7 +472,9 @@ def show_assessment(assessment: dict) -> None:
         st.error(error, icon=":material/error:")
     easy = st.toggle("Easy Read wording", key="assess_easy", help="Short sentences and everyday words, for workshops")
 
-    answer_tab, review_tab, results_tab, history_tab = st.tabs(["Answer", "Review and submit", "Results", "History"])
+    answer_tab, review_tab, results_tab, history_tab = st.tabs(
+        ["Answer", "Review and submit", "Results", "History"], default="Results" if locked else "Answer"
+    )
     with answer_tab:
         if locked:
             st.info("This assessment is submitted and locked. Reopen it from **Review and submit** to change it.")

@@ -6,7 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from checklist.framework import LEVEL_VALUES
-from ui.common import framework
+from ui.common import ensure_router, framework
+
+ensure_router()
 
 fw = framework()
 st.title("The framework")

@@ -3,7 +3,9 @@
 import streamlit as st
 
 from checklist import demo, store
-from ui.common import framework, open_db, show_error, show_flashes
+from ui.common import ensure_router, framework, open_db, show_error, show_flashes
+
+ensure_router()
 
 show_flashes()
 fw = framework()
@@ -24,7 +26,7 @@ if systems.empty:
         "or go to **Manage** to add your own system and places.",
         icon=":material/info:",
     )
-    if st.button("Load demo data", type="primary", icon=":material/dataset:"):
+    if st.button("Load demo data", type="primary", icon=":material/dataset:", key="home_load_demo"):
         try:
             summary = demo.create_demo(db)
         except store.StoreError as exc:
@@ -50,6 +52,17 @@ with st.container(border=True):
     left.page_link("pages/assess.py", label="Start or resume an assessment", icon=":material/checklist:")
     right.page_link("pages/framework.py", label="Read the framework and its levels", icon=":material/menu_book:")
 
+drafts = store.list_assessments(db, status=store.DRAFT)
+if not drafts.empty:
+    st.subheader("In progress")
+    for row in drafts.iloc[::-1].itertuples():
+        st.page_link(
+            "pages/assess.py",
+            label=f"Resume {row.unit_name} · {row.round_label} — {row.answered} of {row.total} answered",
+            icon=":material/play_arrow:",
+            query_params={"assessment": str(row.id)},
+        )
+
 st.subheader("Recent assessments")
 recent = store.recent_assessments(db, limit=10)
 if recent.empty:
@@ -70,13 +83,3 @@ else:
             "Completion": st.column_config.ProgressColumn("Completion", format="percent", min_value=0, max_value=1)
         },
     )
-    drafts = recent[recent["status"] == store.DRAFT]
-    if not drafts.empty:
-        st.markdown("**Resume a draft**")
-        for row in drafts.itertuples():
-            st.page_link(
-                "pages/assess.py",
-                label=f"Resume {row.unit_name} · {row.round_label} ({row.answered}/{row.total} answered)",
-                icon=":material/play_arrow:",
-                query_params={"assessment": str(row.id)},
-            )

@@ -5,7 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from checklist import store
-from ui.common import actor, flash, open_db, plain, show_error, show_flashes
+from ui.common import actor, ensure_router, flash, open_db, plain, show_error, show_flashes
+
+ensure_router()
 
 show_flashes()
 db = open_db()

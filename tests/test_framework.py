@@ -87,7 +87,10 @@ def _our_text(data: dict) -> list[str]:
         elif isinstance(node, list):
             for value in node:
                 walk(value, path)
-        elif isinstance(node, str) and path not in (("framework", "source", "title"), ("framework", "source", "section")):
+        elif isinstance(node, str) and path not in (
+            ("framework", "source", "title"),
+            ("framework", "source", "section"),
+        ):
             out.append(node)
 
     walk(data)
@@ -101,7 +104,6 @@ def test_no_sentence_is_copied_from_the_sources():
         seed_shingles |= _shingles(seed.read_text(encoding="utf-8"))
     copied = [text for text in _our_text(_raw()) if _shingles(text) & seed_shingles]
     assert copied == []
-
 
 
 def _mutated(tmp_path: Path, old: str, new: str, count: int = 1) -> Path:

@@ -33,9 +33,7 @@ def test_migrates_a_database_made_by_the_earlier_schema(tmp_path):
     path = tmp_path / "old.db"
     old = sqlite_utils.Database(path)
     store.MIGRATIONS.apply(old, stop_before="0002_population")  # the schema as first released
-    old.execute(
-        "INSERT INTO systems (name, created_at) VALUES (?, ?)", ["Old ICS", "2025-01-01T00:00:00+00:00"]
-    )
+    old.execute("INSERT INTO systems (name, created_at) VALUES (?, ?)", ["Old ICS", "2025-01-01T00:00:00+00:00"])
     old.conn.commit()
     assert "population" not in old["systems"].columns_dict
     old.close()
@@ -141,7 +139,12 @@ def test_every_change_is_saved_with_history(draft):
     assert store.save_response(db, aid, "referrals", "another user", level=2, evidence="Form used in 2 places")
     assert not store.save_response(db, aid, "referrals", ACTOR, level=2)  # no change, nothing recorded
     row = store.responses(db, aid)["referrals"]
-    assert (row["answer"], row["level"], row["evidence"], row["updated_by"]) == (LEVEL, 2, "Form used in 2 places", "another user")
+    assert (row["answer"], row["level"], row["evidence"], row["updated_by"]) == (
+        LEVEL,
+        2,
+        "Form used in 2 places",
+        "another user",
+    )
     changes = store.history(db, aid, "referrals")
     assert changes[["actor", "field", "old_value", "new_value"]].values.tolist() == [
         [ACTOR, "answer", None, LEVEL],
@@ -270,9 +273,8 @@ def test_unit_reads_only_touch_that_units_rows(demo_path):
 
 
 def test_old_assessments_still_score_with_their_own_framework_version(draft, fw, monkeypatch, tmp_path):
-    from tests.test_framework import CURRENT_FILE
-
     from checklist import framework as fwmod
+    from tests.test_framework import CURRENT_FILE
 
     db, aid = draft
     _answer_all(db, aid, fw, level=3)

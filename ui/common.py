@@ -6,6 +6,7 @@ from pathlib import Path
 
 import sqlite_utils
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from checklist import store
 from checklist.framework import Framework, current_framework
@@ -18,6 +19,25 @@ def _migrated(path: str) -> bool:
     """Bring the schema up to date once per database path per server process."""
     store.connect(path).close()
     return True
+
+
+def ensure_router() -> None:
+    """Make sure this page runs inside app.py's st.navigation, even on a server's first request.
+
+    Streamlit sets a process-wide flag when a pages/ folder sits beside the entry script and only
+    clears it when st.navigation is called. If the first request after start-up is a deep link
+    (a bookmarked /assess?assessment=7), the page runs as an old-style page without app.py (no
+    page config, raw file names in the sidebar) and the whole server stays in that mode. Clearing
+    the flag and rerunning sends the same request through the router.
+
+    Only a session's first run can meet that state on a real server, so the guard acts once per
+    session (AppTest resets the flag before every run; rerunning there would drop each click).
+    """
+    first_run = not st.session_state.get("_router_checked", False)
+    st.session_state["_router_checked"] = True
+    if first_run and PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def db_path() -> Path:

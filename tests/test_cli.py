@@ -1,0 +1,84 @@
+"""The command line: every command documented in --help, usable in scripts (exit codes, one-line errors)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from checklist import store
+from checklist.cli import COMMANDS_HELP, main
+from tests.conftest import ROOT
+
+
+def _run(*args: str, env_db=None) -> subprocess.CompletedProcess:
+    env = None
+    if env_db is not None:
+        import os
+
+        env = {**os.environ, store.DB_ENV_VAR: str(env_db)}
+    return subprocess.run([sys.executable, "-m", "checklist", *args], capture_output=True, text=True, cwd=ROOT, env=env)
+
+
+def test_help_lists_every_command():
+    result = _run("--help")
+    assert result.returncode == 0
+    for command in COMMANDS_HELP:
+        assert command in result.stdout
+
+
+@pytest.mark.parametrize("command", list(COMMANDS_HELP))
+def test_each_command_has_help(command):
+    result = _run(command, "--help")
+    assert result.returncode == 0 and "usage: python -m checklist" in result.stdout
+
+
+def test_demo_then_list_then_score(tmp_path, capsys):
+    db = tmp_path / "cli.db"
+    assert main(["demo", "--db", str(db)]) == 0
+    assert "2 systems, 8 places, 32 assessments" in capsys.readouterr().out
+    assert main(["list", "--db", str(db)]) == 0
+    listing = capsys.readouterr().out
+    assert "Ashby Vale" in listing and "2026 Q4" in listing and "draft" in listing
+    assert main(["score", "1", "--db", str(db)]) == 0
+    expected = store.score(store.connect(db), 1)
+    assert f"overall {expected.overall:.2f} {expected.band}" in capsys.readouterr().out
+
+
+def test_demo_if_empty_leaves_data_alone(tmp_path, capsys):
+    db = tmp_path / "cli.db"
+    main(["demo", "--db", str(db)])
+    capsys.readouterr()
+    assert main(["demo", "--if-empty", "--db", str(db)]) == 0
+    assert "already holds data; demo not added" in capsys.readouterr().out
+    assert main(["demo", "--db", str(db)]) == 1
+
+
+def test_environment_variable_chooses_the_database(tmp_path):
+    db = tmp_path / "env.db"
+    result = _run("init", env_db=db)
+    assert result.returncode == 0 and str(db) in result.stdout
+    assert db.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["score", "9999"], "error: no assessment with id 9999"),
+        (["score", "seven"], "invalid int value: 'seven'"),
+        (["explode"], "invalid choice: 'explode'"),
+    ],
+)
+def test_bad_input_exits_non_zero_with_a_clear_message(tmp_path, args, message):
+    result = _run(*args, "--db", str(tmp_path / "x.db")) if args[0] != "explode" else _run(*args)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 3
+
+
+def test_framework_command_lists_every_item():
+    result = _run("framework")
+    assert result.returncode == 0
+    assert "version 1.0: 7 domains, 25 items" in result.stdout
+    assert "workforce-diversity" in result.stdout and "(optional module)" in result.stdout

@@ -1,0 +1,258 @@
+"""Every page through AppTest: renders on the demo and on an empty database, and does what a user expects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from checklist import store
+from checklist.scoring import DONT_KNOW, LEVEL
+from tests.conftest import ACTOR
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGES = ["pages/home.py", "pages/assess.py", "pages/framework.py", "pages/manage.py"]
+
+
+def _app(db_path: Path, monkeypatch, page: str | None = None, **params: str) -> AppTest:
+    monkeypatch.setenv(store.DB_ENV_VAR, str(db_path))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    if page:
+        at.switch_page(page)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def _texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error",
+                                  "success") for e in getattr(at, kind)]  # fmt: skip
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("database", ["demo", "empty"])
+def test_every_page_renders(page, database, demo_path, tmp_path, monkeypatch):
+    path = demo_path if database == "demo" else tmp_path / "empty.db"
+    at = _app(path, monkeypatch, page)
+    assert not at.exception
+    assert at.title, "every page has a title"
+
+
+def test_home_cites_the_report_and_lists_recent_assessments(demo_path, monkeypatch):
+    at = _app(demo_path, monkeypatch)
+    text = _texts(at)
+    assert "Activity Alliance" in text and "February 2025" in text and "7.3.2" in text
+    table = at.dataframe[0].value
+    assert len(table) == 10 and {"Unit", "Round", "Status", "Completion"} <= set(table.columns)
+    assert any("Resume" in str(link.proto.label) for link in at.get("page_link"))
+
+
+def test_home_offers_the_demo_on_an_empty_database(tmp_path, monkeypatch):
+    path = tmp_path / "fresh.db"
+    at = _app(path, monkeypatch)
+    assert "The database is empty" in _texts(at)
+    at.button(key="home_load_demo").click().run()
+    assert not at.exception
+    assert len(store.list_systems(store.connect(path))) == 2
+    assert len(at.dataframe[0].value) == 10
+
+
+def _draft(path: Path, include_workforce: bool = False) -> int:
+    db = store.connect(path)
+    system_id = store.create_system(db, "Page ICS", ACTOR)
+    place_id = store.create_place(db, system_id, "Page Place", ACTOR)
+    return store.create_assessment(db, system_id, place_id, "2026 Q4", "2026-11-01", ACTOR, include_workforce)
+
+
+def test_starting_a_round_opens_it(tmp_path, monkeypatch):
+    path = tmp_path / "a.db"
+    _draft(path)
+    at = _app(path, monkeypatch, "pages/assess.py")
+    label = next(w for w in at.text_input if w.label == "Round label")
+    label.set_value("2027 Q1")
+    at.button(key="FormSubmitter:assess_new_round-Start assessment").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Page ICS (whole system) · 2027 Q1"  # the whole system is the default unit
+    assert len(store.list_assessments(store.connect(path))) == 2
+
+
+def test_a_clashing_round_label_is_refused_with_a_message(tmp_path, monkeypatch):
+    path = tmp_path / "a.db"
+    _draft(path)
+    at = _app(path, monkeypatch, "pages/assess.py")
+    at.selectbox(key="assess_place").set_value(at.selectbox(key="assess_place").options[1]).run()
+    next(w for w in at.text_input if w.label == "Round label").set_value("2026 q4")
+    at.button(key="FormSubmitter:assess_new_round-Start assessment").click().run()
+    assert "Page Place (Page ICS) already has a round called '2026 q4'" in at.error[0].value
+    assert len(store.list_assessments(store.connect(path))) == 1
+
+
+def test_answering_an_item_saves_it_at_once(tmp_path, monkeypatch):
+    path = tmp_path / "a.db"
+    aid = _draft(path)
+    at = _app(path, monkeypatch, "pages/assess.py", assessment=str(aid), item="referrals")
+    assert at.title[0].value == "Page Place · 2026 Q4"
+    level = at.radio(key=f"assess_answer_{aid}_referrals")
+    level.set_value(2).run()
+    at.text_area(key=f"assess_evidence_{aid}_referrals").input("Online form live in two places").run()
+    at.selectbox(key=f"assess_target_{aid}_referrals").set_value(4).run()
+    at.radio(key=f"assess_confidence_{aid}_referrals").set_value("documented").run()
+    assert not at.exception
+    row = store.responses(store.connect(path), aid)["referrals"]
+    assert (row["answer"], row["level"], row["evidence"], row["target_level"], row["confidence"]) == (
+        LEVEL, 2, "Online form live in two places", 4, "documented"
+    )  # fmt: skip
+    assert "1 of 17 items answered" in str(at.get("progress")[0].proto.text)
+
+
+def test_a_fresh_session_shows_every_saved_answer(tmp_path, monkeypatch):
+    path = tmp_path / "a.db"
+    aid = _draft(path)
+    db = store.connect(path)
+    store.save_response(db, aid, "governance", ACTOR, level=3, evidence="Partnership board minutes")
+    store.save_response(db, aid, "shared-vision", ACTOR, answer=DONT_KNOW)
+    at = _app(path, monkeypatch, "pages/assess.py", assessment=str(aid), item="governance")
+    assert at.radio(key=f"assess_answer_{aid}_governance").value == 3
+    assert at.text_area(key=f"assess_evidence_{aid}_governance").value == "Partnership board minutes"
+    at.button(key="assess_next").click().run()
+    assert at.radio(key=f"assess_answer_{aid}_shared-vision").value == DONT_KNOW
+    assert at.query_params["item"] == "shared-vision"
+
+
+def test_level_choices_show_the_descriptors_and_easy_read_switches_them(tmp_path, monkeypatch, fw):
+    path = tmp_path / "a.db"
+    aid = _draft(path)
+    at = _app(path, monkeypatch, "pages/assess.py", assessment=str(aid), item="referrals")
+    radio = at.radio(key=f"assess_answer_{aid}_referrals")
+    assert radio.options[:5] == [f"{v} · {fw.level_name(v)}" for v in range(5)]
+    item = fw.item("referrals")
+    assert item.statement in _texts(at)
+    at.toggle(key="assess_easy").set_value(True).run()
+    assert item.easy_statement in _texts(at) and item.statement not in _texts(at)
+
+
+def test_an_action_is_added_to_the_item(tmp_path, monkeypatch):
+    path = tmp_path / "a.db"
+    aid = _draft(path)
+    at = _app(path, monkeypatch, "pages/assess.py", assessment=str(aid), item="referrals")
+    next(w for w in at.text_input if w.label == "What will be done").input("Pilot an online referral form")
+    next(w for w in at.text_input if w.label == "Owner").input("PA lead")
+    at.button(key=f"FormSubmitter:assess_add_action_{aid}_referrals-Add action").click().run()
+    assert not at.exception
+    actions = store.list_actions(store.connect(path), aid)
+    assert actions[["item_id", "description", "owner"]].values.tolist() == [
+        ["referrals", "Pilot an online referral form", "PA lead"]
+    ]
+
+
+def test_submit_lists_the_unanswered_then_locks(tmp_path, monkeypatch, fw):
+    path = tmp_path / "a.db"
+    aid = _draft(path)
+    db = store.connect(path)
+    store.save_response(db, aid, "governance", ACTOR, level=3)
+    at = _app(path, monkeypatch, "pages/assess.py", assessment=str(aid))
+    at.button(key=f"assess_submit_{aid}").click().run()
+    assert "16 item(s) need an answer" in at.error[0].value and "Referrals: not answered" in at.error[0].value
+    assert store.get_assessment(db, aid)["status"] == store.DRAFT
+    for n, item in enumerate(fw.items_for(False)):
+        store.save_response(db, aid, item.id, ACTOR, level=n % 5)
+    at.run()
+    at.text_input(key=f"assess_signoff_{aid}").input("Director of strategy")
+    at.button(key=f"assess_submit_{aid}").click().run()
+    assert not at.exception
+    assert store.get_assessment(db, aid)["status"] == store.SUBMITTED
+    result = store.score(db, aid)
+    assert any(m.label == "Overall band" and m.value == result.band for m in at.metric)
+    assert at.radio(key=f"assess_answer_{aid}_governance").disabled
+
+
+def test_a_locked_assessment_cannot_be_edited(demo_path, monkeypatch):
+    db = store.connect(demo_path)
+    aid = int(store.list_assessments(db).query("status == 'submitted'")["id"].iloc[0])
+    before = store.responses(db, aid)
+    at = _app(demo_path, monkeypatch, "pages/assess.py", assessment=str(aid), item="referrals")
+    widget = at.radio(key=f"assess_answer_{aid}_referrals")
+    assert widget.disabled
+    assert at.text_area(key=f"assess_evidence_{aid}_referrals").disabled
+    assert at.selectbox(key=f"assess_target_{aid}_referrals").disabled
+    with pytest.raises(Exception, match="disabled"):
+        widget.set_value(4)
+    at.run()
+    assert store.responses(db, aid) == before
+
+
+def test_reopening_is_an_explicit_recorded_step(demo_path, monkeypatch):
+    db = store.connect(demo_path)
+    aid = int(store.list_assessments(db).query("status == 'submitted'")["id"].iloc[-1])
+    at = _app(demo_path, monkeypatch, "pages/assess.py", assessment=str(aid))
+    at.text_input(key=f"assess_reopen_reason_{aid}").input("Recheck referrals")
+    at.button(key=f"assess_reopen_{aid}").click().run()
+    assert store.get_assessment(db, aid)["status"] == store.DRAFT
+    assert store.history(db, aid)["new_value"].iloc[-1] == "Recheck referrals"
+    assert not at.radio(key=f"assess_answer_{aid}_governance").disabled
+
+
+def test_results_show_change_since_the_previous_round(demo_path, monkeypatch):
+    db = store.connect(demo_path)
+    rounds = store.list_assessments(db, place_id=int(store.list_places(db, 1)["id"].iloc[0]))
+    latest = int(rounds.query("status == 'submitted'")["id"].iloc[-1])
+    at = _app(demo_path, monkeypatch, "pages/assess.py", assessment=str(latest))
+    overall = next(m for m in at.metric if m.label == "Overall score (0–4)")
+    assert overall.value == f"{store.score(db, latest).overall:.2f}"
+    assert "since 2025 Q4" in str(overall.proto.delta)
+
+
+def test_an_unknown_assessment_id_says_so(demo_path, monkeypatch):
+    at = _app(demo_path, monkeypatch, "pages/assess.py", assessment="99999")
+    assert "There is no assessment 99999" in at.warning[0].value
+    assert at.title[0].value == "Assess"
+
+
+def test_manage_adds_renames_archives_and_refuses_duplicates(tmp_path, monkeypatch):
+    path = tmp_path / "m.db"
+    at = _app(path, monkeypatch, "pages/manage.py")
+    next(w for w in at.text_input if w.label == "System name").input("Riverside ICS")
+    at.button(key="FormSubmitter:manage_add_system-Add system").click().run()
+    db = store.connect(path)
+    system_id = int(store.list_systems(db)["id"].iloc[0])
+    next(w for w in at.text_input if w.label == "System name").input("riverside ics")
+    at.button(key="FormSubmitter:manage_add_system-Add system").click().run()
+    assert "a system called 'riverside ics' already exists" in at.error[0].value
+    at.text_input(key=f"manage_new_place_{system_id}").input("Upper Valley")
+    at.button(key=f"FormSubmitter:manage_add_place_{system_id}-Add place").click().run()
+    place_id = int(store.list_places(db, system_id)["id"].iloc[0])
+    at.text_input(key=f"manage_place_name_{place_id}").input("Upper Vale")
+    at.button(key=f"manage_place_rename_{place_id}").click().run()
+    assert store.get_place(db, place_id)["name"] == "Upper Vale"
+    at.button(key=f"manage_place_archive_{place_id}").click().run()
+    assert store.list_places(db, system_id).empty
+    at.toggle(key="manage_show_archived").set_value(True).run()
+    at.button(key=f"manage_place_restore_{place_id}").click().run()
+    assert store.list_places(db, system_id)["name"].tolist() == ["Upper Vale"]
+    assert not at.exception
+
+
+def test_manage_refuses_a_round_label_the_unit_already_has(tmp_path, monkeypatch):
+    path = tmp_path / "m.db"
+    first = _draft(path)
+    db = store.connect(path)
+    second = store.create_assessment(db, 1, 1, "2027 Q1", "2027-01-15", ACTOR)
+    at = _app(path, monkeypatch, "pages/manage.py")
+    at.text_input(key=f"manage_round_{second}").input("2026 Q4")
+    at.button(key=f"manage_round_save_{second}").click().run()
+    assert "already has a round called '2026 Q4'" in at.error[0].value
+    assert store.get_assessment(db, second)["round_label"] == "2027 Q1"
+    assert store.get_assessment(db, first)["round_label"] == "2026 Q4"
+
+
+def test_framework_page_lists_every_item_with_its_levels(tmp_path, monkeypatch, fw):
+    at = _app(tmp_path / "f.db", monkeypatch, "pages/framework.py")
+    titles = [e.label for e in at.expander]
+    for item in fw.items:
+        assert any(t.startswith(item.title) for t in titles), item.title
+    assert any("checklist point 17" in t for t in titles)
+    at.toggle(key="framework_easy").set_value(True).run()
+    assert fw.item("referrals").easy_statement in _texts(at)
