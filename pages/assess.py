@@ -49,6 +49,13 @@ def _save_field(assessment_id: int, item_id: str, field: str, key: str) -> None:
     _save(assessment_id, item_id, **{field: st.session_state[key]})
 
 
+def _seed(key: str, value: object) -> str:
+    """Give a widget its saved value the first time it is drawn in this session; returns the key."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+    return key
+
+
 def _open(assessment_id: int | None) -> None:
     st.query_params.clear()
     if assessment_id is not None:
@@ -93,7 +100,7 @@ def choose_assessment() -> None:
         key="assess_place",
     )
     rounds = store.list_assessments(db, system_id=system_id, place_id=place_id, whole_system=place_id is None)
-    st.subheader("Rounds")
+    st.header("Rounds")
     if rounds.empty:
         st.write("No rounds yet for this unit.")
     for row in rounds.iloc[::-1].itertuples():
@@ -106,7 +113,7 @@ def choose_assessment() -> None:
             verb = "Resume" if row.status == store.DRAFT else "View results"
             right.button(verb, key=f"assess_open_{row.id}", on_click=_open, args=(int(row.id),))
 
-    st.subheader("Start a new round")
+    st.header("Start a new round")
     with st.form("assess_new_round"):
         label = st.text_input(
             "Round label", value=store.suggest_round_label(date.today()), help="For example the quarter: 2026 Q4"
@@ -151,22 +158,27 @@ def item_panel(assessment: dict, fw: Framework, saved: dict, easy: bool, locked:
         wanted = st.query_params.get("item")
         st.session_state[jump_key] = wanted if wanted in ids else ids[0]
 
-    def _mark(item_id: str) -> str:
-        row = saved.get(item_id)
-        if not row or row["answer"] is None:
-            return "○"
-        return "?" if row["answer"] == DONT_KNOW else "✓"
-
     def _move(step: int) -> None:
         here = ids.index(st.session_state[jump_key])
         st.session_state[jump_key] = ids[max(0, min(len(ids) - 1, here + step))]
 
+    # Labels must not change while the page is open: Streamlit sends a selectbox's choice back as its
+    # label, so a status mark that flips when an item is answered would no longer match its option.
     st.selectbox(
-        "Jump to item (✓ answered, ? don't know, ○ not yet)",
+        "Jump to item",
         ids,
-        format_func=lambda i: f"{_mark(i)} {fw.item(i).title} — {fw.domain(fw.item(i).domain).title}",
+        format_func=lambda i: f"{ids.index(i) + 1}. {fw.item(i).title} — {fw.domain(fw.item(i).domain).title}",
         key=jump_key,
     )
+    # Always drawn, whatever it says: an element that appears above the answer widgets would shift
+    # Streamlit's element positions, remount them and drop a keyboard user's focus.
+    unanswered = [fw.item(i).title for i in ids if (saved.get(i) or {}).get("answer") is None]
+    if not unanswered:
+        st.caption("Every item has an answer.")
+    elif len(unanswered) <= 5:
+        st.caption("Still to answer: " + ", ".join(unanswered))
+    else:
+        st.caption(f"{len(unanswered)} items still to answer.")
     current = st.session_state[jump_key]
     st.query_params["item"] = current
     item = fw.item(current)
@@ -174,7 +186,7 @@ def item_panel(assessment: dict, fw: Framework, saved: dict, easy: bool, locked:
     position = ids.index(current) + 1
 
     st.caption(f"{fw.domain(item.domain).title} · item {position} of {len(ids)}")
-    st.subheader(item.title)
+    st.header(item.title)
     st.markdown(item.easy_statement if easy else item.statement)
     with st.expander("Why this matters, and where it already works"):
         st.markdown(item.why_it_matters)
@@ -185,14 +197,17 @@ def item_panel(assessment: dict, fw: Framework, saved: dict, easy: bool, locked:
         if item.references:
             st.markdown("**In the report:** " + "; ".join(f"section {r.section} — {r.note}" for r in item.references))
 
-    answer_key = f"assess_answer_{aid}_{item.id}"
-    current_value = row.get("level") if row.get("answer") == LEVEL else row.get("answer")
+    # Each widget's starting value is seeded once from the database and never passed as index= or
+    # value=: a parameter that changes after a save would make Streamlit remount the widget and
+    # drop keyboard focus mid-answer.
+    answer_key = _seed(
+        f"assess_answer_{aid}_{item.id}", row.get("level") if row.get("answer") == LEVEL else row.get("answer")
+    )
     left, right = st.columns([3, 2], gap="large")
     with left:
         choice = st.radio(
             f"Which level describes {assessment['unit_name']} today?",
             ANSWER_OPTIONS,
-            index=ANSWER_OPTIONS.index(current_value) if current_value in ANSWER_OPTIONS else None,
             format_func=lambda v: _answer_label(fw, v),
             captions=[_answer_caption(item, v, easy) for v in ANSWER_OPTIONS],
             key=answer_key,
@@ -201,20 +216,18 @@ def item_panel(assessment: dict, fw: Framework, saved: dict, easy: bool, locked:
             disabled=locked,
         )
         if choice == NOT_APPLICABLE:
-            reason_key = f"assess_na_{aid}_{item.id}"
+            reason_key = _seed(f"assess_na_{aid}_{item.id}", row.get("na_reason", ""))
             st.text_input(
                 "Why does this item not apply? (needed before submitting)",
-                value=row.get("na_reason", ""),
                 key=reason_key,
                 on_change=_save_field,
                 args=(aid, item.id, "na_reason", reason_key),
                 disabled=locked,
             )
     with right:
-        evidence_key = f"assess_evidence_{aid}_{item.id}"
+        evidence_key = _seed(f"assess_evidence_{aid}_{item.id}", row.get("evidence", ""))
         st.text_area(
             "Evidence",
-            value=row.get("evidence", ""),
             placeholder=item.evidence_prompt,
             help=item.evidence_prompt,
             key=evidence_key,
@@ -222,20 +235,18 @@ def item_panel(assessment: dict, fw: Framework, saved: dict, easy: bool, locked:
             args=(aid, item.id, "evidence", evidence_key),
             disabled=locked,
         )
-        links_key = f"assess_links_{aid}_{item.id}"
+        links_key = _seed(f"assess_links_{aid}_{item.id}", row.get("evidence_links", ""))
         st.text_input(
             "Links to evidence (optional)",
-            value=row.get("evidence_links", ""),
             key=links_key,
             on_change=_save_field,
             args=(aid, item.id, "evidence_links", links_key),
             disabled=locked,
         )
-        confidence_key = f"assess_confidence_{aid}_{item.id}"
+        confidence_key = _seed(f"assess_confidence_{aid}_{item.id}", row.get("confidence"))
         st.radio(
             "How sure is that evidence?",
             store.CONFIDENCE_LEVELS,
-            index=store.CONFIDENCE_LEVELS.index(row["confidence"]) if row.get("confidence") else None,
             format_func=str.capitalize,
             horizontal=True,
             help=CONFIDENCE_HELP,
@@ -244,12 +255,10 @@ def item_panel(assessment: dict, fw: Framework, saved: dict, easy: bool, locked:
             args=(aid, item.id, "confidence", confidence_key),
             disabled=locked,
         )
-        target_key = f"assess_target_{aid}_{item.id}"
-        targets = [None, *LEVEL_VALUES]
+        target_key = _seed(f"assess_target_{aid}_{item.id}", row.get("target_level"))
         st.selectbox(
             "Target level for the next round",
-            targets,
-            index=targets.index(row.get("target_level")),
+            [None, *LEVEL_VALUES],
             format_func=lambda v: "No target set" if v is None else _answer_label(fw, v),
             key=target_key,
             on_change=_save_field,
@@ -289,11 +298,10 @@ def actions_panel(assessment: dict, fw: Framework, item_id: str, locked: bool) -
                 else (f" · aims for {_answer_label(fw, int(action.target_level))}")
             )
             text.markdown(f"{plain(action.description)}{owner}{due}{aim}")
-            status_key = f"assess_action_status_{action.id}"
+            status_key = _seed(f"assess_action_status_{action.id}", action.status)
             status.selectbox(
                 "Status",
                 store.ACTION_STATUSES,
-                index=store.ACTION_STATUSES.index(action.status),
                 format_func=str.capitalize,
                 key=status_key,
                 on_change=lambda i=action.id, k=status_key: _action_call(
@@ -468,8 +476,9 @@ def show_assessment(assessment: dict) -> None:
         f"{fw.version}{' · with the workforce module' if assessment['include_workforce'] else ''}"
     )
     st.progress(answered / len(items), text=f"{answered} of {len(items)} items answered")
+    error_slot = st.empty()  # always present, for the same reason as the caption above the answers
     if error := st.session_state.pop("assess_error", None):
-        st.error(error, icon=":material/error:")
+        error_slot.error(error, icon=":material/error:")
     easy = st.toggle("Easy Read wording", key="assess_easy", help="Short sentences and everyday words, for workshops")
 
     answer_tab, review_tab, results_tab, history_tab = st.tabs(

@@ -39,7 +39,7 @@ if systems.empty:
             st.rerun()
 
 with st.container(border=True):
-    st.subheader("Quick start")
+    st.header("Quick start")
     st.markdown(
         "1. **Manage** — add your system (ICS) and its places, if they are not listed yet.\n"
         "2. **Assess** — choose the system or a place and start a round (for example *2026 Q4*). "
@@ -54,7 +54,7 @@ with st.container(border=True):
 
 drafts = store.list_assessments(db, status=store.DRAFT)
 if not drafts.empty:
-    st.subheader("In progress")
+    st.header("In progress")
     for row in drafts.iloc[::-1].itertuples():
         st.page_link(
             "pages/assess.py",
@@ -63,7 +63,7 @@ if not drafts.empty:
             query_params={"assessment": str(row.id)},
         )
 
-st.subheader("Recent assessments")
+st.header("Recent assessments")
 recent = store.recent_assessments(db, limit=10)
 if recent.empty:
     st.write("No assessments yet.")
