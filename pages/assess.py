@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from checklist import store, summary
@@ -374,7 +375,7 @@ def results_panel(assessment: dict, fw: Framework) -> None:
             "new wording rather than new practice: " + ", ".join(fw.item(i).title for i in comparison.wording_changed)
         )
     st.markdown("**Domain scores**")
-    st.dataframe(summary.domain_table(fw, result, comparison), hide_index=True)
+    st.table(summary.domain_table(fw, result, comparison), hide_index=True)
     left, right = st.columns(2)
     with left:
         st.markdown("**Strengths**")
@@ -404,7 +405,7 @@ def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool) -> 
                 "Confidence": (row.get("confidence") or "").capitalize(),
             }
         )
-    st.dataframe(rows, hide_index=True)
+    st.table(pd.DataFrame(rows), hide_index=True)
     if locked:
         st.success(
             f"Submitted on {assessment['submitted_at'][:10]} by {assessment['submitted_by']}"

@@ -18,7 +18,7 @@ st.caption(f"Version {fw.version}. Source: {fw.source.citation}. {fw.source.note
 easy = st.toggle("Easy Read wording", key="framework_easy")
 
 with st.expander("The maturity scale", expanded=True):
-    st.dataframe(
+    st.table(
         pd.DataFrame(
             {
                 "Level": [f"{lv.value} · {lv.name}" for lv in fw.levels],
@@ -44,7 +44,7 @@ for module in fw.modules:
             point = f" (checklist point {item.checklist_point})" if item.checklist_point else ""
             with st.expander(f"{item.title}{point}"):
                 st.markdown(f"**What good looks like:** {item.easy_statement if easy else item.statement}")
-                st.dataframe(
+                st.table(
                     pd.DataFrame(
                         {
                             "Level": [f"{v} · {fw.level_name(v)}" for v in LEVEL_VALUES],

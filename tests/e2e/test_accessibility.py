@@ -1,0 +1,78 @@
+"""axe-core in the real page: no serious or critical violations on any page in its main states."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import open_app, screenshot, wait_idle
+
+pytestmark = pytest.mark.e2e
+BLOCKING = {"serious", "critical"}
+
+# Violations that come from Streamlit's own markup and cannot be fixed from the app: rule id -> reason.
+# Each entry is matched only against nodes inside Streamlit's chrome (the selectors listed), never our content.
+STREAMLIT_OWN: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+
+def _blocking(page: Page) -> list[str]:
+    results = Axe().run(page)
+    problems = []
+    for violation in results.response["violations"]:
+        if violation["impact"] not in BLOCKING:
+            continue
+        reason, chrome = STREAMLIT_OWN.get(violation["id"], ("", ()))
+        for node in violation["nodes"]:
+            target = " ".join(map(str, node["target"]))
+            if chrome and any(selector in target for selector in chrome):
+                continue
+            problems.append(
+                f"{violation['id']} ({violation['impact']}): {violation['help']} at {target} — {node['html'][:120]}"
+            )
+    return problems
+
+
+STATES = [
+    ("home", "", "Supporting disabled people into physical activity", None),
+    ("assess-choose", "assess", "Assess", None),
+    ("assess-draft-item", "assess?assessment=8&item=referrals", "Referrals", None),
+    ("assess-easy-read", "assess?assessment=8&item=care-plans", "Care plans", "Easy Read wording"),
+    ("assess-results", "assess?assessment=32", "Westcliff · 2026 Q3", None),
+    ("assess-review", "assess?assessment=8", "Ashby Vale · 2026 Q4", "tab:Review and submit"),
+    ("assess-history", "assess?assessment=8", "Ashby Vale · 2026 Q4", "tab:History"),
+    ("framework", "framework", "The framework", None),
+    ("manage", "manage", "Manage systems and places", None),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "heading", "action"), STATES, ids=[s[0] for s in STATES])
+def test_no_serious_violations(page: Page, server, name, path, heading, action):
+    open_app(page, server, path, heading=heading)
+    if action and action.startswith("tab:"):
+        page.get_by_role("tab", name=action[4:]).click()
+        expect(page.get_by_role("tab", name=action[4:])).to_have_attribute("aria-selected", "true")
+    elif action:
+        page.get_by_text(action, exact=True).click()  # a person clicks the label; the input sits beneath it
+        expect(page.get_by_role("switch", name=action)).to_be_checked()
+    wait_idle(page)
+    expect(page.locator('[data-testid="stSkeleton"]')).to_have_count(0)
+    screenshot(page, f"a11y-{name}")
+    assert _blocking(page) == []
+
+
+def test_empty_database_home_has_no_serious_violations(page: Page, empty_server):
+    open_app(page, empty_server, "", heading="Supporting disabled people into physical activity")
+    expect(page.get_by_role("button", name="Load demo data")).to_be_visible()
+    screenshot(page, "a11y-home-empty")
+    assert _blocking(page) == []
+
+
+def test_the_check_catches_a_planted_violation(page: Page, server):
+    """Guards the guard: a button with no accessible name, added to the live page, is reported."""
+    open_app(page, server, "framework", heading="The framework")
+    page.evaluate(
+        "() => document.querySelector('[data-testid=\"stMain\"]').appendChild(document.createElement('button'))"
+    )
+    problems = _blocking(page)
+    assert any(p.startswith("button-name (critical)") for p in problems), problems
