@@ -408,8 +408,8 @@ def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool) -> 
     st.table(pd.DataFrame(rows), hide_index=True)
     if locked:
         st.success(
-            f"Submitted on {assessment['submitted_at'][:10]} by {assessment['submitted_by']}"
-            + (f", signed off by {assessment['signed_off_by']}" if assessment["signed_off_by"] else "")
+            f"Submitted on {assessment['submitted_at'][:10]} by {plain(assessment['submitted_by'])}"
+            + (f", signed off by {plain(assessment['signed_off_by'])}" if assessment["signed_off_by"] else "")
             + ". This assessment is locked."
         )
         with st.expander("Reopen for changes"):
@@ -434,7 +434,7 @@ def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool) -> 
         try:
             store.submit_assessment(db, aid, actor(), signed_off_by=signed)
         except store.IncompleteError as exc:
-            st.error(f"{exc}:\n" + "\n".join(f"- {p}" for p in exc.problems))
+            st.error(f"{plain(str(exc))}:\n" + "\n".join(f"- {plain(p)}" for p in exc.problems))
         except store.StoreError as exc:
             show_error(exc)
         else:
@@ -469,17 +469,17 @@ def show_assessment(assessment: dict) -> None:
     answered = sum(1 for i in items if (saved.get(i.id) or {}).get("answer") is not None)
 
     top, switch = st.columns([5, 1], vertical_alignment="bottom")
-    top.title(f"{assessment['unit_name']} · {assessment['round_label']}")
+    top.title(f"{plain(assessment['unit_name'])} · {plain(assessment['round_label'])}")
     switch.button("Choose another", on_click=_open, args=(None,), key="assess_choose_another")
     st.caption(
-        f"{assessment['system_name']} · assessed {assessment['assessment_date']} · "
+        f"{plain(assessment['system_name'])} · assessed {assessment['assessment_date']} · "
         f"{'Submitted (locked)' if locked else 'Draft: every change is saved as you make it'} · framework "
         f"{fw.version}{' · with the workforce module' if assessment['include_workforce'] else ''}"
     )
     st.progress(answered / len(items), text=f"{answered} of {len(items)} items answered")
     error_slot = st.empty()  # always present, for the same reason as the caption above the answers
     if error := st.session_state.pop("assess_error", None):
-        error_slot.error(error, icon=":material/error:")
+        error_slot.error(plain(error), icon=":material/error:")
     easy = st.toggle("Easy Read wording", key="assess_easy", help="Short sentences and everyday words, for workshops")
 
     answer_tab, review_tab, results_tab, history_tab = st.tabs(

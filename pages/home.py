@@ -3,7 +3,7 @@
 import streamlit as st
 
 from checklist import demo, store
-from ui.common import ensure_router, framework, open_db, show_error, show_flashes
+from ui.common import ensure_router, framework, open_db, plain, show_error, show_flashes
 
 ensure_router()
 
@@ -58,7 +58,7 @@ if not drafts.empty:
     for row in drafts.iloc[::-1].itertuples():
         st.page_link(
             "pages/assess.py",
-            label=f"Resume {row.unit_name} · {row.round_label} — {row.answered} of {row.total} answered",
+            label=f"Resume {plain(row.unit_name)} · {plain(row.round_label)} — {row.answered} of {row.total} answered",
             icon=":material/play_arrow:",
             query_params={"assessment": str(row.id)},
         )

@@ -39,7 +39,7 @@ if systems.empty:
 
 for system in systems.itertuples():
     archived = isinstance(system.archived_at, str)
-    label = f"{system.name}{' (archived)' if archived else ''}"
+    label = f"{plain(system.name)}{' (archived)' if archived else ''}"
     with st.expander(label, expanded=len(systems) == 1):
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
         new_name = c1.text_input("Rename system", value=system.name, key=f"manage_sys_name_{system.id}")

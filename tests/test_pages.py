@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,11 @@ def _app(db_path: Path, monkeypatch, page: str | None = None, **params: str) -> 
     for key, value in params.items():
         at.query_params[key] = value
     return at.run()
+
+
+def _shown(markdown: str) -> str:
+    """What a reader sees of Markdown source: backslash escapes removed."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def _texts(at: AppTest) -> str:
@@ -75,7 +81,7 @@ def test_starting_a_round_opens_it(tmp_path, monkeypatch):
     label.set_value("2027 Q1")
     at.button(key="FormSubmitter:assess_new_round-Start assessment").click().run()
     assert not at.exception
-    assert at.title[0].value == "Page ICS (whole system) · 2027 Q1"  # the whole system is the default unit
+    assert _shown(at.title[0].value) == "Page ICS (whole system) · 2027 Q1"  # the whole system is the default unit
     assert len(store.list_assessments(store.connect(path))) == 2
 
 
@@ -86,7 +92,7 @@ def test_a_clashing_round_label_is_refused_with_a_message(tmp_path, monkeypatch)
     at.selectbox(key="assess_place").set_value(at.selectbox(key="assess_place").options[1]).run()
     next(w for w in at.text_input if w.label == "Round label").set_value("2026 q4")
     at.button(key="FormSubmitter:assess_new_round-Start assessment").click().run()
-    assert "Page Place (Page ICS) already has a round called '2026 q4'" in at.error[0].value
+    assert "Page Place (Page ICS) already has a round called '2026 q4'" in _shown(at.error[0].value)
     assert len(store.list_assessments(store.connect(path))) == 1
 
 
@@ -155,7 +161,8 @@ def test_submit_lists_the_unanswered_then_locks(tmp_path, monkeypatch, fw):
     store.save_response(db, aid, "governance", ACTOR, level=3)
     at = _app(path, monkeypatch, "pages/assess.py", assessment=str(aid))
     at.button(key=f"assess_submit_{aid}").click().run()
-    assert "16 item(s) need an answer" in at.error[0].value and "Referrals: not answered" in at.error[0].value
+    shown = _shown(at.error[0].value)
+    assert "16 item(s) need an answer" in shown and "Referrals: not answered" in shown
     assert store.get_assessment(db, aid)["status"] == store.DRAFT
     for n, item in enumerate(fw.items_for(False)):
         store.save_response(db, aid, item.id, ACTOR, level=n % 5)
@@ -207,7 +214,7 @@ def test_results_show_change_since_the_previous_round(demo_path, monkeypatch):
 
 def test_an_unknown_assessment_id_says_so(demo_path, monkeypatch):
     at = _app(demo_path, monkeypatch, "pages/assess.py", assessment="99999")
-    assert "There is no assessment 99999" in at.warning[0].value
+    assert "There is no assessment 99999" in _shown(at.warning[0].value)
     assert at.title[0].value == "Assess"
 
 
@@ -220,7 +227,7 @@ def test_manage_adds_renames_archives_and_refuses_duplicates(tmp_path, monkeypat
     system_id = int(store.list_systems(db)["id"].iloc[0])
     next(w for w in at.text_input if w.label == "System name").input("riverside ics")
     at.button(key="FormSubmitter:manage_add_system-Add system").click().run()
-    assert "a system called 'riverside ics' already exists" in at.error[0].value
+    assert "a system called 'riverside ics' already exists" in _shown(at.error[0].value)
     at.text_input(key=f"manage_new_place_{system_id}").input("Upper Valley")
     at.button(key=f"FormSubmitter:manage_add_place_{system_id}-Add place").click().run()
     place_id = int(store.list_places(db, system_id)["id"].iloc[0])
@@ -243,7 +250,7 @@ def test_manage_refuses_a_round_label_the_unit_already_has(tmp_path, monkeypatch
     at = _app(path, monkeypatch, "pages/manage.py")
     at.text_input(key=f"manage_round_{second}").input("2026 Q4")
     at.button(key=f"manage_round_save_{second}").click().run()
-    assert "already has a round called '2026 Q4'" in at.error[0].value
+    assert "already has a round called '2026 Q4'" in _shown(at.error[0].value)
     assert store.get_assessment(db, second)["round_label"] == "2027 Q1"
     assert store.get_assessment(db, first)["round_label"] == "2026 Q4"
 
@@ -256,3 +263,15 @@ def test_framework_page_lists_every_item_with_its_levels(tmp_path, monkeypatch, 
     assert any("checklist point 17" in t for t in titles)
     at.toggle(key="framework_easy").set_value(True).run()
     assert fw.item("referrals").easy_statement in _texts(at)
+
+
+def test_user_text_is_shown_as_typed_never_as_markup(tmp_path, monkeypatch):
+    path = tmp_path / "x.db"
+    db = store.connect(path)
+    system_id = store.create_system(db, "<b>Bold</b> *Vale* [link](http://x)", ACTOR)
+    aid = store.create_assessment(db, system_id, None, "`R1`", "2026-01-01", ACTOR)
+    at = _app(path, monkeypatch, "pages/assess.py", assessment=str(aid))
+    title = at.title[0].value
+    # every Markdown and HTML character is escaped, so the page shows the name literally
+    assert r"\<b\>Bold\</b\> \*Vale\* \[link\]\(http\:" in title and r"\`R1\`" in title
+    assert "<b>" not in title.replace(r"\<b\>", "")

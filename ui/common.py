@@ -59,12 +59,8 @@ def framework() -> Framework:
     return current_framework()
 
 
-def level_label(framework: Framework, value: int) -> str:
-    return f"{value} · {framework.level_name(value)}"
-
-
 def show_error(exc: Exception) -> None:
-    st.error(str(exc), icon=":material/error:")
+    st.error(plain(str(exc)), icon=":material/error:")
 
 
 def flash(message: str, icon: str = ":material/check_circle:") -> None:
@@ -74,7 +70,7 @@ def flash(message: str, icon: str = ":material/check_circle:") -> None:
 
 def show_flashes() -> None:
     for message, icon in st.session_state.pop("_flash", []):
-        st.toast(message, icon=icon)
+        st.toast(plain(message), icon=icon)
 
 
 _MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~:$"
