@@ -50,6 +50,13 @@ def _save_field(assessment_id: int, item_id: str, field: str, key: str) -> None:
     _save(assessment_id, item_id, **{field: st.session_state[key]})
 
 
+def _save_details(assessment_id: int, field: str, key: str) -> None:
+    try:
+        store.update_assessment_details(open_db(), assessment_id, actor(), **{field: st.session_state[key]})
+    except store.StoreError as exc:
+        st.session_state["assess_error"] = str(exc)
+
+
 def _seed(key: str, value: object) -> str:
     """Give a widget its saved value the first time it is drawn in this session; returns the key."""
     if key not in st.session_state:
@@ -422,6 +429,22 @@ def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool) -> 
                 else:
                     st.rerun()
         return
+    with st.expander("Round details: date and who took part"):
+        date_key = _seed(f"assess_date_{aid}", date.fromisoformat(assessment["assessment_date"]))
+        st.date_input(
+            "Assessment date",
+            format="YYYY-MM-DD",
+            key=date_key,
+            on_change=_save_details,
+            args=(aid, "assessment_date", date_key),
+        )
+        people_key = _seed(f"assess_participants_{aid}", assessment["participants"])
+        st.text_area(
+            "Who took part (roles or organisations)",
+            key=people_key,
+            on_change=_save_details,
+            args=(aid, "participants", people_key),
+        )
     problems = store.completeness_problems(db, aid)
     if problems:
         st.warning(

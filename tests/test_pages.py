@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -275,3 +276,18 @@ def test_user_text_is_shown_as_typed_never_as_markup(tmp_path, monkeypatch):
     # every Markdown and HTML character is escaped, so the page shows the name literally
     assert r"\<b\>Bold\</b\> \*Vale\* \[link\]\(http\:" in title and r"\`R1\`" in title
     assert "<b>" not in title.replace(r"\<b\>", "")
+
+
+def test_round_details_can_be_corrected_and_are_recorded(tmp_path, monkeypatch):
+    path = tmp_path / "a.db"
+    aid = _draft(path)
+    at = _app(path, monkeypatch, "pages/assess.py", assessment=str(aid))
+    at.text_area(key=f"assess_participants_{aid}").input("PA lead; VCSE alliance; two carers").run()
+    at.date_input(key=f"assess_date_{aid}").set_value(date(2026, 11, 5)).run()
+    db = store.connect(path)
+    assessment = store.get_assessment(db, aid)
+    assert (assessment["participants"], assessment["assessment_date"]) == (
+        "PA lead; VCSE alliance; two carers",
+        "2026-11-05",
+    )
+    assert store.history(db, aid)["field"].tolist()[-2:] == ["participants", "assessment_date"]
