@@ -981,3 +981,8 @@ def responses_as_of(db: sqlite_utils.Database, assessment_id: int, at: str) -> d
 def suggest_round_label(today: date) -> str:
     """A round label for a date, by calendar quarter: '2026 Q4'."""
     return f"{today.year} Q{(today.month - 1) // 3 + 1}"
+
+
+def data_version(db: sqlite_utils.Database) -> int:
+    """A number that changes with every write (each write appends to history): a cache key for reads."""
+    return int(db.execute("SELECT ifnull(max(id), 0) FROM history").fetchone()[0])

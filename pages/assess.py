@@ -14,7 +14,7 @@ import streamlit as st
 from checklist import store, summary
 from checklist.framework import Framework, framework_for, wording_changes
 from checklist.scoring import DONT_KNOW, LEVEL, LEVEL_VALUES, NOT_APPLICABLE, compare
-from ui.common import actor, ensure_router, open_db, plain, show_error, show_flashes
+from ui.common import actor, choose_unit, ensure_router, open_db, plain, show_error, show_flashes
 
 ensure_router()
 
@@ -92,21 +92,10 @@ def _answer_caption(item, value: object, easy: bool) -> str:  # noqa: ANN001
 def choose_assessment() -> None:
     st.title("Assess")
     st.write("Choose the system or place being assessed, then resume one of its rounds or start a new one.")
-    systems = store.list_systems(db)
-    if systems.empty:
-        st.info("There are no systems yet. Add your system and its places first.", icon=":material/info:")
-        st.page_link("pages/manage.py", label="Go to Manage", icon=":material/settings:")
+    chosen = choose_unit(db, "assess")
+    if chosen is None:
         return
-    names = dict(zip(systems["id"], systems["name"], strict=True))
-    system_id = st.selectbox("System (ICS)", list(names), format_func=names.get, key="assess_system")
-    places = store.list_places(db, system_id)
-    place_names = dict(zip(places["id"], places["name"], strict=True))
-    place_id = st.selectbox(
-        "Whole system or one place",
-        [None, *place_names],
-        format_func=lambda p: "Whole system" if p is None else place_names[p],
-        key="assess_place",
-    )
+    system_id, place_id, _ = chosen
     rounds = store.list_assessments(db, system_id=system_id, place_id=place_id, whole_system=place_id is None)
     st.header("Rounds")
     if rounds.empty:

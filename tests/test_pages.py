@@ -14,7 +14,14 @@ from checklist.scoring import DONT_KNOW, LEVEL
 from tests.conftest import ACTOR
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = ["pages/home.py", "pages/assess.py", "pages/framework.py", "pages/manage.py"]
+PAGES = [
+    "pages/home.py",
+    "pages/assess.py",
+    "pages/dashboard.py",
+    "pages/compare.py",
+    "pages/framework.py",
+    "pages/manage.py",
+]
 
 
 def _app(db_path: Path, monkeypatch, page: str | None = None, **params: str) -> AppTest:
@@ -291,3 +298,96 @@ def test_round_details_can_be_corrected_and_are_recorded(tmp_path, monkeypatch):
         "2026-11-05",
     )
     assert store.history(db, aid)["field"].tolist()[-2:] == ["participants", "assessment_date"]
+
+
+def _charts(at: AppTest) -> list[dict]:
+    import json
+
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def test_dashboard_shows_the_latest_submitted_round_and_its_weakest_domain(demo_path, monkeypatch):
+    db = store.connect(demo_path)
+    place_id = int(store.list_places(db, 1)["id"].iloc[0])  # Ashby Vale: 3 submitted rounds and a draft
+    at = _app(demo_path, monkeypatch, "pages/dashboard.py")
+    at.selectbox(key="dash_place").set_value(place_id).run()
+    assert not at.exception
+    latest = store.list_assessments(db, place_id=place_id, status=store.SUBMITTED).iloc[-1]
+    assert _shown(at.header[0].value) == f"Ashby Vale · {latest.round_label}"
+    overall = next(m for m in at.metric if m.label == "Overall score (0–4)")
+    assert overall.value == f"{store.score(db, int(latest.id)).overall:.2f}"
+    result = store.score(db, int(latest.id))
+    weakest = min((d for d in result.domains if d.score is not None), key=lambda d: d.score)
+    from checklist.framework import current_framework
+
+    assert f"Weakest domain: {current_framework().domain(weakest.domain_id).title}" in at.success[0].value
+    titles = [c["layout"]["title"]["text"] for c in _charts(at)]
+    assert titles == ["Domain scores: now, last round and target", "Progress over submitted rounds",
+                      "Every item's level, by domain"]  # fmt: skip
+    assert any(e.label.startswith("Data behind this chart") for e in at.expander)
+
+
+def test_dashboard_marks_a_draft_as_provisional(demo_path, monkeypatch):
+    db = store.connect(demo_path)
+    place_id = int(store.list_places(db, 1)["id"].iloc[0])
+    draft = store.list_assessments(db, place_id=place_id, status=store.DRAFT).iloc[0]
+    at = _app(demo_path, monkeypatch, "pages/dashboard.py")
+    at.selectbox(key="dash_place").set_value(place_id).run()
+    at.selectbox(key="dash_round").set_value(int(draft.id)).run()
+    assert "draft" in at.warning[0].value and "provisional" in at.warning[0].value
+
+
+def test_dashboard_with_little_data_explains_instead_of_breaking(tmp_path, monkeypatch, fw):
+    path = tmp_path / "thin.db"
+    aid = _draft(path)
+    at = _app(path, monkeypatch, "pages/dashboard.py")
+    assert "has no assessment rounds yet" in _shown(at.info[0].value)  # the whole system has none
+    place_id = at.selectbox(key="dash_place").options[1]
+    at.selectbox(key="dash_place").set_value(at.selectbox(key="dash_place").options[1]).run()
+    assert not at.exception and place_id
+    assert "provisional" in at.warning[0].value
+    assert "No item in this round has a level yet" in at.info[0].value
+    db = store.connect(path)
+    for item in fw.items_for(False):
+        store.save_response(db, aid, item.id, ACTOR, answer=DONT_KNOW)
+    store.submit_assessment(db, aid, ACTOR)
+    at.run()
+    assert not at.exception and "No item in this round has a level yet" in at.info[0].value
+    store.reopen_assessment(db, aid, ACTOR, "add levels")
+    store.save_response(db, aid, "governance", ACTOR, level=2)
+    store.submit_assessment(db, aid, ACTOR)
+    at.run()
+    assert not at.exception
+    assert any("two submitted rounds" in i.value for i in at.info)  # one round: no progress chart yet
+    assert len(_charts(at)) == 2
+
+
+def test_compare_heatmap_has_every_place_and_anonymises(demo_path, monkeypatch):
+    at = _app(demo_path, monkeypatch, "pages/compare.py")
+    assert not at.exception
+    heat = _charts(at)[0]["data"][0]
+    assert sorted(heat["y"]) == ["Ashby Vale", "Brackenridge", "Castlemoor", "Dunmere", "Eastwick Coast"]
+    at.toggle(key="cmp_anonymise").set_value(True).run()
+    heat = _charts(at)[0]["data"][0]
+    assert sorted(heat["y"]) == ["Place A", "Place B", "Place C", "Place D", "Place E"]
+    assert "Ashby Vale" not in " ".join(c.value for c in at.caption)
+    at.radio(key="cmp_detail").set_value("Items").run()
+    assert len(_charts(at)[0]["data"][0]["x"]) == 25
+    titles = [c["layout"]["title"]["text"] for c in _charts(at)]
+    assert "Systems × domains (median of places)" in titles
+
+
+def test_compare_rollup_names_places_far_behind(demo_path, monkeypatch):
+    at = _app(demo_path, monkeypatch, "pages/compare.py")
+    at.radio(key="cmp_rule").set_value("minimum").run()
+    assert not at.exception
+    at.radio(key="cmp_rule").set_value("population-weighted mean").run()
+    assert not at.exception
+    assert at.warning and all("a level or more below the population-weighted mean" in w.value for w in at.warning)
+
+
+def test_compare_without_submitted_places_says_so(tmp_path, monkeypatch):
+    path = tmp_path / "c.db"
+    _draft(path)
+    at = _app(path, monkeypatch, "pages/compare.py")
+    assert "No place in this system has a submitted assessment" in at.info[0].value

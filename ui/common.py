@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import sqlite_utils
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from checklist import store
+from checklist import exports, store
 from checklist.framework import Framework, current_framework
 
 ACTOR = store.LOCAL_USER  # replaced by the signed-in user once sign-in exists
@@ -79,3 +80,35 @@ _MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~:$"
 def plain(text: str | None) -> str:
     """Escape user text for st.markdown so it shows as typed, never as formatting or HTML."""
     return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in (text or ""))
+
+
+def chart(fig, data: pd.DataFrame, name: str, summary: str) -> None:  # noqa: ANN001
+    """A chart with its text summary, the data behind it as a table, and a CSV of exactly that data."""
+    st.plotly_chart(fig, config={"displaylogo": False, "toImageButtonOptions": {"filename": name}})
+    st.caption(summary)
+    with st.expander(f"Data behind this chart ({name.replace('-', ' ')})"):
+        st.dataframe(data)
+        st.download_button(
+            "Download as CSV", exports.csv_bytes(data), file_name=f"{name}.csv", mime="text/csv", key=f"csv_{name}"
+        )
+
+
+def choose_unit(db: sqlite_utils.Database, prefix: str) -> tuple[int, int | None, str] | None:
+    """System and unit pickers; returns (system_id, place_id or None for the whole system, unit name)."""
+    systems = store.list_systems(db)
+    if systems.empty:
+        st.info("There are no systems yet. Add your system and its places first.", icon=":material/info:")
+        st.page_link("pages/manage.py", label="Go to Manage", icon=":material/settings:")
+        return None
+    names = dict(zip(systems["id"], systems["name"], strict=True))
+    system_id = st.selectbox("System (ICS)", list(names), format_func=names.get, key=f"{prefix}_system")
+    places = store.list_places(db, system_id)
+    place_names = dict(zip(places["id"], places["name"], strict=True))
+    place_id = st.selectbox(
+        "Whole system or one place",
+        [None, *place_names],
+        format_func=lambda p: "Whole system" if p is None else place_names[p],
+        key=f"{prefix}_place",
+    )
+    unit = f"{names[system_id]} (whole system)" if place_id is None else place_names[place_id]
+    return int(system_id), None if place_id is None else int(place_id), unit

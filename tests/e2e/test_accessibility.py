@@ -6,7 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import open_app, screenshot, wait_idle
+from tests.e2e.conftest import choose, open_app, screenshot, wait_idle
 
 pytestmark = pytest.mark.e2e
 BLOCKING = {"serious", "critical"}
@@ -41,6 +41,9 @@ STATES = [
     ("assess-results", "assess?assessment=32", "Westcliff · 2026 Q3", None),
     ("assess-review", "assess?assessment=8", "Ashby Vale · 2026 Q4", "tab:Review and submit"),
     ("assess-history", "assess?assessment=8", "Ashby Vale · 2026 Q4", "tab:History"),
+    ("dashboard", "dashboard", "Dashboard", "system:Northmoor and Vale ICS"),
+    ("compare", "compare", "Compare places", "system:Northmoor and Vale ICS"),
+    ("compare-items", "compare", "Compare places", "radio:Items"),
     ("framework", "framework", "The framework", None),
     ("manage", "manage", "Manage systems and places", None),
 ]
@@ -52,6 +55,12 @@ def test_no_serious_violations(page: Page, server, name, path, heading, action):
     if action and action.startswith("tab:"):
         page.get_by_role("tab", name=action[4:]).click()
         expect(page.get_by_role("tab", name=action[4:])).to_have_attribute("aria-selected", "true")
+    elif action and action.startswith("system:"):
+        choose(page, "System (ICS)", action[7:])  # other tests add systems: never rely on the default
+        expect(page.locator(".js-plotly-plot").first).to_be_visible()
+    elif action and action.startswith("radio:"):
+        page.get_by_text(action[6:], exact=True).click()
+        expect(page.get_by_role("radio", name=action[6:])).to_be_checked()
     elif action:
         page.get_by_text(action, exact=True).click()  # a person clicks the label; the input sits beneath it
         expect(page.get_by_role("switch", name=action)).to_be_checked()

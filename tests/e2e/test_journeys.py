@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -194,3 +195,28 @@ def test_a_deep_link_as_a_servers_first_request_goes_through_the_router(browser,
             screenshot(page, "deep-link-first-request")
         finally:
             page.context.close()
+
+
+def test_dashboard_and_compare_read_at_a_glance(page: Page, server):
+    """A lead reads the weakest domain and the change since last round; a commissioner compares places."""
+    open_app(page, server, "dashboard", heading="Dashboard")
+    choose(page, "System (ICS)", "Northmoor and Vale ICS")  # other journeys add systems: never rely on the default
+    choose(page, "Whole system or one place", "Dunmere")
+    expect(page.get_by_role("heading", name="Dunmere · 2026 Q3")).to_be_visible()
+    expect(page.get_by_text("Weakest domain:")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^[+-]\d\.\d\d since 2025 Q4$"))).to_be_visible()  # the headline change
+    expect(page.locator(".js-plotly-plot")).to_have_count(3)
+    page.get_by_text("Data behind this chart (domain scores)").click()
+    expect(page.get_by_role("button", name="Download as CSV").first).to_be_visible()
+    screenshot(page, "journey-dashboard")
+
+    page.get_by_role("link", name="Compare places").click()
+    expect(page.get_by_role("heading", name="Compare places")).to_be_visible()
+    choose(page, "System (ICS)", "Northmoor and Vale ICS")
+    heatmap = page.locator(".js-plotly-plot").first
+    expect(heatmap.get_by_text("Dunmere")).to_be_visible()
+    page.get_by_text("Anonymise place names (Place A, B, …)").click()
+    expect(heatmap.get_by_text("Place A")).to_be_visible()
+    expect(heatmap.get_by_text("Dunmere")).to_have_count(0)
+    expect(page.get_by_text("Weak everywhere: a system-level priority")).to_be_visible()
+    screenshot(page, "journey-compare")

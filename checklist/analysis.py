@@ -1,0 +1,405 @@
+"""Reading results: one unit over its rounds, and places side by side. Plain data in, DataFrames out.
+
+Reads for one unit touch only that unit's assessments (by index) and their responses (by primary
+key prefix), so a one-place dashboard costs the same however large the database grows.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import sqlite_utils
+
+from checklist import store
+from checklist.framework import LEVEL_NAMES, Framework, framework_for, wording_changes
+from checklist.scoring import DONT_KNOW, AssessmentScore, Comparison, compare, score_assessment
+
+ROLLUP_RULES = ("median", "minimum", "population-weighted mean")
+# An item "varies" across places when their levels span at least this many levels; it is "weak
+# everywhere" when the median place is at Emerging or below.
+VARIES_SPAN = 2
+WEAK_MEDIAN = 1.0
+
+
+# --- one unit ---------------------------------------------------------------------------------
+
+
+def _responses_for(db: sqlite_utils.Database, assessment_ids: list[int]) -> dict[int, dict[str, dict]]:
+    if not assessment_ids:
+        return {}
+    marks = ",".join("?" * len(assessment_ids))
+    cursor = db.execute(f"SELECT * FROM responses WHERE assessment_id IN ({marks})", assessment_ids)
+    columns = [c[0] for c in cursor.description]
+    out: dict[int, dict[str, dict]] = {i: {} for i in assessment_ids}
+    for row in cursor.fetchall():
+        record = dict(zip(columns, row, strict=True))
+        out[record["assessment_id"]][record["item_id"]] = record
+    return out
+
+
+@dataclass(frozen=True)
+class Round:
+    """One assessment of a unit with its score."""
+
+    assessment: dict
+    framework: Framework
+    responses: dict[str, dict]
+    result: AssessmentScore
+
+    @property
+    def id(self) -> int:
+        return int(self.assessment["id"])
+
+    @property
+    def label(self) -> str:
+        return str(self.assessment["round_label"])
+
+    @property
+    def submitted(self) -> bool:
+        return self.assessment["status"] == store.SUBMITTED
+
+
+def unit_rounds(db: sqlite_utils.Database, system_id: int, place_id: int | None) -> list[Round]:
+    """Every round of one unit (a place, or the whole system when place_id is None), oldest first."""
+    frame = store.list_assessments(db, system_id=system_id, place_id=place_id, whole_system=place_id is None)
+    ids = [int(i) for i in frame["id"]]
+    saved = _responses_for(db, ids)
+    rounds = []
+    for assessment_id in ids:
+        assessment = store.get_assessment(db, assessment_id)
+        fw = framework_for(assessment["framework_version"])
+        rows = saved[assessment_id]
+        result = score_assessment(fw, store.answers_from(rows), assessment["include_workforce"])
+        rounds.append(Round(assessment, fw, rows, result))
+    return rounds
+
+
+def previous_submitted(rounds: list[Round], current: Round) -> Round | None:
+    earlier = [
+        r
+        for r in rounds
+        if r.submitted
+        and r.id != current.id
+        and (r.assessment["assessment_date"], r.id) < (current.assessment["assessment_date"], current.id)
+    ]
+    return earlier[-1] if earlier else None
+
+
+def comparison(current: Round, previous: Round | None) -> Comparison | None:
+    if previous is None:
+        return None
+    return compare(current.result, previous.result, wording_changes(previous.framework, current.framework))
+
+
+def progress_table(rounds: list[Round], fw: Framework) -> pd.DataFrame:
+    """Long table for the progress chart: one row per submitted round × (each domain and overall)."""
+    rows = []
+    for r in rounds:
+        if not r.submitted:
+            continue
+        for d in r.result.domains:
+            title = r.framework.domain(d.domain_id).title
+            rows.append({"round": r.label, "date": r.assessment["assessment_date"], "series": title, "score": d.score})
+        rows.append(
+            {"round": r.label, "date": r.assessment["assessment_date"], "series": "Overall", "score": r.result.overall}
+        )
+    return pd.DataFrame(rows, columns=["round", "date", "series", "score"])
+
+
+def domain_table(current: Round, previous: Round | None) -> pd.DataFrame:
+    """Radar data: each domain's score now, in the previous round, and the mean of its item targets."""
+    prev = {d.domain_id: d.score for d in previous.result.domains} if previous else {}
+    rows = []
+    for d in current.result.domains:
+        targets = [i.target for i in current.result.items if i.domain_id == d.domain_id and i.target is not None]
+        rows.append(
+            {
+                "domain": current.framework.domain(d.domain_id).title,
+                "current": d.score,
+                "previous": prev.get(d.domain_id),
+                "target": float(np.mean(targets)) if targets else None,
+            }
+        )
+    return pd.DataFrame(rows, columns=["domain", "current", "previous", "target"])
+
+
+def item_table(current: Round, previous: Round | None = None) -> pd.DataFrame:
+    """Every item in scope: level, its name and descriptor, target, gap, evidence, change since last round."""
+    change = comparison(current, previous)
+    deltas = {c.key: c for c in change.items} if change else {}
+    rows = []
+    for i in current.result.items:
+        item = current.framework.item(i.item_id)
+        saved = current.responses.get(i.item_id) or {}
+        c = deltas.get(i.item_id)
+        rows.append(
+            {
+                "item_id": i.item_id,
+                "item": item.title,
+                "domain": current.framework.domain(item.domain).title,
+                "answer": i.kind or "unanswered",
+                "level": i.level,
+                "level_name": LEVEL_NAMES[i.level]
+                if i.level is not None
+                else ("Don't know" if i.kind == DONT_KNOW else "Not applicable" if i.kind else "Not answered"),
+                "descriptor": item.descriptor(i.level) if i.level is not None else "",
+                "target": i.target,
+                "gap": i.gap,
+                "evidence": bool((saved.get("evidence") or "").strip()),
+                "confidence": saved.get("confidence"),
+                "change": c.delta if c else None,
+                "wording_changed": bool(c and c.wording_changed),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def gaps_to_target(items: pd.DataFrame) -> pd.DataFrame:
+    """Items below their target, largest gap first."""
+    below = items[items["gap"].fillna(0) > 0]
+    return below.sort_values(["gap", "level"], ascending=[False, True])[
+        ["item", "domain", "level_name", "target", "gap"]
+    ]
+
+
+def evidence_gaps(items: pd.DataFrame) -> pd.DataFrame:
+    """Don't-know answers, and answered items with no evidence recorded."""
+    mask = (items["answer"] == DONT_KNOW) | ((items["answer"] == "level") & ~items["evidence"])
+    out = items[mask][["item", "domain", "answer"]].copy()
+    out["gap"] = np.where(out["answer"] == DONT_KNOW, "Don't know", "No evidence recorded")
+    return out[["item", "domain", "gap"]]
+
+
+def movers(items: pd.DataFrame, limit: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Biggest gains and biggest falls since the previous round (items with reworded text left out)."""
+    moved = items[items["change"].notna() & ~items["wording_changed"]]
+    gains = moved[moved["change"] > 0].sort_values("change", ascending=False).head(limit)
+    falls = moved[moved["change"] < 0].sort_values("change").head(limit)
+    cols = ["item", "domain", "level_name", "change"]
+    return gains[cols], falls[cols]
+
+
+def action_plan(db: sqlite_utils.Database, current: Round, today: date) -> pd.DataFrame:
+    """The unit's live actions with owner and due date; overdue ones marked."""
+    actions = store.list_actions(db, current.id)
+    if actions.empty:
+        return pd.DataFrame(columns=["item", "action", "owner", "due", "status", "overdue"])
+    titles = {i.id: i.title for i in current.framework.items}
+    due = pd.to_datetime(actions["due_date"], errors="coerce").dt.date
+    open_ = ~actions["status"].isin(["done", "dropped"])
+    return pd.DataFrame(
+        {
+            "item": actions["item_id"].map(titles),
+            "action": actions["description"],
+            "owner": actions["owner"],
+            "due": actions["due_date"],
+            "status": actions["status"],
+            "overdue": [
+                bool(o and d is not None and not pd.isna(d) and d < today) for o, d in zip(open_, due, strict=True)
+            ],
+        }
+    ).sort_values(["overdue", "due"], ascending=[False, True])
+
+
+def planned_vs_achieved(db: sqlite_utils.Database, current: Round, previous: Round | None) -> pd.DataFrame:
+    """For each action of the previous round: the level it aimed for against the level reached now."""
+    columns = ["item", "action", "status then", "aimed for", "reached", "met"]
+    if previous is None:
+        return pd.DataFrame(columns=columns)
+    actions = store.list_actions(db, previous.id)
+    if actions.empty:
+        return pd.DataFrame(columns=columns)
+    reached = {i.item_id: i.level for i in current.result.items}
+    rows = []
+    for a in actions.itertuples():
+        aim = None if pd.isna(a.target_level) else int(a.target_level)
+        now = reached.get(a.item_id)
+        rows.append(
+            {
+                "item": previous.framework.item(a.item_id).title
+                if previous.framework.has_item(a.item_id)
+                else a.item_id,
+                "action": a.description,
+                "status then": a.status,
+                "aimed for": LEVEL_NAMES[aim] if aim is not None else "—",
+                "reached": LEVEL_NAMES[now] if now is not None else "No score",
+                "met": None if aim is None or now is None else now >= aim,
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
+
+
+# --- places side by side ------------------------------------------------------------------------
+
+
+def anonymised(names: list[str]) -> dict[str, str]:
+    """Place A, Place B, … in the order given (AA, AB … after Z)."""
+    letters = string.ascii_uppercase
+
+    def code(n: int) -> str:
+        return letters[n] if n < 26 else letters[n // 26 - 1] + letters[n % 26]
+
+    return {name: f"Place {code(n)}" for n, name in enumerate(names)}
+
+
+def place_levels(
+    db: sqlite_utils.Database, system_id: int, round_label: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Levels of every place in a system: (places × items levels, one row of facts per place).
+
+    With round_label None, each place's latest submitted round is used. Drafts are never mixed in.
+    """
+    params: list = [system_id]
+    label_clause = ""
+    if round_label is not None:
+        label_clause = "AND a.round_label = ? COLLATE NOCASE"
+        params.append(round_label)
+    cursor = db.execute(
+        f"""SELECT a.id, a.place_id, p.name, p.population, a.round_label, a.assessment_date, a.framework_version
+            FROM assessments a JOIN places p ON p.id = a.place_id
+            WHERE a.system_id = ? AND a.status = 'submitted' AND p.archived_at IS NULL {label_clause}
+            ORDER BY a.assessment_date, a.id""",
+        params,
+    )
+    latest: dict[int, tuple] = {}
+    for row in cursor.fetchall():
+        latest[row[1]] = row  # later rows replace earlier: the latest round per place
+    facts = pd.DataFrame(
+        [
+            {
+                "assessment_id": r[0],
+                "place_id": r[1],
+                "place": r[2],
+                "population": r[3],
+                "round": r[4],
+                "date": r[5],
+                "framework_version": r[6],
+            }
+            for r in latest.values()
+        ],
+        columns=["assessment_id", "place_id", "place", "population", "round", "date", "framework_version"],
+    )
+    saved = _responses_for(db, [int(i) for i in facts["assessment_id"]])
+    levels = {
+        place: {item_id: row["level"] for item_id, row in saved[int(aid)].items() if row["level"] is not None}
+        for place, aid in zip(facts["place"], facts["assessment_id"], strict=True)
+    }
+    matrix = pd.DataFrame.from_dict(levels, orient="index", dtype=float)
+    return matrix, facts.set_index("place")
+
+
+def domain_matrix(fw: Framework, levels: pd.DataFrame) -> pd.DataFrame:
+    """Places × domains: the mean level of each domain's scored items (the same rule as a domain score)."""
+    out = {}
+    for domain in fw.domains:
+        cols = [i.id for i in fw.items_in(domain.id) if i.id in levels.columns]
+        if cols:
+            out[domain.title] = levels[cols].mean(axis=1, skipna=True)
+    frame = pd.DataFrame(out, index=levels.index)
+    return frame.dropna(axis=1, how="all")
+
+
+def order_rows(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Order places by overall mean (highest first) or by name."""
+    if frame.empty or by == "name":
+        return frame.sort_index(key=lambda s: s.str.lower())
+    return frame.loc[frame.mean(axis=1, skipna=True).sort_values(ascending=False).index]
+
+
+def against_median(domains: pd.DataFrame) -> pd.DataFrame:
+    """Each place's overall score, the system median and the difference; with the spread of domain scores."""
+    overall = domains.mean(axis=1, skipna=True)
+    median = float(overall.median()) if len(overall) else float("nan")
+    return pd.DataFrame(
+        {
+            "overall": overall,
+            "vs median": overall - median,
+            "lowest domain": domains.min(axis=1),
+            "highest domain": domains.max(axis=1),
+        }
+    ).sort_values("overall", ascending=False)
+
+
+def item_spread(fw: Framework, levels: pd.DataFrame) -> pd.DataFrame:
+    """For each item: how many places at each level, the median and span, and whether it is a
+    system-wide weakness (median at Emerging or below) or varies between places (span of 2+ levels)."""
+    rows = []
+    for item in fw.items:
+        if item.id not in levels.columns:
+            continue
+        values = levels[item.id].dropna()
+        if values.empty:
+            continue
+        counts = {LEVEL_NAMES[v]: int((values == v).sum()) for v in range(len(LEVEL_NAMES))}
+        median, span = float(values.median()), int(values.max() - values.min())
+        pattern = (
+            "weak everywhere"
+            if median <= WEAK_MEDIAN
+            else "varies between places"
+            if span >= VARIES_SPAN
+            else "similar"
+        )
+        rows.append(
+            {
+                "item": item.title,
+                "domain": fw.domain(item.domain).title,
+                **counts,
+                "places": len(values),
+                "median": median,
+                "span": span,
+                "pattern": pattern,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def rollup(domains: pd.DataFrame, rule: str, population: pd.Series | None = None) -> pd.DataFrame:
+    """Places rolled up to their system per domain by a chosen rule, always with the spread behind it."""
+    if rule not in ROLLUP_RULES:
+        raise ValueError(f"roll-up rule {rule!r} is not one of {', '.join(ROLLUP_RULES)}")
+    rows = []
+    for domain in domains.columns:
+        values = domains[domain].dropna()
+        if values.empty:
+            continue
+        if rule == "median":
+            value = float(values.median())
+        elif rule == "minimum":
+            value = float(values.min())
+        else:
+            weights = population.reindex(values.index) if population is not None else None
+            if weights is None or weights.isna().any() or weights.sum() <= 0:
+                raise ValueError(
+                    "a population-weighted mean needs a population for every place: "
+                    f"missing for {', '.join(values.index[weights.isna()]) if weights is not None else 'all places'}"
+                )
+            value = float(np.average(values, weights=weights))
+        lowest = values.idxmin()
+        rows.append(
+            {
+                "domain": domain,
+                "rolled up": value,
+                "lowest place": lowest,
+                "lowest": float(values.min()),
+                "highest": float(values.max()),
+                "places": len(values),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def best_places_for(
+    fw: Framework, levels: pd.DataFrame, item_id: str, exclude: str | None = None, limit: int = 3
+) -> pd.DataFrame:
+    """The places scoring highest on one item (level 3+), to learn from."""
+    if item_id not in levels.columns:
+        return pd.DataFrame(columns=["place", "level"])
+    values = levels[item_id].dropna()
+    if exclude is not None:
+        values = values.drop(exclude, errors="ignore")
+    values = values[values >= 3].sort_values(ascending=False).head(limit)
+    return pd.DataFrame({"place": values.index, "level": [LEVEL_NAMES[int(v)] for v in values]})

@@ -1,0 +1,273 @@
+"""Figure builders: plain DataFrames in, plotly figures out. One palette for levels everywhere.
+
+Levels are always labelled with number and name as well as coloured, so colour never carries
+meaning alone; every page shows the data behind a chart as a table too.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from checklist.framework import LEVEL_NAMES
+from checklist.palette import DONT_KNOW_COLOUR, LEVEL_COLOURS, NOT_APPLICABLE_COLOUR
+
+FONT = {"family": "Source Sans Pro, Arial, sans-serif", "size": 14, "color": "#0B0C0C"}
+SERIES_COLOURS = {"current": "#1F5F99", "previous": "#767676", "target": "#B2182B"}
+# Distinct line styles for the progress chart, so series are told apart without colour.
+DASHES = ("dash", "dot", "dashdot", "longdash", "longdashdot")  # solid is kept for Overall
+MARKERS = ("circle", "square", "diamond", "triangle-up", "x", "star", "cross", "hexagon")
+
+
+def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0},
+        font=FONT,
+        height=height,
+        margin={"l": 20, "r": 20, "t": 60, "b": 40},
+        paper_bgcolor="#FFFFFF",
+        plot_bgcolor="#FFFFFF",
+        legend={"orientation": "h", "y": -0.15},
+    )
+    return fig
+
+
+# Okabe-Ito: a qualitative set that stays distinct under the common colour-vision deficiencies.
+SERIES_COLOURWAY = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#882255", "#F0E442")
+
+
+def _wrap(text: str, width: int = 16) -> str:
+    """Break a long label into lines for plotly (which does not wrap)."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + len(word) + 1 > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join([*lines, line])
+
+
+def level_label(value: float | None) -> str:
+    if value is None or pd.isna(value):
+        return "No score"
+    return f"{value:.1f} · {LEVEL_NAMES[min(4, int(value + 1e-9))]}"
+
+
+def radar(domains: pd.DataFrame, title: str = "Domain scores") -> go.Figure:
+    """Spider chart: current round against the previous round and the targets, per domain."""
+    fig = go.Figure()
+    labels = [_wrap(d) for d in domains["domain"]]
+    for series, dash in (("target", "dot"), ("previous", "dash"), ("current", "solid")):
+        if series not in domains or domains[series].isna().all():
+            continue
+        values = [float(v) if pd.notna(v) else 0.0 for v in domains[series]]
+        fig.add_trace(
+            go.Scatterpolar(
+                r=[*values, values[0]],
+                theta=[*labels, labels[0]],
+                name=series.capitalize(),
+                mode="lines+markers",
+                line={"color": SERIES_COLOURS[series], "dash": dash, "width": 3 if series == "current" else 2},
+                fill="toself" if series == "current" else None,
+                opacity=0.9,
+                hovertemplate="%{theta}: %{r:.2f}<extra>" + series.capitalize() + "</extra>",
+            )
+        )
+    fig.update_layout(
+        polar={
+            "radialaxis": {
+                "range": [0, 4],
+                "tickvals": [0, 1, 2, 3, 4],
+                "angle": 90,
+                "tickangle": 90,
+                "tickfont": {"size": 11},
+            },
+            "angularaxis": {"tickfont": {"size": 12}},
+        },
+    )
+    return _layout(fig, title, height=480).update_layout(margin={"l": 90, "r": 90})
+
+
+def item_levels(items: pd.DataFrame, title: str = "Every item's level") -> go.Figure:
+    """Horizontal bars, one per item grouped by domain, coloured and labelled by level; hover gives the descriptor."""
+    frame = items
+    fig = go.Figure()
+    # An invisible first trace over every item fixes the order: domain by domain, as in the framework.
+    fig.add_trace(
+        go.Bar(
+            x=[0] * len(frame),
+            y=[frame["domain"], frame["item"]],
+            orientation="h",
+            showlegend=False,
+            marker={"opacity": 0},
+            hoverinfo="skip",
+        )
+    )
+    for value, name in enumerate(LEVEL_NAMES):
+        part = frame[frame["level"] == value]
+        if part.empty:
+            continue
+        fig.add_trace(
+            go.Bar(
+                x=[value + 0.15] * len(part),  # a sliver for level 0, so it still shows
+                y=[part["domain"], part["item"]],
+                orientation="h",
+                name=f"{value} · {name}",
+                marker={"color": LEVEL_COLOURS[value], "line": {"color": "#0B0C0C", "width": 0.5}},
+                text=[f"{value} · {name}"] * len(part),
+                textposition="outside",
+                customdata=part["descriptor"],
+                hovertemplate="%{y}<br><b>%{text}</b><br>%{customdata}<extra></extra>",
+            )
+        )
+    unscored = frame[frame["level"].isna()]
+    if not unscored.empty:
+        fig.add_trace(
+            go.Bar(
+                x=[0.15] * len(unscored),
+                y=[unscored["domain"], unscored["item"]],
+                orientation="h",
+                name="No score",
+                marker={
+                    "color": [
+                        DONT_KNOW_COLOUR if a == "dont_know" else NOT_APPLICABLE_COLOUR for a in unscored["answer"]
+                    ]
+                },
+                text=list(unscored["level_name"]),
+                textposition="outside",
+                hovertemplate="%{y}<br>%{text}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        barmode="overlay",
+        xaxis={"range": [0, 5.4], "tickvals": [0, 1, 2, 3, 4], "title": "Level"},
+        yaxis={"categoryorder": "trace", "autorange": "reversed"},
+        bargap=0.25,
+    )
+    return _layout(fig, title, height=max(360, 34 * len(items) + 120))
+
+
+def progress(rounds: pd.DataFrame, title: str = "Progress over rounds") -> go.Figure:
+    """One line per domain and overall across rounds; overall drawn thickest."""
+    fig = go.Figure()
+    for n, (series, part) in enumerate(rounds.groupby("series", sort=False)):
+        overall = series == "Overall"
+        fig.add_trace(
+            go.Scatter(
+                x=part["round"],
+                y=part["score"],
+                name=series,
+                mode="lines+markers",
+                line={
+                    "width": 5 if overall else 2,
+                    "dash": "solid" if overall else DASHES[n % len(DASHES)],
+                    "color": "#0B0C0C" if overall else None,
+                },
+                marker={"symbol": MARKERS[n % len(MARKERS)], "size": 9},
+                hovertemplate=series + " · %{x}: %{y:.2f}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        yaxis={
+            "range": [0, 4.1],
+            "tickvals": [0, 1, 2, 3, 4],
+            "ticktext": [f"{v} {n}" for v, n in enumerate(LEVEL_NAMES)],
+        },
+        xaxis={"type": "category"},
+        colorway=list(SERIES_COLOURWAY),
+    )
+    return _layout(fig, title, height=460)
+
+
+def _level_scale() -> list[list]:
+    """A stepped colour scale over 0-4 using the level palette, so a cell's colour is its band's."""
+    scale = []
+    for value, colour in enumerate(LEVEL_COLOURS):
+        scale += [[value / 5, colour], [(value + 1) / 5, colour]]
+    return scale
+
+
+def heatmap(frame: pd.DataFrame, title: str) -> go.Figure:
+    """Rows × columns of scores 0-4, coloured by band and labelled with the number in every cell."""
+    values = frame.to_numpy(dtype=float)
+    text = [["—" if pd.isna(v) else f"{v:.1f}" for v in row] for row in values]
+    fig = go.Figure(
+        go.Heatmap(
+            z=values,
+            x=list(frame.columns),
+            y=list(frame.index),
+            zmin=0,
+            zmax=5,
+            colorscale=_level_scale(),
+            text=text,
+            texttemplate="%{text}",
+            textfont={"color": "#FFFFFF", "size": 14},
+            hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
+            xgap=2,
+            ygap=2,
+            colorbar={
+                "tickvals": [0.5, 1.5, 2.5, 3.5, 4.5],
+                "ticktext": [f"{v} {n}" for v, n in enumerate(LEVEL_NAMES)],
+                "title": "Band",
+            },
+        )
+    )
+    fig.update_layout(yaxis={"autorange": "reversed"}, xaxis={"side": "top", "tickangle": -30})
+    return _layout(fig, title, height=max(320, 44 * len(frame.index) + 200))
+
+
+def distribution(spread: pd.DataFrame, title: str = "How places spread across levels, item by item") -> go.Figure:
+    """Stacked bars: for each item, how many places sit at each level."""
+    fig = go.Figure()
+    for value, name in enumerate(LEVEL_NAMES):
+        if name not in spread:
+            continue
+        fig.add_trace(
+            go.Bar(
+                y=spread["item"],
+                x=spread[name],
+                name=f"{value} · {name}",
+                orientation="h",
+                marker={"color": LEVEL_COLOURS[value], "line": {"color": "#FFFFFF", "width": 1}},
+                text=[str(v) if v else "" for v in spread[name]],
+                textposition="inside",
+                insidetextfont={"color": "#FFFFFF"},
+                hovertemplate="%{y}: %{x} place(s) at " + f"{value} · {name}<extra></extra>",
+            )
+        )
+    fig.update_layout(barmode="stack", yaxis={"autorange": "reversed"}, xaxis={"title": "Places"})
+    return _layout(fig, title, height=max(360, 30 * len(spread) + 160))
+
+
+def ranking(against: pd.DataFrame, title: str = "Places against the system median") -> go.Figure:
+    """Each place's overall score as a dot on a bar from its lowest to highest domain: spread, not only order."""
+    fig = go.Figure()
+    for place, row in against.iterrows():
+        fig.add_shape(
+            type="line",
+            x0=row["lowest domain"],
+            x1=row["highest domain"],
+            y0=place,
+            y1=place,
+            line={"color": "#767676", "width": 6},
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=against["overall"],
+            y=against.index,
+            mode="markers+text",
+            name="Overall score",
+            marker={"color": "#1F5F99", "size": 14, "symbol": "diamond"},
+            text=[f"{v:.2f}" for v in against["overall"]],
+            textposition="top center",
+            hovertemplate="%{y}: overall %{x:.2f}<extra></extra>",
+        )
+    )
+    median = float(against["overall"].median())
+    fig.add_vline(x=median, line={"dash": "dash", "color": "#B2182B"}, annotation_text=f"System median {median:.2f}")
+    fig.update_layout(
+        xaxis={"range": [0, 4.1], "title": "Score (grey bar: lowest to highest domain)"},
+        yaxis={"autorange": "reversed"},
+    )
+    return _layout(fig, title, height=max(320, 50 * len(against) + 160))

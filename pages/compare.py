@@ -1,0 +1,139 @@
+"""Compare places: a system's places side by side, rolled up with a visible rule, and systems compared."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from checklist import analysis, charts, store
+from ui import data
+from ui.common import chart, ensure_router, framework, open_db, plain
+
+ensure_router()
+db = open_db()
+fw = framework()
+LATEST = "Latest submitted round of each place"
+
+st.title("Compare places")
+st.write("Where each place stands, what is weak everywhere, what varies, and how places roll up to their system.")
+
+systems = store.list_systems(db)
+if systems.empty:
+    st.info("There are no systems yet. Add one on the Manage page, or load the demo from Home.")
+    st.stop()
+names = dict(zip(systems["id"], systems["name"], strict=True))
+c1, c2 = st.columns(2)
+system_id = c1.selectbox("System (ICS)", list(names), format_func=names.get, key="cmp_system")
+version = data.version()
+round_label = c2.selectbox("Round", [LATEST, *data.submitted_round_labels(version, system_id)], key="cmp_round")
+o1, o2, o3 = st.columns(3)
+detail = o1.radio("Show", ["Domains", "Items"], horizontal=True, key="cmp_detail")
+order = o2.radio("Order places by", ["score", "name"], horizontal=True, key="cmp_order")
+anonymise = o3.toggle("Anonymise place names (Place A, B, …)", key="cmp_anonymise")
+
+levels, facts = data.place_levels(version, system_id, None if round_label == LATEST else round_label)
+if levels.empty:
+    st.info("No place in this system has a submitted assessment for this choice yet. Drafts are never compared.")
+    st.stop()
+if anonymise:
+    # Letters follow the score order, not the names' alphabetical order, which would give names away.
+    mapping = analysis.anonymised(list(analysis.order_rows(analysis.domain_matrix(fw, levels), "score").index))
+    levels, facts = levels.rename(index=mapping), facts.rename(index=mapping)
+st.caption(
+    "Places compared: "
+    + "; ".join(
+        f"{plain(p)} ({plain(r)}, {d})" for p, r, d in zip(facts.index, facts["round"], facts["date"], strict=True)
+    )
+)
+domains = analysis.domain_matrix(fw, levels)
+
+if detail == "Domains":
+    grid = analysis.order_rows(domains, order)
+    chart(
+        charts.heatmap(grid, "Places × domains"),
+        grid.round(2),
+        "places-by-domain",
+        "Each cell is a place's domain score (0–4), coloured by band and labelled with its value; a blank cell "
+        "has no score (not assessed, or the workforce module not included).",
+    )
+else:
+    titles = {i.id: i.title for i in fw.items}
+    grid = analysis.order_rows(levels[[c for c in titles if c in levels.columns]].rename(columns=titles), order)
+    chart(
+        charts.heatmap(grid, "Places × items"),
+        grid,
+        "places-by-item",
+        "Each cell is a place's level on one item, coloured by band and labelled; a blank cell has no score.",
+    )
+
+if len(domains) < 2:
+    st.info("Ranking and spread need at least two places with submitted results.")
+    st.stop()
+
+st.header("Each place against the system median")
+against = analysis.against_median(domains)
+chart(
+    charts.ranking(against),
+    against.round(2),
+    "places-against-median",
+    "Diamonds are each place's overall score; the grey bar runs from its lowest to its highest domain; the dashed "
+    "line is the system median.",
+)
+
+st.header("Item by item: weak everywhere, or varies?")
+spread = analysis.item_spread(fw, levels)
+weak = spread[spread["pattern"] == "weak everywhere"]["item"].tolist()
+varies = spread[spread["pattern"] == "varies between places"]["item"].tolist()
+w1, w2 = st.columns(2)
+w1.markdown("**Weak everywhere: a system-level priority**\n\n" + ("\n".join(f"- {i}" for i in weak) or "None"))
+w2.markdown("**Varies between places: learning to share**\n\n" + ("\n".join(f"- {i}" for i in varies) or "None"))
+st.caption(
+    f"Weak everywhere: the median place is at Emerging or below. Varies: places span {analysis.VARIES_SPAN} "
+    "levels or more."
+)
+chart(
+    charts.distribution(spread),
+    spread.set_index("item"),
+    "item-spread",
+    "For each item, how many places sit at each level.",
+)
+
+st.header("Roll-up from places to the system")
+rule = st.radio("Rule", analysis.ROLLUP_RULES, horizontal=True, key="cmp_rule")
+try:
+    rolled = analysis.rollup(domains, rule, facts["population"])
+except ValueError as exc:
+    st.error(plain(str(exc)) + ". Add populations on the Manage page, or choose another rule.")
+else:
+    st.dataframe(rolled.round(2), hide_index=True)
+    # An average must never hide a place far behind: name every place a level or more below the roll-up.
+    for _, row in rolled[rolled["rolled up"] - rolled["lowest"] >= 1].iterrows():
+        st.warning(
+            f"{row['domain']}: {plain(row['lowest place'])} is at {row['lowest']:.2f}, a level or more below "
+            f"the {rule} ({row['rolled up']:.2f}).",
+            icon=":material/warning:",
+        )
+
+if len(systems) > 1:
+    st.header("Systems compared")
+    st.caption(
+        "Each system's places (latest submitted round each), rolled up by the median; the lowest place is shown too."
+    )
+    rows, lows = {}, {}
+    for sid, sname in names.items():
+        sys_levels, _ = data.place_levels(version, sid, None)
+        if sys_levels.empty:
+            continue
+        sys_domains = analysis.domain_matrix(fw, sys_levels)
+        rows[sname] = sys_domains.median()
+        lows[sname] = sys_domains.min()
+    if len(rows) > 1:
+        grid = pd.DataFrame(rows).T
+        chart(
+            charts.heatmap(grid, "Systems × domains (median of places)"),
+            grid.round(2),
+            "systems-by-domain",
+            "Median of each system's places per domain.",
+        )
+        st.markdown("**Lowest place per domain, by system**")
+        st.dataframe(pd.DataFrame(lows).T.round(2))

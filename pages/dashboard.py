@@ -1,0 +1,214 @@
+"""Dashboard: one system or place, its latest round read at a glance, and its progress over rounds."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from checklist import analysis, charts, store, summary
+from ui import data
+from ui.common import chart, choose_unit, ensure_router, open_db, plain
+
+ensure_router()
+db = open_db()
+
+st.title("Dashboard")
+st.write("How one system or place stands now, what changed since its last round, and where to act next.")
+
+chosen = choose_unit(db, "dash")
+if chosen is None:
+    st.stop()
+system_id, place_id, unit = chosen
+rounds = data.unit_rounds(data.version(), system_id, place_id)
+if not rounds:
+    st.info(f"{plain(unit)} has no assessment rounds yet. Start one on the Assess page.", icon=":material/info:")
+    st.page_link("pages/assess.py", label="Go to Assess", icon=":material/checklist:")
+    st.stop()
+
+labels = {r.id: f"{r.label}{'' if r.submitted else ' (draft)'}" for r in rounds}
+submitted = [r for r in rounds if r.submitted]
+default = (submitted or rounds)[-1].id
+round_id = st.selectbox(
+    "Round",
+    list(reversed(labels)),
+    index=list(reversed(labels)).index(default),
+    format_func=labels.get,
+    key="dash_round",
+)
+current = next(r for r in rounds if r.id == round_id)
+previous = analysis.previous_submitted(rounds, current)
+change = analysis.comparison(current, previous)
+fw = current.framework
+result = current.result
+
+if not current.submitted:
+    st.warning(
+        "This round is a **draft**: its figures are provisional and are not mixed into submitted results.",
+        icon=":material/edit_note:",
+    )
+
+# --- headline ---------------------------------------------------------------------------------
+st.header(f"{plain(unit)} · {plain(current.label)}")
+st.caption(
+    f"Assessed {current.assessment['assessment_date']} · {current.assessment['status'].capitalize()} · "
+    f"framework {fw.version}" + (f" · compared with {plain(previous.label)}" if previous else " · no earlier round")
+)
+c1, c2, c3, c4 = st.columns(4)
+delta = change.overall.delta if change else None
+c1.metric(
+    "Overall score (0–4)",
+    "—" if result.overall is None else f"{result.overall:.2f}",
+    delta=None if delta is None else f"{delta:+.2f} since {previous.label}",
+)
+c2.metric("Overall band", result.band or "No score yet")
+c3.metric("Completion", f"{result.answered} of {result.total}")
+c4.metric("Don't know (evidence gaps)", result.dont_know)
+if change and change.wording_changed:
+    st.warning(
+        "Wording changed since the previous round for: "
+        + ", ".join(fw.item(i).title for i in change.wording_changed)
+        + ". Their change may reflect the new wording rather than new practice."
+    )
+
+domains = analysis.domain_table(current, previous)
+scored = domains.dropna(subset=["current"])
+if scored.empty:
+    st.info("No item in this round has a level yet, so there are no scores to chart.")
+    st.stop()
+weakest = scored.loc[scored["current"].idxmin()]
+strongest = scored.loc[scored["current"].idxmax()]
+direction = (
+    ""
+    if delta is None
+    else f" Overall it has {'risen' if delta > 0 else 'fallen' if delta < 0 else 'not moved'}"
+    f"{f' by {abs(delta):.2f}' if delta else ''} since {plain(previous.label)}."
+)
+st.success(
+    f"**Weakest domain: {weakest['domain']}** ({charts.level_label(weakest['current'])}). "
+    f"Strongest: {strongest['domain']} ({charts.level_label(strongest['current'])}).{direction}",
+    icon=":material/insights:",
+)
+
+# --- charts ---------------------------------------------------------------------------------------
+left, right = st.columns(2)
+with left:
+    chart(
+        charts.radar(domains, "Domain scores: now, last round and target"),
+        domains.rename(columns=str.capitalize),
+        "domain-scores",
+        "Each spoke is a domain, scored 0 (Not started) to 4 (Thriving). Solid: this round; dashed: the previous "
+        "round; dotted: the mean of the item targets.",
+    )
+with right:
+    progress = analysis.progress_table(rounds, fw)
+    if progress["round"].nunique() < 2:
+        st.info("Progress over time appears once this unit has two submitted rounds.")
+    else:
+        chart(
+            charts.progress(progress, "Progress over submitted rounds"),
+            progress.pivot_table(index="round", columns="series", values="score", sort=False),
+            "progress",
+            "One line per domain across submitted rounds; the thick black line is the overall score.",
+        )
+items = analysis.item_table(current, previous)
+chart(
+    charts.item_levels(items, "Every item's level, by domain"),
+    items[["domain", "item", "level_name", "target", "gap", "evidence", "change"]],
+    "item-levels",
+    "Each bar is an item, labelled with its level; hover for what that level means. Grey bars have no score "
+    "(don't know or not applicable).",
+)
+
+# --- in plain words --------------------------------------------------------------------------------
+st.header("Strengths and priorities")
+s1, s2 = st.columns(2)
+with s1:
+    st.markdown("**Strengths**")
+    for h in summary.strengths(fw, result):
+        st.markdown(f"- **{h.title}** ({h.domain}): {h.why}")
+    gains, falls = analysis.movers(items)
+    if not gains.empty:
+        st.markdown("**Biggest gains since last round**")
+        for row in gains.itertuples():
+            st.markdown(f"- **{row.item}**: up {row.change:.0f} to {row.level_name}")
+with s2:
+    st.markdown("**Priorities**")
+    priorities = summary.priorities(fw, result)
+    for h in priorities:
+        st.markdown(f"- **{h.title}** ({h.domain}): {h.why}")
+    if not falls.empty:
+        st.markdown("**Falls since last round**")
+        for row in falls.itertuples():
+            st.markdown(f"- **{row.item}**: down {abs(row.change):.0f} to {row.level_name}")
+
+t1, t2 = st.columns(2)
+with t1:
+    st.subheader("Gap to target")
+    gaps = analysis.gaps_to_target(items)
+    if gaps.empty:
+        st.write("Every item with a target has reached it.")
+    else:
+        st.dataframe(gaps, hide_index=True)
+with t2:
+    st.subheader("Evidence gaps")
+    evidence = analysis.evidence_gaps(items)
+    if evidence.empty:
+        st.write("Every answered item has evidence recorded.")
+    else:
+        st.dataframe(evidence, hide_index=True)
+
+st.subheader("Action plan")
+plan = analysis.action_plan(db, current, date.today())
+if plan.empty:
+    st.write("No actions recorded for this round.")
+else:
+    overdue = int(plan["overdue"].sum())
+    if overdue:
+        st.warning(f"{overdue} action(s) are overdue.", icon=":material/schedule:")
+    st.dataframe(
+        plan.assign(overdue=plan["overdue"].map({True: "Overdue", False: ""})),
+        hide_index=True,
+        column_config={"overdue": st.column_config.TextColumn("Overdue")},
+    )
+
+st.subheader("Actions from the previous round: planned against achieved")
+followed = analysis.planned_vs_achieved(db, current, previous)
+if followed.empty:
+    st.write("No actions were set in the previous round." if previous else "There is no earlier round to follow up.")
+else:
+    met = followed["met"].dropna()
+    st.caption(f"{int(met.sum())} of {len(met)} actions with an aim reached the level they aimed for.")
+    st.dataframe(followed.assign(met=followed["met"].map({True: "Yes", False: "Not yet", None: "—"})), hide_index=True)
+
+# --- where to learn from -----------------------------------------------------------------------------
+st.header("Where to learn from")
+anonymise = st.toggle("Anonymise other places", key="dash_anonymise")
+# Every place in the database, latest submitted round each, labelled "Place (System)".
+frames = []
+for other_id, other_name in zip(store.list_systems(db)["id"], store.list_systems(db)["name"], strict=True):
+    other, _ = data.place_levels(data.version(), int(other_id), None)
+    frames.append(other.rename(index=lambda p, s=other_name: f"{p} ({s})"))
+levels = pd.concat(frames) if frames else pd.DataFrame()
+this_place = None if place_id is None else f"{unit} ({store.get_system(db, system_id)['name']})"
+names = (
+    analysis.anonymised(list(analysis.order_rows(levels, "score").index)) if anonymise else {n: n for n in levels.index}
+)
+for h in priorities:
+    item = fw.item(h.item_id)
+    with st.expander(f"{h.title}: what works", expanded=False):
+        st.markdown(item.learn_from)
+        for case_id in item.case_studies:
+            case = fw.case_study(case_id)
+            st.markdown(f"- **{case.title}** (report section {case.section}): {case.summary}")
+        best = analysis.best_places_for(fw, levels, h.item_id, exclude=this_place)
+        if best.empty:
+            st.write("No other place is at Maturing or above on this item yet.")
+        else:
+            st.markdown(
+                "Places to learn from: "
+                + "; ".join(
+                    f"{plain(names.get(p, p))} ({lvl})" for p, lvl in zip(best["place"], best["level"], strict=True)
+                )
+            )

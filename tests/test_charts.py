@@ -1,0 +1,121 @@
+"""Figure builders: each figure has the traces, values, labels and colours its data implies."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from checklist import charts
+from checklist.palette import LEVEL_COLOURS
+
+DOMAINS = pd.DataFrame(
+    {
+        "domain": ["Governance and shared vision", "Training", "Workforce diversity"],
+        "current": [2.0, 1.0, 3.5],
+        "previous": [1.0, 1.0, None],
+        "target": [3.0, 2.0, 4.0],
+    }
+)
+
+
+def test_radar_closes_each_series_and_labels_the_scale():
+    fig = charts.radar(DOMAINS)
+    names = [t.name for t in fig.data]
+    assert names == ["Target", "Previous", "Current"]
+    current = fig.data[2]
+    assert list(current.r) == [2.0, 1.0, 3.5, 2.0]  # closed back to the first domain
+    assert current.theta[0] == "Governance and<br>shared vision" and current.theta[-1] == current.theta[0]
+    assert fig.layout.polar.radialaxis.range == (0, 4)
+
+
+def test_radar_without_a_previous_round_draws_no_previous_series():
+    fig = charts.radar(DOMAINS.assign(previous=None))
+    assert [t.name for t in fig.data] == ["Target", "Current"]
+
+
+ITEMS = pd.DataFrame(
+    {
+        "item": ["Governance", "Shared vision", "Training", "Equipment"],
+        "domain": ["Gov", "Gov", "Training", "Access"],
+        "level": [0, 3, 3, None],
+        "answer": ["level", "level", "level", "dont_know"],
+        "level_name": ["Not started", "Maturing", "Maturing", "Don't know"],
+        "descriptor": ["nothing yet", "mostly in place", "mostly in place", ""],
+    }
+)
+
+
+def test_item_levels_colours_and_labels_every_bar_by_level():
+    fig = charts.item_levels(ITEMS)
+    order, *bars = fig.data
+    assert list(order.y[1]) == ["Governance", "Shared vision", "Training", "Equipment"]  # framework order kept
+    by_name = {t.name: t for t in bars}
+    assert set(by_name) == {"0 · Not started", "3 · Maturing", "No score"}
+    assert by_name["3 · Maturing"].marker.color == LEVEL_COLOURS[3]
+    assert list(by_name["3 · Maturing"].text) == ["3 · Maturing", "3 · Maturing"]
+    assert list(by_name["0 · Not started"].customdata) == ["nothing yet"]  # descriptor on hover
+    assert list(by_name["No score"].text) == ["Don't know"]
+
+
+def test_progress_draws_one_line_per_series_with_overall_thickest():
+    rounds = pd.DataFrame(
+        {
+            "round": ["R1", "R2", "R1", "R2"],
+            "date": ["", "", "", ""],
+            "series": ["Training", "Training", "Overall", "Overall"],
+            "score": [1.0, 2.0, 1.5, 2.5],
+        }
+    )
+    fig = charts.progress(rounds)
+    lines = {t.name: t for t in fig.data}
+    assert list(lines["Overall"].y) == [1.5, 2.5] and list(lines["Training"].x) == ["R1", "R2"]
+    assert lines["Overall"].line.width > lines["Training"].line.width
+    assert lines["Training"].line.dash != "solid"  # told apart from Overall without colour
+
+
+def test_heatmap_labels_every_cell_and_marks_missing():
+    frame = pd.DataFrame({"Training": [1.0, None], "Governance": [3.25, 0.0]}, index=["Place A", "Place B"])
+    fig = charts.heatmap(frame, "x")
+    (heat,) = fig.data
+    assert list(heat.y) == ["Place A", "Place B"] and list(heat.x) == ["Training", "Governance"]
+    assert [list(r) for r in heat.text] == [["1.0", "3.2"], ["—", "0.0"]]
+    assert heat.colorscale[0][1] == LEVEL_COLOURS[0].lower() or heat.colorscale[0][1] == LEVEL_COLOURS[0]
+
+
+def test_distribution_stacks_counts_per_level():
+    spread = pd.DataFrame(
+        {
+            "item": ["Referrals"],
+            "Not started": [1],
+            "Emerging": [0],
+            "Developing": [3],
+            "Maturing": [1],
+            "Thriving": [0],
+        }
+    )
+    fig = charts.distribution(spread)
+    assert [t.name for t in fig.data] == [
+        "0 · Not started",
+        "1 · Emerging",
+        "2 · Developing",
+        "3 · Maturing",
+        "4 · Thriving",
+    ]
+    assert [t.x[0] for t in fig.data] == [1, 0, 3, 1, 0]
+    assert fig.layout.barmode == "stack"
+
+
+def test_ranking_shows_each_places_spread_and_the_median():
+    against = pd.DataFrame(
+        {"overall": [3.0, 1.0, 2.0], "lowest domain": [2.0, 0.0, 1.5], "highest domain": [4.0, 2.0, 2.5]},
+        index=["B", "C", "A"],
+    )
+    fig = charts.ranking(against)
+    assert list(fig.data[0].x) == [3.0, 1.0, 2.0]
+    spreads = [(s.x0, s.x1) for s in fig.layout.shapes if s.type == "line" and s.y0 == s.y1]
+    assert (2.0, 4.0) in spreads and (0.0, 2.0) in spreads
+    assert any("System median 2.00" in (a.text or "") for a in fig.layout.annotations)
+
+
+def test_level_label_names_the_band():
+    assert charts.level_label(2.7) == "2.7 · Developing"
+    assert charts.level_label(None) == "No score"
