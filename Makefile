@@ -39,3 +39,6 @@ lint: install-test
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache test-artifacts
+
+bench: install
+	$(PY) bench/run.py
