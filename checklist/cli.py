@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from checklist import demo, store
+from checklist import demo, exports, store
 from checklist.framework import FrameworkError, registry
 
 COMMANDS_HELP = {
@@ -16,6 +16,9 @@ COMMANDS_HELP = {
     "framework": "check every framework version loads, and list its domains and items",
     "list": "list assessments with their unit, round, status and completion",
     "score": "print the item, domain and overall scores of one assessment",
+    "export": "write assessments as tidy CSV (one row per assessment and item) or an Excel workbook",
+    "backup": "write a consistent snapshot of the whole database to a file",
+    "restore": "replace the database with a checked backup, keeping a backup of what was there first",
 }
 
 
@@ -47,6 +50,17 @@ def build_parser() -> argparse.ArgumentParser:
             )
         if name == "score":
             cmd.add_argument("assessment_id", type=int, help="the assessment's id (see `list`)")
+        if name == "export":
+            cmd.add_argument("--format", choices=("csv", "xlsx"), default="csv", help="default: %(default)s")
+            cmd.add_argument("--out", type=Path, required=True, help="file to write")
+            scope = cmd.add_mutually_exclusive_group()
+            scope.add_argument("--assessment", type=int, help="one assessment")
+            scope.add_argument("--place", type=int, help="every round of one place")
+            scope.add_argument("--system", type=int, help="every assessment in one system")
+        if name == "backup":
+            cmd.add_argument("--out", type=Path, required=True, help="file to write the snapshot to")
+        if name == "restore":
+            cmd.add_argument("file", type=Path, help="a backup made by `backup` (or the app's download)")
     return parser
 
 
@@ -107,12 +121,49 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside the target, then rename: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(data)
+    partial.replace(path)
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    db = store.connect(args.db)
+    ids = exports.assessment_ids(db, system_id=args.system, place_id=args.place, assessment_id=args.assessment)
+    if args.format == "csv":
+        data = exports.csv_bytes(exports.export_frame(db, ids))
+    else:
+        data = exports.xlsx_bytes(db, ids)
+    _write_atomically(args.out, data)
+    print(f"exported {len(ids)} assessment(s) to {args.out}")
+    return 0
+
+
+def _cmd_backup(args: argparse.Namespace) -> int:
+    path = store.backup(store.connect(args.db), args.out)
+    print(f"backup written to {path}")
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    db_path = Path(args.db) if args.db else store.default_db_path()
+    db = store.connect(db_path)
+    safety = store.restore(db, args.file, db_path.parent / "backups", store.LOCAL_USER)
+    print(f"restored {args.file} into {db_path}; the previous contents are in {safety} (restore that to undo)")
+    return 0
+
+
 HANDLERS = {
     "init": _cmd_init,
     "demo": _cmd_demo,
     "framework": _cmd_framework,
     "list": _cmd_list,
     "score": _cmd_score,
+    "export": _cmd_export,
+    "backup": _cmd_backup,
+    "restore": _cmd_restore,
 }
 
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
 import pandas as pd
+
+from checklist import store
+from checklist.framework import LEVEL_NAMES, framework_for
+from checklist.scoring import DONT_KNOW, NOT_APPLICABLE
 
 # A spreadsheet treats a cell starting with these as a formula (tab and carriage return too).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -30,3 +36,154 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     """UTF-8 CSV with a byte-order mark (so Excel reads accents), formula-safe."""
     keep_index = not isinstance(frame.index, pd.RangeIndex)
     return neutralise_frame(frame).to_csv(index=keep_index).encode("utf-8-sig")
+
+
+# --- the tidy long export -------------------------------------------------------------------------
+
+EXPORT_COLUMNS = (
+    "system", "place", "round", "date", "status", "framework_version", "item_id", "domain", "level", "level_name",
+    "dont_know", "not_applicable", "na_reason", "target", "evidence", "evidence_links", "confidence",
+    "action", "owner", "due_date",
+)  # fmt: skip
+ACTION_SEPARATOR = "\n"  # several actions on one item: one line each, in the same order in each column
+
+
+def _placeholders(ids: list[int]) -> str:
+    return ",".join("?" * len(ids))
+
+
+def assessment_ids(
+    db, system_id: int | None = None, place_id: int | None = None, assessment_id: int | None = None
+) -> list[int]:  # noqa: ANN001
+    """The assessments in an export's scope: one assessment, one unit's history, one system, or all."""
+    if assessment_id is not None:
+        store.get_assessment(db, assessment_id)
+        return [assessment_id]
+    frame = store.list_assessments(db, system_id=system_id, place_id=place_id)
+    return [int(i) for i in frame["id"]]
+
+
+def export_frame(db, ids: list[int]) -> pd.DataFrame:  # noqa: ANN001
+    """One row per assessment × item in scope, in the columns documented in the README."""
+    rows = []
+    if not ids:
+        return pd.DataFrame(columns=EXPORT_COLUMNS)
+    saved = {}
+    cursor = db.execute(f"SELECT * FROM responses WHERE assessment_id IN ({_placeholders(ids)})", ids)
+    columns = [c[0] for c in cursor.description]
+    for row in cursor.fetchall():
+        record = dict(zip(columns, row, strict=True))
+        saved[(record["assessment_id"], record["item_id"])] = record
+    actions: dict[tuple[int, str], list[dict]] = {}
+    cursor = db.execute(
+        f"SELECT * FROM actions WHERE assessment_id IN ({_placeholders(ids)}) AND deleted_at IS NULL ORDER BY id", ids
+    )
+    columns = [c[0] for c in cursor.description]
+    for row in cursor.fetchall():
+        record = dict(zip(columns, row, strict=True))
+        actions.setdefault((record["assessment_id"], record["item_id"]), []).append(record)
+    for aid in ids:
+        a = store.get_assessment(db, aid)
+        fw = framework_for(a["framework_version"])
+        for item in fw.items_for(a["include_workforce"]):
+            r = saved.get((aid, item.id)) or {}
+            acts = actions.get((aid, item.id), [])
+            level = r.get("level")
+            rows.append(
+                {
+                    "system": a["system_name"],
+                    "place": a["place_name"] or "",
+                    "round": a["round_label"],
+                    "date": a["assessment_date"],
+                    "status": a["status"],
+                    "framework_version": a["framework_version"],
+                    "item_id": item.id,
+                    "domain": fw.domain(item.domain).title,
+                    "level": level,
+                    "level_name": LEVEL_NAMES[level] if level is not None else "",
+                    "dont_know": r.get("answer") == DONT_KNOW,
+                    "not_applicable": r.get("answer") == NOT_APPLICABLE,
+                    "na_reason": r.get("na_reason") or "",
+                    "target": r.get("target_level"),
+                    "evidence": r.get("evidence") or "",
+                    "evidence_links": r.get("evidence_links") or "",
+                    "confidence": r.get("confidence") or "",
+                    "action": ACTION_SEPARATOR.join(x["description"] for x in acts),
+                    "owner": ACTION_SEPARATOR.join(x["owner"] for x in acts),
+                    "due_date": ACTION_SEPARATOR.join(x["due_date"] or "" for x in acts),
+                }
+            )
+    frame = pd.DataFrame(rows, columns=EXPORT_COLUMNS)
+    for column in ("level", "target"):
+        frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def scores_frame(db, ids: list[int]) -> pd.DataFrame:  # noqa: ANN001
+    """One row per assessment × domain, plus an 'Overall' row each: score and band."""
+    rows = []
+    for aid in ids:
+        a = store.get_assessment(db, aid)
+        fw = framework_for(a["framework_version"])
+        result = store.score(db, aid)
+        unit = {"system": a["system_name"], "place": a["place_name"] or "", "round": a["round_label"],
+                "date": a["assessment_date"], "status": a["status"]}  # fmt: skip
+        for d in result.domains:
+            rows.append({**unit, "domain": fw.domain(d.domain_id).title, "score": d.score, "band": d.band or "",
+                         "answered": d.answered, "items": d.total, "dont_know": d.dont_know})  # fmt: skip
+        rows.append({**unit, "domain": "Overall", "score": result.overall, "band": result.band or "",
+                     "answered": result.answered, "items": result.total, "dont_know": result.dont_know})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def actions_frame(db, ids: list[int]) -> pd.DataFrame:  # noqa: ANN001
+    rows = []
+    for aid in ids:
+        a = store.get_assessment(db, aid)
+        fw = framework_for(a["framework_version"])
+        for act in store.list_actions(db, aid).itertuples():
+            rows.append(
+                {"system": a["system_name"], "place": a["place_name"] or "", "round": a["round_label"],
+                 "item_id": act.item_id, "item": fw.item(act.item_id).title, "action": act.description,
+                 "owner": act.owner, "due_date": act.due_date or "", "status": act.status,
+                 "aims_for": "" if pd.isna(act.target_level) else LEVEL_NAMES[int(act.target_level)]}
+            )  # fmt: skip
+    return pd.DataFrame(rows, columns=["system", "place", "round", "item_id", "item", "action", "owner", "due_date",
+                                       "status", "aims_for"])  # fmt: skip
+
+
+def _write_sheet(sheet, frame: pd.DataFrame) -> None:  # noqa: ANN001
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    safe = neutralise_frame(frame)
+    sheet.append(list(safe.columns))
+    for row in safe.itertuples(index=False):
+        sheet.append([None if (v is pd.NA or (isinstance(v, float) and pd.isna(v))) else v for v in row])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="1F5F99")
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+    sheet.freeze_panes = "A2"
+    for n, column in enumerate(safe.columns, start=1):
+        longest = max([len(str(column)), *(len(str(v)) for v in safe[column].head(500) if v is not None)])
+        sheet.column_dimensions[get_column_letter(n)].width = min(60, max(10, longest + 2))
+
+
+def xlsx_bytes(db, ids: list[int]) -> bytes:  # noqa: ANN001
+    """An Excel workbook: responses, domain and overall scores, actions; headers styled and frozen."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheets = (
+        ("Responses", export_frame(db, ids)),
+        ("Scores", scores_frame(db, ids)),
+        ("Actions", actions_frame(db, ids)),
+    )
+    for n, (title, frame) in enumerate(sheets):
+        sheet = book.active if n == 0 else book.create_sheet()
+        sheet.title = title
+        _write_sheet(sheet, frame)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -986,3 +986,78 @@ def suggest_round_label(today: date) -> str:
 def data_version(db: sqlite_utils.Database) -> int:
     """A number that changes with every write (each write appends to history): a cache key for reads."""
     return int(db.execute("SELECT ifnull(max(id), 0) FROM history").fetchone()[0])
+
+
+# --- backup and restore ---------------------------------------------------------------------------
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def backup(db: sqlite_utils.Database, destination: str | Path) -> Path:
+    """A consistent snapshot of the whole database (SQLite's online backup API), written atomically."""
+    target = Path(destination)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    out = sqlite3.connect(str(partial))
+    try:
+        db.conn.backup(out)
+        out.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
+    finally:
+        out.close()
+    partial.replace(target)
+    return target
+
+
+def backup_bytes(db: sqlite_utils.Database) -> bytes:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return backup(db, Path(tmp) / "backup.db").read_bytes()
+
+
+def check_backup(path: str | Path) -> int:
+    """Check a file is a sound database this app can read; returns its schema step. Never modifies it."""
+    source = Path(path)
+    if not source.is_file():
+        raise StoreError(f"{source} does not exist or is not a file; expected a backup made by this app")
+    with source.open("rb") as fh:
+        if fh.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+            raise StoreError(f"{source.name} is not a SQLite database; expected a backup made by this app")
+    conn = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        if result != "ok":
+            raise StoreError(f"{source.name} failed SQLite's integrity check ({result}); it cannot be restored")
+        db = sqlite_utils.Database(conn)
+        check_schema(db)
+        if not db["systems"].exists() or not db["assessments"].exists():
+            raise StoreError(
+                f"{source.name} is a SQLite database but not one of this app's (no systems or assessments)"
+            )
+        return schema_version(db)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{source.name} could not be read as a database ({exc})") from None
+    finally:
+        conn.close()
+
+
+def restore(db: sqlite_utils.Database, source: str | Path, backups_dir: str | Path, actor: str) -> Path:
+    """Replace the database's contents with a checked backup, after backing up what is there now.
+
+    Returns the path of that safety backup: restoring it undoes this restore.
+    """
+    actor = _actor(actor)
+    check_backup(source)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    safety = backup(db, Path(backups_dir) / f"before-restore-{stamp}.db")
+    incoming = sqlite3.connect(f"file:{Path(source)}?mode=ro", uri=True)
+    try:
+        incoming.backup(db.conn)
+    finally:
+        incoming.close()
+    db.conn.execute("PRAGMA journal_mode = WAL")
+    migrate(db)  # an older backup is brought up to date; the file it came from is untouched
+    with _write(db):
+        _record(db, actor, "database", "restore", "restored_from", str(safety), Path(source).name)
+    return safety

@@ -82,3 +82,27 @@ def test_framework_command_lists_every_item():
     assert result.returncode == 0
     assert "version 1.0: 7 domains, 25 items" in result.stdout
     assert "workforce-diversity" in result.stdout and "(optional module)" in result.stdout
+
+
+def test_export_backup_and_restore_round(tmp_path, capsys):
+    db = tmp_path / "cli.db"
+    main(["demo", "--db", str(db)])
+    assert main(["export", "--db", str(db), "--place", "2", "--out", str(tmp_path / "p.csv")]) == 0
+    lines = (tmp_path / "p.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("system,place,round,date,status,framework_version,item_id")
+    assert main(["export", "--db", str(db), "--format", "xlsx", "--out", str(tmp_path / "all.xlsx")]) == 0
+    assert (tmp_path / "all.xlsx").read_bytes()[:2] == b"PK"
+    assert main(["backup", "--db", str(db), "--out", str(tmp_path / "snap.db")]) == 0
+    fresh = tmp_path / "fresh.db"
+    assert main(["restore", "--db", str(fresh), str(tmp_path / "snap.db")]) == 0
+    assert "restore that to undo" in capsys.readouterr().out
+    assert len(store.list_assessments(store.connect(fresh))) == 32
+    assert list((tmp_path / "backups").glob("before-restore-*.db"))
+
+
+def test_failed_commands_leave_no_file_behind(tmp_path):
+    result = _run("export", "--db", str(tmp_path / "x.db"), "--assessment", "42", "--out", str(tmp_path / "o.csv"))
+    assert result.returncode == 1 and "no assessment with id 42" in result.stderr
+    assert list(tmp_path.glob("o.csv*")) == []
+    result = _run("restore", "--db", str(tmp_path / "x.db"), str(tmp_path / "missing.db"))
+    assert result.returncode == 1 and "does not exist" in result.stderr

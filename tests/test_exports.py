@@ -20,3 +20,52 @@ def test_csv_is_formula_safe_and_keeps_numbers():
     text = csv_bytes(frame).decode("utf-8-sig")
     assert "'=cmd" in text and "'=x" in text
     assert "-1.5" in text and "'-1.5" not in text  # numbers stay numbers
+
+
+def _with_hostile_text(db, fw):  # noqa: ANN001
+    from checklist import store
+    from tests.conftest import ACTOR
+
+    sid = store.create_system(db, "Export ICS", ACTOR)
+    pid = store.create_place(db, sid, '=HYPERLINK("http://x")', ACTOR)
+    aid = store.create_assessment(db, sid, pid, "R1", "2026-01-01", ACTOR)
+    store.save_response(db, aid, "referrals", ACTOR, level=2, evidence="+1 more form", target_level=3)
+    store.save_response(db, aid, "governance", ACTOR, answer="dont_know")
+    store.add_action(db, aid, "referrals", ACTOR, "@everyone pilot", owner="PA lead", due_date="2026-06-30")
+    store.add_action(db, aid, "referrals", ACTOR, "Second step", owner="VCSE", due_date=None)
+    return sid, pid, aid
+
+
+def test_export_frame_has_one_row_per_assessment_and_item(fresh_db, fw):
+    from checklist.exports import EXPORT_COLUMNS, assessment_ids, export_frame
+
+    sid, pid, aid = _with_hostile_text(fresh_db, fw)
+    frame = export_frame(fresh_db, assessment_ids(fresh_db, place_id=pid))
+    assert tuple(frame.columns) == EXPORT_COLUMNS and len(frame) == 17
+    referrals = frame.set_index("item_id").loc["referrals"]
+    assert (referrals["level"], referrals["level_name"], referrals["target"]) == (2, "Developing", 3)
+    assert referrals["action"] == "@everyone pilot\nSecond step" and referrals["due_date"] == "2026-06-30\n"
+    assert bool(frame.set_index("item_id").loc["governance", "dont_know"]) is True
+    assert pd.isna(frame.set_index("item_id").loc["care-plans", "level"])  # unanswered stays empty, not 0
+
+
+def test_xlsx_has_three_sheets_styled_and_formula_safe(fresh_db, fw):
+    import io
+
+    from openpyxl import load_workbook
+
+    from checklist.exports import xlsx_bytes
+
+    _, _, aid = _with_hostile_text(fresh_db, fw)
+    book = load_workbook(io.BytesIO(xlsx_bytes(fresh_db, [aid])))
+    assert book.sheetnames == ["Responses", "Scores", "Actions"]
+    sheet = book["Responses"]
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.bold
+    values = [c.value for row in sheet.iter_rows(min_row=2) for c in row]
+    assert '\'=HYPERLINK("http://x")' in values and "'+1 more form" in values
+    assert all(not (isinstance(v, str) and v.startswith(("=", "+", "@"))) for v in values)
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)  # no formula cells at all
+    scores = {r[5]: r[6] for r in book["Scores"].iter_rows(min_row=2, values_only=True)}
+    assert scores["Overall"] == 2.0
+    actions = [r[5] for r in book["Actions"].iter_rows(min_row=2, values_only=True)]
+    assert actions == ["'@everyone pilot", "Second step"]
