@@ -1016,8 +1016,8 @@ def backup_bytes(db: sqlite_utils.Database) -> bytes:
         return backup(db, Path(tmp) / "backup.db").read_bytes()
 
 
-def check_backup(path: str | Path) -> int:
-    """Check a file is a sound database this app can read; returns its schema step. Never modifies it."""
+def check_backup(path: str | Path) -> dict[str, int]:
+    """Check a file is a sound database this app can read; say what it holds. Never modifies it."""
     source = Path(path)
     if not source.is_file():
         raise StoreError(f"{source} does not exist or is not a file; expected a backup made by this app")
@@ -1035,7 +1035,10 @@ def check_backup(path: str | Path) -> int:
             raise StoreError(
                 f"{source.name} is a SQLite database but not one of this app's (no systems or assessments)"
             )
-        return schema_version(db)
+        counts = {
+            t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("systems", "places", "assessments")
+        }
+        return {"schema": schema_version(db), **counts}
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{source.name} could not be read as a database ({exc})") from None
     finally:

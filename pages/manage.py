@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
-from checklist import store
-from ui.common import actor, ensure_router, flash, open_db, plain, show_error, show_flashes
+from checklist import exports, store
+from ui.common import actor, db_path, ensure_router, flash, open_db, plain, show_error, show_flashes
 
 ensure_router()
 
@@ -92,3 +94,72 @@ for system in systems.itertuples():
                     relabel,
                     done="Round renamed",
                 )
+
+st.header("Back up, export and restore")
+path = db_path()
+
+
+def _fresh():
+    # Download callables run on their own thread: each opens its own connection.
+    return store.connect(path, apply_migrations=False)
+
+
+d1, d2, d3 = st.columns(3)
+stamp = date.today().isoformat()
+d1.download_button(
+    "Download a backup (.db)",
+    lambda: store.backup_bytes(_fresh()),
+    file_name=f"maturity-backup-{stamp}.db",
+    mime="application/vnd.sqlite3",
+    icon=":material/backup:",
+    key="manage_backup",
+)
+d2.download_button(
+    "Export everything (Excel)",
+    lambda: exports.xlsx_bytes(_fresh(), exports.assessment_ids(_fresh())),
+    file_name=f"maturity-export-{stamp}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/table_view:",
+    key="manage_export_xlsx",
+)
+d3.download_button(
+    "Export everything (CSV)",
+    lambda: exports.csv_bytes(exports.export_frame(_fresh(), exports.assessment_ids(_fresh()))),
+    file_name=f"maturity-export-{stamp}.csv",
+    mime="text/csv",
+    icon=":material/csv:",
+    key="manage_export_csv",
+)
+
+with st.expander("Restore from a backup"):
+    st.write(
+        "The file is checked first. The current database is then backed up beside it, so a restore can be "
+        "undone by restoring that copy."
+    )
+    # A new key after each restore empties the uploader, so the same file is not offered for restoring again.
+    upload_key = f"manage_restore_file_{st.session_state.get('manage_restores', 0)}"
+    upload = st.file_uploader("Backup file (.db)", type=["db", "sqlite", "sqlite3"], key=upload_key)
+    if upload is not None:
+        staged = path.parent / "backups" / f"uploaded-{upload.file_id}.db"
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        staged.write_bytes(upload.getvalue())
+        try:
+            counts = store.check_backup(staged)
+        except store.StoreError as exc:
+            staged.unlink(missing_ok=True)
+            show_error(exc)
+        else:
+            st.info(
+                f"{plain(upload.name)} is a sound backup with {counts['systems']} system(s), {counts['places']} "
+                f"place(s) and {counts['assessments']} assessment(s). Restoring replaces everything now in the app."
+            )
+            if st.button("Restore this backup", type="primary", key="manage_restore"):
+                try:
+                    safety = store.restore(db, staged, path.parent / "backups", actor())
+                except store.StoreError as exc:
+                    show_error(exc)
+                else:
+                    staged.unlink(missing_ok=True)
+                    st.session_state["manage_restores"] = st.session_state.get("manage_restores", 0) + 1
+                    flash(f"Restored. The previous data is kept in {safety.name}: restore it to undo.")
+                    st.rerun()

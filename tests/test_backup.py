@@ -18,7 +18,8 @@ def test_backup_then_restore_then_undo(tmp_path):
     store.create_system(live, "Before ICS", ACTOR)
     snapshot = store.backup(live, tmp_path / "snap.db")
     store.create_system(live, "After ICS", ACTOR)
-    assert store.check_backup(snapshot) == len(store.KNOWN_MIGRATIONS)
+    found = store.check_backup(snapshot)
+    assert found == {"schema": len(store.KNOWN_MIGRATIONS), "systems": 1, "places": 0, "assessments": 0}
 
     safety = store.restore(live, snapshot, tmp_path / "backups", ACTOR)
     assert _names(live) == ["Before ICS"]

@@ -220,3 +220,43 @@ def test_dashboard_and_compare_read_at_a_glance(page: Page, server):
     expect(heatmap.get_by_text("Dunmere")).to_have_count(0)
     expect(page.get_by_text("Weak everywhere: a system-level priority")).to_be_visible()
     screenshot(page, "journey-compare")
+
+
+def test_export_read_back_then_back_up_and_restore(page: Page, server, tmp_path):
+    import pandas as pd
+
+    open_app(page, server, "manage", heading="Manage systems and places")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Export everything (CSV)").click()
+    csv_path = tmp_path / "export.csv"
+    info.value.save_as(csv_path)
+    exported = pd.read_csv(csv_path, encoding="utf-8-sig", keep_default_na=False)
+    db = store.connect(server.db_path)
+    assessments = store.list_assessments(db)
+    assert len(exported) == int(assessments["total"].sum())  # one row per assessment × item
+    dunmere = exported[(exported["place"] == "Dunmere") & (exported["round"] == "2026 Q3")]
+    saved = store.responses(
+        db, int(assessments.query("place_name == 'Dunmere' and round_label == '2026 Q3'")["id"].iloc[0])
+    )
+    assert {r.item_id: int(r.level) for r in dunmere.itertuples() if r.level != ""} == {
+        i: r["level"] for i, r in saved.items() if r["level"] is not None
+    }
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download a backup (.db)").click()
+    backup_path = tmp_path / "backup.db"
+    info.value.save_as(backup_path)
+    assert store.check_backup(backup_path)["assessments"] == len(assessments)
+
+    page.get_by_text("Restore from a backup").click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(backup_path))
+    expect(
+        page.get_by_text(f"is a sound backup with {len(store.list_systems(db))} system(s)", exact=False)
+    ).to_be_visible()
+    page.get_by_role("button", name="Restore this backup").click()
+    expect(page.get_by_text("Restored. The previous data is kept in", exact=False)).to_be_visible()
+    assert len(store.list_assessments(store.connect(server.db_path))) == len(assessments)
+    assert list((server.db_path.parent / "backups").glob("before-restore-*.db"))
+    assert not list((server.db_path.parent / "backups").glob("uploaded-*.db"))
+    expect(page.get_by_role("button", name="Restore this backup")).to_have_count(0)  # not offered twice
+    screenshot(page, "journey-backup-restore")
