@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from checklist import demo, exports, store
+from checklist import demo, exports, imports, store
 from checklist.framework import FrameworkError, registry
 
 COMMANDS_HELP = {
@@ -17,6 +17,7 @@ COMMANDS_HELP = {
     "list": "list assessments with their unit, round, status and completion",
     "score": "print the item, domain and overall scores of one assessment",
     "export": "write assessments as tidy CSV (one row per assessment and item) or an Excel workbook",
+    "import": "read assessments from CSV or Excel (the export's layout, or one row per unit and round); all or nothing",
     "backup": "write a consistent snapshot of the whole database to a file",
     "restore": "replace the database with a checked backup, keeping a backup of what was there first",
 }
@@ -57,6 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
             scope.add_argument("--assessment", type=int, help="one assessment")
             scope.add_argument("--place", type=int, help="every round of one place")
             scope.add_argument("--system", type=int, help="every assessment in one system")
+        if name == "import":
+            cmd.add_argument("file", type=Path, help="a .csv or .xlsx file")
+            cmd.add_argument(
+                "--existing",
+                choices=("skip", "replace"),
+                default="skip",
+                help="what to do with a round the unit already has (default: %(default)s; replace keeps history)",
+            )
+            cmd.add_argument("--create-missing", action="store_true", help="create systems and places not yet known")
         if name == "backup":
             cmd.add_argument("--out", type=Path, required=True, help="file to write the snapshot to")
         if name == "restore":
@@ -141,6 +151,30 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+PROBLEMS_SHOWN = 20
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    if not args.file.is_file():
+        raise store.StoreError(f"{args.file} does not exist; expected a .csv or .xlsx file")
+    db = store.connect(args.db)
+    try:
+        counts = imports.import_bytes(
+            db, args.file.read_bytes(), args.file.name, store.LOCAL_USER, args.existing, args.create_missing
+        )
+    except imports.ImportRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        for problem in exc.problems[:PROBLEMS_SHOWN]:
+            print(f"  {problem}", file=sys.stderr)
+        if len(exc.problems) > PROBLEMS_SHOWN:
+            print(f"  … and {len(exc.problems) - PROBLEMS_SHOWN} more", file=sys.stderr)
+        return 1
+    print(
+        f"imported {args.file}: {counts['created']} created, {counts['replaced']} replaced, {counts['skipped']} skipped"
+    )
+    return 0
+
+
 def _cmd_backup(args: argparse.Namespace) -> int:
     path = store.backup(store.connect(args.db), args.out)
     print(f"backup written to {path}")
@@ -162,6 +196,7 @@ HANDLERS = {
     "list": _cmd_list,
     "score": _cmd_score,
     "export": _cmd_export,
+    "import": _cmd_import,
     "backup": _cmd_backup,
     "restore": _cmd_restore,
 }

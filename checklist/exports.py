@@ -21,6 +21,13 @@ def neutralise(value: object) -> object:
     return value
 
 
+def unneutralise(value: str) -> str:
+    """Undo `neutralise` when reading a file back: an apostrophe before a formula character is dropped."""
+    if len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
@@ -43,7 +50,7 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 EXPORT_COLUMNS = (
     "system", "place", "round", "date", "status", "framework_version", "item_id", "domain", "level", "level_name",
     "dont_know", "not_applicable", "na_reason", "target", "evidence", "evidence_links", "confidence",
-    "action", "owner", "due_date",
+    "action", "owner", "due_date", "action_status", "action_target", "participants", "signed_off_by",
 )  # fmt: skip
 ACTION_SEPARATOR = "\n"  # several actions on one item: one line each, in the same order in each column
 
@@ -111,6 +118,12 @@ def export_frame(db, ids: list[int]) -> pd.DataFrame:  # noqa: ANN001
                     "action": ACTION_SEPARATOR.join(x["description"] for x in acts),
                     "owner": ACTION_SEPARATOR.join(x["owner"] for x in acts),
                     "due_date": ACTION_SEPARATOR.join(x["due_date"] or "" for x in acts),
+                    "action_status": ACTION_SEPARATOR.join(x["status"] for x in acts),
+                    "action_target": ACTION_SEPARATOR.join(
+                        "" if x["target_level"] is None else str(x["target_level"]) for x in acts
+                    ),
+                    "participants": a["participants"],
+                    "signed_off_by": a["signed_off_by"],
                 }
             )
     frame = pd.DataFrame(rows, columns=EXPORT_COLUMNS)

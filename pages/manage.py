@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
-from checklist import exports, store
+from checklist import exports, imports, store
 from ui.common import actor, db_path, ensure_router, flash, open_db, plain, show_error, show_flashes
 
 ensure_router()
@@ -162,4 +163,60 @@ with st.expander("Restore from a backup"):
                     staged.unlink(missing_ok=True)
                     st.session_state["manage_restores"] = st.session_state.get("manage_restores", 0) + 1
                     flash(f"Restored. The previous data is kept in {safety.name}: restore it to undo.")
+                    st.rerun()
+
+with st.expander("Import assessments from CSV or Excel"):
+    st.write(
+        "Either the export's layout, or one row per unit and round with columns system, place, round, date and one "
+        'column per item id (a level 0–4 or its name, "don\'t know" or "n/a"). The file is checked first: if any '
+        "row is wrong, nothing is imported and every problem is listed."
+    )
+    imports_key = f"manage_import_file_{st.session_state.get('manage_imports', 0)}"
+    file = st.file_uploader("File to import", type=["csv", "xlsx"], key=imports_key)
+    create_missing = st.checkbox("Create systems and places that do not exist yet", key="manage_import_create")
+    if file is not None:
+        try:
+            plan = imports.plan_import(db, imports.read_table(file.getvalue(), file.name), create_missing)
+        except imports.ImportRefused as exc:
+            show_error(exc)
+            st.dataframe(
+                pd.DataFrame([vars(p) for p in exc.problems])[["row", "column", "value", "expected"]], hide_index=True
+            )
+        except store.StoreError as exc:
+            show_error(exc)
+        else:
+            st.markdown(f"**Preview** ({plan.layout} layout): {len(plan.assessments)} assessment(s)")
+            if plan.new_systems or plan.new_places:
+                st.info(
+                    "Will be created: "
+                    + "; ".join(
+                        [
+                            *(plain(s) for s in plan.new_systems),
+                            *(f"{plain(p)} in {plain(s)}" for s, p in plan.new_places),
+                        ]
+                    )
+                )
+            st.dataframe(plan.preview(), hide_index=True)
+            choice = imports.SKIP
+            if plan.clashes:
+                choice = st.radio(
+                    f"{len(plan.clashes)} round(s) already exist. What should happen to them?",
+                    (imports.SKIP, imports.REPLACE),
+                    format_func={
+                        imports.SKIP: "Skip them (keep what is there)",
+                        imports.REPLACE: "Replace them (the old answers stay in their history)",
+                    }.get,
+                    key="manage_import_choice",
+                )
+            if st.button("Import", type="primary", key="manage_import_go"):
+                try:
+                    counts = imports.apply_plan(db, plan, actor(), choice)
+                except store.StoreError as exc:
+                    show_error(exc)
+                else:
+                    st.session_state["manage_imports"] = st.session_state.get("manage_imports", 0) + 1
+                    flash(
+                        f"Imported: {counts['created']} created, {counts['replaced']} replaced, "
+                        f"{counts['skipped']} skipped"
+                    )
                     st.rerun()

@@ -106,3 +106,20 @@ def test_failed_commands_leave_no_file_behind(tmp_path):
     assert list(tmp_path.glob("o.csv*")) == []
     result = _run("restore", "--db", str(tmp_path / "x.db"), str(tmp_path / "missing.db"))
     assert result.returncode == 1 and "does not exist" in result.stderr
+
+
+def test_import_is_all_or_nothing_and_says_why(tmp_path, capsys):
+    db = tmp_path / "cli.db"
+    main(["demo", "--db", str(db)])
+    main(["export", "--db", str(db), "--out", str(tmp_path / "all.csv")])
+    fresh = tmp_path / "fresh.db"
+    result = _run("import", "--db", str(fresh), str(tmp_path / "all.csv"))
+    assert result.returncode == 1
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("error: 672 problem(s) found; nothing was imported") and "create-missing" in first
+    assert "… and 652 more" in result.stderr
+    assert store.list_assessments(store.connect(fresh)).empty
+    assert main(["import", "--db", str(fresh), "--create-missing", str(tmp_path / "all.csv")]) == 0
+    assert "32 created, 0 replaced, 0 skipped" in capsys.readouterr().out
+    assert main(["import", "--db", str(fresh), "--existing", "replace", str(tmp_path / "all.csv")]) == 0
+    assert "0 created, 32 replaced, 0 skipped" in capsys.readouterr().out

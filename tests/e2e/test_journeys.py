@@ -249,7 +249,9 @@ def test_export_read_back_then_back_up_and_restore(page: Page, server, tmp_path)
     assert store.check_backup(backup_path)["assessments"] == len(assessments)
 
     page.get_by_text("Restore from a backup").click()
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(backup_path))
+    page.get_by_label("Backup file (.db)").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+        str(backup_path)
+    )
     expect(
         page.get_by_text(f"is a sound backup with {len(store.list_systems(db))} system(s)", exact=False)
     ).to_be_visible()
@@ -260,3 +262,30 @@ def test_export_read_back_then_back_up_and_restore(page: Page, server, tmp_path)
     assert not list((server.db_path.parent / "backups").glob("uploaded-*.db"))
     expect(page.get_by_role("button", name="Restore this backup")).to_have_count(0)  # not offered twice
     screenshot(page, "journey-backup-restore")
+
+
+def test_import_a_spreadsheet_with_a_preview(page: Page, server, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("system,place,round,date,governance\nNorthmoor and Vale ICS,Dunmere,2027 Q1,2027-02-30,9\n")
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "system,place,round,date,governance,referrals\nNorthmoor and Vale ICS,Dunmere,2027 Q1,2027-02-01,"
+        "Developing,don't know\n"
+    )
+    open_app(page, server, "manage", heading="Manage systems and places")
+    page.get_by_text("Import assessments from CSV or Excel").click()
+    uploader = page.get_by_label("File to import").get_by_test_id("stFileUploaderDropzoneInput")
+    uploader.set_input_files(str(bad))
+    refusal = page.get_by_text("2 problem(s) found; nothing was imported")
+    expect(refusal).to_be_visible()
+    refusal.scroll_into_view_if_needed()
+    screenshot(page, "journey-import-refused")
+    uploader.set_input_files(str(good))
+    expect(page.get_by_text("Preview (wide layout): 1 assessment(s)")).to_be_visible()
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.get_by_text("Imported: 1 created, 0 replaced, 0 skipped")).to_be_visible()
+    db = store.connect(server.db_path)
+    rounds = store.list_assessments(db, status=store.DRAFT)
+    (new,) = rounds[rounds["round_label"] == "2027 Q1"].itertuples()
+    saved = store.responses(db, int(new.id))
+    assert (saved["governance"]["level"], saved["referrals"]["answer"]) == (2, "dont_know")

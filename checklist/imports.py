@@ -1,0 +1,532 @@
+"""Import assessments from CSV or Excel: validated first, all or nothing.
+
+Two layouts are read:
+- the export's tidy long layout (one row per assessment × item, with an `item_id` column), so an
+  export imports back exactly;
+- a simple wide layout people already keep: one row per unit and round, columns `system`, `place`,
+  `round`, `date` and one column per item id holding a level (0-4 or its name), "don't know" or
+  "n/a".
+
+Every bad row is reported (row number as the spreadsheet shows it, column, value, what was expected)
+and nothing is written if any row is bad.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+import sqlite_utils
+
+from checklist import store
+from checklist.exports import ACTION_SEPARATOR, unneutralise
+from checklist.framework import LEVEL_NAMES, FrameworkError, current_framework, framework_for
+from checklist.scoring import DONT_KNOW, LEVEL, NOT_APPLICABLE
+
+LONG_REQUIRED = ("system", "place", "round", "date", "item_id")
+WIDE_REQUIRED = ("system", "place", "round", "date")
+TRUE = {"true", "yes", "y", "1", "x"}
+FALSE = {"false", "no", "n", "0", ""}
+DONT_KNOW_WORDS = {"don't know", "dont know", "dont_know", "dk", "unknown", "?"}
+NA_WORDS = {"n/a", "na", "not applicable", "not_applicable"}
+SKIP, REPLACE = "skip", "replace"
+
+
+class ImportRefused(store.StoreError):
+    """A file that cannot be imported; `problems` lists every bad row."""
+
+    def __init__(self, message: str, problems: list[Problem]):
+        super().__init__(message)
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int | None
+    column: str
+    value: str
+    expected: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}" if self.row is not None else "file"
+        return f"{where}, column '{self.column}': {self.value!r} — expected {self.expected}"
+
+
+@dataclass
+class PlannedAssessment:
+    system: str
+    place: str
+    round_label: str
+    assessment_date: str
+    status: str
+    framework_version: str
+    participants: str = ""
+    signed_off_by: str = ""
+    responses: dict[str, dict] = field(default_factory=dict)
+    actions: list[dict] = field(default_factory=list)
+    existing_id: int | None = None
+
+    @property
+    def unit(self) -> str:
+        return f"{self.place} ({self.system})" if self.place else f"{self.system} (whole system)"
+
+
+@dataclass
+class ImportPlan:
+    layout: str
+    assessments: list[PlannedAssessment]
+    new_systems: list[str]
+    new_places: list[tuple[str, str]]
+
+    @property
+    def clashes(self) -> list[PlannedAssessment]:
+        return [a for a in self.assessments if a.existing_id is not None]
+
+    def preview(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [
+                {
+                    "unit": a.unit,
+                    "round": a.round_label,
+                    "date": a.assessment_date,
+                    "status": a.status,
+                    "items": len(a.responses),
+                    "actions": len(a.actions),
+                    "already exists": "yes: skip or replace" if a.existing_id else "no: will be created",
+                }
+                for a in self.assessments
+            ]
+        )
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+
+def read_table(data: bytes, filename: str) -> pd.DataFrame:
+    """Every cell as trimmed text; blank rows and unnamed blank columns dropped; row numbers as shown."""
+    name = filename.lower()
+    try:
+        if name.endswith((".xlsx", ".xlsm")):
+            book = pd.ExcelFile(io.BytesIO(data), engine="openpyxl")
+            sheet = "Responses" if "Responses" in book.sheet_names else book.sheet_names[0]
+            frame = pd.read_excel(book, sheet_name=sheet, dtype=str, keep_default_na=False, header=None)
+        elif name.endswith(".csv"):
+            text = data.decode("utf-8-sig")
+            frame = pd.read_csv(
+                io.StringIO(text), dtype=str, keep_default_na=False, header=None, skip_blank_lines=False
+            )
+        else:
+            raise store.StoreError(f"{filename}: unknown file type; expected a .csv or .xlsx file")
+    except pd.errors.EmptyDataError:
+        raise store.StoreError(f"{filename}: no rows found") from None
+    except zipfile.BadZipFile:
+        raise store.StoreError(f"{filename}: could not be read (not an Excel .xlsx file)") from None
+    except UnicodeDecodeError:
+        raise store.StoreError(f"{filename}: not UTF-8 text; save the CSV as UTF-8 (Excel: CSV UTF-8)") from None
+    except (ValueError, KeyError, OSError) as exc:
+        raise store.StoreError(f"{filename}: could not be read ({exc})") from None
+    # Trim, and undo the export's formula guard, so an exported file imports back exactly.
+    frame = frame.map(lambda v: "" if v is None else unneutralise(str(v).strip()))
+    frame.index = range(1, len(frame) + 1)  # spreadsheet row numbers
+    frame = frame[(frame != "").any(axis=1)]
+    if frame.empty:
+        raise store.StoreError(f"{filename}: no rows found")
+    header_row = frame.index[0]
+    header = [h.strip().lower() for h in frame.loc[header_row]]
+    body = frame.drop(index=header_row)
+    body.columns = header
+    body = body.loc[:, [h != "" for h in header]]  # stray blank columns
+    if body.columns.duplicated().any():
+        dupes = sorted(set(body.columns[body.columns.duplicated()]))
+        raise store.StoreError(f"{filename}: column(s) {', '.join(dupes)} appear more than once")
+    return body
+
+
+def _level(text: str) -> int | None | str:
+    """A level from '2', '2.0', 'Developing' or '2 · Developing'; 'bad' if it is none of these."""
+    if text == "":
+        return None
+    lowered = text.lower()
+    for value, name in enumerate(LEVEL_NAMES):
+        if lowered in (name.lower(), f"{value} · {name.lower()}", f"{value} - {name.lower()}"):
+            return value
+    try:
+        number = float(text)
+    except ValueError:
+        return "bad"
+    return int(number) if number.is_integer() and 0 <= number <= 4 else "bad"
+
+
+def _flag(text: str) -> bool | None:
+    lowered = text.lower()
+    return True if lowered in TRUE else False if lowered in FALSE else None
+
+
+# --- validating and planning --------------------------------------------------------------------------
+
+
+def plan_import(db: sqlite_utils.Database, frame: pd.DataFrame, create_missing: bool = False) -> ImportPlan:
+    """Validate every row and build the plan; raises ImportRefused listing every problem, writing nothing."""
+    layout = "long" if "item_id" in frame.columns else "wide"
+    required = LONG_REQUIRED if layout == "long" else WIDE_REQUIRED
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise ImportRefused(
+            f"missing column(s) {', '.join(missing)}",
+            [
+                Problem(
+                    None,
+                    c,
+                    "",
+                    f"a column named {c} (the export's layout, or system/place/round/date plus one column per item id)",
+                )
+                for c in missing
+            ],
+        )
+    problems: list[Problem] = []
+    known = store.list_systems(db, include_archived=True)
+    systems = {n.lower(): int(i) for i, n in zip(known["id"], known["name"], strict=True)}
+    plans: dict[tuple[str, str, str], PlannedAssessment] = {}
+    seen_items: dict[tuple[str, str, str, str], int] = {}
+    new_systems: set[str] = set()
+    new_places: set[tuple[str, str]] = set()
+
+    def unit_plan(row_no: int, row: pd.Series) -> PlannedAssessment | None:
+        system, place, label = row["system"], row["place"], row["round"]
+        ok = True
+        if not system:
+            problems.append(Problem(row_no, "system", system, "the name of a system"))
+            ok = False
+        elif system.lower() not in systems:
+            if create_missing:
+                new_systems.add(system)
+            else:
+                problems.append(Problem(row_no, "system", system, "a system that exists (add it on Manage first)"))
+                ok = False
+        if place and system.lower() in systems:
+            places = store.list_places(db, systems[system.lower()], include_archived=True)
+            if place.lower() not in {p.lower() for p in places["name"]}:
+                if create_missing:
+                    new_places.add((system, place))
+                else:
+                    problems.append(
+                        Problem(row_no, "place", place, f"a place of {system} (or empty for the whole system)")
+                    )
+                    ok = False
+        elif place and create_missing:
+            new_places.add((system, place))
+        if not label:
+            problems.append(Problem(row_no, "round", label, "a round label such as 2026 Q1"))
+            ok = False
+        try:
+            when = date.fromisoformat(row["date"]).isoformat()
+        except ValueError:
+            problems.append(Problem(row_no, "date", row["date"], "a date as YYYY-MM-DD"))
+            ok = False
+            when = ""
+        # No status column (a sheet people keep): a draft, to be finished and submitted in the app.
+        status = (row.get("status") or store.DRAFT).lower()
+        if status not in (store.DRAFT, store.SUBMITTED):
+            problems.append(Problem(row_no, "status", row.get("status", ""), "draft or submitted"))
+            ok = False
+        version = row.get("framework_version") or current_framework().version
+        try:
+            framework_for(version)
+        except FrameworkError:
+            problems.append(Problem(row_no, "framework_version", version, "a framework version this app knows"))
+            ok = False
+        if not ok:
+            return None
+        key = (system.lower(), place.lower(), label.lower())
+        if key not in plans:
+            plans[key] = PlannedAssessment(
+                system, place, label, when, status, version, row.get("participants", ""), row.get("signed_off_by", "")
+            )
+        return plans[key]
+
+    def add_answer(row_no: int, plan: PlannedAssessment, item_id: str, fields: dict, column: str) -> None:
+        fw = framework_for(plan.framework_version)
+        if not fw.has_item(item_id):
+            problems.append(
+                Problem(
+                    row_no,
+                    column,
+                    item_id,
+                    f"an item id of framework {fw.version} (e.g. {', '.join(i.id for i in fw.items[:3])})",
+                )
+            )
+            return
+        key = (plan.system.lower(), plan.place.lower(), plan.round_label.lower(), item_id)
+        if key in seen_items:
+            problems.append(
+                Problem(row_no, column, item_id, f"one row per item (row {seen_items[key]} has it already)")
+            )
+            return
+        seen_items[key] = row_no
+        plan.responses[item_id] = fields
+
+    for row_no, row in frame.iterrows():
+        plan = unit_plan(row_no, row)
+        if plan is None:
+            # Still check the rest of the row, so every problem in it is reported at once.
+            if layout == "long":
+                _long_fields(row_no, row, problems)
+                _actions(row_no, row, row["item_id"], problems)
+            else:
+                for column in frame.columns:
+                    if column not in (*WIDE_REQUIRED, "status", "framework_version", "participants", "signed_off_by"):
+                        _wide_fields(row_no, column, row[column], problems)
+            continue
+        if layout == "long":
+            fields = _long_fields(row_no, row, problems)
+            if fields is not None:
+                add_answer(row_no, plan, row["item_id"], fields, "item_id")
+                plan.actions += _actions(row_no, row, row["item_id"], problems)
+        else:
+            for column in frame.columns:
+                if column in WIDE_REQUIRED or column in (
+                    "status",
+                    "framework_version",
+                    "participants",
+                    "signed_off_by",
+                ):
+                    continue
+                fields = _wide_fields(row_no, column, row[column], problems)
+                if fields is not None:
+                    add_answer(row_no, plan, column, fields, column)
+
+    for plan in plans.values():
+        fw = framework_for(plan.framework_version)
+        if plan.status == store.SUBMITTED:
+            workforce = any(fw.item(i).domain not in {d.id for d in fw.domains_for(False)} for i in plan.responses)
+            gaps = [i.id for i in fw.items_for(workforce) if (plan.responses.get(i.id) or {}).get("answer") is None]
+            if gaps:
+                problems.append(
+                    Problem(
+                        None,
+                        "status",
+                        "submitted",
+                        f"every item answered for {plan.unit} · "
+                        f"{plan.round_label} (unanswered: {', '.join(gaps[:5])}{'…' if len(gaps) > 5 else ''})",
+                    )
+                )
+        plan.existing_id = _existing(db, systems, plan)
+    if problems:
+        unknown_units = any(p.column in ("system", "place") and p.expected.startswith("a ") for p in problems)
+        hint = (
+            "; systems and places not yet known can be created with the create-missing option"
+            if (unknown_units and not create_missing)
+            else ""
+        )
+        raise ImportRefused(f"{len(problems)} problem(s) found; nothing was imported{hint}", problems)
+    return ImportPlan(layout, list(plans.values()), sorted(new_systems), sorted(new_places))
+
+
+def _long_fields(row_no: int, row: pd.Series, problems: list[Problem]) -> dict | None:
+    bad = False
+    level = _level(row.get("level", "")) if row.get("level", "") else _level(row.get("level_name", ""))
+    if level == "bad":
+        problems.append(Problem(row_no, "level", row.get("level", ""), "a level 0-4 or its name, or empty"))
+        bad = True
+    flags = {}
+    for column in ("dont_know", "not_applicable"):
+        flags[column] = _flag(row.get(column, ""))
+        if flags[column] is None:
+            problems.append(Problem(row_no, column, row.get(column, ""), "true or false (or empty)"))
+            bad = True
+    target = _level(row.get("target", ""))
+    if target == "bad":
+        problems.append(Problem(row_no, "target", row.get("target", ""), "a level 0-4 or its name, or empty"))
+        bad = True
+    confidence = row.get("confidence", "").lower() or None
+    if confidence is not None and confidence not in store.CONFIDENCE_LEVELS:
+        problems.append(Problem(row_no, "confidence", row.get("confidence", ""), "asserted, documented or verified"))
+        bad = True
+    if bad:
+        return None
+    if sum([level is not None, bool(flags["dont_know"]), bool(flags["not_applicable"])]) > 1:
+        problems.append(
+            Problem(row_no, "level", row.get("level", ""), "only one of a level, don't know or not applicable")
+        )
+        return None
+    answer = (
+        LEVEL
+        if level is not None
+        else DONT_KNOW
+        if flags["dont_know"]
+        else NOT_APPLICABLE
+        if flags["not_applicable"]
+        else None
+    )
+    return {
+        "answer": answer,
+        "level": level,
+        "na_reason": row.get("na_reason", ""),
+        "evidence": row.get("evidence", ""),
+        "evidence_links": row.get("evidence_links", ""),
+        "confidence": confidence,
+        "target_level": target,
+    }
+
+
+def _wide_fields(row_no: int, column: str, text: str, problems: list[Problem]) -> dict | None:
+    if text == "":
+        return None
+    lowered = text.lower()
+    if lowered in DONT_KNOW_WORDS:
+        return {"answer": DONT_KNOW}
+    if lowered in NA_WORDS:
+        return {"answer": NOT_APPLICABLE}
+    level = _level(text)
+    if level == "bad":
+        problems.append(Problem(row_no, column, text, 'a level 0-4 or its name, "don\'t know" or "n/a"'))
+        return None
+    return {"answer": LEVEL, "level": level}
+
+
+def _actions(row_no: int, row: pd.Series, item_id: str, problems: list[Problem]) -> list[dict]:
+    if not row.get("action", ""):
+        return []
+    split = {
+        c: row.get(c, "").split(ACTION_SEPARATOR)
+        for c in ("action", "owner", "due_date", "action_status", "action_target")
+    }
+    out = []
+    for n, description in enumerate(split["action"]):
+
+        def part(column: str, n: int = n) -> str:
+            values = split[column]
+            return values[n].strip() if n < len(values) else ""
+
+        due, status, aim = part("due_date"), part("action_status") or "not started", _level(part("action_target"))
+        if due:
+            try:
+                date.fromisoformat(due)
+            except ValueError:
+                problems.append(Problem(row_no, "due_date", due, "a date as YYYY-MM-DD, or empty"))
+                continue
+        if status not in store.ACTION_STATUSES:
+            problems.append(Problem(row_no, "action_status", status, ", ".join(store.ACTION_STATUSES)))
+            continue
+        if aim == "bad":
+            problems.append(Problem(row_no, "action_target", part("action_target"), "a level 0-4, or empty"))
+            continue
+        out.append(
+            {
+                "item_id": item_id,
+                "description": description.strip(),
+                "owner": part("owner"),
+                "due_date": due or None,
+                "status": status,
+                "target_level": aim,
+            }
+        )
+    return out
+
+
+def _existing(db: sqlite_utils.Database, systems: dict[str, int], plan: PlannedAssessment) -> int | None:
+    system_id = systems.get(plan.system.lower())
+    if system_id is None:
+        return None
+    place_id = None
+    if plan.place:
+        places = store.list_places(db, system_id, include_archived=True)
+        match = places[places["name"].str.lower() == plan.place.lower()]
+        if match.empty:
+            return None
+        place_id = int(match["id"].iloc[0])
+    rounds = store.list_assessments(db, system_id=system_id, place_id=place_id, whole_system=place_id is None)
+    hit = rounds[rounds["round_label"].str.lower() == plan.round_label.lower()]
+    return int(hit["id"].iloc[0]) if not hit.empty else None
+
+
+# --- applying -----------------------------------------------------------------------------------------------
+
+
+def apply_plan(db: sqlite_utils.Database, plan: ImportPlan, actor: str, on_existing: str = SKIP) -> dict[str, int]:
+    """Write the plan in one transaction. Existing rounds are skipped, or replaced keeping the old answers in
+    history. Returns counts of created, replaced and skipped assessments."""
+    if on_existing not in (SKIP, REPLACE):
+        raise store.StoreError(f"on_existing {on_existing!r} must be {SKIP!r} or {REPLACE!r}")
+    counts = {"created": 0, "replaced": 0, "skipped": 0}
+    with store._write(db):
+        for planned in plan.assessments:
+            if planned.existing_id is not None and on_existing == SKIP:
+                counts["skipped"] += 1
+                continue
+            system_id = _system_id(db, planned.system, actor)
+            place_id = _place_id(db, system_id, planned.place, actor) if planned.place else None
+            fw = framework_for(planned.framework_version)
+            workforce = any(fw.item(i).domain not in {d.id for d in fw.domains_for(False)} for i in planned.responses)
+            if planned.existing_id is None:
+                aid = store.create_assessment(
+                    db,
+                    system_id,
+                    place_id,
+                    planned.round_label,
+                    planned.assessment_date,
+                    actor,
+                    include_workforce=workforce,
+                    participants=planned.participants,
+                    framework_version=planned.framework_version,
+                )
+                counts["created"] += 1
+            else:
+                aid = planned.existing_id
+                if store.get_assessment(db, aid)["status"] == store.SUBMITTED:
+                    store.reopen_assessment(db, aid, actor, "replaced by an import")
+                store.update_assessment_details(
+                    db, aid, actor, assessment_date=planned.assessment_date, participants=planned.participants
+                )
+                for action in store.list_actions(db, aid).itertuples():
+                    store.set_action_deleted(db, int(action.id), True, actor)
+                counts["replaced"] += 1
+            in_scope = {i.id for i in fw.items_for(store.get_assessment(db, aid)["include_workforce"])}
+            for item_id in in_scope:
+                fields = dict(store._EMPTY_RESPONSE)
+                fields.update(planned.responses.get(item_id, {}))
+                if fields["answer"] != LEVEL:
+                    fields["level"] = None
+                store.save_response(db, aid, item_id, actor, **fields)
+            for action in planned.actions:
+                store.add_action(
+                    db,
+                    aid,
+                    action["item_id"],
+                    actor,
+                    action["description"],
+                    **{k: v for k, v in action.items() if k not in ("item_id", "description")},
+                )
+            if planned.signed_off_by or planned.status == store.SUBMITTED:
+                store.update_assessment_details(db, aid, actor, signed_off_by=planned.signed_off_by)
+            if planned.status == store.SUBMITTED:
+                store.submit_assessment(db, aid, actor)
+    return counts
+
+
+def _system_id(db: sqlite_utils.Database, name: str, actor: str) -> int:
+    systems = store.list_systems(db, include_archived=True)
+    match = systems[systems["name"].str.lower() == name.lower()]
+    return int(match["id"].iloc[0]) if not match.empty else store.create_system(db, name, actor)
+
+
+def _place_id(db: sqlite_utils.Database, system_id: int, name: str, actor: str) -> int:
+    places = store.list_places(db, system_id, include_archived=True)
+    match = places[places["name"].str.lower() == name.lower()]
+    return int(match["id"].iloc[0]) if not match.empty else store.create_place(db, system_id, name, actor)
+
+
+def import_bytes(
+    db: sqlite_utils.Database,
+    data: bytes,
+    filename: str,
+    actor: str,
+    on_existing: str = SKIP,
+    create_missing: bool = False,
+) -> dict[str, int]:
+    """Read, validate and apply a file in one go (the CLI's path)."""
+    plan = plan_import(db, read_table(data, filename), create_missing=create_missing)
+    return apply_plan(db, plan, actor, on_existing)

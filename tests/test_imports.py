@@ -1,0 +1,129 @@
+"""Import: export → import reproduces every assessment; a bad file is refused whole, every bad row named."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from checklist import exports, imports, store
+from tests.conftest import ACTOR
+
+KEY = ["system", "place", "round", "item_id"]
+
+
+def _everything(db) -> pd.DataFrame:  # noqa: ANN001
+    return exports.export_frame(db, exports.assessment_ids(db)).sort_values(KEY).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_then_import_into_an_empty_database_reproduces_everything(demo_path, fmt):
+    source = store.connect(demo_path)
+    # text a spreadsheet would run as a formula must survive the trip too
+    aid = int(store.list_assessments(source, status=store.DRAFT)["id"].iloc[0])
+    store.save_response(source, aid, "referrals", ACTOR, evidence="=1+1 and -2 @ the board")
+    ids = exports.assessment_ids(source)
+    data = exports.csv_bytes(exports.export_frame(source, ids)) if fmt == "csv" else exports.xlsx_bytes(source, ids)
+    target = store.connect(":memory:")
+    counts = imports.import_bytes(target, data, f"all.{fmt}", ACTOR, create_missing=True)
+    assert counts == {"created": len(ids), "replaced": 0, "skipped": 0}
+    pd.testing.assert_frame_equal(_everything(source), _everything(target))
+    for a, b in zip(
+        store.list_assessments(source).itertuples(), store.list_assessments(target).itertuples(), strict=True
+    ):
+        assert store.score(source, int(a.id)) == store.score(target, int(b.id))
+        assert (a.status, a.include_workforce) == (b.status, b.include_workforce)
+
+
+BAD_CSV = """system,place,round,date,item_id,level,dont_know,not_applicable,target
+Test ICS,Test Place,R1,2026-01-01,governance,2,false,false,3
+Test ICS,Test Place,R1,2026-01-01,governnce,2,false,false,
+Test ICS,Test Place,R1,2026-01-01,referrals,7,false,false,
+Nowhere ICS,,R1,2026-01-01,governance,1,false,false,
+Test ICS,Atlantis,R1,2026-01-01,governance,1,false,false,
+Test ICS,Test Place,R2,31/01/2026,governance,1,false,false,
+Test ICS,Test Place,R1,2026-01-01,governance,3,false,false,
+Test ICS,Test Place,R1,2026-01-01,care-plans,2,maybe,false,
+"""
+
+
+def test_a_bad_file_reports_every_bad_row_and_writes_nothing(unit):
+    db, _, _ = unit
+    before = store.data_version(db)
+    with pytest.raises(imports.ImportRefused) as info:
+        imports.import_bytes(db, BAD_CSV.encode(), "bad.csv", ACTOR)
+    found = {(p.row, p.column, p.value) for p in info.value.problems}
+    assert found >= {
+        (3, "item_id", "governnce"),  # unknown item id
+        (4, "level", "7"),  # level out of range
+        (5, "system", "Nowhere ICS"),  # unknown system
+        (6, "place", "Atlantis"),  # unknown place
+        (7, "date", "31/01/2026"),  # bad date
+        (8, "item_id", "governance"),  # duplicate row
+        (9, "dont_know", "maybe"),
+    }
+    messages = [str(p) for p in info.value.problems]
+    assert "row 4, column 'level': '7' — expected a level 0-4 or its name, or empty" in messages
+    assert any("row 8" in m and "row 2 has it already" in m for m in messages)
+    assert store.data_version(db) == before and store.list_assessments(db).empty
+
+
+def test_what_real_spreadsheets_contain_is_handled(unit):
+    db, _, _ = unit
+    text = (
+        "\ufeff System , Place ,Round, Date ,,governance,shared-vision,referrals\r\n"
+        "\r\n"
+        " Test ICS , test place , 2026 Q1 , 2026-03-31 ,, Developing , 3 · Maturing , Don't know \r\n"
+        ",,,,,,,\r\n"
+    )
+    plan = imports.plan_import(db, imports.read_table(text.encode("utf-8"), "wide.csv"))
+    assert plan.layout == "wide" and [a.unit for a in plan.assessments] == ["test place (Test ICS)"]
+    counts = imports.apply_plan(db, plan, ACTOR)
+    assert counts["created"] == 1
+    aid = int(store.list_assessments(db)["id"].iloc[0])
+    saved = store.responses(db, aid)
+    assert (saved["governance"]["level"], saved["shared-vision"]["level"], saved["referrals"]["answer"]) == (
+        2,
+        3,
+        "dont_know",
+    )
+    assert store.get_assessment(db, aid)["place_name"] == "Test Place"  # matched whatever the case
+
+
+def test_an_existing_round_is_skipped_or_replaced_keeping_history(unit):
+    db, system_id, place_id = unit
+    aid = store.create_assessment(db, system_id, place_id, "2026 Q1", "2026-03-31", ACTOR)
+    store.save_response(db, aid, "governance", ACTOR, level=1)
+    csv = b"system,place,round,date,status,governance\nTest ICS,Test Place,2026 Q1,2026-03-31,draft,4\n"
+    plan = imports.plan_import(db, imports.read_table(csv, "w.csv"))
+    assert [a.existing_id for a in plan.clashes] == [aid]
+    assert "skip or replace" in plan.preview()["already exists"].iloc[0]
+    assert imports.apply_plan(db, plan, ACTOR, imports.SKIP) == {"created": 0, "replaced": 0, "skipped": 1}
+    assert store.responses(db, aid)["governance"]["level"] == 1
+    assert imports.apply_plan(db, plan, "importer", imports.REPLACE)["replaced"] == 1
+    assert store.responses(db, aid)["governance"]["level"] == 4
+    levels = store.history(db, aid, "governance").query("field == 'level'")
+    assert levels[["old_value", "new_value"]].values.tolist()[-1] == [1, 4]  # the old answer is kept in history
+    assert levels["actor"].iloc[-1] == "importer"
+
+
+def test_a_submitted_row_set_must_be_complete(unit):
+    db, _, _ = unit
+    csv = b"system,place,round,date,status,governance\nTest ICS,,R1,2026-01-01,submitted,2\n"
+    with pytest.raises(imports.ImportRefused) as info:
+        imports.import_bytes(db, csv, "w.csv", ACTOR)
+    assert "every item answered for Test ICS (whole system) · R1" in str(info.value.problems[0])
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (b"a,b\n1,2\n", "x.csv", "missing column"),
+        (b"", "x.csv", "no rows found"),
+        (b"\xff\xfe\x00bad", "x.csv", "not UTF-8"),
+        (b"PK not really", "x.xlsx", "could not be read"),
+        (b"whatever", "x.pdf", "expected a .csv or .xlsx file"),
+    ],
+)
+def test_unreadable_files_are_refused_with_a_reason(fresh_db, data, name, message):
+    with pytest.raises(store.StoreError, match=message):
+        imports.import_bytes(fresh_db, data, name, ACTOR)
