@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from checklist import demo, exports, imports, store
-from checklist.framework import FrameworkError, registry
+from checklist.framework import FrameworkError, current_framework, registry
 
 COMMANDS_HELP = {
     "init": "create the database (or bring its schema up to date) and say where it is",
@@ -18,6 +18,7 @@ COMMANDS_HELP = {
     "score": "print the item, domain and overall scores of one assessment",
     "export": "write assessments as tidy CSV (one row per assessment and item) or an Excel workbook",
     "import": "read assessments from CSV or Excel (the export's layout, or one row per unit and round); all or nothing",
+    "template": "write a blank Excel workbook for one assessment, to fill offline and import back",
     "backup": "write a consistent snapshot of the whole database to a file",
     "restore": "replace the database with a checked backup, keeping a backup of what was there first",
 }
@@ -67,6 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
                 help="what to do with a round the unit already has (default: %(default)s; replace keeps history)",
             )
             cmd.add_argument("--create-missing", action="store_true", help="create systems and places not yet known")
+        if name == "template":
+            cmd.add_argument("--system", required=True, help="the system's name")
+            cmd.add_argument("--place", default="", help="the place's name (leave out for the whole system)")
+            cmd.add_argument("--round", required=True, help="the round label, e.g. 2026 Q4")
+            cmd.add_argument("--date", required=True, help="the assessment date, YYYY-MM-DD")
+            cmd.add_argument("--workforce", action="store_true", help="include the optional workforce module")
+            cmd.add_argument("--out", type=Path, required=True, help="the .xlsx file to write")
         if name == "backup":
             cmd.add_argument("--out", type=Path, required=True, help="file to write the snapshot to")
         if name == "restore":
@@ -175,6 +183,14 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_template(args: argparse.Namespace) -> int:
+    when = store._parse_date(args.date)
+    data = exports.template_xlsx(current_framework(), args.system, args.place, args.round, when, args.workforce)
+    _write_atomically(args.out, data)
+    print(f"template written to {args.out}: fill the level column, then `python -m checklist import {args.out}`")
+    return 0
+
+
 def _cmd_backup(args: argparse.Namespace) -> int:
     path = store.backup(store.connect(args.db), args.out)
     print(f"backup written to {path}")
@@ -197,6 +213,7 @@ HANDLERS = {
     "score": _cmd_score,
     "export": _cmd_export,
     "import": _cmd_import,
+    "template": _cmd_template,
     "backup": _cmd_backup,
     "restore": _cmd_restore,
 }

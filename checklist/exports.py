@@ -48,10 +48,31 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 # --- the tidy long export -------------------------------------------------------------------------
 
 EXPORT_COLUMNS = (
-    "system", "place", "round", "date", "status", "framework_version", "item_id", "domain", "level", "level_name",
-    "dont_know", "not_applicable", "na_reason", "target", "evidence", "evidence_links", "confidence",
-    "action", "owner", "due_date", "action_status", "action_target", "participants", "signed_off_by",
-)  # fmt: skip
+    "system",
+    "place",
+    "round",
+    "date",
+    "status",
+    "framework_version",
+    "item_id",
+    "domain",
+    "level",
+    "level_name",
+    "dont_know",
+    "not_applicable",
+    "na_reason",
+    "target",
+    "evidence",
+    "evidence_links",
+    "confidence",
+    "action",
+    "owner",
+    "due_date",
+    "action_status",
+    "action_target",
+    "participants",
+    "signed_off_by",
+)
 ACTION_SEPARATOR = "\n"  # several actions on one item: one line each, in the same order in each column
 
 
@@ -139,13 +160,36 @@ def scores_frame(db, ids: list[int]) -> pd.DataFrame:  # noqa: ANN001
         a = store.get_assessment(db, aid)
         fw = framework_for(a["framework_version"])
         result = store.score(db, aid)
-        unit = {"system": a["system_name"], "place": a["place_name"] or "", "round": a["round_label"],
-                "date": a["assessment_date"], "status": a["status"]}  # fmt: skip
+        unit = {
+            "system": a["system_name"],
+            "place": a["place_name"] or "",
+            "round": a["round_label"],
+            "date": a["assessment_date"],
+            "status": a["status"],
+        }
         for d in result.domains:
-            rows.append({**unit, "domain": fw.domain(d.domain_id).title, "score": d.score, "band": d.band or "",
-                         "answered": d.answered, "items": d.total, "dont_know": d.dont_know})  # fmt: skip
-        rows.append({**unit, "domain": "Overall", "score": result.overall, "band": result.band or "",
-                     "answered": result.answered, "items": result.total, "dont_know": result.dont_know})  # fmt: skip
+            rows.append(
+                {
+                    **unit,
+                    "domain": fw.domain(d.domain_id).title,
+                    "score": d.score,
+                    "band": d.band or "",
+                    "answered": d.answered,
+                    "items": d.total,
+                    "dont_know": d.dont_know,
+                }
+            )
+        rows.append(
+            {
+                **unit,
+                "domain": "Overall",
+                "score": result.overall,
+                "band": result.band or "",
+                "answered": result.answered,
+                "items": result.total,
+                "dont_know": result.dont_know,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -156,13 +200,23 @@ def actions_frame(db, ids: list[int]) -> pd.DataFrame:  # noqa: ANN001
         fw = framework_for(a["framework_version"])
         for act in store.list_actions(db, aid).itertuples():
             rows.append(
-                {"system": a["system_name"], "place": a["place_name"] or "", "round": a["round_label"],
-                 "item_id": act.item_id, "item": fw.item(act.item_id).title, "action": act.description,
-                 "owner": act.owner, "due_date": act.due_date or "", "status": act.status,
-                 "aims_for": "" if pd.isna(act.target_level) else LEVEL_NAMES[int(act.target_level)]}
-            )  # fmt: skip
-    return pd.DataFrame(rows, columns=["system", "place", "round", "item_id", "item", "action", "owner", "due_date",
-                                       "status", "aims_for"])  # fmt: skip
+                {
+                    "system": a["system_name"],
+                    "place": a["place_name"] or "",
+                    "round": a["round_label"],
+                    "item_id": act.item_id,
+                    "item": fw.item(act.item_id).title,
+                    "action": act.description,
+                    "owner": act.owner,
+                    "due_date": act.due_date or "",
+                    "status": act.status,
+                    "aims_for": "" if pd.isna(act.target_level) else LEVEL_NAMES[int(act.target_level)],
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=["system", "place", "round", "item_id", "item", "action", "owner", "due_date", "status", "aims_for"],
+    )
 
 
 def _write_sheet(sheet, frame: pd.DataFrame) -> None:  # noqa: ANN001
@@ -197,6 +251,93 @@ def xlsx_bytes(db, ids: list[int]) -> bytes:  # noqa: ANN001
         sheet = book.active if n == 0 else book.create_sheet()
         sheet.title = title
         _write_sheet(sheet, frame)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# --- a blank template to fill offline ------------------------------------------------------------------
+
+TEMPLATE_ANSWERS = (*(f"{v} · {n}" for v, n in enumerate(LEVEL_NAMES)), "Don't know", "Not applicable")
+
+
+def template_xlsx(
+    framework, system: str, place: str, round_label: str, assessment_date: str, include_workforce: bool = False
+) -> bytes:  # noqa: ANN001
+    """A workbook for one assessment: every item with its statement and five level descriptors, a drop-down for
+    the answer, and columns for evidence and target. Filled in, it imports back as the export's layout."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Responses"
+    columns = [
+        "system",
+        "place",
+        "round",
+        "date",
+        "status",
+        "framework_version",
+        "item_id",
+        "domain",
+        "item",
+        "what good looks like",
+        *(f"{v} · {n}" for v, n in enumerate(LEVEL_NAMES)),
+        "level",
+        "na_reason",
+        "evidence",
+        "confidence",
+        "target",
+    ]
+    sheet.append(columns)
+    for item in framework.items_for(include_workforce):
+        sheet.append(
+            [
+                neutralise(system),
+                neutralise(place),
+                neutralise(round_label),
+                assessment_date,
+                "draft",
+                framework.version,
+                item.id,
+                framework.domain(item.domain).title,
+                item.title,
+                item.statement,
+                *item.levels,
+                None,
+                None,
+                None,
+                None,
+                None,
+            ]
+        )
+    last = sheet.max_row
+    col = {name: n + 1 for n, name in enumerate(columns)}
+    from openpyxl.utils import get_column_letter as letter
+
+    def dropdown(name: str, options: list[str]) -> None:
+        rule = DataValidation(type="list", formula1='"' + ",".join(options) + '"', allow_blank=True)
+        rule.error, rule.errorTitle = f"Choose one of: {', '.join(options)}", "Not one of the choices"
+        sheet.add_data_validation(rule)
+        rule.add(f"{letter(col[name])}2:{letter(col[name])}{last}")
+
+    dropdown("level", list(TEMPLATE_ANSWERS))
+    dropdown("target", [f"{v} · {n}" for v, n in enumerate(LEVEL_NAMES)])
+    dropdown("confidence", list(store.CONFIDENCE_LEVELS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="1F5F99")
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for n, name in enumerate(columns, start=1):
+        wide = name in ("what good looks like", "evidence") or name[:1].isdigit()
+        sheet.column_dimensions[letter(n)].width = 45 if wide else 16
+        for row in sheet.iter_rows(min_row=2, min_col=n, max_col=n):
+            row[0].alignment = Alignment(wrap_text=wide, vertical="top")
+    for name in ("level", "target", "confidence", "evidence", "na_reason"):
+        sheet.cell(row=1, column=col[name]).fill = PatternFill("solid", fgColor="B2182B")  # the columns to fill in
+    sheet.freeze_panes = f"{letter(col['item'] + 1)}2"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -327,6 +327,14 @@ def plan_import(db: sqlite_utils.Database, frame: pd.DataFrame, create_missing: 
 
 def _long_fields(row_no: int, row: pd.Series, problems: list[Problem]) -> dict | None:
     bad = False
+    level_text = row.get("level", "")
+    # The template's drop-down offers "Don't know" and "Not applicable" in the level column itself.
+    if level_text.lower() in DONT_KNOW_WORDS:
+        row = row.copy()
+        row["level"], row["dont_know"] = "", "true"
+    elif level_text.lower() in NA_WORDS:
+        row = row.copy()
+        row["level"], row["not_applicable"] = "", "true"
     level = _level(row.get("level", "")) if row.get("level", "") else _level(row.get("level_name", ""))
     if level == "bad":
         problems.append(Problem(row_no, "level", row.get("level", ""), "a level 0-4 or its name, or empty"))

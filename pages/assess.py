@@ -11,7 +11,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from checklist import store, summary
+from checklist import exports, store, summary
 from checklist.framework import Framework, framework_for, wording_changes
 from checklist.scoring import DONT_KNOW, LEVEL, LEVEL_VALUES, NOT_APPLICABLE, compare
 from ui.common import actor, choose_unit, ensure_router, open_db, plain, show_error, show_flashes
@@ -418,6 +418,21 @@ def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool) -> 
                 else:
                     st.rerun()
         return
+    st.download_button(
+        "Download a blank Excel template for this round (fill offline, import on Manage)",
+        lambda: exports.template_xlsx(
+            fw,
+            assessment["system_name"],
+            assessment["place_name"] or "",
+            assessment["round_label"],
+            assessment["assessment_date"],
+            assessment["include_workforce"],
+        ),
+        file_name=f"template-{assessment['round_label']}.xlsx".replace(" ", "-"),
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+        key=f"assess_template_{aid}",
+    )
     with st.expander("Round details: date and who took part"):
         date_key = _seed(f"assess_date_{aid}", date.fromisoformat(assessment["assessment_date"]))
         st.date_input(

@@ -127,3 +127,46 @@ def test_a_submitted_row_set_must_be_complete(unit):
 def test_unreadable_files_are_refused_with_a_reason(fresh_db, data, name, message):
     with pytest.raises(store.StoreError, match=message):
         imports.import_bytes(fresh_db, data, name, ACTOR)
+
+
+def test_a_filled_in_template_imports_back(unit, fw):
+    import io
+
+    from openpyxl import load_workbook
+
+    db, _, _ = unit
+    data = exports.template_xlsx(fw, "Test ICS", "Test Place", "2026 Q2", "2026-06-30")
+    book = load_workbook(io.BytesIO(data))
+    sheet = book["Responses"]
+    header = [c.value for c in sheet[1]]
+    assert header[10:15] == [
+        f"{v} · {n}" for v, n in enumerate(("Not started", "Emerging", "Developing", "Maturing", "Thriving"))
+    ]
+    assert sheet.max_row == 18 and sheet.cell(2, 11).value == fw.item("governance").levels[0]
+    lists = {str(dv.sqref): dv.formula1 for dv in sheet.data_validations.dataValidation}
+    assert "Don't know" in lists["P2:P18"] and "4 · Thriving" in lists["P2:P18"]  # the level drop-down
+    col = {name: n + 1 for n, name in enumerate(header)}
+    rows = {sheet.cell(r, col["item_id"]).value: r for r in range(2, sheet.max_row + 1)}
+    sheet.cell(rows["governance"], col["level"], "2 · Developing")
+    sheet.cell(rows["governance"], col["evidence"], "Board terms of reference")
+    sheet.cell(rows["governance"], col["target"], "3 · Maturing")
+    sheet.cell(rows["referrals"], col["level"], "Don't know")
+    sheet.cell(rows["equipment"], col["level"], "Not applicable")
+    sheet.cell(rows["equipment"], col["na_reason"], "Commissioned nationally")
+    filled = io.BytesIO()
+    book.save(filled)
+    counts = imports.import_bytes(db, filled.getvalue(), "filled.xlsx", ACTOR)
+    assert counts["created"] == 1
+    aid = int(store.list_assessments(db)["id"].iloc[0])
+    saved = store.responses(db, aid)
+    assert (saved["governance"]["level"], saved["governance"]["target_level"], saved["governance"]["evidence"]) == (
+        2,
+        3,
+        "Board terms of reference",
+    )
+    assert saved["referrals"]["answer"] == "dont_know"
+    assert (saved["equipment"]["answer"], saved["equipment"]["na_reason"]) == (
+        "not_applicable",
+        "Commissioned nationally",
+    )
+    assert store.get_assessment(db, aid)["status"] == store.DRAFT
