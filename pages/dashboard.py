@@ -187,7 +187,8 @@ st.header("Where to learn from")
 anonymise = st.toggle("Anonymise other places", key="dash_anonymise")
 # Every place in the database, latest submitted round each, labelled "Place (System)".
 frames = []
-for other_id, other_name in zip(store.list_systems(db)["id"], store.list_systems(db)["name"], strict=True):
+all_systems = store.list_systems(db)
+for other_id, other_name in zip(all_systems["id"], all_systems["name"], strict=True):
     other, _ = data.place_levels(data.version(), int(other_id), None)
     frames.append(other.rename(index=lambda p, s=other_name: f"{p} ({s})"))
 levels = pd.concat(frames) if frames else pd.DataFrame()
