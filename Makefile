@@ -18,11 +18,13 @@ install-test: $(PY)
 	$(PY) -m pip install --quiet -e ".[test]"
 
 # Debian's Chromium drives the browser tests (never a browser download).
+DEBIAN_PACKAGES := chromium fonts-dejavu-core poppler-utils libpango-1.0-0 libpangoft2-1.0-0
+
 system-deps:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftotext >/dev/null || ! ldconfig -p | grep -q libpangoft2-1.0; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-dejavu-core; \
-		else echo "Install Debian's chromium (sudo apt-get install chromium) for the browser tests"; exit 1; fi; \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEBIAN_PACKAGES); \
+		else echo "Install Debian's $(DEBIAN_PACKAGES) for the browser and PDF tests"; exit 1; fi; \
 	fi
 
 run: install

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
-from checklist import demo, exports, imports, store
+from checklist import demo, exports, imports, reports, store
 from checklist.framework import FrameworkError, current_framework, registry
 
 COMMANDS_HELP = {
@@ -19,6 +20,7 @@ COMMANDS_HELP = {
     "export": "write assessments as tidy CSV (one row per assessment and item) or an Excel workbook",
     "import": "read assessments from CSV or Excel (the export's layout, or one row per unit and round); all or nothing",
     "template": "write a blank Excel workbook for one assessment, to fill offline and import back",
+    "report": "write the board-ready report of one assessment as HTML or an accessible PDF",
     "backup": "write a consistent snapshot of the whole database to a file",
     "restore": "replace the database with a checked backup, keeping a backup of what was there first",
 }
@@ -75,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("--date", required=True, help="the assessment date, YYYY-MM-DD")
             cmd.add_argument("--workforce", action="store_true", help="include the optional workforce module")
             cmd.add_argument("--out", type=Path, required=True, help="the .xlsx file to write")
+        if name == "report":
+            cmd.add_argument("--assessment", type=int, required=True, help="the assessment's id (see `list`)")
+            cmd.add_argument("--format", choices=("pdf", "html"), default="pdf", help="default: %(default)s")
+            cmd.add_argument("--out", type=Path, required=True, help="file to write")
         if name == "backup":
             cmd.add_argument("--out", type=Path, required=True, help="file to write the snapshot to")
         if name == "restore":
@@ -191,6 +197,13 @@ def _cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    document = reports.assessment_html(store.connect(args.db), args.assessment, date.today())
+    _write_atomically(args.out, reports.pdf_bytes(document) if args.format == "pdf" else document.encode("utf-8"))
+    print(f"report written to {args.out}")
+    return 0
+
+
 def _cmd_backup(args: argparse.Namespace) -> int:
     path = store.backup(store.connect(args.db), args.out)
     print(f"backup written to {path}")
@@ -214,6 +227,7 @@ HANDLERS = {
     "export": _cmd_export,
     "import": _cmd_import,
     "template": _cmd_template,
+    "report": _cmd_report,
     "backup": _cmd_backup,
     "restore": _cmd_restore,
 }

@@ -11,10 +11,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from checklist import exports, store, summary
+from checklist import exports, reports, store, summary
 from checklist.framework import Framework, framework_for, wording_changes
 from checklist.scoring import DONT_KNOW, LEVEL, LEVEL_VALUES, NOT_APPLICABLE, compare
-from ui.common import actor, choose_unit, ensure_router, open_db, plain, show_error, show_flashes
+from ui.common import actor, choose_unit, ensure_router, open_db, open_fresh, plain, show_error, show_flashes
 
 ensure_router()
 
@@ -370,6 +370,25 @@ def results_panel(assessment: dict, fw: Framework) -> None:
             "The wording of these items changed since the previous round, so their change may reflect the "
             "new wording rather than new practice: " + ", ".join(fw.item(i).title for i in comparison.wording_changed)
         )
+    r1, r2 = st.columns(2)
+    aid = assessment["id"]
+    name = f"report-{assessment['unit_name']}-{assessment['round_label']}".replace(" ", "-")
+    r1.download_button(
+        "Board report (PDF)",
+        lambda: reports.pdf_bytes(reports.assessment_html(open_fresh(), aid, date.today())),
+        file_name=f"{name}.pdf",
+        mime="application/pdf",
+        icon=":material/picture_as_pdf:",
+        key=f"assess_report_pdf_{aid}",
+    )
+    r2.download_button(
+        "Board report (HTML)",
+        lambda: reports.assessment_html(open_fresh(), aid, date.today()),
+        file_name=f"{name}.html",
+        mime="text/html",
+        icon=":material/description:",
+        key=f"assess_report_html_{aid}",
+    )
     st.markdown("**Domain scores**")
     st.table(summary.domain_table(fw, result, comparison), hide_index=True)
     left, right = st.columns(2)

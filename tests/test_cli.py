@@ -123,3 +123,15 @@ def test_import_is_all_or_nothing_and_says_why(tmp_path, capsys):
     assert "32 created, 0 replaced, 0 skipped" in capsys.readouterr().out
     assert main(["import", "--db", str(fresh), "--existing", "replace", str(tmp_path / "all.csv")]) == 0
     assert "0 created, 32 replaced, 0 skipped" in capsys.readouterr().out
+
+
+def test_report_writes_a_pdf(tmp_path):
+    db = tmp_path / "cli.db"
+    main(["demo", "--db", str(db)])
+    assert (
+        main(["report", "--db", str(db), "--assessment", "1", "--format", "html", "--out", str(tmp_path / "r.html")])
+        == 0
+    )
+    assert "<h2>Headline</h2>" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert main(["report", "--db", str(db), "--assessment", "1", "--out", str(tmp_path / "r.pdf")]) == 0
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")

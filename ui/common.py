@@ -52,6 +52,11 @@ def open_db() -> sqlite_utils.Database:
     return store.connect(path, apply_migrations=False)
 
 
+def open_fresh() -> sqlite_utils.Database:
+    """A connection for code that runs off the script thread (download callables): no Streamlit calls."""
+    return store.connect(db_path(), apply_migrations=False)
+
+
 def actor() -> str:
     return ACTOR
 

@@ -1,0 +1,58 @@
+"""The board report: holds the unit's name and figures, escapes user text, and renders as a tagged PDF."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import date
+
+import pytest
+
+from checklist import reports, store
+from tests.conftest import ACTOR
+
+
+@pytest.fixture
+def latest(demo_path):
+    db = store.connect(demo_path)
+    place_id = int(store.list_places(db, 1)["id"].iloc[0])  # Ashby Vale
+    aid = int(store.list_assessments(db, place_id=place_id, status=store.SUBMITTED)["id"].iloc[-1])
+    return db, aid
+
+
+def test_html_report_holds_the_figures_and_every_section(latest):
+    db, aid = latest
+    result = store.score(db, aid)
+    document = reports.assessment_html(db, aid, date(2026, 11, 23), with_chart=False)
+    assert "<title>Ashby Vale · 2026 Q3: physical activity maturity</title>" in document
+    assert f"Overall score <strong>{result.overall:.2f}</strong> out of 4: <strong>{result.band}</strong>" in document
+    assert "since 2025 Q4" in document
+    for heading in ("Headline", "Domain scores", "Strengths and priorities", "Every item", "Action plan", "Method"):
+        assert f"<h2>{heading}</h2>" in document
+    assert "Activity Alliance" in document and "February 2025" in document
+    assert "<html lang='en-GB'>" in document
+
+
+def test_user_text_is_escaped_in_the_report(fresh_db):
+    sid = store.create_system(fresh_db, "<script>alert(1)</script> ICS", ACTOR)
+    aid = store.create_assessment(fresh_db, sid, None, "R1", "2026-01-01", ACTOR, participants="<b>us</b>")
+    store.save_response(fresh_db, aid, "referrals", ACTOR, level=1, evidence="<img src=x onerror=alert(1)>")
+    document = reports.assessment_html(fresh_db, aid, date(2026, 1, 2), with_chart=False)
+    assert "<script>" not in document and "<img src=x" not in document and "<b>us</b>" not in document
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; ICS" in document and "&lt;img src=x onerror=alert(1)&gt;" in document
+    assert "<strong>Draft:</strong>" in document
+
+
+def test_pdf_is_tagged_titled_and_holds_the_figures(latest, tmp_path):
+    db, aid = latest
+    result = store.score(db, aid)
+    path = tmp_path / "report.pdf"
+    path.write_bytes(reports.pdf_bytes(reports.assessment_html(db, aid, date(2026, 11, 23))))
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "Tagged:          yes" in info
+    assert "Title:           Ashby Vale · 2026 Q3: physical activity maturity" in info
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    assert pages >= 4
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Ashby Vale" in text and f"Overall score {result.overall:.2f} out of 4: {result.band}" in text
+    assert "Radar chart" not in text  # the chart's alt text is not body text; its caption is
+    assert "Weakest domain:" in text
