@@ -20,7 +20,7 @@ COMMANDS_HELP = {
     "export": "write assessments as tidy CSV (one row per assessment and item) or an Excel workbook",
     "import": "read assessments from CSV or Excel (the export's layout, or one row per unit and round); all or nothing",
     "template": "write a blank Excel workbook for one assessment, to fill offline and import back",
-    "report": "write the board-ready report of one assessment as HTML or an accessible PDF",
+    "report": "write the board report of one assessment, or a comparison of a system's places, as HTML or PDF",
     "backup": "write a consistent snapshot of the whole database to a file",
     "restore": "replace the database with a checked backup, keeping a backup of what was there first",
 }
@@ -78,7 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("--workforce", action="store_true", help="include the optional workforce module")
             cmd.add_argument("--out", type=Path, required=True, help="the .xlsx file to write")
         if name == "report":
-            cmd.add_argument("--assessment", type=int, required=True, help="the assessment's id (see `list`)")
+            which = cmd.add_mutually_exclusive_group(required=True)
+            which.add_argument("--assessment", type=int, help="one assessment's board report (see `list` for ids)")
+            which.add_argument("--system", type=int, help="a commissioner's comparison of the system's places")
+            cmd.add_argument("--round", default=None, help="with --system: one round label (default: latest of each)")
+            cmd.add_argument("--anonymise", action="store_true", help="with --system: Place A, B, … instead of names")
             cmd.add_argument("--format", choices=("pdf", "html"), default="pdf", help="default: %(default)s")
             cmd.add_argument("--out", type=Path, required=True, help="file to write")
         if name == "backup":
@@ -198,7 +202,11 @@ def _cmd_template(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    document = reports.assessment_html(store.connect(args.db), args.assessment, date.today())
+    db = store.connect(args.db)
+    if args.system is not None:
+        document = reports.comparison_html(db, args.system, args.round, date.today(), args.anonymise)
+    else:
+        document = reports.assessment_html(db, args.assessment, date.today())
     _write_atomically(args.out, reports.pdf_bytes(document) if args.format == "pdf" else document.encode("utf-8"))
     print(f"report written to {args.out}")
     return 0

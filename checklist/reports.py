@@ -183,3 +183,63 @@ def pdf_bytes(document: str) -> bytes:
     from weasyprint import HTML
 
     return HTML(string=document).write_pdf(pdf_variant="pdf/ua-1")
+
+
+def _table(frame, index_label: str) -> str:  # noqa: ANN001
+    """A DataFrame as an accessible HTML table (scoped headers), every cell escaped; floats to 2 places."""
+    head = "".join(f"<th scope='col'>{_e(c)}</th>" for c in [index_label, *frame.columns])
+    rows = []
+    for index, row in frame.iterrows():
+        cells = "".join(
+            f"<td>{'—' if v is None or v != v else (f'{v:.2f}' if isinstance(v, float) else _e(v))}</td>" for v in row
+        )
+        rows.append(f"<tr><th scope='row'>{_e(index)}</th>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def comparison_html(
+    db: sqlite_utils.Database, system_id: int, round_label: str | None, today: date, anonymise: bool = False
+) -> str:
+    """A commissioner's report: a system's places side by side for one round (or each place's latest)."""
+    from checklist import store
+    from checklist.framework import current_framework
+
+    fw = current_framework()
+    system = store.get_system(db, system_id)
+    levels, facts = analysis.place_levels(db, system_id, round_label)
+    which = f"round {round_label}" if round_label else "the latest submitted round of each place"
+    parts = [
+        f"<!DOCTYPE html><html lang='en-GB'><head><meta charset='utf-8'><title>{_e(system['name'])}: places "
+        f"compared</title><style>{CSS} @page {{ size: A4 landscape; }} table {{ font-size: 9pt; }}</style></head>"
+        f"<body><h1>{_e(system['name'])}: places compared</h1>"
+        f"<p class='meta'>Submitted assessments only, for {_e(which)} · report made {today.isoformat()}</p>"
+    ]
+    if levels.empty:
+        parts.append("<p>No place in this system has a submitted assessment for this choice yet.</p></body></html>")
+        return "".join(parts)
+    if anonymise:
+        mapping = analysis.anonymised(list(analysis.order_rows(analysis.domain_matrix(fw, levels), "score").index))
+        levels, facts = levels.rename(index=mapping), facts.rename(index=mapping)
+    domains = analysis.order_rows(analysis.domain_matrix(fw, levels), "score")
+    parts.append("<h2>Places × domains</h2><p>Each place's domain scores (0 Not started to 4 Thriving).</p>")
+    parts.append(_table(domains, "Place"))
+    if len(domains) > 1:
+        against = analysis.against_median(domains)
+        parts.append("<h2>Each place against the system median</h2>")
+        parts.append(_table(against, "Place"))
+        rolled = analysis.rollup(domains, "median")
+        parts.append("<h2>Roll-up to the system (median), with the place furthest behind</h2>")
+        parts.append(_table(rolled.set_index("domain"), "Domain"))
+    spread = analysis.item_spread(fw, levels)
+    for pattern, heading in (
+        ("weak everywhere", "Weak everywhere: a system-level priority"),
+        ("varies between places", "Varies between places: learning to share"),
+    ):
+        names = spread[spread["pattern"] == pattern]["item"].tolist()
+        parts.append(f"<h2>{heading}</h2><p>{_e(', '.join(names) or 'None')}</p>")
+    parts.append(
+        f"<h2>Method</h2><p>Domain scores are the mean level of each domain's scored items. Weak everywhere: "
+        f"the median place is at Emerging or below; varies: places span {analysis.VARIES_SPAN} levels or more. "
+        f"The framework builds on the checklist in {_e(fw.source.citation)}.</p></body></html>"
+    )
+    return "".join(parts)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
-from checklist import analysis, charts, store
+from checklist import analysis, charts, reports, store
 from ui import data
-from ui.common import chart, ensure_router, framework, open_db, plain
+from ui.common import chart, ensure_router, framework, open_db, open_fresh, plain
 
 ensure_router()
 db = open_db()
@@ -46,6 +48,18 @@ st.caption(
     )
 )
 domains = analysis.domain_matrix(fw, levels)
+st.download_button(
+    "Comparison report (PDF)",
+    lambda: reports.pdf_bytes(
+        reports.comparison_html(
+            open_fresh(), system_id, None if round_label == LATEST else round_label, date.today(), anonymise
+        )
+    ),
+    file_name=f"places-compared-{names[system_id]}.pdf".replace(" ", "-"),
+    mime="application/pdf",
+    icon=":material/picture_as_pdf:",
+    key="cmp_report",
+)
 
 if detail == "Domains":
     grid = analysis.order_rows(domains, order)

@@ -56,3 +56,24 @@ def test_pdf_is_tagged_titled_and_holds_the_figures(latest, tmp_path):
     assert "Ashby Vale" in text and f"Overall score {result.overall:.2f} out of 4: {result.band}" in text
     assert "Radar chart" not in text  # the chart's alt text is not body text; its caption is
     assert "Weakest domain:" in text
+
+
+def test_comparison_report_names_places_median_and_patterns(demo_path, tmp_path):
+    db = store.connect(demo_path)
+    document = reports.comparison_html(db, 1, None, date(2026, 11, 23))
+    for place in ("Ashby Vale", "Brackenridge", "Castlemoor", "Dunmere", "Eastwick Coast"):
+        assert f"<th scope='row'>{place}</th>" in document
+    for heading in (
+        "Places × domains",
+        "Each place against the system median",
+        "Weak everywhere: a system-level priority",
+    ):
+        assert f"<h2>{heading}</h2>" in document
+    hidden = reports.comparison_html(db, 1, "2026 Q3", date(2026, 11, 23), anonymise=True)
+    assert "Ashby Vale" not in hidden and "<th scope='row'>Place A</th>" in hidden
+    path = tmp_path / "compare.pdf"
+    path.write_bytes(reports.pdf_bytes(hidden))
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "Tagged:          yes" in info and "595.276 pts (A4)" in info  # landscape: the table fits
+    empty = reports.comparison_html(db, 1, "1999 Q1", date(2026, 11, 23))
+    assert "No place in this system has a submitted assessment" in empty
