@@ -14,7 +14,7 @@ import streamlit as st
 from checklist import exports, reports, store, summary
 from checklist.framework import Framework, framework_for, wording_changes
 from checklist.scoring import DONT_KNOW, LEVEL, LEVEL_VALUES, NOT_APPLICABLE, compare
-from ui.common import actor, choose_unit, ensure_router, open_db, open_fresh, plain, show_error, show_flashes
+from ui.common import actor, choose_unit, ensure_router, headline, open_db, open_fresh, plain, show_error, show_flashes
 
 ensure_router()
 
@@ -355,21 +355,7 @@ def results_panel(assessment: dict, fw: Framework) -> None:
         comparison = compare(result, before, changes)
     if assessment["status"] == store.DRAFT:
         st.info("Provisional: this assessment is still a draft. Scores will change as answers are added.")
-    c1, c2, c3, c4 = st.columns(4)
-    overall_delta = comparison.overall.delta if comparison else None
-    c1.metric(
-        "Overall score (0–4)",
-        "—" if result.overall is None else f"{result.overall:.2f}",
-        delta=None if overall_delta is None else f"{overall_delta:+.2f} since {previous['round_label']}",
-    )
-    c2.metric("Overall band", result.band or "No score yet")
-    c3.metric("Answered", f"{result.answered} of {result.total}")
-    c4.metric("Don't know (evidence gaps)", result.dont_know)
-    if comparison and comparison.wording_changed:
-        st.warning(
-            "The wording of these items changed since the previous round, so their change may reflect the "
-            "new wording rather than new practice: " + ", ".join(fw.item(i).title for i in comparison.wording_changed)
-        )
+    headline(fw, result, comparison, previous["round_label"] if previous else None)
     r1, r2 = st.columns(2)
     aid = assessment["id"]
     name = f"report-{assessment['unit_name']}-{assessment['round_label']}".replace(" ", "-")

@@ -9,7 +9,7 @@ import streamlit as st
 
 from checklist import analysis, charts, store, summary
 from ui import data
-from ui.common import chart, choose_unit, ensure_router, open_db, plain
+from ui.common import chart, choose_unit, ensure_router, headline, open_db, plain
 
 ensure_router()
 db = open_db()
@@ -55,22 +55,8 @@ st.caption(
     f"Assessed {current.assessment['assessment_date']} · {current.assessment['status'].capitalize()} · "
     f"framework {fw.version}" + (f" · compared with {plain(previous.label)}" if previous else " · no earlier round")
 )
-c1, c2, c3, c4 = st.columns(4)
+headline(fw, result, change, previous.label if previous else None)
 delta = change.overall.delta if change else None
-c1.metric(
-    "Overall score (0–4)",
-    "—" if result.overall is None else f"{result.overall:.2f}",
-    delta=None if delta is None else f"{delta:+.2f} since {previous.label}",
-)
-c2.metric("Overall band", result.band or "No score yet")
-c3.metric("Completion", f"{result.answered} of {result.total}")
-c4.metric("Don't know (evidence gaps)", result.dont_know)
-if change and change.wording_changed:
-    st.warning(
-        "Wording changed since the previous round for: "
-        + ", ".join(fw.item(i).title for i in change.wording_changed)
-        + ". Their change may reflect the new wording rather than new practice."
-    )
 
 domains = analysis.domain_table(current, previous)
 scored = domains.dropna(subset=["current"])

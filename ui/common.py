@@ -117,3 +117,22 @@ def choose_unit(db: sqlite_utils.Database, prefix: str) -> tuple[int, int | None
     )
     unit = f"{names[system_id]} (whole system)" if place_id is None else place_names[place_id]
     return int(system_id), None if place_id is None else int(place_id), unit
+
+
+def headline(fw: Framework, result, change, previous_label: str | None) -> None:  # noqa: ANN001
+    """The four headline figures of a scored round, and a warning when item wording changed since the last one."""
+    c1, c2, c3, c4 = st.columns(4)
+    delta = change.overall.delta if change else None
+    c1.metric(
+        "Overall score (0–4)",
+        "—" if result.overall is None else f"{result.overall:.2f}",
+        delta=None if delta is None else f"{delta:+.2f} since {previous_label}",
+    )
+    c2.metric("Overall band", result.band or "No score yet")
+    c3.metric("Answered", f"{result.answered} of {result.total}")
+    c4.metric("Don't know (evidence gaps)", result.dont_know)
+    if change and change.wording_changed:
+        st.warning(
+            "The wording of these items changed since the previous round, so their change may reflect the new "
+            "wording rather than new practice: " + ", ".join(fw.item(i).title for i in change.wording_changed)
+        )
