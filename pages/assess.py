@@ -366,6 +366,7 @@ def results_panel(assessment: dict, fw: Framework) -> None:
         mime="application/pdf",
         icon=":material/picture_as_pdf:",
         key=f"assess_report_pdf_{aid}",
+        on_click="ignore",  # a download changes nothing: no rerun
     )
     r2.download_button(
         "Board report (HTML)",
@@ -374,6 +375,7 @@ def results_panel(assessment: dict, fw: Framework) -> None:
         mime="text/html",
         icon=":material/description:",
         key=f"assess_report_html_{aid}",
+        on_click="ignore",  # a download changes nothing: no rerun
     )
     st.markdown("**Domain scores**")
     st.table(summary.domain_table(fw, result, comparison), hide_index=True)
@@ -437,6 +439,7 @@ def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool) -> 
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
         key=f"assess_template_{aid}",
+        on_click="ignore",  # a download changes nothing: no rerun
     )
     with st.expander("Round details: date and who took part"):
         date_key = _seed(f"assess_date_{aid}", date.fromisoformat(assessment["assessment_date"]))

@@ -59,6 +59,7 @@ st.download_button(
     mime="application/pdf",
     icon=":material/picture_as_pdf:",
     key="cmp_report",
+    on_click="ignore",  # a download changes nothing: no rerun
 )
 
 if detail == "Domains":

@@ -114,6 +114,7 @@ d1.download_button(
     mime="application/vnd.sqlite3",
     icon=":material/backup:",
     key="manage_backup",
+    on_click="ignore",  # a download changes nothing: no rerun
 )
 d2.download_button(
     "Export everything (Excel)",
@@ -122,6 +123,7 @@ d2.download_button(
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     icon=":material/table_view:",
     key="manage_export_xlsx",
+    on_click="ignore",  # a download changes nothing: no rerun
 )
 d3.download_button(
     "Export everything (CSV)",
@@ -130,6 +132,7 @@ d3.download_button(
     mime="text/csv",
     icon=":material/csv:",
     key="manage_export_csv",
+    on_click="ignore",  # a download changes nothing: no rerun
 )
 
 with st.expander("Restore from a backup"):

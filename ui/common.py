@@ -94,7 +94,12 @@ def chart(fig, data: pd.DataFrame, name: str, summary: str) -> None:  # noqa: AN
     with st.expander(f"Data behind this chart ({name.replace('-', ' ')})"):
         st.dataframe(data)
         st.download_button(
-            "Download as CSV", exports.csv_bytes(data), file_name=f"{name}.csv", mime="text/csv", key=f"csv_{name}"
+            "Download as CSV",
+            exports.csv_bytes(data),
+            file_name=f"{name}.csv",
+            mime="text/csv",
+            key=f"csv_{name}",
+            on_click="ignore",
         )
 
 
