@@ -16,6 +16,14 @@ show_flashes()
 db = open_db()
 
 
+def _save_population(place_id: int, key: str) -> None:
+    value = st.session_state[key]
+    try:
+        store.set_population(open_db(), "places", place_id, None if value is None else int(value), actor())
+    except store.StoreError as exc:
+        st.session_state["manage_error"] = str(exc)
+
+
 def _attempt(fn, *args: object, done: str) -> None:  # noqa: ANN001
     try:
         fn(db, *args)
@@ -34,6 +42,9 @@ with st.form("manage_add_system", clear_on_submit=True):
     name = st.text_input("System name", placeholder="e.g. Northmoor and Vale ICS")
     if st.form_submit_button("Add system"):
         _attempt(store.create_system, name, actor(), done=f"Added system {name}")
+
+if error := st.session_state.pop("manage_error", None):
+    show_error(store.StoreError(error))
 
 show_archived = st.toggle("Show archived systems and places", key="manage_show_archived")
 systems = store.list_systems(db, include_archived=show_archived)
@@ -60,7 +71,18 @@ for system in systems.itertuples():
         places = store.list_places(db, system.id, include_archived=show_archived)
         for place in places.itertuples():
             place_archived = isinstance(place.archived_at, str)
-            p1, p2, p3 = st.columns([3, 1, 1], vertical_alignment="bottom")
+            p1, p4, p2, p3 = st.columns([3, 2, 1, 1], vertical_alignment="bottom")
+            people_key = f"manage_place_population_{place.id}"
+            if people_key not in st.session_state:
+                st.session_state[people_key] = None if pd.isna(place.population) else int(place.population)
+            p4.number_input(
+                "Population (for weighted roll-ups)",
+                min_value=0,
+                step=1000,
+                key=people_key,
+                on_change=_save_population,
+                args=(int(place.id), people_key),
+            )
             renamed = p1.text_input(
                 f"Place{' (archived)' if place_archived else ''}", value=place.name, key=f"manage_place_name_{place.id}"
             )

@@ -391,3 +391,12 @@ def test_compare_without_submitted_places_says_so(tmp_path, monkeypatch):
     _draft(path)
     at = _app(path, monkeypatch, "pages/compare.py")
     assert "No place in this system has a submitted assessment" in at.info[0].value
+
+
+def test_manage_saves_a_places_population_for_weighted_roll_ups(tmp_path, monkeypatch):
+    path = tmp_path / "m.db"
+    _draft(path)
+    at = _app(path, monkeypatch, "pages/manage.py")
+    at.number_input(key="manage_place_population_1").set_value(245000).run()
+    assert not at.exception
+    assert store.get_place(store.connect(path), 1)["population"] == 245000
