@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.conftest import ROOT
 
@@ -154,7 +155,21 @@ def open_app(page: Page, server: Server, path: str = "", heading: str | None = N
 
 
 def choose(page: Page, label: str, option: str) -> None:
-    """Pick an option in a Streamlit selectbox by its label."""
-    page.get_by_role("combobox", name=label, exact=True).click()
-    page.get_by_role("option", name=option, exact=True).click()
+    """Pick an option in a Streamlit selectbox by its label.
+
+    A rerun that lands just after the click can close the list again, so the list is reopened until
+    the option shows (bounded), then clicked.
+    """
+    box = page.get_by_role("combobox", name=label, exact=True)
+    expect(box).to_be_enabled()
+    wanted = page.get_by_role("option", name=option, exact=True)
+    for _ in range(5):
+        wait_idle(page)
+        box.click()
+        try:
+            wanted.wait_for(state="visible", timeout=4000)
+            break
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
+    wanted.click()
     wait_idle(page)
