@@ -273,15 +273,9 @@ def template_xlsx(
     book = Workbook()
     sheet = book.active
     sheet.title = "Responses"
+    # The export's own leading columns, so a filled-in template imports as the export's layout.
     columns = [
-        "system",
-        "place",
-        "round",
-        "date",
-        "status",
-        "framework_version",
-        "item_id",
-        "domain",
+        *EXPORT_COLUMNS[:8],
         "item",
         "what good looks like",
         *(f"{v} · {n}" for v, n in enumerate(LEVEL_NAMES)),
