@@ -191,6 +191,81 @@ def _m0002_population(db: sqlite_utils.Database) -> None:
     db["places"].add_column("population", int)
 
 
+@MIGRATIONS(name="0003_workshops")
+def _m0003_workshops(db: sqlite_utils.Database) -> None:
+    # Workshops (live, or answers collected beforehand), their participants and votes, the levels
+    # a room agreed, and notes / parking-lot entries. Votes are keyed by participant and item, so
+    # a participant holds exactly one vote per item however often or concurrently they press.
+    for statement in (
+        """CREATE TABLE workshops (
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id),
+            code TEXT NOT NULL,
+            mode TEXT NOT NULL CHECK (mode IN ('live', 'independent')),
+            seeded_from INTEGER REFERENCES workshops(id),
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+            current_item TEXT,
+            item_started_at TEXT,
+            revealed INTEGER NOT NULL DEFAULT 0 CHECK (revealed IN (0, 1)),
+            expires_at TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            closed_at TEXT
+        )""",
+        # A code identifies one open workshop; closed workshops may share old codes.
+        "CREATE UNIQUE INDEX workshops_open_code ON workshops(code) WHERE status = 'open'",
+        "CREATE INDEX workshops_assessment ON workshops(assessment_id, id)",
+        """CREATE TABLE participants (
+            id INTEGER PRIMARY KEY,
+            workshop_id INTEGER NOT NULL REFERENCES workshops(id),
+            token TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL DEFAULT '',
+            sector TEXT NOT NULL CHECK (sector IN
+                ('health', 'sport', 'vcse', 'local_authority', 'lived_experience', 'other')),
+            joined_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX participants_workshop ON participants(workshop_id)",
+        """CREATE TABLE votes (
+            participant_id INTEGER NOT NULL REFERENCES participants(id),
+            item_id TEXT NOT NULL,
+            workshop_id INTEGER NOT NULL REFERENCES workshops(id),
+            answer TEXT NOT NULL CHECK (answer IN ('level', 'dont_know')),
+            level INTEGER CHECK (level BETWEEN 0 AND 4),
+            cast_at TEXT NOT NULL,
+            PRIMARY KEY (participant_id, item_id),
+            CHECK ((answer = 'level') = (level IS NOT NULL))
+        )""",
+        "CREATE INDEX votes_workshop_item ON votes(workshop_id, item_id)",
+        """CREATE TABLE agreements (
+            workshop_id INTEGER NOT NULL REFERENCES workshops(id),
+            item_id TEXT NOT NULL,
+            answer TEXT NOT NULL CHECK (answer IN ('level', 'dont_know')),
+            level INTEGER CHECK (level BETWEEN 0 AND 4),
+            notes TEXT NOT NULL DEFAULT '',
+            votes INTEGER NOT NULL,
+            low INTEGER,
+            high INTEGER,
+            agreed_at TEXT NOT NULL,
+            agreed_by TEXT NOT NULL,
+            PRIMARY KEY (workshop_id, item_id),
+            CHECK ((answer = 'level') = (level IS NOT NULL))
+        )""",
+        """CREATE TABLE notes (
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id),
+            workshop_id INTEGER REFERENCES workshops(id),
+            item_id TEXT,
+            kind TEXT NOT NULL CHECK (kind IN ('note', 'quote', 'parking')),
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            deleted_at TEXT
+        )""",
+        "CREATE INDEX notes_assessment ON notes(assessment_id, item_id)",
+    ):
+        db.execute(statement)
+
+
 KNOWN_MIGRATIONS = tuple(m.name for m in MIGRATIONS._migrations)
 
 

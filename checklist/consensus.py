@@ -1,0 +1,215 @@
+"""How a group's ratings of one item come together: counts, median, range, sectors, agreed or split.
+
+Plain data in, plain data out; used for live workshop votes and for answers collected before a
+workshop. The rules (also in the README, "Workshops"):
+
+- A rating is a level 0-4. "Don't know" is counted but is not a rating.
+- The median and range are over the ratings. A sector's median is over that sector's ratings.
+- An item is **split** when two or more ratings lie more than one level from the median, or when
+  two sectors' medians are two or more levels apart. With fewer than three ratings an item has
+  **too few** ratings to judge. Otherwise it is **agreed**.
+- The level a group agrees by default is its median rounded down (2.5 -> 2), the same cautious
+  rounding the bands use.
+- An item has **many don't-knows** when at least a quarter of its votes are "don't know".
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from checklist.framework import LEVEL_NAMES, LEVEL_VALUES
+
+SECTORS: dict[str, str] = {
+    "health": "Health and care",
+    "sport": "Sport, physical activity and leisure",
+    "vcse": "Voluntary and community (VCSE)",
+    "local_authority": "Local authority or public health",
+    "lived_experience": "Lived experience (disabled person or carer)",
+    "other": "Other",
+}
+LIVED_EXPERIENCE = "lived_experience"
+
+AGREED = "agreed"
+SPLIT = "split"
+TOO_FEW = "too few"
+MIN_RATINGS = 3  # fewer ratings than this are too few to call agreed or split
+FAR = 1  # a rating more than this many levels from the median is far from it
+SPLIT_FAR_RATINGS = 2  # this many far ratings make an item split
+SPLIT_SECTOR_GAP = 2  # sector medians this many levels apart make an item split
+MANY_DONT_KNOW_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Every vote on one item, summarised."""
+
+    item_id: str
+    counts: tuple[int, ...]  # ratings per level 0..4
+    dont_know: int
+    by_sector: Mapping[str, tuple[int, ...]] = field(default_factory=dict)  # sector -> ratings per level
+    sector_dont_know: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def ratings(self) -> list[int]:
+        return [level for level, n in zip(LEVEL_VALUES, self.counts, strict=True) for _ in range(n)]
+
+    @property
+    def rated(self) -> int:
+        return sum(self.counts)
+
+    @property
+    def votes(self) -> int:
+        return self.rated + self.dont_know
+
+    @property
+    def median(self) -> float | None:
+        ratings = self.ratings
+        return float(statistics.median(ratings)) if ratings else None
+
+    @property
+    def low(self) -> int | None:
+        ratings = self.ratings
+        return min(ratings) if ratings else None
+
+    @property
+    def high(self) -> int | None:
+        ratings = self.ratings
+        return max(ratings) if ratings else None
+
+    @property
+    def far(self) -> int:
+        """How many ratings lie more than one level from the median."""
+        median = self.median
+        return 0 if median is None else sum(1 for r in self.ratings if abs(r - median) > FAR)
+
+    @property
+    def sector_medians(self) -> dict[str, float]:
+        out = {}
+        for sector, counts in self.by_sector.items():
+            ratings = [level for level, n in zip(LEVEL_VALUES, counts, strict=True) for _ in range(n)]
+            if ratings:
+                out[sector] = float(statistics.median(ratings))
+        return out
+
+    @property
+    def sector_gap(self) -> float:
+        medians = self.sector_medians
+        return max(medians.values()) - min(medians.values()) if len(medians) > 1 else 0.0
+
+    @property
+    def status(self) -> str:
+        if self.rated < MIN_RATINGS:
+            return TOO_FEW
+        if self.far >= SPLIT_FAR_RATINGS or self.sector_gap >= SPLIT_SECTOR_GAP:
+            return SPLIT
+        return AGREED
+
+    @property
+    def suggested_level(self) -> int | None:
+        median = self.median
+        return None if median is None else math.floor(median + 1e-9)
+
+    @property
+    def many_dont_know(self) -> bool:
+        return self.votes > 0 and self.dont_know / self.votes >= MANY_DONT_KNOW_SHARE
+
+    def describe(self) -> str:
+        """One line for evidence and summaries: '12 votes; levels 1-3, median 2; 1 don't know; split'."""
+        if self.votes == 0:
+            return "no votes"
+        parts = [f"{self.votes} vote{'s' if self.votes != 1 else ''}"]
+        if self.rated:
+            low, high, median = self.low, self.high, self.median
+            spread = f"level {low}" if low == high else f"levels {low}–{high}"
+            parts.append(f"{spread}, median {median:g}")
+        if self.dont_know:
+            parts.append(f"{self.dont_know} don't know")
+        parts.append(self.status)
+        return "; ".join(parts)
+
+
+def tally(item_id: str, votes: Iterable[tuple[str, int | None]]) -> Tally:
+    """Summarise (sector, level or None for don't know) pairs for one item."""
+    counts = [0] * len(LEVEL_VALUES)
+    dont_know = 0
+    by_sector: dict[str, list[int]] = {}
+    sector_dk: dict[str, int] = {}
+    for sector, level in votes:
+        if sector not in SECTORS:
+            raise ValueError(f"sector {sector!r} is not one of {', '.join(SECTORS)}")
+        if level is None:
+            dont_know += 1
+            sector_dk[sector] = sector_dk.get(sector, 0) + 1
+            continue
+        if level not in LEVEL_VALUES:
+            raise ValueError(f"level {level!r} is out of range; expected 0 to 4")
+        counts[level] += 1
+        by_sector.setdefault(sector, [0] * len(LEVEL_VALUES))[level] += 1
+    ordered = {s: tuple(by_sector[s]) for s in SECTORS if s in by_sector}
+    return Tally(item_id, tuple(counts), dont_know, ordered, {s: sector_dk[s] for s in SECTORS if s in sector_dk})
+
+
+def tally_rows(t: Tally) -> list[dict]:
+    """The votes behind one item as rows (sector x answer), for a chart and its table alternative."""
+    rows = []
+    sectors = [s for s in SECTORS if s in t.by_sector or s in t.sector_dont_know]
+    for sector in sectors:
+        counts = t.by_sector.get(sector, (0,) * len(LEVEL_VALUES))
+        for level, n in zip(LEVEL_VALUES, counts, strict=True):
+            if n:
+                rows.append({"sector": SECTORS[sector], "answer": f"{level} · {LEVEL_NAMES[level]}", "votes": n})
+        if t.sector_dont_know.get(sector):
+            rows.append({"sector": SECTORS[sector], "answer": "Don't know", "votes": t.sector_dont_know[sector]})
+    return rows
+
+
+@dataclass(frozen=True)
+class SectorGap:
+    item_id: str
+    high_sector: str
+    high_median: float
+    low_sector: str
+    low_median: float
+
+    @property
+    def gap(self) -> float:
+        return self.high_median - self.low_median
+
+    def sentence(self, item_title: str) -> str:
+        return (
+            f"{item_title}: {SECTORS[self.high_sector]} rated it {self.high_median:g} (median), "
+            f"{SECTORS[self.low_sector]} {self.low_median:g}; {self.gap:g} level{'s' if self.gap != 1 else ''} apart"
+        )
+
+
+def sector_gaps(tallies: Sequence[Tally], minimum: float = 1.0) -> list[SectorGap]:
+    """Items where sectors' medians differ by at least `minimum` levels, widest gap first."""
+    gaps = []
+    for t in tallies:
+        medians = t.sector_medians
+        if len(medians) < 2:
+            continue
+        high = max(medians, key=lambda s: (medians[s], s == LIVED_EXPERIENCE))
+        low = min(medians, key=lambda s: (medians[s], s != LIVED_EXPERIENCE))
+        if medians[high] - medians[low] >= minimum:
+            gaps.append(SectorGap(t.item_id, high, medians[high], low, medians[low]))
+    return sorted(gaps, key=lambda g: -g.gap)
+
+
+def lived_experience_gaps(tallies: Sequence[Tally]) -> list[tuple[str, float, float]]:
+    """(item, median of everyone else, median of people with lived experience) where those differ."""
+    out = []
+    for t in tallies:
+        medians = t.sector_medians
+        lived = medians.get(LIVED_EXPERIENCE)
+        others = [r for s, counts in t.by_sector.items() if s != LIVED_EXPERIENCE
+                  for r, n in zip(LEVEL_VALUES, counts, strict=True) for _ in range(n)]  # fmt: skip
+        if lived is None or not others:
+            continue
+        rest = float(statistics.median(others))
+        if rest != lived:
+            out.append((t.item_id, rest, lived))
+    return sorted(out, key=lambda row: -abs(row[1] - row[2]))

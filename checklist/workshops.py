@@ -1,0 +1,593 @@
+"""Workshops: a facilitator gathers a room's votes on each item and records the level it agrees.
+
+Two kinds:
+- live: the facilitator shows one item at a time; participants vote on that item from their own
+  devices, by a join code. The level the room agrees becomes the assessment's answer.
+- independent: respondents answer every item on their own before a workshop, by a code the lead
+  sends; a live workshop seeded from those answers spends its time on the split items.
+
+No account is needed to vote: joining gives a participant a secret token, and a vote is accepted
+only with a token of an open, unexpired workshop, for an item of its assessment. A participant has
+exactly one vote per item (voting again replaces it). Every write records who made it in history.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+import sqlite_utils
+
+from checklist import consensus, store
+from checklist.consensus import SECTORS, Tally
+from checklist.framework import LEVEL_NAMES, framework_for
+from checklist.scoring import DONT_KNOW, LEVEL
+from checklist.store import StoreError, _actor, _frame, _now, _record, _row, _write
+
+LIVE = "live"
+INDEPENDENT = "independent"
+MODES = (LIVE, INDEPENDENT)
+OPEN = "open"
+CLOSED = "closed"
+NOTE_KINDS = {"note": "Note", "quote": "Quote", "parking": "Parking lot"}
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: easy to read off a screen
+CODE_LENGTH = 6
+LIFETIME = {LIVE: timedelta(hours=12), INDEPENDENT: timedelta(days=21)}
+MAX_NAME = 60
+MAX_NOTE = 2000
+
+
+class WorkshopCodeError(StoreError):
+    """A join code or participant link that does not (or no longer) lead to an open workshop."""
+
+
+class VoteRefused(StoreError):
+    pass
+
+
+def _when(now: datetime | None) -> datetime:
+    return now or datetime.now(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="microseconds")
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+
+
+def _new_code(db: sqlite_utils.Database) -> str:
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if not _row(db, "SELECT id FROM workshops WHERE code = ? AND status = 'open'", [code]):
+            return code
+
+
+# --- workshops ----------------------------------------------------------------------------
+
+
+def get_workshop(db: sqlite_utils.Database, workshop_id: int) -> dict[str, Any]:
+    row = _row(db, "SELECT * FROM workshops WHERE id = ?", [workshop_id])
+    if row is None:
+        raise store.NotFoundError(f"no workshop with id {workshop_id}")
+    row["revealed"] = bool(row["revealed"])
+    return row
+
+
+def items_of(db: sqlite_utils.Database, workshop: Mapping[str, Any]) -> list:
+    """The framework items the workshop's assessment covers, in framework order."""
+    assessment = store.get_assessment(db, workshop["assessment_id"])
+    return list(framework_for(assessment["framework_version"]).items_for(assessment["include_workforce"]))
+
+
+def start_workshop(
+    db: sqlite_utils.Database,
+    assessment_id: int,
+    actor: str,
+    mode: str = LIVE,
+    seeded_from: int | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Open a workshop on a draft assessment; returns it, with its join code."""
+    actor = _actor(actor)
+    if mode not in MODES:
+        raise StoreError(f"workshop kind {mode!r} is not one of {', '.join(MODES)}")
+    assessment = store.get_assessment(db, assessment_id)
+    if assessment["status"] != store.DRAFT:
+        raise store.LockedError(
+            f"{assessment['unit_name']} · {assessment['round_label']} is submitted; reopen it before "
+            "running a workshop on it, since the levels a workshop agrees are saved as its answers"
+        )
+    if seeded_from is not None:
+        seed = get_workshop(db, seeded_from)
+        if seed["assessment_id"] != assessment_id or seed["mode"] != INDEPENDENT:
+            raise StoreError(
+                f"workshop {seeded_from} did not collect answers for this assessment; a workshop can "
+                "start from answers collected beforehand for the same assessment only"
+            )
+        if mode != LIVE:
+            raise StoreError("only a live workshop can start from answers collected beforehand")
+    moment = _when(now)
+    first_item = items_of(db, {"assessment_id": assessment_id})[0].id if mode == LIVE else None
+    with _write(db):
+        code = _new_code(db)
+        workshop_id = (
+            db["workshops"]
+            .insert(
+                {
+                    "assessment_id": assessment_id,
+                    "code": code,
+                    "mode": mode,
+                    "seeded_from": seeded_from,
+                    "status": OPEN,
+                    "current_item": first_item,
+                    "item_started_at": _iso(moment) if first_item else None,
+                    "revealed": 0,
+                    "expires_at": _iso(moment + LIFETIME[mode]),
+                    "created_at": _iso(moment),
+                    "created_by": actor,
+                }
+            )
+            .last_pk
+        )
+        _record(db, actor, "workshop", workshop_id, "started", None, {"code": code, "mode": mode},
+                assessment_id=assessment_id)  # fmt: skip
+    return get_workshop(db, int(workshop_id))
+
+
+def list_workshops(db: sqlite_utils.Database, assessment_id: int) -> pd.DataFrame:
+    """One assessment's workshops, newest first, with how many joined and voted."""
+    return _frame(
+        db,
+        """SELECT w.id, w.code, w.mode, w.status, w.seeded_from, w.created_at, w.closed_at, w.expires_at,
+                  (SELECT count(*) FROM participants p WHERE p.workshop_id = w.id) AS participants,
+                  (SELECT count(*) FROM votes v WHERE v.workshop_id = w.id) AS votes,
+                  (SELECT count(*) FROM agreements g WHERE g.workshop_id = w.id) AS agreed
+           FROM workshops w WHERE w.assessment_id = ? ORDER BY w.id DESC""",
+        [assessment_id],
+    )
+
+
+def _ensure_open(workshop: Mapping[str, Any], now: datetime | None = None) -> None:
+    if workshop["status"] != OPEN:
+        raise WorkshopCodeError(
+            f"workshop {workshop['code']} has been closed by its facilitator and no longer takes votes"
+        )
+    if _iso(_when(now)) > workshop["expires_at"]:
+        raise WorkshopCodeError(
+            f"workshop {workshop['code']} expired at {workshop['expires_at'][:16].replace('T', ' ')} UTC; "
+            "ask the facilitator for a new code"
+        )
+
+
+def workshop_by_code(db: sqlite_utils.Database, code: str, now: datetime | None = None) -> dict[str, Any]:
+    """The open workshop with this join code, or a clear reason why there is none."""
+    wanted = normalise_code(code)
+    if len(wanted) != CODE_LENGTH:
+        raise WorkshopCodeError(
+            f"{code.strip()!r} is not a workshop code; expected the {CODE_LENGTH} letters and numbers "
+            "shown on the presenter's screen"
+        )
+    row = _row(db, "SELECT id FROM workshops WHERE code = ? ORDER BY status = 'open' DESC, id DESC", [wanted])
+    if row is None:
+        raise WorkshopCodeError(
+            f"no workshop has the code {wanted}; check it against the presenter's screen "
+            f"({CODE_LENGTH} letters and numbers)"
+        )
+    workshop = get_workshop(db, row["id"])
+    _ensure_open(workshop, now)
+    return workshop
+
+
+def _set(db: sqlite_utils.Database, workshop_id: int, actor: str, **changes: Any) -> None:
+    old = get_workshop(db, workshop_id)
+    with _write(db):
+        for key, value in changes.items():
+            db.execute(f"UPDATE workshops SET {key} = ? WHERE id = ?", [value, workshop_id])  # keys are ours
+            before = int(old[key]) if key == "revealed" else old[key]
+            if before != value and key != "item_started_at":
+                _record(db, actor, "workshop", workshop_id, key, before, value, assessment_id=old["assessment_id"])
+
+
+def set_current_item(
+    db: sqlite_utils.Database, workshop_id: int, item_id: str, actor: str, now: datetime | None = None
+) -> None:
+    """Move the room to another item: results are hidden again and the item's timer starts."""
+    actor = _actor(actor)
+    workshop = get_workshop(db, workshop_id)
+    ids = [i.id for i in items_of(db, workshop)]
+    if item_id not in ids:
+        raise StoreError(f"unknown item id {item_id!r} for this workshop; expected one of: {', '.join(ids)}")
+    if workshop["mode"] != LIVE:
+        raise StoreError("answers collected beforehand have no current item; respondents answer in any order")
+    if workshop["current_item"] == item_id:
+        return
+    _set(db, workshop_id, actor, current_item=item_id, item_started_at=_iso(_when(now)), revealed=0)
+
+
+def restart_timer(db: sqlite_utils.Database, workshop_id: int, actor: str, now: datetime | None = None) -> None:
+    _set(db, workshop_id, _actor(actor), item_started_at=_iso(_when(now)))
+
+
+def set_revealed(db: sqlite_utils.Database, workshop_id: int, revealed: bool, actor: str) -> None:
+    _set(db, workshop_id, _actor(actor), revealed=int(bool(revealed)))
+
+
+def close_workshop(db: sqlite_utils.Database, workshop_id: int, actor: str, now: datetime | None = None) -> None:
+    """Stop taking votes; the code no longer works. Reversible with reopen_workshop."""
+    actor = _actor(actor)
+    if get_workshop(db, workshop_id)["status"] == CLOSED:
+        return
+    _set(db, workshop_id, actor, status=CLOSED, closed_at=_iso(_when(now)))
+
+
+def reopen_workshop(db: sqlite_utils.Database, workshop_id: int, actor: str, now: datetime | None = None) -> str:
+    """Take votes again (for a fresh lifetime). Returns the code, which changes if another open workshop took it."""
+    actor = _actor(actor)
+    workshop = get_workshop(db, workshop_id)
+    moment = _when(now)
+    if workshop["status"] == OPEN and _iso(moment) <= workshop["expires_at"]:
+        return workshop["code"]
+    clash = _row(db, "SELECT id FROM workshops WHERE code = ? AND status = 'open' AND id != ?",
+                 [workshop["code"], workshop_id])  # fmt: skip
+    code = _new_code(db) if clash else workshop["code"]
+    _set(db, workshop_id, actor, status=OPEN, closed_at=None, code=code,
+         expires_at=_iso(moment + LIFETIME[workshop["mode"]]))  # fmt: skip
+    return code
+
+
+# --- participants and votes -----------------------------------------------------------------
+
+
+def join(
+    db: sqlite_utils.Database, code: str, sector: str, name: str = "", now: datetime | None = None
+) -> dict[str, Any]:
+    """Join the open workshop with this code; returns the participant, with the secret token to vote with."""
+    if sector not in SECTORS:
+        raise StoreError(f"sector {sector!r} is not one of: {', '.join(SECTORS.values())}")
+    name = " ".join((name or "").split())
+    if len(name) > MAX_NAME:
+        raise StoreError(f"that name is {len(name)} characters long; expected at most {MAX_NAME}")
+    workshop = workshop_by_code(db, code, now)
+    token = secrets.token_urlsafe(16)
+    moment = _iso(_when(now))
+    with _write(db):
+        participant_id = (
+            db["participants"]
+            .insert(
+                {"workshop_id": workshop["id"], "token": token, "name": name, "sector": sector, "joined_at": moment}
+            )  # fmt: skip
+            .last_pk
+        )
+        _record(db, _participant_actor(participant_id, name, sector), "participant", participant_id, "joined",
+                None, {"workshop": workshop["code"], "sector": sector},
+                assessment_id=workshop["assessment_id"])  # fmt: skip
+    return participant(db, token, now)
+
+
+def _participant_actor(participant_id: int, name: str, sector: str) -> str:
+    return f"participant {participant_id} ({name or SECTORS[sector]})"
+
+
+def participant(db: sqlite_utils.Database, token: str, now: datetime | None = None) -> dict[str, Any]:
+    """The participant a token belongs to, with their workshop; refused once the workshop is closed."""
+    row = _row(db, "SELECT * FROM participants WHERE token = ?", [token or ""])
+    if row is None:
+        raise WorkshopCodeError(
+            "this voting link is not recognised; join again with the code on the presenter's screen"
+        )
+    row["workshop"] = workshop = get_workshop(db, row["workshop_id"])
+    _ensure_open(workshop, now)
+    return row
+
+
+def cast_vote(
+    db: sqlite_utils.Database, token: str, item_id: str, level: int | None, now: datetime | None = None
+) -> dict[str, Any]:
+    """Record (or replace) a participant's vote on one item: a level 0-4, or None for don't know."""
+    voter = participant(db, token, now)
+    workshop = voter["workshop"]
+    ids = [i.id for i in items_of(db, workshop)]
+    if item_id not in ids:
+        raise VoteRefused(f"unknown item id {item_id!r} for this workshop; expected one of: {', '.join(ids)}")
+    if level is not None and (isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= 4):
+        raise VoteRefused(f"level {level!r} is out of range; expected a whole number from 0 to 4, or don't know")
+    answer = LEVEL if level is not None else DONT_KNOW
+    actor = _participant_actor(voter["id"], voter["name"], voter["sector"])
+    moment = _iso(_when(now))
+    with _write(db):
+        if workshop["mode"] == LIVE:
+            # Read inside the write lock, so a vote never lands on an item the room has left.
+            current = db.execute("SELECT current_item FROM workshops WHERE id = ?", [workshop["id"]]).fetchone()[0]
+            if current != item_id:
+                raise VoteRefused(
+                    f"the room has moved on to another item, so this vote on {item_id} was not counted; "
+                    "vote on the item now on screen"
+                )
+        old = _row(db, "SELECT answer, level FROM votes WHERE participant_id = ? AND item_id = ?",
+                   [voter["id"], item_id])  # fmt: skip
+        db.execute(
+            """INSERT INTO votes (participant_id, item_id, workshop_id, answer, level, cast_at)
+               VALUES (?, ?, ?, ?, ?, ?)
+               ON CONFLICT (participant_id, item_id)
+               DO UPDATE SET answer = excluded.answer, level = excluded.level, cast_at = excluded.cast_at""",
+            [voter["id"], item_id, workshop["id"], answer, level, moment],
+        )
+        _record(db, actor, "vote", f"{workshop['id']}:{voter['id']}:{item_id}", "level",
+                None if old is None else (old["level"] if old["answer"] == LEVEL else DONT_KNOW),
+                level if level is not None else DONT_KNOW, assessment_id=workshop["assessment_id"],
+                item_id=item_id, at=moment)  # fmt: skip
+    return {"item_id": item_id, "answer": answer, "level": level, "cast_at": moment, "replaced": old is not None}
+
+
+def my_votes(db: sqlite_utils.Database, token: str) -> dict[str, int | None]:
+    """A participant's own votes: item id -> level (None for don't know)."""
+    rows = db.execute(
+        "SELECT v.item_id, v.level FROM votes v JOIN participants p ON p.id = v.participant_id WHERE p.token = ?",
+        [token or ""],
+    ).fetchall()
+    return {item: level for item, level in rows}
+
+
+def participants(db: sqlite_utils.Database, workshop_id: int) -> pd.DataFrame:
+    return _frame(
+        db,
+        """SELECT p.id, p.name, p.sector, p.joined_at, count(v.item_id) AS votes
+           FROM participants p LEFT JOIN votes v ON v.participant_id = p.id
+           WHERE p.workshop_id = ? GROUP BY p.id ORDER BY p.id""",
+        [workshop_id],
+    )
+
+
+def participant_count(db: sqlite_utils.Database, workshop_id: int) -> int:
+    return int(db.execute("SELECT count(*) FROM participants WHERE workshop_id = ?", [workshop_id]).fetchone()[0])
+
+
+def item_tally(db: sqlite_utils.Database, workshop_id: int, item_id: str) -> Tally:
+    """Every vote on one item in one workshop (reads only that workshop's rows for that item)."""
+    rows = db.execute(
+        """SELECT p.sector, v.level FROM votes v JOIN participants p ON p.id = v.participant_id
+           WHERE v.workshop_id = ? AND v.item_id = ?""",
+        [workshop_id, item_id],
+    ).fetchall()
+    return consensus.tally(item_id, rows)
+
+
+def tallies(db: sqlite_utils.Database, workshop_id: int) -> dict[str, Tally]:
+    """A tally for every item of the workshop's assessment (items without votes included)."""
+    workshop = get_workshop(db, workshop_id)
+    rows = db.execute(
+        """SELECT v.item_id, p.sector, v.level FROM votes v JOIN participants p ON p.id = v.participant_id
+           WHERE v.workshop_id = ?""",
+        [workshop_id],
+    ).fetchall()
+    grouped: dict[str, list[tuple[str, int | None]]] = {}
+    for item_id, sector, level in rows:
+        grouped.setdefault(item_id, []).append((sector, level))
+    return {i.id: consensus.tally(i.id, grouped.get(i.id, [])) for i in items_of(db, workshop)}
+
+
+# --- agreeing a level ------------------------------------------------------------------------
+
+
+def level_label(level: int) -> str:
+    return f"{level} · {LEVEL_NAMES[level]}"
+
+
+def _evidence_line(workshop: Mapping[str, Any], level: int | None, t: Tally, seed: Tally | None,
+                   notes: str, day: str) -> str:  # fmt: skip
+    agreed = level_label(level) if level is not None else "don't know"
+    line = f"[Workshop {workshop['code']}, {day}] Agreed {agreed}. Room: {t.describe()}."
+    if seed is not None and seed.votes:
+        line += f" Beforehand: {seed.describe()}."
+    if notes:
+        line += f" Notes: {' '.join(notes.split())}"
+    return line
+
+
+def _merge_evidence(existing: str, code: str, line: str) -> str:
+    """Replace this workshop's line in the evidence (if re-agreed), keeping everything else as written."""
+    kept = [ln for ln in (existing or "").splitlines() if not ln.startswith(f"[Workshop {code},")]
+    while kept and not kept[-1].strip():
+        kept.pop()
+    return "\n".join([*kept, line]) if kept else line
+
+
+def record_agreement(
+    db: sqlite_utils.Database,
+    workshop_id: int,
+    item_id: str,
+    actor: str,
+    level: int | None,
+    notes: str = "",
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Record the level the room agreed for one item (None: the room does not know).
+
+    It becomes the assessment's answer at once, with the votes summarised in the evidence; the
+    votes themselves stay in the workshop. Agreeing again replaces the earlier agreement.
+    """
+    actor = _actor(actor)
+    workshop = get_workshop(db, workshop_id)
+    ids = [i.id for i in items_of(db, workshop)]
+    if item_id not in ids:
+        raise StoreError(f"unknown item id {item_id!r} for this workshop; expected one of: {', '.join(ids)}")
+    if level is not None and (isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= 4):
+        raise StoreError(f"agreed level {level!r} is out of range; expected a whole number from 0 to 4, or don't know")
+    notes = (notes or "").strip()
+    if len(notes) > MAX_NOTE:
+        raise StoreError(f"the notes are {len(notes)} characters long; expected at most {MAX_NOTE}")
+    room = item_tally(db, workshop_id, item_id)
+    seed = item_tally(db, workshop["seeded_from"], item_id) if workshop["seeded_from"] else None
+    basis = room if room.votes or seed is None else seed
+    moment = _when(now)
+    existing = store.responses(db, workshop["assessment_id"]).get(item_id, {}).get("evidence", "")
+    line = _evidence_line(workshop, level, room, seed, notes, moment.date().isoformat())
+    evidence = _merge_evidence(existing, workshop["code"], line)
+    old = _row(db, "SELECT * FROM agreements WHERE workshop_id = ? AND item_id = ?", [workshop_id, item_id])
+    row = {
+        "workshop_id": workshop_id,
+        "item_id": item_id,
+        "answer": LEVEL if level is not None else DONT_KNOW,
+        "level": level,
+        "notes": notes,
+        "votes": basis.votes,
+        "low": basis.low,
+        "high": basis.high,
+        "agreed_at": _iso(moment),
+        "agreed_by": actor,
+    }
+    with _write(db):
+        # One transaction: the agreement and the assessment's answer land together or not at all.
+        store.save_response(db, workshop["assessment_id"], item_id, actor,
+                            answer=row["answer"], level=level, evidence=evidence)  # fmt: skip
+        db["agreements"].upsert(row, pk=("workshop_id", "item_id"))
+        _record(db, actor, "agreement", f"{workshop_id}:{item_id}", "level",
+                None if old is None else old["level"], level, assessment_id=workshop["assessment_id"],
+                item_id=item_id)  # fmt: skip
+    return row
+
+
+def agreements(db: sqlite_utils.Database, workshop_id: int) -> dict[str, dict[str, Any]]:
+    cursor = db.execute("SELECT * FROM agreements WHERE workshop_id = ?", [workshop_id])
+    columns = [c[0] for c in cursor.description]
+    return {row[1]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
+
+
+def accept_agreed(db: sqlite_utils.Database, workshop_id: int, actor: str) -> list[str]:
+    """For a workshop seeded with answers collected beforehand: record the suggested level of every
+    item those answers agreed on and the room has not yet settled. Returns the items recorded."""
+    workshop = get_workshop(db, workshop_id)
+    if not workshop["seeded_from"]:
+        raise StoreError("this workshop did not start from answers collected beforehand")
+    done = agreements(db, workshop_id)
+    recorded = []
+    for item_id, t in tallies(db, workshop["seeded_from"]).items():
+        if item_id in done or t.status != consensus.AGREED:
+            continue
+        record_agreement(db, workshop_id, item_id, actor, t.suggested_level,
+                         notes="Agreed beforehand; accepted without discussion.")  # fmt: skip
+        recorded.append(item_id)
+    return recorded
+
+
+# --- notes and the parking lot -----------------------------------------------------------------
+
+
+def add_note(
+    db: sqlite_utils.Database,
+    assessment_id: int,
+    kind: str,
+    text: str,
+    actor: str,
+    item_id: str | None = None,
+    workshop_id: int | None = None,
+) -> int:
+    """A note or quote about an item, or a parking-lot entry (an issue that belongs elsewhere)."""
+    actor = _actor(actor)
+    if kind not in NOTE_KINDS:
+        raise StoreError(f"note kind {kind!r} is not one of {', '.join(NOTE_KINDS)}")
+    text = (text or "").strip()
+    if not text:
+        raise StoreError("the note is empty; expected some text")
+    if len(text) > MAX_NOTE:
+        raise StoreError(f"the note is {len(text)} characters long; expected at most {MAX_NOTE}")
+    assessment = store.get_assessment(db, assessment_id)
+    if item_id is not None:
+        store._check_item(assessment, item_id)
+    with _write(db):
+        note_id = (
+            db["notes"]
+            .insert(
+                {
+                    "assessment_id": assessment_id,
+                    "workshop_id": workshop_id,
+                    "item_id": item_id,
+                    "kind": kind,
+                    "text": text,
+                    "created_at": _now(),
+                    "created_by": actor,
+                }
+            )  # fmt: skip
+            .last_pk
+        )
+        _record(db, actor, "note", note_id, "created", None, {"kind": kind, "text": text},
+                assessment_id=assessment_id, item_id=item_id)  # fmt: skip
+    return int(note_id)
+
+
+def set_note_deleted(db: sqlite_utils.Database, note_id: int, deleted: bool, actor: str) -> None:
+    """Remove a note (or bring it back): notes are hidden, never erased."""
+    actor = _actor(actor)
+    old = _row(db, "SELECT * FROM notes WHERE id = ?", [note_id])
+    if old is None:
+        raise store.NotFoundError(f"no note with id {note_id}")
+    value = _now() if deleted else None
+    with _write(db):
+        db.execute("UPDATE notes SET deleted_at = ? WHERE id = ?", [value, note_id])
+        _record(db, actor, "note", note_id, "deleted_at", old["deleted_at"], value,
+                assessment_id=old["assessment_id"], item_id=old["item_id"])  # fmt: skip
+
+
+def list_notes(db: sqlite_utils.Database, assessment_id: int, include_deleted: bool = False) -> pd.DataFrame:
+    where = "" if include_deleted else "AND deleted_at IS NULL"
+    return _frame(
+        db,
+        f"""SELECT id, workshop_id, item_id, kind, text, created_at, created_by, deleted_at
+            FROM notes WHERE assessment_id = ? {where} ORDER BY id""",
+        [assessment_id],
+    )
+
+
+# --- the end-of-workshop summary -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    agreed: pd.DataFrame  # one row per item: agreed level, votes, range, split/agreed, notes
+    sector_gaps: list[consensus.SectorGap]
+    lived_experience: list[tuple[str, float, float]]
+    dont_know: list[Tally]
+    participants: pd.DataFrame
+
+
+def summary(db: sqlite_utils.Database, workshop_id: int) -> Summary:
+    """What a workshop agreed and where its room disagreed (reads only that workshop's rows)."""
+    workshop = get_workshop(db, workshop_id)
+    items = items_of(db, workshop)
+    room = tallies(db, workshop_id)
+    seed = tallies(db, workshop["seeded_from"]) if workshop["seeded_from"] else {}
+    done = agreements(db, workshop_id)
+    rows = []
+    for item in items:
+        t = room[item.id] if room[item.id].votes or not seed else seed[item.id]
+        agreement = done.get(item.id)
+        agreed = "Not yet agreed"
+        if agreement:
+            agreed = "Don't know" if agreement["level"] is None else level_label(agreement["level"])
+        rows.append(
+            {
+                "item_id": item.id,
+                "item": item.title,
+                "agreed": agreed,
+                "votes": t.votes,
+                "median": t.median,
+                "range": "" if t.low is None else (f"{t.low}" if t.low == t.high else f"{t.low}–{t.high}"),
+                "dont_know": t.dont_know,
+                "status": t.status,
+                "notes": agreement["notes"] if agreement else "",
+            }
+        )
+    basis = [room[i.id] if room[i.id].votes or not seed else seed[i.id] for i in items]
+    return Summary(
+        agreed=pd.DataFrame(rows),
+        sector_gaps=consensus.sector_gaps(basis),
+        lived_experience=consensus.lived_experience_gaps(basis),
+        dont_know=[t for t in basis if t.many_dont_know],
+        participants=participants(db, workshop_id),
+    )
