@@ -13,6 +13,8 @@ PAGES = [
     st.Page("pages/assess.py", title="Assess", icon=":material/checklist:", url_path="assess"),
     st.Page("pages/dashboard.py", title="Dashboard", icon=":material/monitoring:", url_path="dashboard"),
     st.Page("pages/compare.py", title="Compare places", icon=":material/compare_arrows:", url_path="compare"),
+    st.Page("pages/workshop.py", title="Workshop", icon=":material/co_present:", url_path="workshop"),
+    st.Page("pages/join.py", title="Join a workshop", icon=":material/how_to_vote:", url_path="join"),
     st.Page("pages/framework.py", title="The framework", icon=":material/menu_book:", url_path="framework"),
     st.Page("pages/manage.py", title="Manage", icon=":material/settings:", url_path="manage"),
 ]

@@ -9,8 +9,15 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from checklist.consensus import SECTORS
 from checklist.framework import LEVEL_NAMES
-from checklist.palette import DONT_KNOW_COLOUR, LEVEL_COLOURS, NOT_APPLICABLE_COLOUR
+from checklist.palette import (
+    DONT_KNOW_COLOUR,
+    LEVEL_COLOURS,
+    NOT_APPLICABLE_COLOUR,
+    SECTOR_COLOURS,
+    SECTOR_PATTERNS,
+)
 
 FONT = {"family": "Source Sans Pro, Arial, sans-serif", "size": 14, "color": "#0B0C0C"}
 SERIES_COLOURS = {"current": "#1F5F99", "previous": "#767676", "target": "#B2182B"}
@@ -271,3 +278,53 @@ def ranking(against: pd.DataFrame, title: str = "Places against the system media
         yaxis={"autorange": "reversed"},
     )
     return _layout(fig, title, height=max(320, 50 * len(against) + 160))
+
+
+VOTE_ANSWERS = (*(f"{v} · {n}" for v, n in enumerate(LEVEL_NAMES)), "Don't know")
+
+
+def votes(rows: pd.DataFrame, title: str = "How the room voted") -> go.Figure:
+    """Stacked bars: for each level (and don't know), how many votes, split by sector.
+
+    `rows` has columns sector (label), answer (as in VOTE_ANSWERS) and votes, as built by
+    consensus.tally_rows. Every answer keeps its place on the axis even with no votes.
+    """
+    fig = go.Figure()
+    labels = list(SECTORS.values())
+    for position, sector in enumerate(labels):
+        part = rows[rows["sector"] == sector] if not rows.empty else rows
+        if part.empty:
+            continue
+        by_answer = dict(zip(part["answer"], part["votes"], strict=True))
+        fig.add_trace(
+            go.Bar(
+                x=list(VOTE_ANSWERS),
+                y=[by_answer.get(a, 0) for a in VOTE_ANSWERS],
+                name=sector,
+                marker={
+                    "color": SECTOR_COLOURS[position],
+                    "pattern": {"shape": SECTOR_PATTERNS[position], "fgcolor": "#FFFFFF", "solidity": 0.3},
+                    "line": {"color": "#FFFFFF", "width": 1},
+                },
+                hovertemplate=f"{sector}: " + "%{y} vote(s) for %{x}<extra></extra>",
+            )
+        )
+    totals = rows.groupby("answer")["votes"].sum() if not rows.empty else pd.Series(dtype=int)
+    fig.add_trace(
+        go.Scatter(
+            x=list(VOTE_ANSWERS),
+            y=[int(totals.get(a, 0)) for a in VOTE_ANSWERS],
+            mode="text",
+            text=[str(int(totals.get(a, 0))) if totals.get(a, 0) else "" for a in VOTE_ANSWERS],
+            textposition="top center",
+            showlegend=False,
+            hoverinfo="skip",
+        )
+    )
+    top = int(totals.max()) if len(totals) else 1
+    fig.update_layout(
+        barmode="stack",
+        xaxis={"categoryorder": "array", "categoryarray": list(VOTE_ANSWERS), "tickangle": 0},
+        yaxis={"title": "Votes", "range": [0, top * 1.25 + 0.5], "dtick": max(1, top // 5)},
+    )
+    return _layout(fig, title, height=400)

@@ -24,3 +24,9 @@ def relative_luminance(hex_colour: str) -> float:
 def contrast_ratio(foreground: str, background: str = BACKGROUND) -> float:
     a, b = relative_luminance(foreground), relative_luminance(background)
     return (max(a, b) + 0.05) / (min(a, b) + 0.05)
+
+
+# Okabe-Ito colours, one per workshop sector in a fixed order, so a sector looks the same on every
+# chart; the vote chart adds a fill pattern per sector, so colour is not the only cue.
+SECTOR_COLOURS: tuple[str, ...] = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+SECTOR_PATTERNS: tuple[str, ...] = ("", "/", ".", "x", "-", "+")

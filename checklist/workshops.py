@@ -13,13 +13,16 @@ exactly one vote per item (voting again replaces it). Every write records who ma
 
 from __future__ import annotations
 
+import io
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
+import segno
 import sqlite_utils
 
 from checklist import consensus, store
@@ -66,6 +69,30 @@ def _new_code(db: sqlite_utils.Database) -> str:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
         if not _row(db, "SELECT id FROM workshops WHERE code = ? AND status = 'open'", [code]):
             return code
+
+
+def join_link(base_url: str, code: str) -> str:
+    """The address a participant opens to join: the app's address, the join page, and the code."""
+    return f"{base_url.rstrip('/')}/join?code={code}"
+
+
+def base_url(page_url: str) -> str:
+    """The app's address from the address of any of its pages (scheme, host, port)."""
+    parts = urlsplit(page_url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def is_local_only(url: str) -> bool:
+    """True when the address only works on this computer, so phones in the room cannot reach it."""
+    host = urlsplit(url).hostname or ""
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def qr_png(url: str, scale: int = 10) -> bytes:
+    """A QR code of the join address as PNG, made here (no web service)."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=scale, border=2)
+    return buffer.getvalue()
 
 
 # --- workshops ----------------------------------------------------------------------------

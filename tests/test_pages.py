@@ -21,6 +21,8 @@ PAGES = [
     "pages/compare.py",
     "pages/framework.py",
     "pages/manage.py",
+    "pages/workshop.py",
+    "pages/join.py",
 ]
 
 

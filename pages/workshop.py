@@ -1,0 +1,646 @@
+"""Workshop: a facilitator runs an assessment with a room on a shared screen; people vote from their own devices.
+
+Without ?workshop=ID: choose a draft round and start a live workshop, or collect answers before one.
+With it: the presenter view (one item at a time, live vote count, reveal, the agreed level) or,
+for answers collected beforehand, how they stand. The live parts refresh in st.fragment blocks, so
+the facilitator's controls are never disturbed by the refresh.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import pandas as pd
+import streamlit as st
+
+from checklist import charts, consensus, exports, store, workshops
+from checklist.consensus import AGREED, SECTORS, SPLIT
+from checklist.framework import LEVEL_NAMES, LEVEL_VALUES, framework_for
+from ui.common import actor, chart, choose_unit, ensure_router, flash, open_db, plain, show_error, show_flashes
+
+ensure_router()
+show_flashes()
+db = open_db()
+
+PUBLIC_URL_VAR = "CHECKLIST_PUBLIC_URL"
+REFRESH_SECONDS = 3
+DONT_KNOW = "dont_know"
+AGREE_OPTIONS = (*LEVEL_VALUES, DONT_KNOW)
+KIND_LABEL = {workshops.LIVE: "Live workshop", workshops.INDEPENDENT: "Answers before the workshop"}
+# Static CSS only (never user text): large type for the shared screen.
+PRESENTER_CSS = """<style>
+.st-key-presenter p, .st-key-presenter li { font-size: 1.4rem; line-height: 1.5; }
+.st-key-presenter h2 { font-size: 2.3rem; }
+.st-key-join_code p { font-size: 2.6rem; font-weight: 700; letter-spacing: 0.15em; margin: 0; }
+</style>"""
+
+
+def _answer_label(value: int | str | None) -> str:
+    if value is None or value == DONT_KNOW:
+        return "Don't know"
+    return f"{value} · {LEVEL_NAMES[value]}"
+
+
+def _open(workshop_id: int | None) -> None:
+    if workshop_id is None:
+        st.query_params.pop("workshop", None)
+    else:
+        st.query_params["workshop"] = str(workshop_id)
+
+
+def _start(assessment_id: int, mode: str, seeded_from: int | None = None) -> None:
+    try:
+        started = workshops.start_workshop(open_db(), assessment_id, actor(), mode=mode, seeded_from=seeded_from)
+    except store.StoreError as exc:
+        st.session_state["ws_error"] = str(exc)
+        return
+    flash(f"{KIND_LABEL[mode]} started: the code is {started['code']}")
+    _open(started["id"])
+
+
+def _act(fn, *args, message: str | None = None, **kwargs) -> None:  # noqa: ANN001
+    """Run a store write from a callback; a refusal is shown on the next run instead of raising."""
+    try:
+        fn(open_db(), *args, **kwargs)
+    except store.StoreError as exc:
+        st.session_state["ws_error"] = str(exc)
+    else:
+        if message:
+            flash(message)
+
+
+def _items(n: int) -> str:
+    return f"{n} item{'s' if n != 1 else ''}"
+
+
+def _elapsed(since: str | None) -> str:
+    if not since:
+        return "—"
+    seconds = max(0, int((datetime.now(UTC) - datetime.fromisoformat(since)).total_seconds()))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+# --- choosing or starting a workshop ---------------------------------------------------------------
+
+
+def choose() -> None:
+    st.title("Workshop")
+    st.write(
+        "Agree each level with the people who see the system from different sides: health and care, sport and "
+        "leisure, the voluntary sector, the local authority and, above all, disabled people and carers. Show one "
+        "item at a time on a shared screen; everyone votes from their own phone or laptop with a short code; you "
+        "record the level the room agrees, and it is saved as the assessment's answer."
+    )
+    unit = choose_unit(db, "ws")
+    if unit is None:
+        return
+    system_id, place_id, unit_name = unit
+    drafts = store.list_assessments(db, system_id, place_id, whole_system=place_id is None, status=store.DRAFT)
+    if drafts.empty:
+        st.info(
+            f"{plain(unit_name)} has no round in progress. Start one on the Assess page first: a workshop saves the "
+            "levels it agrees as that round's answers.",
+            icon=":material/info:",
+        )
+        st.page_link("pages/assess.py", label="Go to Assess", icon=":material/checklist:")
+        return
+    rounds = dict(zip(drafts["id"], drafts["round_label"], strict=True))
+    assessment_id = st.selectbox("Round in progress", list(rounds), format_func=rounds.get, key="ws_round")
+    left, right = st.columns(2)
+    left.button(
+        "Start a live workshop",
+        type="primary",
+        icon=":material/co_present:",
+        on_click=_start,
+        args=(int(assessment_id), workshops.LIVE),
+        key="ws_start_live",
+        help="One item at a time on a shared screen; people vote on each item as you go.",
+    )
+    right.button(
+        "Collect answers before the workshop",
+        icon=":material/forward_to_inbox:",
+        on_click=_start,
+        args=(int(assessment_id), workshops.INDEPENDENT),
+        key="ws_start_independent",
+        help="Send a code to the people coming; each answers every item alone beforehand. "
+        "The workshop then spends its time on the items where they disagree.",
+    )
+    existing = workshops.list_workshops(db, int(assessment_id))
+    if existing.empty:
+        st.caption("No workshops for this round yet.")
+        return
+    st.subheader("Workshops for this round")
+    for row in existing.itertuples():
+        with st.container(border=True):
+            text, buttons = st.columns([3, 2], vertical_alignment="center")
+            text.markdown(
+                f"**{KIND_LABEL[row.mode]} · code {row.code}** · {row.status} · started {row.created_at[:10]}  \n"
+                f"{row.participants} joined · {row.votes} votes · {row.agreed} levels agreed"
+            )
+            buttons.button("Open", key=f"ws_open_{row.id}", on_click=_open, args=(int(row.id),))
+            if row.mode == workshops.INDEPENDENT:
+                buttons.button(
+                    "Start a live workshop from these answers",
+                    key=f"ws_seed_{row.id}",
+                    on_click=_start,
+                    args=(int(assessment_id), workshops.LIVE, int(row.id)),
+                )
+
+
+# --- running one -----------------------------------------------------------------------------------
+
+
+def join_panel(workshop: dict, expanded: bool) -> None:
+    base = os.environ.get(PUBLIC_URL_VAR) or workshops.base_url(st.context.url or "")
+    link = workshops.join_link(base, workshop["code"])
+    with st.expander("How to join", expanded=expanded, icon=":material/qr_code_2:"):
+        qr, words = st.columns([1, 3], vertical_alignment="center")
+        qr.image(workshops.qr_png(link), width=220, caption="Scan to join")
+        with words:
+            st.markdown("On your phone or laptop, open this address, or scan the QR code:")
+            st.code(link, language=None)
+            with st.container(key="join_code"):
+                st.markdown(f"Code {workshop['code']}")
+            st.caption("No account needed. Say which part of the system you come from; your name is optional.")
+            if workshops.is_local_only(link):
+                st.warning(
+                    "This address only works on this computer, so phones in the room cannot reach it. Run the app "
+                    f"on the network (streamlit run app.py --server.address 0.0.0.0) and set {PUBLIC_URL_VAR} to "
+                    "the address people should open, e.g. http://10.0.0.5:8501.",
+                    icon=":material/wifi_off:",
+                )
+
+
+def _item_label(items: list, item_id: str, seed: dict) -> str:
+    position = [i.id for i in items].index(item_id) + 1
+    title = next(i.title for i in items if i.id == item_id)
+    flag = f" ({seed[item_id].status})" if seed else ""
+    return f"{position}. {title}{flag}"
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def live_panel(workshop_id: int, item_id: str) -> None:
+    """Timer, vote count and (once revealed) the distribution: refreshed on its own every few seconds."""
+    conn = open_db()
+    workshop = workshops.get_workshop(conn, workshop_id)
+    if workshop["current_item"] != item_id:
+        st.rerun()  # moved on from another screen: redraw the whole view
+    joined = workshops.participant_count(conn, workshop_id)
+    tally = workshops.item_tally(conn, workshop_id, item_id)
+    timer, count = st.columns(2)
+    timer.metric("Time on this item", _elapsed(workshop["item_started_at"]))
+    count.metric("Votes", f"{tally.votes} of {joined}", help="Votes on this item, of everyone who has joined")
+    st.progress(min(1.0, tally.votes / joined) if joined else 0.0)
+    if not workshop["revealed"]:
+        if joined and tally.votes >= joined:
+            st.success("Everyone has voted. Reveal the results when you are ready.", icon=":material/how_to_vote:")
+        else:
+            st.info("Results are hidden until you reveal them, so nobody anchors on others' votes.")
+        return
+    rows = pd.DataFrame(consensus.tally_rows(tally), columns=["sector", "answer", "votes"])
+    chart(
+        charts.votes(rows, title="How the room voted"),
+        rows.rename(columns={"sector": "Sector", "answer": "Answer", "votes": "Votes"}),
+        f"votes-{item_id}",
+        f"{tally.describe()[:1].upper()}{tally.describe()[1:]}." if tally.votes else "No votes yet.",
+    )
+    medians = tally.sector_medians
+    if len(medians) > 1:
+        st.caption("Median by sector: " + "; ".join(f"{SECTORS[s]} {m:g}" for s, m in medians.items()))
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def joined_count(workshop_id: int) -> None:
+    st.caption(f"{workshops.participant_count(open_db(), workshop_id)} joined so far · refreshes every few seconds")
+
+
+def _go(workshop_id: int, item_id: str) -> None:
+    _act(workshops.set_current_item, workshop_id, item_id, actor())
+
+
+def _jump(workshop_id: int, key: str) -> None:
+    _go(workshop_id, st.session_state[key])
+
+
+def _reveal(workshop_id: int, key: str) -> None:
+    _act(workshops.set_revealed, workshop_id, st.session_state[key], actor())
+
+
+def _agree(workshop_id: int, item_id: str, level_key: str, notes_key: str) -> None:
+    choice = st.session_state.get(level_key)
+    if choice is None:
+        st.session_state["ws_error"] = "Choose the level the room agreed first (or Don't know)."
+        return
+    level = None if choice == DONT_KNOW else int(choice)
+    _act(
+        workshops.record_agreement,
+        workshop_id,
+        item_id,
+        actor(),
+        level,
+        notes=st.session_state.get(notes_key, ""),
+        message=f"Agreed level saved to the assessment: {_answer_label(choice)}",
+    )
+
+
+def present(workshop: dict, items: list, domain_titles: dict[str, str]) -> None:
+    wid = workshop["id"]
+    ids = [i.id for i in items]
+    seed = workshops.tallies(db, workshop["seeded_from"]) if workshop["seeded_from"] else {}
+    done = workshops.agreements(db, wid)
+    order = ids
+    if seed:
+        split_first = st.toggle(
+            "Split items first",
+            key=f"ws_split_first_{wid}",
+            help="Put the items where the answers given beforehand were split at the front of the list.",
+        )
+        if split_first:
+            order = sorted(ids, key=lambda i: seed[i].status != SPLIT)
+        waiting = [i for i in ids if seed[i].status == AGREED and i not in done]
+        if waiting:
+            st.button(
+                f"Record the level agreed beforehand for {len(waiting)} item{'s' if len(waiting) != 1 else ''}",
+                key=f"ws_accept_{wid}",
+                icon=":material/done_all:",
+                on_click=_act,
+                args=(workshops.accept_agreed, wid, actor()),
+                kwargs={"message": "Levels agreed beforehand recorded"},
+                help="Each item whose answers beforehand were agreed gets their median (rounded down); "
+                "you can still change any of them.",
+            )
+    current = workshop["current_item"]
+    position = order.index(current)
+    jump_key = f"ws_jump_{wid}"
+    st.session_state[jump_key] = current  # follow the room's item, whoever moved it
+    back, forward, jump = st.columns([1, 1, 4], vertical_alignment="bottom")
+    back.button(
+        "Previous",
+        icon=":material/arrow_back:",
+        key=f"ws_prev_{wid}",
+        disabled=position == 0,
+        on_click=_go,
+        args=(wid, order[max(0, position - 1)]),
+    )
+    forward.button(
+        "Next",
+        icon=":material/arrow_forward:",
+        key=f"ws_next_{wid}",
+        disabled=position == len(order) - 1,
+        on_click=_go,
+        args=(wid, order[min(len(order) - 1, position + 1)]),
+        type="primary",
+    )
+    jump.selectbox(
+        "Jump to item",
+        order,
+        format_func=lambda i: _item_label(items, i, seed),
+        key=jump_key,
+        on_change=_jump,
+        args=(wid, jump_key),
+    )
+
+    item = next(i for i in items if i.id == current)
+    show, side = st.columns([3, 2], gap="large")
+    with show.container(key="presenter"):
+        st.caption(f"Item {position + 1} of {len(order)} · {domain_titles.get(item.domain, item.domain)}")
+        st.header(item.title, anchor=False)
+        st.markdown(item.statement)
+        st.markdown("\n".join(f"- **{v} · {LEVEL_NAMES[v]}**: {item.levels[v]}" for v in LEVEL_VALUES))
+        if seed:
+            before = seed[current]
+            st.markdown(f"**Before the workshop:** {before.describe()}.")
+            medians = before.sector_medians
+            if medians:
+                st.markdown("By sector (median): " + "; ".join(f"{SECTORS[s]} {m:g}" for s, m in medians.items()))
+    with side:
+        reveal_key = f"ws_reveal_{wid}_{current}"
+        st.session_state[reveal_key] = workshop["revealed"]
+        st.toggle(
+            "Reveal results",
+            key=reveal_key,
+            on_change=_reveal,
+            args=(wid, reveal_key),
+            help="Hidden by default on every item, so people vote before they see how others voted.",
+        )
+        live_panel(wid, current)
+        st.button(
+            "Restart the timer",
+            key=f"ws_timer_{wid}",
+            icon=":material/timer:",
+            type="tertiary",
+            on_click=_act,
+            args=(workshops.restart_timer, wid, actor()),
+        )
+
+    st.subheader("The level the room agreed", anchor=False)
+    agreement = done.get(current)
+    if agreement:
+        st.success(
+            f"Recorded: {_answer_label(agreement['level'])}, by {plain(agreement['agreed_by'])} at "
+            f"{agreement['agreed_at'][11:16]} UTC. It is the assessment's answer for this item; "
+            "record again to change it.",
+            icon=":material/task_alt:",
+        )
+    level_key, notes_key = f"ws_agree_{wid}_{current}", f"ws_agree_notes_{wid}_{current}"
+    if level_key not in st.session_state and agreement:
+        st.session_state[level_key] = DONT_KNOW if agreement["level"] is None else agreement["level"]
+        st.session_state[notes_key] = agreement["notes"]
+    st.segmented_control(
+        "Agreed level",
+        AGREE_OPTIONS,
+        format_func=_answer_label,
+        key=level_key,
+        help="Saved as the assessment's answer for this item, with the votes summarised as evidence.",
+    )
+    st.text_area(
+        "Notes: why the room settled here, and the range of views where it differed",
+        key=notes_key,
+        max_chars=workshops.MAX_NOTE,
+    )
+    st.button(
+        "Record the agreed level",
+        type="primary",
+        icon=":material/gavel:",
+        key=f"ws_agree_btn_{wid}_{current}",
+        on_click=_agree,
+        args=(wid, current, level_key, notes_key),
+    )
+
+
+def _add_note(assessment_id: int, workshop_id: int, kind_key: str, about_key: str, text_key: str) -> None:
+    try:
+        workshops.add_note(
+            open_db(),
+            assessment_id,
+            st.session_state[kind_key],
+            st.session_state[text_key],
+            actor(),
+            item_id=st.session_state[about_key],
+            workshop_id=workshop_id,
+        )
+    except store.StoreError as exc:
+        st.session_state["ws_error"] = str(exc)
+        return
+    st.session_state[text_key] = ""
+    flash("Note saved")
+
+
+def notes_panel(workshop: dict, items: list) -> None:
+    wid, aid = workshop["id"], workshop["assessment_id"]
+    st.write(
+        "Capture what the room says: notes and quotes about an item, and a parking lot for issues raised that "
+        "belong somewhere else. They are saved with the assessment and appear in its report."
+    )
+    titles = {i.id: f"{n}. {i.title}" for n, i in enumerate(items, 1)}
+    kind_key, about_key, text_key = f"ws_note_kind_{wid}", f"ws_note_about_{wid}", f"ws_note_text_{wid}"
+    if about_key not in st.session_state:
+        st.session_state[about_key] = workshop["current_item"]
+    kind_col, about_col = st.columns([2, 3])
+    kind_col.radio(
+        "Kind", list(workshops.NOTE_KINDS), format_func=workshops.NOTE_KINDS.get, key=kind_key, horizontal=True
+    )
+    about_col.selectbox(
+        "About",
+        [None, *titles],
+        format_func=lambda i: "The workshop as a whole" if i is None else titles[i],
+        key=about_key,
+    )
+    st.text_area("What was said", key=text_key, max_chars=workshops.MAX_NOTE)
+    st.button(
+        "Save note",
+        key=f"ws_note_add_{wid}",
+        icon=":material/note_add:",
+        on_click=_add_note,
+        args=(aid, wid, kind_key, about_key, text_key),
+    )
+
+    notes = workshops.list_notes(db, aid, include_deleted=True)
+    kept = notes[notes["deleted_at"].isna()] if not notes.empty else notes
+    removed = notes[notes["deleted_at"].notna()] if not notes.empty else notes
+    if kept.empty:
+        st.caption("No notes yet.")
+    for kind in ("parking", "quote", "note"):
+        rows = kept[kept["kind"] == kind] if not kept.empty else kept
+        if rows.empty:
+            continue
+        st.subheader(
+            workshops.NOTE_KINDS[kind] if kind == "parking" else f"{workshops.NOTE_KINDS[kind]}s", anchor=False
+        )
+        for row in rows.itertuples():
+            text, remove = st.columns([6, 1], vertical_alignment="center")
+            about = (
+                ""
+                if row.item_id is None or pd.isna(row.item_id)
+                else f"**{plain(titles.get(row.item_id, row.item_id))}:** "
+            )
+            text.markdown(f"{about}{plain(row.text)}")
+            remove.button(
+                "Remove",
+                key=f"ws_note_rm_{row.id}",
+                type="tertiary",
+                on_click=_act,
+                args=(workshops.set_note_deleted, int(row.id), True, actor()),
+                kwargs={"message": "Note removed: restore it from Removed notes"},
+            )
+    if not removed.empty:
+        with st.expander(f"Removed notes ({len(removed)})"):
+            for row in removed.itertuples():
+                text, restore = st.columns([6, 1], vertical_alignment="center")
+                text.markdown(plain(row.text))
+                restore.button(
+                    "Restore",
+                    key=f"ws_note_restore_{row.id}",
+                    type="tertiary",
+                    on_click=_act,
+                    args=(workshops.set_note_deleted, int(row.id), False, actor()),
+                )
+
+
+def summary_panel(workshop: dict, items: list) -> None:
+    result = workshops.summary(db, workshop["id"])
+    titles = {i.id: i.title for i in items}
+    agreed = (result.agreed["agreed"] != "Not yet agreed").sum()
+    st.markdown(f"**{agreed} of {len(items)} items agreed** with {len(result.participants)} people taking part.")
+    table = result.agreed.rename(
+        columns={
+            "item": "Item",
+            "agreed": "Agreed level",
+            "votes": "Votes",
+            "median": "Median",
+            "range": "Range",
+            "dont_know": "Don't know",
+            "status": "Agreed or split",
+            "notes": "Notes",
+        }
+    ).drop(columns=["item_id"])
+    st.dataframe(table, hide_index=True)
+    st.download_button(
+        "Download the summary (CSV)",
+        exports.csv_bytes(table),
+        file_name=f"workshop-{workshop['code']}.csv",
+        mime="text/csv",
+        key=f"ws_summary_csv_{workshop['id']}",
+        on_click="ignore",
+    )
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Where sectors disagreed most", anchor=False)
+        if result.sector_gaps:
+            st.markdown("\n".join(f"- {g.sentence(titles[g.item_id])}" for g in result.sector_gaps[:6]))
+        else:
+            st.write("No item had sectors a level or more apart.")
+        if result.lived_experience:
+            st.markdown(
+                "**People with lived experience compared with everyone else** (medians):\n"
+                + "\n".join(
+                    f"- {titles[i]}: lived experience {lived:g}, everyone else {rest:g}"
+                    for i, rest, lived in result.lived_experience[:6]
+                )
+            )
+    with right:
+        st.subheader("Many don't knows", anchor=False)
+        if result.dont_know:
+            st.markdown(
+                "\n".join(f"- {titles[t.item_id]}: {t.dont_know} of {t.votes} votes" for t in result.dont_know)
+                + "\n\nThese are evidence gaps: find out before the next round."
+            )
+        else:
+            st.write("No item had a quarter or more don't knows.")
+        st.subheader("Who took part", anchor=False)
+        if result.participants.empty:
+            st.write("Nobody has joined yet.")
+        else:
+            counts = result.participants["sector"].map(SECTORS).value_counts()
+            st.dataframe(counts.rename_axis("Sector").reset_index(name="People"), hide_index=True)
+    st.page_link(
+        "pages/assess.py",
+        label="Open the assessment's results",
+        icon=":material/checklist:",
+        query_params={"assessment": str(workshop["assessment_id"])},
+    )
+
+
+@st.fragment(run_every=REFRESH_SECONDS * 2)
+def collected_panel(workshop_id: int, items: list) -> None:
+    """How the answers collected beforehand stand, item by item: refreshed on its own."""
+    conn = open_db()
+    joined = workshops.participant_count(conn, workshop_id)
+    tallies = workshops.tallies(conn, workshop_id)
+    counts = pd.Series([t.status for t in tallies.values()]).value_counts()
+    st.markdown(
+        f"**{joined} respondent{'s' if joined != 1 else ''}** · {_items(counts.get(AGREED, 0))} agreed · "
+        f"{_items(counts.get(SPLIT, 0))} split · {_items(counts.get(consensus.TOO_FEW, 0))} with too few answers"
+    )
+    rows = []
+    for n, item in enumerate(items, 1):
+        t = tallies[item.id]
+        row = {
+            "Item": f"{n}. {item.title}",
+            "Answers": t.votes,
+            "Median": t.median,
+            "Range": "" if t.low is None else f"{t.low}–{t.high}",
+            "Don't know": t.dont_know,
+            "Agreed or split": t.status,
+        }
+        for sector, median in t.sector_medians.items():
+            row[SECTORS[sector]] = median
+        rows.append(row)
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.caption(
+        "An item is split when two or more answers lie more than one level from the median, or two sectors' "
+        "medians are two or more levels apart; with fewer than three answers there are too few to tell."
+    )
+
+
+def run(workshop: dict) -> None:
+    assessment = store.get_assessment(db, workshop["assessment_id"])
+    fw = framework_for(assessment["framework_version"])
+    items = list(fw.items_for(assessment["include_workforce"]))
+    is_open = workshop["status"] == workshops.OPEN
+    title, back = st.columns([5, 1], vertical_alignment="bottom")
+    title.title(f"{plain(assessment['unit_name'])} · {plain(assessment['round_label'])}")
+    back.button("All workshops", key="ws_back", on_click=_open, args=(None,), icon=":material/arrow_back:")
+    st.caption(
+        f"{KIND_LABEL[workshop['mode']]} · code {workshop['code']} · "
+        f"{'open until ' + workshop['expires_at'][:16].replace('T', ' ') + ' UTC' if is_open else 'closed'}"
+        + (
+            f" · started from the answers collected in workshop {workshop['seeded_from']}"
+            if workshop["seeded_from"]
+            else ""
+        )
+    )
+    error_slot = st.empty()
+    if message := st.session_state.pop("ws_error", None):
+        error_slot.error(plain(message), icon=":material/error:")
+    if assessment["status"] != store.DRAFT and is_open:
+        st.warning("The assessment has been submitted, so agreed levels cannot be saved until it is reopened.")
+    if is_open:
+        join_panel(workshop, expanded=workshops.participant_count(db, workshop["id"]) == 0)
+    else:
+        st.info("This workshop is closed: its code no longer works. Reopen it to take votes again.")
+
+    if workshop["mode"] == workshops.LIVE:
+        tabs = st.tabs(["Present", "Notes and parking lot", "Summary"])
+        with tabs[0]:
+            if is_open:
+                present(workshop, items, {d.id: d.title for d in fw.domains})
+            else:
+                st.write("Reopen the workshop to present and vote again; the summary shows what was agreed.")
+        with tabs[1]:
+            notes_panel(workshop, items)
+        with tabs[2]:
+            summary_panel(workshop, items)
+    else:
+        tabs = st.tabs(["Answers so far", "Notes and parking lot"])
+        with tabs[0]:
+            if is_open:
+                joined_count(workshop["id"])
+            collected_panel(workshop["id"], items)
+            st.button(
+                "Start a live workshop from these answers",
+                type="primary",
+                key=f"ws_seed_run_{workshop['id']}",
+                on_click=_start,
+                args=(workshop["assessment_id"], workshops.LIVE, workshop["id"]),
+            )
+        with tabs[1]:
+            notes_panel(workshop, items)
+
+    st.divider()
+    if is_open:
+        st.button(
+            "Close the workshop",
+            key="ws_close",
+            icon=":material/lock:",
+            on_click=_act,
+            args=(workshops.close_workshop, workshop["id"], actor()),
+            kwargs={"message": "Workshop closed: its code no longer works. You can reopen it."},
+            help="Stops voting; the code stops working. Votes, agreed levels and notes are kept.",
+        )
+    else:
+        st.button(
+            "Reopen the workshop",
+            key="ws_reopen",
+            icon=":material/lock_open:",
+            on_click=_act,
+            args=(workshops.reopen_workshop, workshop["id"], actor()),
+            kwargs={"message": "Workshop reopened"},
+        )
+
+
+st.html(PRESENTER_CSS)
+raw_id = st.query_params.get("workshop")
+chosen = None
+if raw_id:
+    try:
+        chosen = workshops.get_workshop(db, int(raw_id))
+    except (ValueError, store.NotFoundError):
+        st.warning(f"There is no workshop {plain(raw_id)}; choose one below.")
+if chosen is None:
+    if message := st.session_state.pop("ws_error", None):
+        show_error(store.StoreError(message))
+    choose()
+else:
+    run(chosen)

@@ -1,0 +1,221 @@
+"""The Workshop (facilitator) and Join (participant) pages through AppTest, on a copy of the demo."""
+
+from __future__ import annotations
+
+import pytest
+
+from checklist import store, workshops
+from tests.conftest import ACTOR
+from tests.test_pages import _app, _shown, _texts
+
+
+@pytest.fixture
+def northmoor(demo_path):
+    """The demo's whole-system draft round (2026 Q4) of Northmoor and Vale ICS: (db, system id, assessment id)."""
+    db = store.connect(demo_path)
+    systems = store.list_systems(db)
+    system_id = int(systems[systems["name"].str.startswith("Northmoor")]["id"].iloc[0])
+    drafts = store.list_assessments(db, system_id, whole_system=True, status=store.DRAFT)
+    return db, system_id, int(drafts["id"].iloc[0])
+
+
+def _vote(db, workshop, sector, level, item=None):
+    token = workshops.join(db, workshop["code"], sector)["token"]
+    workshops.cast_vote(db, token, item or workshop["current_item"], level)
+    return token
+
+
+def test_a_facilitator_starts_a_live_workshop_and_sees_the_code_and_first_item(northmoor, demo_path, monkeypatch):
+    db, system_id, aid = northmoor
+    at = _app(demo_path, monkeypatch, "pages/workshop.py")
+    at.selectbox(key="ws_system").set_value(system_id).run()
+    at.button(key="ws_start_live").click().run()
+    assert not at.exception
+    started = workshops.list_workshops(db, aid).iloc[0]
+    assert at.query_params["workshop"] == str(started["id"])
+    text = _shown(_texts(at))
+    assert f"Code {started['code']}" in text and f"/join?code={started['code']}" in at.code[0].value
+    assert "Item 1 of 17 · Governance and shared vision" in text
+    assert at.header[0].value == "Governance"
+    assert [m.value for m in at.metric] == ["0:00", "0 of 0"]
+    assert at.image[0].captions == ["Scan to join"], "the QR code is shown"
+
+
+def test_votes_are_counted_live_hidden_until_revealed_and_the_agreed_level_is_saved(northmoor, demo_path, monkeypatch):
+    db, _, aid = northmoor
+    w = workshops.start_workshop(db, aid, ACTOR)
+    item = w["current_item"]
+    _vote(db, w, "health", 3)
+    _vote(db, w, "lived_experience", 1)
+    at = _app(demo_path, monkeypatch, "pages/workshop.py", workshop=str(w["id"]))
+    assert at.metric[1].value == "2 of 2"
+    assert "Everyone has voted" in at.success[0].value
+    assert not at.get("plotly_chart"), "results stay hidden until revealed"
+    at.toggle(key=f"ws_reveal_{w['id']}_{item}").set_value(True).run()
+    assert workshops.get_workshop(db, w["id"])["revealed"]
+    assert len(at.get("plotly_chart")) == 1
+    assert "Median by sector: Health and care 3; Lived experience (disabled person or carer) 1" in _texts(at)
+    at.segmented_control(key=f"ws_agree_{w['id']}_{item}").set_value(2)
+    at.text_area(key=f"ws_agree_notes_{w['id']}_{item}").input("Health had seen the board papers.")
+    at.button(key=f"ws_agree_btn_{w['id']}_{item}").click().run()
+    saved = store.responses(db, aid)[item]
+    assert (saved["answer"], saved["level"]) == ("level", 2)
+    assert "Agreed 2 · Developing. Room: 2 votes; levels 1–3" in saved["evidence"]
+    assert "Recorded: 2 · Developing" in at.success[0].value
+
+
+def test_agreeing_without_a_level_says_so_and_saves_nothing(northmoor, demo_path, monkeypatch):
+    db, _, aid = northmoor
+    w = workshops.start_workshop(db, aid, ACTOR)
+    before = store.responses(db, aid).get(w["current_item"])
+    at = _app(demo_path, monkeypatch, "pages/workshop.py", workshop=str(w["id"]))
+    at.button(key=f"ws_agree_btn_{w['id']}_{w['current_item']}").click().run()
+    assert "Choose the level the room agreed first" in at.error[0].value
+    assert store.responses(db, aid).get(w["current_item"]) == before
+
+
+def test_next_and_jump_move_the_room_and_hide_results_again(northmoor, demo_path, monkeypatch):
+    db, _, aid = northmoor
+    w = workshops.start_workshop(db, aid, ACTOR)
+    workshops.set_revealed(db, w["id"], True, ACTOR)
+    at = _app(demo_path, monkeypatch, "pages/workshop.py", workshop=str(w["id"]))
+    at.button(key=f"ws_next_{w['id']}").click().run()
+    moved = workshops.get_workshop(db, w["id"])
+    assert moved["current_item"] == "shared-vision" and not moved["revealed"]
+    assert at.header[0].value == "Shared vision"
+    at.selectbox(key=f"ws_jump_{w['id']}").set_value("equipment").run()
+    assert workshops.get_workshop(db, w["id"])["current_item"] == "equipment"
+    assert "Item 14 of 17" in _texts(at)
+
+
+def test_notes_and_parking_lot_are_saved_removed_and_restored(northmoor, demo_path, monkeypatch):
+    db, _, aid = northmoor
+    w = workshops.start_workshop(db, aid, ACTOR)
+    at = _app(demo_path, monkeypatch, "pages/workshop.py", workshop=str(w["id"]))
+    at.radio(key=f"ws_note_kind_{w['id']}").set_value("parking")
+    at.selectbox(key=f"ws_note_about_{w['id']}").set_value(None)
+    at.text_area(key=f"ws_note_text_{w['id']}").input("=HYPERLINK('x') Bus routes to the leisure centre")
+    at.button(key=f"ws_note_add_{w['id']}").click().run()
+    notes = workshops.list_notes(db, aid)
+    assert notes["kind"].tolist() == ["parking"] and at.text_area(key=f"ws_note_text_{w['id']}").value == ""
+    assert "=HYPERLINK('x') Bus routes to the leisure centre" in _shown(_texts(at))
+    at.button(key=f"ws_note_rm_{notes['id'].iloc[0]}").click().run()
+    assert workshops.list_notes(db, aid).empty
+    at.button(key=f"ws_note_restore_{notes['id'].iloc[0]}").click().run()
+    assert len(workshops.list_notes(db, aid)) == 1
+
+
+def test_the_summary_names_sector_disagreement_and_dont_knows(northmoor, demo_path, monkeypatch):
+    db, _, aid = northmoor
+    w = workshops.start_workshop(db, aid, ACTOR)
+    for sector, level in [("health", 4), ("health", 3), ("lived_experience", 1), ("vcse", None)]:
+        _vote(db, w, sector, level)
+    workshops.record_agreement(db, w["id"], w["current_item"], ACTOR, 2)
+    at = _app(demo_path, monkeypatch, "pages/workshop.py", workshop=str(w["id"]))
+    text = _shown(_texts(at))
+    assert "1 of 17 items agreed" in text
+    assert "Governance: Health and care rated it 3.5 (median), Lived experience (disabled person or carer) 1" in text
+    assert "Governance: 1 of 4 votes" in text
+    table = at.dataframe[0].value
+    assert table.loc[table["Item"] == "Governance", "Agreed level"].item() == "2 · Developing"
+
+
+def test_closing_stops_the_code_and_reopening_brings_it_back(northmoor, demo_path, monkeypatch):
+    db, _, aid = northmoor
+    w = workshops.start_workshop(db, aid, ACTOR)
+    at = _app(demo_path, monkeypatch, "pages/workshop.py", workshop=str(w["id"]))
+    at.button(key="ws_close").click().run()
+    assert workshops.get_workshop(db, w["id"])["status"] == "closed"
+    assert "This workshop is closed" in _texts(at)
+    with pytest.raises(workshops.WorkshopCodeError):
+        workshops.join(db, w["code"], "health")
+    at.button(key="ws_reopen").click().run()
+    assert workshops.join(db, w["code"], "health")["workshop"]["id"] == w["id"]
+
+
+def test_answers_collected_beforehand_show_agreed_and_split_items(northmoor, demo_path, monkeypatch):
+    db, system_id, aid = northmoor
+    at = _app(demo_path, monkeypatch, "pages/workshop.py")
+    at.selectbox(key="ws_system").set_value(system_id).run()
+    at.button(key="ws_start_independent").click().run()
+    collection = workshops.get_workshop(db, int(at.query_params["workshop"]))
+    assert collection["mode"] == "independent"
+    for sector, a, b in [("health", 2, 4), ("sport", 2, 4), ("lived_experience", 3, 0), ("vcse", 2, 0)]:
+        token = workshops.join(db, collection["code"], sector)["token"]
+        workshops.cast_vote(db, token, "governance", a)
+        workshops.cast_vote(db, token, "referrals", b)
+    at.run()
+    table = at.dataframe[0].value.set_index("Item")
+    assert table.loc["1. Governance", "Agreed or split"] == "agreed"
+    assert table.loc["3. Referrals", "Agreed or split"] == "split"
+    assert "**4 respondents** · 1 item agreed · 1 item split" in _shown(_texts(at))
+    at.button(key=f"ws_seed_run_{collection['id']}").click().run()
+    room = workshops.get_workshop(db, int(at.query_params["workshop"]))
+    assert room["seeded_from"] == collection["id"] and room["mode"] == "live"
+    assert "Before the workshop:" in _shown(_texts(at))
+    at.toggle(key=f"ws_split_first_{room['id']}").set_value(True).run()
+    assert at.selectbox(key=f"ws_jump_{room['id']}").options[0] == "3. Referrals (split)"
+    at.button(key=f"ws_accept_{room['id']}").click().run()
+    assert store.responses(db, aid)["governance"]["level"] == 2
+
+
+def test_no_draft_round_points_to_assess(demo_path, monkeypatch):
+    db = store.connect(demo_path)
+    systems = store.list_systems(db)
+    south = int(systems[systems["name"].str.startswith("Southdown")]["id"].iloc[0])
+    at = _app(demo_path, monkeypatch, "pages/workshop.py")
+    at.selectbox(key="ws_system").set_value(south).run()
+    assert "has no round in progress" in _shown(_texts(at))
+    assert "ws_start_live" not in [b.key for b in at.button]
+
+
+def test_a_participant_joins_with_the_code_and_votes_on_the_current_item(northmoor, demo_path, monkeypatch):
+    db, _, aid = northmoor
+    w = workshops.start_workshop(db, aid, ACTOR)
+    at = _app(demo_path, monkeypatch, "pages/join.py", code=w["code"].lower())
+    assert at.text_input(key="join_code").value == w["code"].lower()
+    at.text_input(key="join_name").input("Priya")
+    at.button(key="join_button").click().run()
+    assert "Choose which part of the system you come from" in at.error[0].value
+    at.radio(key="join_sector").set_value("lived_experience")
+    at.button(key="join_button").click().run()
+    assert at.query_params["code"] == w["code"] and at.query_params["p"]
+    assert "joined as Priya (Lived experience (disabled person or carer))" in _shown(_texts(at))
+    assert at.subheader[0].value == "Governance"
+    at.button(key="vote_governance_1").click().run()
+    assert "Your vote is in: **1 · Emerging**" in at.success[0].value
+    at.button(key="vote_governance_dont_know").click().run()
+    tally = workshops.item_tally(db, w["id"], "governance")
+    assert (tally.votes, tally.dont_know) == (1, 1)  # the second press replaced the first
+    workshops.set_current_item(db, w["id"], "referrals", ACTOR)
+    at.run()
+    assert at.subheader[0].value == "Referrals"
+
+
+def test_wrong_and_closed_codes_get_a_clear_message(northmoor, demo_path, monkeypatch):
+    db, _, aid = northmoor
+    w = workshops.start_workshop(db, aid, ACTOR)
+    at = _app(demo_path, monkeypatch, "pages/join.py")
+    at.text_input(key="join_code").input("ABC")
+    at.radio(key="join_sector").set_value("health")
+    at.button(key="join_button").click().run()
+    assert "'ABC' is not a workshop code; expected the 6 letters and numbers" in _shown(at.error[0].value)
+    at.text_input(key="join_code").input(w["code"])
+    at.button(key="join_button").click().run()
+    workshops.close_workshop(db, w["id"], ACTOR)
+    at.run()
+    assert f"Workshop {w['code']} has been closed by its facilitator" in at.error[0].value
+    at.button(key="join_again").click().run()
+    assert at.title[0].value == "Join a workshop" and "p" not in at.query_params
+
+
+def test_a_respondent_answers_alone_and_moves_to_the_next_unanswered_item(northmoor, demo_path, monkeypatch):
+    db, _, aid = northmoor
+    w = workshops.start_workshop(db, aid, ACTOR, mode=workshops.INDEPENDENT)
+    token = workshops.join(db, w["code"], "sport")["token"]
+    at = _app(demo_path, monkeypatch, "pages/join.py", code=w["code"], p=token)
+    assert at.selectbox(key="join_item").value == "governance"
+    at.button(key="vote_governance_2").click().run()
+    assert at.selectbox(key="join_item").value == "shared-vision"
+    assert "1 of 17 items answered" in at.get("progress")[0].proto.text
+    assert workshops.my_votes(db, token) == {"governance": 2}
