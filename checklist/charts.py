@@ -284,39 +284,40 @@ VOTE_ANSWERS = (*(f"{v} · {n}" for v, n in enumerate(LEVEL_NAMES)), "Don't know
 
 
 def votes(rows: pd.DataFrame, title: str = "How the room voted") -> go.Figure:
-    """Stacked bars: for each level (and don't know), how many votes, split by sector.
+    """Stacked horizontal bars: for each level (and don't know), how many votes, split by sector.
 
     `rows` has columns sector (label), answer (as in VOTE_ANSWERS) and votes, as built by
-    consensus.tally_rows. Every answer keeps its place on the axis even with no votes.
+    consensus.tally_rows. Every answer keeps its place, top to bottom in level order, even with no
+    votes; bars run across so the level names stay readable in a narrow column.
     """
     fig = go.Figure()
-    labels = list(SECTORS.values())
-    for position, sector in enumerate(labels):
+    for position, sector in enumerate(SECTORS.values()):
         part = rows[rows["sector"] == sector] if not rows.empty else rows
         if part.empty:
             continue
         by_answer = dict(zip(part["answer"], part["votes"], strict=True))
         fig.add_trace(
             go.Bar(
-                x=list(VOTE_ANSWERS),
-                y=[by_answer.get(a, 0) for a in VOTE_ANSWERS],
+                y=list(VOTE_ANSWERS),
+                x=[by_answer.get(a, 0) for a in VOTE_ANSWERS],
                 name=sector,
+                orientation="h",
                 marker={
                     "color": SECTOR_COLOURS[position],
                     "pattern": {"shape": SECTOR_PATTERNS[position], "fgcolor": "#FFFFFF", "solidity": 0.3},
                     "line": {"color": "#FFFFFF", "width": 1},
                 },
-                hovertemplate=f"{sector}: " + "%{y} vote(s) for %{x}<extra></extra>",
+                hovertemplate=f"{sector}: " + "%{x} vote(s) for %{y}<extra></extra>",
             )
         )
     totals = rows.groupby("answer")["votes"].sum() if not rows.empty else pd.Series(dtype=int)
     fig.add_trace(
         go.Scatter(
-            x=list(VOTE_ANSWERS),
-            y=[int(totals.get(a, 0)) for a in VOTE_ANSWERS],
+            y=list(VOTE_ANSWERS),
+            x=[int(totals.get(a, 0)) for a in VOTE_ANSWERS],
             mode="text",
             text=[str(int(totals.get(a, 0))) if totals.get(a, 0) else "" for a in VOTE_ANSWERS],
-            textposition="top center",
+            textposition="middle right",
             showlegend=False,
             hoverinfo="skip",
         )
@@ -324,7 +325,7 @@ def votes(rows: pd.DataFrame, title: str = "How the room voted") -> go.Figure:
     top = int(totals.max()) if len(totals) else 1
     fig.update_layout(
         barmode="stack",
-        xaxis={"categoryorder": "array", "categoryarray": list(VOTE_ANSWERS), "tickangle": 0},
-        yaxis={"title": "Votes", "range": [0, top * 1.25 + 0.5], "dtick": max(1, top // 5)},
+        yaxis={"categoryorder": "array", "categoryarray": list(VOTE_ANSWERS), "autorange": "reversed"},
+        xaxis={"title": "Votes", "range": [0, top * 1.2 + 0.5], "dtick": max(1, top // 5)},
     )
-    return _layout(fig, title, height=400)
+    return _layout(fig, title, height=420)

@@ -26,7 +26,8 @@ def contrast_ratio(foreground: str, background: str = BACKGROUND) -> float:
     return (max(a, b) + 0.05) / (min(a, b) + 0.05)
 
 
-# Okabe-Ito colours, one per workshop sector in a fixed order, so a sector looks the same on every
-# chart; the vote chart adds a fill pattern per sector, so colour is not the only cue.
-SECTOR_COLOURS: tuple[str, ...] = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+# One colour per workshop sector, in consensus.SECTORS order, so a sector looks the same on every
+# chart: Okabe-Ito hues, darkened where needed to reach 3:1 against white. The vote chart adds a
+# fill pattern per sector as well, so colour is not the only cue.
+SECTOR_COLOURS: tuple[str, ...] = ("#0072B2", "#D55E00", "#007A5A", "#AA4499", "#8F6500", "#555555")
 SECTOR_PATTERNS: tuple[str, ...] = ("", "/", ".", "x", "-", "+")

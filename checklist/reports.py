@@ -45,6 +45,41 @@ def _radar_svg(domains) -> str | None:  # noqa: ANN001
         return None
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _workshop_section(db: sqlite_utils.Database, assessment_id: int, fw) -> list[str]:  # noqa: ANN001
+    """Workshops held on this assessment, and what the room said: notes and quotes per item, the parking lot."""
+    from checklist import workshops
+
+    held = workshops.list_workshops(db, assessment_id)
+    notes = workshops.list_notes(db, assessment_id)
+    if held.empty and notes.empty:
+        return []
+    parts = ["<h2>Workshops and what the room said</h2>"]
+    if not held.empty:
+        parts.append("<ul>")
+        for row in held.iloc[::-1].itertuples():
+            kind = "Live workshop" if row.mode == workshops.LIVE else "Answers collected beforehand"
+            parts.append(
+                f"<li>{kind} {_e(row.code)}, {_e(row.created_at[:10])}: {row.participants} taking part, "
+                f"{_count(row.votes, 'vote')}, {_count(row.agreed, 'level')} agreed.</li>"
+            )
+        parts.append("</ul><p>Each agreed level is in the item's evidence above, with the votes behind it.</p>")
+    titles = {i.id: i.title for i in fw.items}
+    for kind, heading in (("quote", "Quotes"), ("note", "Notes"), ("parking", "Parking lot")):
+        rows = notes[notes["kind"] == kind] if not notes.empty else notes
+        if rows.empty:
+            continue
+        parts.append(f"<p><strong>{heading}</strong></p><ul>")
+        for row in rows.itertuples():
+            about = f"{_e(titles.get(row.item_id, row.item_id))}: " if isinstance(row.item_id, str) else ""
+            parts.append(f"<li>{about}{_e(row.text)}</li>")
+        parts.append("</ul>")
+    return parts
+
+
 def assessment_html(db: sqlite_utils.Database, assessment_id: int, today: date, with_chart: bool = True) -> str:
     """The whole report as one HTML document (inline CSS and images, nothing fetched)."""
     from checklist import store
@@ -165,6 +200,8 @@ def assessment_html(db: sqlite_utils.Database, assessment_id: int, today: date, 
                 f"<td>{_e(row.due)}{overdue}</td><td>{_e(row.status)}</td></tr>"
             )
         parts.append("</tbody></table>")
+
+    parts += _workshop_section(db, assessment_id, fw)
 
     parts.append(
         "<h2>Method</h2><p>Each item is rated on five levels: "

@@ -59,6 +59,7 @@ def _vote(token: str, item_id: str, value: int | str, next_item: str | None = No
         st.session_state["vote_error"] = str(exc)
         return
     st.session_state.pop("vote_error", None)
+    st.session_state["vote_toast"] = f"Vote received: {_answer_label(value)}"
     if next_item is not None:
         st.session_state["join_item"] = next_item
 
@@ -100,6 +101,8 @@ def vote_buttons(token: str, item, mine: dict, easy: bool, next_item: str | None
         )
     if message := st.session_state.pop("vote_error", None):
         st.error(_sentence(message), icon=":material/error:")
+    if message := st.session_state.pop("vote_toast", None):
+        st.toast(message, icon=":material/how_to_vote:")  # seen wherever the page is scrolled to
     for value in ANSWERS:
         with st.container(border=True):
             st.button(

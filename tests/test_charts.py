@@ -119,3 +119,22 @@ def test_ranking_shows_each_places_spread_and_the_median():
 def test_level_label_names_the_band():
     assert charts.level_label(2.7) == "2.7 · Developing"
     assert charts.level_label(None) == "No score"
+
+
+def test_vote_chart_keeps_every_answer_in_level_order_and_colours_sectors_consistently():
+    from checklist import consensus
+    from checklist.palette import SECTOR_COLOURS
+
+    t = consensus.tally("x", [("health", 2), ("health", 3), ("lived_experience", 1), ("vcse", None)])
+    fig = charts.votes(pd.DataFrame(consensus.tally_rows(t)))
+    bars = [trace for trace in fig.data if trace.type == "bar"]
+    assert [b.name for b in bars] == [
+        "Health and care",
+        "Voluntary and community (VCSE)",
+        "Lived experience (disabled person or carer)",
+    ]
+    assert list(bars[0].y) == list(charts.VOTE_ANSWERS)
+    assert list(bars[0].x) == [0, 0, 1, 1, 0, 0]
+    assert bars[0].marker.color == SECTOR_COLOURS[0] and bars[2].marker.color == SECTOR_COLOURS[4]
+    totals = fig.data[-1]
+    assert list(totals.text) == ["", "1", "1", "1", "", "1"]  # every vote counted once, don't know last

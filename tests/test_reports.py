@@ -77,3 +77,29 @@ def test_comparison_report_names_places_median_and_patterns(demo_path, tmp_path)
     assert "Tagged:          yes" in info and "595.276 pts (A4)" in info  # landscape: the table fits
     empty = reports.comparison_html(db, 1, "1999 Q1", date(2026, 11, 23))
     assert "No place in this system has a submitted assessment" in empty
+
+
+def test_the_report_shows_workshops_quotes_notes_and_the_parking_lot_escaped(draft):
+    from checklist import workshops
+
+    db, aid = draft
+    w = workshops.start_workshop(db, aid, ACTOR)
+    token = workshops.join(db, w["code"], "lived_experience")["token"]
+    workshops.cast_vote(db, token, "governance", 1)
+    workshops.record_agreement(db, w["id"], "governance", ACTOR, 1)
+    workshops.add_note(db, aid, "quote", "<b>Nobody asked us</b>", ACTOR, item_id="governance")
+    workshops.add_note(db, aid, "parking", "Bus routes to the pool", ACTOR)
+    removed = workshops.add_note(db, aid, "note", "A note taken back", ACTOR)
+    workshops.set_note_deleted(db, removed, True, ACTOR)
+    document = reports.assessment_html(db, aid, date(2026, 11, 23), with_chart=False)
+    assert "<h2>Workshops and what the room said</h2>" in document
+    assert f"Live workshop {w['code']}" in document and "1 taking part, 1 vote, 1 level agreed" in document
+    assert "<li>Governance: &lt;b&gt;Nobody asked us&lt;/b&gt;</li>" in document
+    assert "<li>Bus routes to the pool</li>" in document
+    assert "A note taken back" not in document
+    assert f"[Workshop {w['code']}," in document  # the agreed level's evidence line, in the item table
+
+
+def test_a_report_without_workshops_has_no_workshop_section(latest):
+    db, aid = latest
+    assert "Workshops and what the room said" not in reports.assessment_html(db, aid, date(2026, 11, 23), False)
