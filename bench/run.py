@@ -16,6 +16,7 @@ import random
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -24,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from checklist import analysis, store  # noqa: E402
+from checklist import analysis, store, workshops  # noqa: E402
 from checklist.framework import current_framework  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "latest.json"
@@ -111,12 +112,74 @@ def measure(path: Path, repeat: int) -> dict:
     return out
 
 
+def workshop_load(path: Path, voters: int, rounds: int = 5) -> dict:
+    """A live workshop on the national database: `voters` people vote on the same item at once.
+
+    Floors, measured in the same run: one vote cast with nobody else voting (for the burst) and one
+    assessment fetched by primary key (for the presenter's refresh). Every burst is checked: the
+    stored count must equal the voters, or the benchmark fails.
+    """
+    db = store.connect(path)
+    system_id = int(db.execute("SELECT max(id) FROM systems").fetchone()[0])
+    aid = store.create_assessment(db, system_id, None, "Workshop bench", "2026-11-23", "bench")
+    w = workshops.start_workshop(db, aid, "bench")
+    sectors = list(workshops.SECTORS)
+    tokens = [workshops.join(db, w["code"], sectors[n % len(sectors)])["token"] for n in range(voters)]
+    items = [i.id for i in current_framework().items_for(False)]
+    solo = timed(lambda: workshops.cast_vote(db, tokens[0], items[0], 2), 20)
+    read_floor = timed(lambda: store.get_assessment(db, aid), 300)
+
+    def presenter() -> None:
+        workshops.get_workshop(db, w["id"])
+        workshops.participant_count(db, w["id"])
+        workshops.item_tally(db, w["id"], w_item[0])
+
+    bursts = []
+    w_item = [items[0]]
+    for k in range(rounds):
+        item = items[(k + 1) % len(items)]
+        workshops.set_current_item(db, w["id"], item, "bench")
+        w_item[0] = item
+        barrier = threading.Barrier(voters + 1)
+
+        def vote(token: str, level: int, item: str = item, barrier: threading.Barrier = barrier) -> None:
+            conn = store.connect(path, apply_migrations=False)
+            barrier.wait()
+            workshops.cast_vote(conn, token, item, level)
+            conn.close()
+
+        threads = [threading.Thread(target=vote, args=(t, n % 5)) for n, t in enumerate(tokens)]
+        for thread in threads:
+            thread.start()
+        barrier.wait()
+        t0 = time.perf_counter()
+        for thread in threads:
+            thread.join()
+        bursts.append(time.perf_counter() - t0)
+        stored = workshops.item_tally(db, w["id"], item).votes
+        if stored != voters:
+            raise SystemExit(f"workshop burst {k}: {stored} votes stored of {voters} sent")
+    burst = statistics.median(bursts)
+    live = timed(presenter, 100)
+    return {
+        "voters": voters,
+        "solo_vote_ms": solo * 1000,
+        "read_floor_ms": read_floor * 1000,
+        "burst_ms": burst * 1000,
+        "burst_x_solo_vote": burst / solo,
+        "per_vote_in_burst_x_solo": burst / voters / solo,
+        "presenter_refresh_ms": live * 1000,
+        "presenter_refresh_x_floor": live / read_floor,
+    }
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--systems", type=int, default=42)
     parser.add_argument("--places", type=int, default=250)
     parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--voters", type=int, default=60)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     report: dict = {"when": time.strftime("%Y-%m-%d %H:%M"), "sizes": {}}
@@ -125,6 +188,7 @@ def main(argv: list[str] | None = None) -> dict:
             path = Path(tmp) / f"{label}.db"
             size = build(path, systems, places, args.rounds)
             report["sizes"][label] = {**size, **measure(path, args.repeat)}
+        report["workshop"] = workshop_load(Path(tmp) / "national.db", args.voters)
     small, national = report["sizes"]["small"], report["sizes"]["national"]
     print(f"{'read':52} {'small x floor':>14} {'national x floor':>17} {'growth':>7}")
     for name in national["cases"]:
@@ -136,6 +200,13 @@ def main(argv: list[str] | None = None) -> dict:
         f"national {national['floor_ms']:.3f} ms"
     )
     print(f"national database: {national['assessments']} assessments, {national['responses']} responses")
+    ws = report["workshop"]
+    print(
+        f"workshop: {ws['voters']} voters on one item at once, all stored in {ws['burst_ms']:.0f} ms = "
+        f"{ws['burst_x_solo_vote']:.1f} x one vote alone ({ws['solo_vote_ms']:.2f} ms), "
+        f"{ws['per_vote_in_burst_x_solo']:.2f} x per vote; presenter refresh {ws['presenter_refresh_ms']:.2f} ms = "
+        f"{ws['presenter_refresh_x_floor']:.1f} x floor"
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2))
     return report

@@ -328,4 +328,5 @@ def votes(rows: pd.DataFrame, title: str = "How the room voted") -> go.Figure:
         yaxis={"categoryorder": "array", "categoryarray": list(VOTE_ANSWERS), "autorange": "reversed"},
         xaxis={"title": "Votes", "range": [0, top * 1.2 + 0.5], "dtick": max(1, top // 5)},
     )
-    return _layout(fig, title, height=420)
+    # Sectors listed in the same order on every chart (plotly reverses stacked bars' legend by default).
+    return _layout(fig, title, height=420).update_layout(legend_traceorder="normal")

@@ -482,6 +482,13 @@ def history_panel(assessment: dict) -> None:
     if frame.empty:
         st.write("No changes recorded yet.")
         return
+    room = frame["entity"].isin(["vote", "participant"])
+    if room.any() and not st.toggle(
+        f"Show workshop votes and joins ({int(room.sum())})",
+        key=f"assess_history_votes_{assessment['id']}",
+        help="Each vote cast in a workshop on this assessment, with who cast it. Hidden by default: there can be many.",
+    ):
+        frame = frame[~room]
     frame = frame.iloc[::-1]
     st.dataframe(
         frame.assign(

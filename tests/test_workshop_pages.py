@@ -219,3 +219,18 @@ def test_a_respondent_answers_alone_and_moves_to_the_next_unanswered_item(northm
     assert at.selectbox(key="join_item").value == "shared-vision"
     assert "1 of 17 items answered" in at.get("progress")[0].proto.text
     assert workshops.my_votes(db, token) == {"governance": 2}
+
+
+def test_assess_history_hides_workshop_votes_until_asked(northmoor, demo_path, monkeypatch):
+    db, _, aid = northmoor
+    w = workshops.start_workshop(db, aid, ACTOR)
+    _vote(db, w, "health", 2)
+    workshops.record_agreement(db, w["id"], w["current_item"], ACTOR, 2)
+    at = _app(demo_path, monkeypatch, "pages/assess.py", assessment=str(aid))
+    history = at.dataframe[-1].value
+    assert "participant 1 (Health and care)" not in history["Who"].tolist()
+    assert ACTOR in history["Who"].tolist()  # the agreement itself is always shown
+    at.toggle(key=f"assess_history_votes_{aid}").set_value(True).run()
+    shown = at.dataframe[-1].value
+    votes = shown[shown["Who"].str.startswith("participant ")]
+    assert len(votes) == 2 and set(votes["Change"]) == {"joined", "level"}

@@ -6,7 +6,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import choose, open_app, screenshot, wait_idle
+from checklist import store, workshops
+from tests.e2e.conftest import choose, new_page, open_app, screenshot, wait_idle
 
 pytestmark = pytest.mark.e2e
 BLOCKING = {"serious", "critical"}
@@ -44,6 +45,8 @@ STATES = [
     ("dashboard", "dashboard", "Dashboard", "system:Northmoor and Vale ICS"),
     ("compare", "compare", "Compare places", "system:Northmoor and Vale ICS"),
     ("compare-items", "compare", "Compare places", "radio:Items"),
+    ("workshop-choose", "workshop", "Workshop", None),
+    ("join-form", "join", "Join a workshop", None),
     ("framework", "framework", "The framework", None),
     ("manage", "manage", "Manage systems and places", None),
 ]
@@ -68,6 +71,47 @@ def test_no_serious_violations(page: Page, server, name, path, heading, action):
     expect(page.locator('[data-testid="stSkeleton"]')).to_have_count(0)
     screenshot(page, f"a11y-{name}")
     assert _blocking(page) == []
+
+
+@pytest.fixture(scope="module")
+def running_workshop(server):
+    """A live workshop with votes from two sectors and its results revealed, plus a participant's private link."""
+    db = store.connect(server.db_path)
+    system_id = store.create_system(db, "Accessible Workshop ICS", "a11y")
+    aid = store.create_assessment(db, system_id, None, "A11y round", "2026-11-23", "a11y")
+    w = workshops.start_workshop(db, aid, "a11y")
+    token = workshops.join(db, w["code"], "lived_experience", "Sam")["token"]
+    workshops.cast_vote(db, token, w["current_item"], 2)
+    workshops.cast_vote(db, workshops.join(db, w["code"], "health")["token"], w["current_item"], 3)
+    workshops.set_revealed(db, w["id"], True, "a11y")
+    workshops.add_note(db, aid, "parking", "Transport to venues", "a11y", workshop_id=w["id"])
+    return w, token
+
+
+@pytest.mark.parametrize("tab", ["Present", "Notes and parking lot", "Summary"])
+def test_the_presenter_view_has_no_serious_violations(page: Page, server, running_workshop, tab):
+    w, _ = running_workshop
+    open_app(page, server, f"workshop?workshop={w['id']}", heading="Governance")
+    page.get_by_role("tab", name=tab).click()
+    expect(page.get_by_role("tab", name=tab)).to_have_attribute("aria-selected", "true")
+    if tab == "Present":
+        expect(page.locator(".js-plotly-plot").first).to_be_visible()
+    wait_idle(page)
+    screenshot(page, f"a11y-workshop-{tab.split()[0].lower()}")
+    assert _blocking(page) == []
+
+
+def test_the_participant_view_has_no_serious_violations(browser, server, running_workshop):
+    w, token = running_workshop
+    page = new_page(browser)
+    page.set_viewport_size({"width": 390, "height": 844})
+    try:
+        open_app(page, server, f"join?code={w['code']}&p={token}", heading="Governance")
+        expect(page.get_by_text("Your vote is in: 2 · Developing.")).to_be_visible()
+        screenshot(page, "a11y-join-voting")
+        assert _blocking(page) == []
+    finally:
+        page.context.close()
 
 
 def test_empty_database_home_has_no_serious_violations(page: Page, empty_server):
