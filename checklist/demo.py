@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlite_utils
 
-from checklist import store
+from checklist import store, workshops
 from checklist.framework import Framework, current_framework
 from checklist.scoring import DONT_KNOW, LEVEL, MAX_LEVEL, NOT_APPLICABLE
 
@@ -44,6 +44,56 @@ ACTION_TEXT = (
     "Extend the pilot to every place and track uptake monthly",
     "Review with the lived-experience steering group and publish what changed",
 )
+
+
+# The room at the demo's workshop: (sector, how they introduced themselves; blank when they gave no name).
+ROOM = (
+    ("health", "Community physiotherapy lead"), ("health", "GP with a special interest"), ("health", ""),
+    ("sport", "Active partnership officer"), ("sport", "Leisure centre manager"),
+    ("vcse", "Disability forum coordinator"), ("vcse", ""),
+    ("local_authority", "Public health registrar"), ("local_authority", ""),
+    ("lived_experience", "Steering group member"), ("lived_experience", "Carer"), ("lived_experience", ""),
+)  # fmt: skip
+# How far each sector's votes lean from the level agreed, per item discussed: health sees the system's
+# structures, people with lived experience see how it feels to use them.
+LEAN = {"health": 1, "sport": 0, "vcse": 0, "local_authority": 0, "lived_experience": -1, "other": 0}
+WORKSHOP_NOTES = (
+    ("quote", "referrals", "My GP mentioned swimming once. Nobody asked me about it again, so I never went."),
+    ("note", "governance", "Add the minutes of the last two partnership board meetings as evidence."),
+    ("parking", None, "Accessible transport to leisure sites: raise with the council's transport team."),
+    ("parking", None, "Changing Places toilets at the two main leisure centres: check the capital plan."),
+)
+
+
+def _workshop(db: sqlite_utils.Database, rng: random.Random, framework: Framework, assessment_id: int) -> None:
+    """A closed live workshop on a draft: a room of twelve voted on four items and agreed three of them."""
+    start = datetime.combine(DRAFT_ROUND[1], datetime.min.time(), UTC).replace(hour=10)
+    room = workshops.start_workshop(db, assessment_id, DEMO_ACTOR, now=start)
+    people = [workshops.join(db, room["code"], sector, name, now=start)["token"] for sector, name in ROOM]
+    saved = store.responses(db, assessment_id)
+    items = framework.items_for(store.get_assessment(db, assessment_id)["include_workforce"])[:4]
+    for n, item in enumerate(items):
+        moment = start + timedelta(minutes=12 * n)
+        workshops.set_current_item(db, room["id"], item.id, DEMO_ACTOR, now=moment)
+        answer = saved.get(item.id) or {}
+        agreed = answer.get("level") if answer.get("answer") == LEVEL else None
+        centre = 2 if agreed is None else agreed
+        for token, (sector, _) in zip(people, ROOM, strict=True):
+            if rng.random() < 0.12:
+                vote = None  # don't know
+            else:
+                vote = max(0, min(MAX_LEVEL, centre + LEAN[sector] * (n % 2) + rng.choice((-1, 0, 0, 0, 1))))
+            workshops.cast_vote(db, token, item.id, vote, now=moment + timedelta(minutes=3))
+        if n < 3:  # the last item ran out of time
+            workshops.record_agreement(
+                db, room["id"], item.id, DEMO_ACTOR, agreed,
+                notes="Settled after discussion; health colleagues rated higher than people with lived experience."
+                if n % 2 else "Quick agreement.",
+                now=moment + timedelta(minutes=10),
+            )  # fmt: skip
+    for kind, item_id, text in WORKSHOP_NOTES:
+        workshops.add_note(db, assessment_id, kind, text, DEMO_ACTOR, item_id=item_id, workshop_id=room["id"])
+    workshops.close_workshop(db, room["id"], DEMO_ACTOR, now=start + timedelta(hours=1))
 
 
 @dataclass(frozen=True)
@@ -153,4 +203,6 @@ def create_demo(db: sqlite_utils.Database, seed: int = DEMO_SEED) -> DemoSummary
                     )
                     _fill(db, rng, framework, assessment_id, levels, workforce, fraction=0.4)
                     assessments += 1
+                    if place_id is None:
+                        _workshop(db, rng, framework, assessment_id)
     return DemoSummary(systems=len(SYSTEMS), places=places, assessments=assessments)

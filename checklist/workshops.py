@@ -180,6 +180,16 @@ def list_workshops(db: sqlite_utils.Database, assessment_id: int) -> pd.DataFram
     )
 
 
+EXPIRED = "expired"
+
+
+def state(workshop: Mapping[str, Any], now: datetime | None = None) -> str:
+    """open, closed (by its facilitator) or expired (its lifetime ran out): only an open one takes votes."""
+    if workshop["status"] == CLOSED:
+        return CLOSED
+    return EXPIRED if _iso(_when(now)) > workshop["expires_at"] else OPEN
+
+
 def _ensure_open(workshop: Mapping[str, Any], now: datetime | None = None) -> None:
     if workshop["status"] != OPEN:
         raise WorkshopCodeError(
@@ -213,9 +223,11 @@ def workshop_by_code(db: sqlite_utils.Database, code: str, now: datetime | None 
 
 def _set(db: sqlite_utils.Database, workshop_id: int, actor: str, **changes: Any) -> None:
     old = get_workshop(db, workshop_id)
+    assignments = ", ".join(f"{key} = ?" for key in changes)  # keys come from this module, never from input
     with _write(db):
+        # One statement, so a reopened workshop takes its new code and its open status together.
+        db.execute(f"UPDATE workshops SET {assignments} WHERE id = ?", [*changes.values(), workshop_id])
         for key, value in changes.items():
-            db.execute(f"UPDATE workshops SET {key} = ? WHERE id = ?", [value, workshop_id])  # keys are ours
             before = int(old[key]) if key == "revealed" else old[key]
             if before != value and key != "item_started_at":
                 _record(db, actor, "workshop", workshop_id, key, before, value, assessment_id=old["assessment_id"])
@@ -603,10 +615,10 @@ def summary(db: sqlite_utils.Database, workshop_id: int) -> Summary:
                 "item": item.title,
                 "agreed": agreed,
                 "votes": t.votes,
-                "median": t.median,
+                "median": "" if t.median is None else f"{t.median:g}",
                 "range": "" if t.low is None else (f"{t.low}" if t.low == t.high else f"{t.low}–{t.high}"),
                 "dont_know": t.dont_know,
-                "status": t.status,
+                "status": t.status if t.votes else "no votes yet",
                 "notes": agreement["notes"] if agreement else "",
             }
         )

@@ -19,6 +19,8 @@ show_flashes()
 db = open_db()
 
 REFRESH_SECONDS = 2
+# Static CSS only (never user text): a phone-sized page title, so the item and buttons come first.
+PHONE_CSS = "<style>h1 { font-size: 1.6rem !important; line-height: 1.25 !important; }</style>"
 DONT_KNOW = "dont_know"  # a button value; stored as a vote with no level
 ANSWERS = (*LEVEL_VALUES, DONT_KNOW)
 
@@ -153,6 +155,7 @@ def answer_alone(token: str, workshop: dict, easy: bool) -> None:
     vote_buttons(token, items[position - 1], mine, easy, next_item=later[0] if later else None)
 
 
+st.html(PHONE_CSS)
 token = st.query_params.get("p")
 if not token:
     join_form()

@@ -30,6 +30,7 @@ AGREE_OPTIONS = (*LEVEL_VALUES, DONT_KNOW)
 KIND_LABEL = {workshops.LIVE: "Live workshop", workshops.INDEPENDENT: "Answers before the workshop"}
 # Static CSS only (never user text): large type for the shared screen.
 PRESENTER_CSS = """<style>
+h1 { font-size: 2rem !important; }
 .st-key-presenter p, .st-key-presenter li { font-size: 1.4rem; line-height: 1.5; }
 .st-key-presenter h2 { font-size: 2.3rem; }
 .st-key-join_code p { font-size: 2.6rem; font-weight: 700; letter-spacing: 0.15em; margin: 0; }
@@ -134,8 +135,9 @@ def choose() -> None:
     for row in existing.itertuples():
         with st.container(border=True):
             text, buttons = st.columns([3, 2], vertical_alignment="center")
+            status = workshops.state({"status": row.status, "expires_at": row.expires_at})
             text.markdown(
-                f"**{KIND_LABEL[row.mode]} · code {row.code}** · {row.status} · started {row.created_at[:10]}  \n"
+                f"**{KIND_LABEL[row.mode]} · code {row.code}** · {status} · started {row.created_at[:10]}  \n"
                 f"{row.participants} joined · {row.votes} votes · {row.agreed} levels agreed"
             )
             buttons.button("Open", key=f"ws_open_{row.id}", on_click=_open, args=(int(row.id),))
@@ -315,6 +317,7 @@ def present(workshop: dict, items: list, domain_titles: dict[str, str]) -> None:
             if medians:
                 st.markdown("By sector (median): " + "; ".join(f"{SECTORS[s]} {m:g}" for s, m in medians.items()))
     with side:
+        st.markdown(f"**Join with code {workshop['code']}** on the Join a workshop page")
         reveal_key = f"ws_reveal_{wid}_{current}"
         st.session_state[reveal_key] = workshop["revealed"]
         st.toggle(
@@ -539,13 +542,13 @@ def collected_panel(workshop_id: int, items: list) -> None:
         row = {
             "Item": f"{n}. {item.title}",
             "Answers": t.votes,
-            "Median": t.median,
+            "Median": "" if t.median is None else f"{t.median:g}",
             "Range": "" if t.low is None else f"{t.low}–{t.high}",
             "Don't know": t.dont_know,
-            "Agreed or split": t.status,
+            "Agreed or split": t.status if t.votes else "no answers yet",
         }
         for sector, median in t.sector_medians.items():
-            row[SECTORS[sector]] = median
+            row[SECTORS[sector]] = f"{median:g}"
         rows.append(row)
     st.dataframe(pd.DataFrame(rows), hide_index=True)
     st.caption(
@@ -558,13 +561,14 @@ def run(workshop: dict) -> None:
     assessment = store.get_assessment(db, workshop["assessment_id"])
     fw = framework_for(assessment["framework_version"])
     items = list(fw.items_for(assessment["include_workforce"]))
-    is_open = workshop["status"] == workshops.OPEN
-    title, back = st.columns([5, 1], vertical_alignment="bottom")
+    status = workshops.state(workshop)
+    is_open = status == workshops.OPEN
+    title, back = st.columns([4, 1], vertical_alignment="bottom")
     title.title(f"{plain(assessment['unit_name'])} · {plain(assessment['round_label'])}")
     back.button("All workshops", key="ws_back", on_click=_open, args=(None,), icon=":material/arrow_back:")
     st.caption(
         f"{KIND_LABEL[workshop['mode']]} · code {workshop['code']} · "
-        f"{'open until ' + workshop['expires_at'][:16].replace('T', ' ') + ' UTC' if is_open else 'closed'}"
+        f"{'open until ' + workshop['expires_at'][:16].replace('T', ' ') + ' UTC' if is_open else status}"
         + (
             f" · started from the answers collected in workshop {workshop['seeded_from']}"
             if workshop["seeded_from"]
@@ -579,7 +583,10 @@ def run(workshop: dict) -> None:
     if is_open:
         join_panel(workshop, expanded=workshops.participant_count(db, workshop["id"]) == 0)
     else:
-        st.info("This workshop is closed: its code no longer works. Reopen it to take votes again.")
+        st.info(
+            f"This workshop is {status}: its code no longer works. Reopen it to take votes again "
+            "(with a fresh time limit); votes, agreed levels and notes are all kept."
+        )
 
     if workshop["mode"] == workshops.LIVE:
         tabs = st.tabs(["Present", "Notes and parking lot", "Summary"])

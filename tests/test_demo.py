@@ -43,3 +43,20 @@ def test_demo_has_systems_places_and_three_rounds_that_move(demo_path):
 def test_demo_refuses_a_database_with_data(demo_path):
     with pytest.raises(store.StoreError, match="already holds data"):
         demo.create_demo(store.connect(demo_path))
+
+
+def test_demo_includes_a_closed_workshop_whose_agreed_levels_match_the_draft(demo_path):
+    from checklist import workshops
+
+    db = store.connect(demo_path)
+    draft = store.list_assessments(db, status=store.DRAFT)
+    whole = draft[draft["place_id"].isna()]
+    aid = int(whole["id"].iloc[0])
+    held = workshops.list_workshops(db, aid)
+    assert held[["status", "participants", "votes", "agreed"]].values.tolist() == [["closed", 12, 48, 3]]
+    saved = store.responses(db, aid)
+    for item_id, agreement in workshops.agreements(db, int(held["id"].iloc[0])).items():
+        assert saved[item_id]["level"] == agreement["level"]
+        assert f"[Workshop {held['code'].iloc[0]}," in saved[item_id]["evidence"]
+    kinds = workshops.list_notes(db, aid)["kind"].tolist()
+    assert sorted(kinds) == ["note", "parking", "parking", "quote"]

@@ -91,18 +91,23 @@ def test_next_and_jump_move_the_room_and_hide_results_again(northmoor, demo_path
 def test_notes_and_parking_lot_are_saved_removed_and_restored(northmoor, demo_path, monkeypatch):
     db, _, aid = northmoor
     w = workshops.start_workshop(db, aid, ACTOR)
+
+    def ours():
+        notes = workshops.list_notes(db, aid)
+        return notes[notes["workshop_id"] == w["id"]]
+
     at = _app(demo_path, monkeypatch, "pages/workshop.py", workshop=str(w["id"]))
     at.radio(key=f"ws_note_kind_{w['id']}").set_value("parking")
     at.selectbox(key=f"ws_note_about_{w['id']}").set_value(None)
     at.text_area(key=f"ws_note_text_{w['id']}").input("=HYPERLINK('x') Bus routes to the leisure centre")
     at.button(key=f"ws_note_add_{w['id']}").click().run()
-    notes = workshops.list_notes(db, aid)
-    assert notes["kind"].tolist() == ["parking"] and at.text_area(key=f"ws_note_text_{w['id']}").value == ""
+    assert ours()["kind"].tolist() == ["parking"] and at.text_area(key=f"ws_note_text_{w['id']}").value == ""
     assert "=HYPERLINK('x') Bus routes to the leisure centre" in _shown(_texts(at))
-    at.button(key=f"ws_note_rm_{notes['id'].iloc[0]}").click().run()
-    assert workshops.list_notes(db, aid).empty
-    at.button(key=f"ws_note_restore_{notes['id'].iloc[0]}").click().run()
-    assert len(workshops.list_notes(db, aid)) == 1
+    note_id = int(ours()["id"].iloc[0])
+    at.button(key=f"ws_note_rm_{note_id}").click().run()
+    assert ours().empty
+    at.button(key=f"ws_note_restore_{note_id}").click().run()
+    assert len(ours()) == 1
 
 
 def test_the_summary_names_sector_disagreement_and_dont_knows(northmoor, demo_path, monkeypatch):
@@ -224,13 +229,14 @@ def test_a_respondent_answers_alone_and_moves_to_the_next_unanswered_item(northm
 def test_assess_history_hides_workshop_votes_until_asked(northmoor, demo_path, monkeypatch):
     db, _, aid = northmoor
     w = workshops.start_workshop(db, aid, ACTOR)
-    _vote(db, w, "health", 2)
+    voter = workshops.join(db, w["code"], "health")
+    workshops.cast_vote(db, voter["token"], w["current_item"], 2)
     workshops.record_agreement(db, w["id"], w["current_item"], ACTOR, 2)
     at = _app(demo_path, monkeypatch, "pages/assess.py", assessment=str(aid))
     history = at.dataframe[-1].value
-    assert "participant 1 (Health and care)" not in history["Who"].tolist()
+    assert not history["Who"].str.startswith("participant ").any()
     assert ACTOR in history["Who"].tolist()  # the agreement itself is always shown
     at.toggle(key=f"assess_history_votes_{aid}").set_value(True).run()
     shown = at.dataframe[-1].value
-    votes = shown[shown["Who"].str.startswith("participant ")]
+    votes = shown[shown["Who"] == f"participant {voter['id']} (Health and care)"]
     assert len(votes) == 2 and set(votes["Change"]) == {"joined", "level"}

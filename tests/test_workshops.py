@@ -257,3 +257,23 @@ def test_sixty_voters_on_one_item_at_once_are_each_counted_exactly_once(tmp_path
     assert all(by_token[tokens[n]][item] == sent[item][n] for item in items for n in range(60))
     vote_history = db.execute("SELECT count(*) FROM history WHERE entity = 'vote'").fetchone()[0]
     assert vote_history == 17 * (60 + 20)  # every vote cast, first votes and changes of mind, is in history
+
+
+def test_an_expired_workshop_can_be_reopened_for_a_fresh_lifetime(live):
+    db, _, w = live
+    later = T0 + workshops.LIFETIME[workshops.LIVE] + timedelta(hours=1)
+    assert workshops.state(w, now=T0) == "open" and workshops.state(w, now=later) == "expired"
+    assert workshops.reopen_workshop(db, w["id"], ACTOR, now=later) == w["code"]
+    reopened = workshops.get_workshop(db, w["id"])
+    assert workshops.state(reopened, now=later) == "open"
+    assert workshops.join(db, w["code"], "other", now=later)["workshop"]["id"] == w["id"]
+
+
+def test_a_reopened_workshop_gets_a_new_code_if_another_open_one_took_its_code(live, draft):
+    db, aid, w = live
+    workshops.close_workshop(db, w["id"], ACTOR)
+    db.execute("UPDATE workshops SET code = ? WHERE id = ?", ["TAKEN2", w["id"]])
+    other = workshops.start_workshop(db, aid, ACTOR)
+    db.execute("UPDATE workshops SET code = ? WHERE id = ?", ["TAKEN2", other["id"]])
+    assert workshops.reopen_workshop(db, w["id"], ACTOR) != "TAKEN2"
+    assert workshops.workshop_by_code(db, "TAKEN2")["id"] == other["id"]
