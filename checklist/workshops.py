@@ -164,6 +164,10 @@ def start_workshop(
         )
         _record(db, actor, "workshop", workshop_id, "started", None, {"code": code, "mode": mode},
                 assessment_id=assessment_id)  # fmt: skip
+        if seeded_from is not None:
+            # The answers beforehand are what the room now works from: stop them changing under it
+            # (reopening the collection is still possible).
+            close_workshop(db, seeded_from, actor, now=moment)
     return get_workshop(db, int(workshop_id))
 
 

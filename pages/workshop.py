@@ -284,6 +284,8 @@ def present(workshop: dict, items: list, domain_titles: dict[str, str]) -> None:
         disabled=position == 0,
         on_click=_go,
         args=(wid, order[max(0, position - 1)]),
+        shortcut="PageUp",  # what a presentation clicker sends
+        help="Keyboard or presentation clicker: Page Up",
     )
     forward.button(
         "Next",
@@ -293,6 +295,8 @@ def present(workshop: dict, items: list, domain_titles: dict[str, str]) -> None:
         on_click=_go,
         args=(wid, order[min(len(order) - 1, position + 1)]),
         type="primary",
+        shortcut="PageDown",
+        help="Keyboard or presentation clicker: Page Down",
     )
     jump.selectbox(
         "Jump to item",

@@ -153,6 +153,7 @@ def test_answers_collected_beforehand_seed_a_workshop_that_settles_the_agreed_it
     seeded = workshops.tallies(db, before["id"])
     assert seeded[agreed_item].status == "agreed" and seeded[split_item].status == "split"
     room = workshops.start_workshop(db, aid, ACTOR, seeded_from=before["id"], now=T0)
+    assert workshops.get_workshop(db, before["id"])["status"] == "closed"  # answers beforehand stop changing
     assert workshops.accept_agreed(db, room["id"], ACTOR) == [agreed_item]
     assert store.responses(db, aid)[agreed_item]["level"] == 2
     assert split_item not in store.responses(db, aid)

@@ -75,8 +75,16 @@ def test_a_vote_on_the_phone_appears_on_the_shared_screen_and_the_agreed_level_l
         assert f"[Workshop {workshop['code']}," in evidence and "Room: 1 vote; level 3" in evidence
         screenshot(presenter, "workshop-presenter-agreed")
 
-        # Next item on the shared screen: the phone follows by itself.
-        presenter.get_by_role("button", name="Next").click()
+        # Typing Page Down in the notes box scrolls the text, it does not move the room on.
+        notes = presenter.get_by_role("textbox", name=re.compile("^Notes: why the room settled here"))
+        notes.focus()
+        presenter.keyboard.press("PageDown")
+        wait_idle(presenter)
+        assert workshops.get_workshop(db, int(workshop["id"]))["current_item"] == "governance"
+
+        # Next item by the presentation clicker's key (Page Down): the phone follows by itself.
+        presenter.get_by_role("heading", name="The level the room agreed").click()  # focus off the text box
+        presenter.keyboard.press("PageDown")
         expect(presenter.get_by_role("heading", name="Shared vision", exact=True)).to_be_visible()
         expect(phone.get_by_role("heading", name="Shared vision", exact=True)).to_be_visible(timeout=15_000)
         expect(phone.get_by_text("Your vote is in")).to_have_count(0)
