@@ -95,6 +95,26 @@ def comparison(current: Round, previous: Round | None) -> Comparison | None:
     return compare(current.result, previous.result, wording_changes(previous.framework, current.framework))
 
 
+def with_previous(rounds: list[Round], assessment_id: int) -> tuple[Round, Round | None, Comparison | None]:
+    """One round of a unit, the submitted round before it, and the change between them.
+
+    The one rule for "the previous round", used by the Assess results, the Dashboard and the board
+    report alike: the latest submitted round dated before this one (ties broken by creation order).
+    """
+    current = next((r for r in rounds if r.id == assessment_id), None)
+    if current is None:
+        raise store.NotFoundError(f"assessment {assessment_id} is not one of this unit's rounds")
+    previous = previous_submitted(rounds, current)
+    return current, previous, comparison(current, previous)
+
+
+def rounds_around(db: sqlite_utils.Database, assessment_id: int) -> tuple[Round, Round | None, Comparison | None]:
+    """with_previous for one assessment, reading only its unit's rounds."""
+    a = store.get_assessment(db, assessment_id)
+    rounds = unit_rounds(db, int(a["system_id"]), None if a["place_id"] is None else int(a["place_id"]))
+    return with_previous(rounds, assessment_id)
+
+
 def progress_table(rounds: list[Round], fw: Framework) -> pd.DataFrame:
     """Long table for the progress chart: one row per submitted round × (each domain and overall)."""
     rows = []
@@ -244,6 +264,19 @@ def anonymised(names: list[str]) -> dict[str, str]:
         return letters[n] if n < 26 else letters[n // 26 - 1] + letters[n % 26]
 
     return {name: f"Place {code(n)}" for n, name in enumerate(names)}
+
+
+def every_place_levels(db: sqlite_utils.Database) -> pd.DataFrame:
+    """Every active place in the database at its latest submitted round: places ("Place (System)") x items.
+
+    For "where to learn from", which looks across systems on purpose; everything else reads one unit.
+    """
+    frames = []
+    systems = store.list_systems(db)
+    for system_id, system_name in zip(systems["id"], systems["name"], strict=True):
+        levels, _ = place_levels(db, int(system_id))
+        frames.append(levels.rename(index=lambda p, s=system_name: f"{p} ({s})"))
+    return pd.concat(frames) if frames else pd.DataFrame()
 
 
 def place_levels(

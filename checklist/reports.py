@@ -85,10 +85,7 @@ def assessment_html(db: sqlite_utils.Database, assessment_id: int, today: date, 
     from checklist import store
 
     a = store.get_assessment(db, assessment_id)
-    rounds = analysis.unit_rounds(db, int(a["system_id"]), None if a["place_id"] is None else int(a["place_id"]))
-    current = next(r for r in rounds if r.id == assessment_id)
-    previous = analysis.previous_submitted(rounds, current)
-    change = analysis.comparison(current, previous)
+    current, previous, change = analysis.rounds_around(db, assessment_id)
     fw, result = current.framework, current.result
     domains = analysis.domain_table(current, previous)
     items = analysis.item_table(current, previous)

@@ -11,9 +11,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from checklist import exports, reports, store, summary
-from checklist.framework import Framework, framework_for, wording_changes
-from checklist.scoring import DONT_KNOW, LEVEL, LEVEL_VALUES, NOT_APPLICABLE, compare
+from checklist import analysis, exports, reports, store, summary
+from checklist.framework import Framework, framework_for
+from checklist.scoring import DONT_KNOW, LEVEL, LEVEL_VALUES, NOT_APPLICABLE
 from ui.common import actor, choose_unit, ensure_router, headline, open_db, open_fresh, plain, show_error, show_flashes
 
 ensure_router()
@@ -346,16 +346,11 @@ def actions_panel(assessment: dict, fw: Framework, item_id: str, locked: bool) -
 
 
 def results_panel(assessment: dict, fw: Framework) -> None:
-    result = store.score(db, assessment["id"])
-    previous = store.previous_assessment(db, assessment["id"])
-    comparison = None
-    if previous:
-        before = store.score(db, previous["id"])
-        changes = wording_changes(framework_for(previous["framework_version"]), fw)
-        comparison = compare(result, before, changes)
+    current, previous, comparison = analysis.rounds_around(db, assessment["id"])
+    result = current.result
     if assessment["status"] == store.DRAFT:
         st.info("Provisional: this assessment is still a draft. Scores will change as answers are added.")
-    headline(fw, result, comparison, previous["round_label"] if previous else None)
+    headline(fw, result, comparison, previous.label if previous else None)
     r1, r2 = st.columns(2)
     aid = assessment["id"]
     name = f"report-{assessment['unit_name']}-{assessment['round_label']}".replace(" ", "-")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pandas as pd
 import streamlit as st
 
 from checklist import analysis, charts, store, summary
@@ -37,9 +36,7 @@ round_id = st.selectbox(
     format_func=labels.get,
     key="dash_round",
 )
-current = next(r for r in rounds if r.id == round_id)
-previous = analysis.previous_submitted(rounds, current)
-change = analysis.comparison(current, previous)
+current, previous, change = analysis.with_previous(rounds, round_id)
 fw = current.framework
 result = current.result
 
@@ -171,13 +168,7 @@ else:
 # --- where to learn from -----------------------------------------------------------------------------
 st.header("Where to learn from")
 anonymise = st.toggle("Anonymise other places", key="dash_anonymise")
-# Every place in the database, latest submitted round each, labelled "Place (System)".
-frames = []
-all_systems = store.list_systems(db)
-for other_id, other_name in zip(all_systems["id"], all_systems["name"], strict=True):
-    other, _ = data.place_levels(data.version(), int(other_id), None)
-    frames.append(other.rename(index=lambda p, s=other_name: f"{p} ({s})"))
-levels = pd.concat(frames) if frames else pd.DataFrame()
+levels = data.every_place_levels(data.version())
 this_place = None if place_id is None else f"{unit} ({store.get_system(db, system_id)['name']})"
 names = (
     analysis.anonymised(list(analysis.order_rows(levels, "score").index)) if anonymise else {n: n for n in levels.index}

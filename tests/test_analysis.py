@@ -165,3 +165,26 @@ def test_order_rows_by_score_or_name():
     frame = pd.DataFrame({"d": [1.0, 3.0, 2.0]}, index=["b", "C", "a"])
     assert list(analysis.order_rows(frame, "score").index) == ["C", "a", "b"]
     assert list(analysis.order_rows(frame, "name").index) == ["a", "b", "C"]
+
+
+def test_every_place_levels_labels_places_with_their_system_and_skips_drafts(demo_path):
+    db = store.connect(demo_path)
+    levels = analysis.every_place_levels(db)
+    assert len(levels) == 8  # every demo place, one row each (its latest submitted round)
+    assert "Ashby Vale (Northmoor and Vale ICS)" in levels.index and "Westcliff (Southdown Coast ICS)" in levels.index
+    ashby, _ = analysis.place_levels(db, 1)
+    assert levels.loc["Ashby Vale (Northmoor and Vale ICS)"].equals(ashby.loc["Ashby Vale"])
+
+
+def test_with_previous_is_the_one_previous_round_rule(demo_path):
+    db = store.connect(demo_path)
+    place_id = int(store.list_places(db, 1)["id"].iloc[0])
+    rounds = analysis.unit_rounds(db, 1, place_id)
+    draft = rounds[-1]
+    assert not draft.submitted
+    current, previous, change = analysis.rounds_around(db, draft.id)
+    assert current.id == draft.id and previous.label == "2026 Q3" and change is not None
+    first, none_before, no_change = analysis.with_previous(rounds, rounds[0].id)
+    assert none_before is None and no_change is None
+    with pytest.raises(store.NotFoundError):
+        analysis.with_previous(rounds, 99_999)

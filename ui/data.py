@@ -32,3 +32,8 @@ def submitted_round_labels(key: tuple[str, int], system_id: int) -> list[str]:
     frame = store.list_assessments(open_db(), system_id=system_id, status=store.SUBMITTED)
     frame = frame[frame["place_id"].notna()]
     return list(dict.fromkeys(frame.sort_values("assessment_date", ascending=False)["round_label"]))
+
+
+@st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
+def every_place_levels(key: tuple[str, int]) -> pd.DataFrame:
+    return analysis.every_place_levels(open_db())
