@@ -731,24 +731,6 @@ def _with_totals(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def previous_assessment(db: sqlite_utils.Database, assessment_id: int, submitted_only: bool = True) -> dict | None:
-    """The round of the same unit just before this one (by date, then creation order)."""
-    current = get_assessment(db, assessment_id)
-    status = "AND status = 'submitted'" if submitted_only else ""
-    row = _row(
-        db,
-        f"""SELECT id FROM assessments
-            WHERE system_id = ? AND ifnull(place_id, 0) = ifnull(?, 0) AND id != ? {status}
-              AND (assessment_date < ? OR (assessment_date = ? AND id < ?))
-            ORDER BY assessment_date DESC, id DESC LIMIT 1""",
-        [
-            current["system_id"], current["place_id"], assessment_id,
-            current["assessment_date"], current["assessment_date"], assessment_id,
-        ],
-    )  # fmt: skip
-    return get_assessment(db, row["id"]) if row else None
-
-
 # --- responses ----------------------------------------------------------------------------
 
 

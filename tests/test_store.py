@@ -245,6 +245,8 @@ def test_actions_are_saved_edited_deleted_and_restored(draft):
 
 
 def test_previous_round_is_the_latest_earlier_submitted_one(unit, fw):
+    from checklist import analysis
+
     db, system_id, place_id = unit
     ids = []
     for label, when in (("R1", "2025-01-01"), ("R2", "2025-06-01"), ("R3", "2026-01-01")):
@@ -253,9 +255,8 @@ def test_previous_round_is_the_latest_earlier_submitted_one(unit, fw):
     for aid in ids[:1]:
         _answer_all(db, aid, fw)
         store.submit_assessment(db, aid, ACTOR)
-    assert store.previous_assessment(db, ids[2])["id"] == ids[0]  # R2 is a draft: skipped
-    assert store.previous_assessment(db, ids[2], submitted_only=False)["id"] == ids[1]
-    assert store.previous_assessment(db, ids[0]) is None
+    assert analysis.rounds_around(db, ids[2])[1].id == ids[0]  # R2 is a draft: skipped
+    assert analysis.rounds_around(db, ids[0])[1] is None
 
 
 def test_unit_reads_only_touch_that_units_rows(demo_path):
