@@ -92,7 +92,8 @@ def _workshop(db: sqlite_utils.Database, rng: random.Random, framework: Framewor
                 now=moment + timedelta(minutes=10),
             )  # fmt: skip
     for kind, item_id, text in WORKSHOP_NOTES:
-        workshops.add_note(db, assessment_id, kind, text, DEMO_ACTOR, item_id=item_id, workshop_id=room["id"])
+        workshops.add_note(db, assessment_id, kind, text, DEMO_ACTOR, item_id=item_id, workshop_id=room["id"],
+                           now=start + timedelta(minutes=50))  # fmt: skip
     workshops.close_workshop(db, room["id"], DEMO_ACTOR, now=start + timedelta(hours=1))
 
 

@@ -219,6 +219,77 @@ def actions_frame(db, ids: list[int]) -> pd.DataFrame:  # noqa: ANN001
     )
 
 
+NOTE_COLUMNS = ["system", "place", "round", "workshop", "item_id", "item", "kind", "text", "written_at", "written_by"]
+VOTE_COLUMNS = ["system", "place", "round", "workshop", "kind", "participant", "sector", "item_id", "item", "answer",
+                "cast_at"]  # fmt: skip
+
+
+def notes_frame(db, ids: list[int]) -> pd.DataFrame:  # noqa: ANN001
+    """Workshop notes, quotes and parking-lot entries of these assessments (removed ones left out)."""
+    from checklist import workshops
+
+    rows = []
+    for aid in ids:
+        a = store.get_assessment(db, aid)
+        fw = framework_for(a["framework_version"])
+        codes = dict(zip(*workshops.list_workshops(db, aid)[["id", "code"]].T.values, strict=True))
+        for note in workshops.list_notes(db, aid).itertuples():
+            item_id = note.item_id if isinstance(note.item_id, str) else ""
+            rows.append(
+                {
+                    "system": a["system_name"],
+                    "place": a["place_name"] or "",
+                    "round": a["round_label"],
+                    "workshop": codes.get(note.workshop_id, "") if not pd.isna(note.workshop_id) else "",
+                    "item_id": item_id,
+                    "item": fw.item(item_id).title if item_id else "",
+                    "kind": workshops.NOTE_KINDS[note.kind],
+                    "text": note.text,
+                    "written_at": note.created_at[:16].replace("T", " "),
+                    "written_by": note.created_by,
+                }
+            )
+    return pd.DataFrame(rows, columns=NOTE_COLUMNS)
+
+
+def votes_frame(db, ids: list[int]) -> pd.DataFrame:  # noqa: ANN001
+    """Every workshop vote on these assessments, by participant number and sector (names are not exported)."""
+    from checklist import workshops
+    from checklist.consensus import SECTORS
+
+    rows = []
+    for aid in ids:
+        a = store.get_assessment(db, aid)
+        fw = framework_for(a["framework_version"])
+        for w in workshops.list_workshops(db, aid).iloc[::-1].itertuples():
+            cursor = db.execute(
+                """SELECT p.id, p.sector, v.item_id, v.level, v.cast_at FROM votes v
+                   JOIN participants p ON p.id = v.participant_id WHERE v.workshop_id = ? ORDER BY p.id, v.item_id""",
+                [int(w.id)],
+            )
+            numbers: dict[int, int] = {}
+            position = {item.id: n for n, item in enumerate(fw.items)}
+            votes = sorted(cursor.fetchall(), key=lambda v: (v[0], position.get(v[2], len(position))))
+            for participant_id, sector, item_id, level, cast_at in votes:
+                number = numbers.setdefault(participant_id, len(numbers) + 1)
+                rows.append(
+                    {
+                        "system": a["system_name"],
+                        "place": a["place_name"] or "",
+                        "round": a["round_label"],
+                        "workshop": w.code,
+                        "kind": "live" if w.mode == workshops.LIVE else "beforehand",
+                        "participant": number,
+                        "sector": SECTORS[sector],
+                        "item_id": item_id,
+                        "item": fw.item(item_id).title,
+                        "answer": "Don't know" if level is None else f"{level} · {LEVEL_NAMES[level]}",
+                        "cast_at": cast_at[:16].replace("T", " "),
+                    }
+                )
+    return pd.DataFrame(rows, columns=VOTE_COLUMNS)
+
+
 def _write_sheet(sheet, frame: pd.DataFrame) -> None:  # noqa: ANN001
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -238,15 +309,21 @@ def _write_sheet(sheet, frame: pd.DataFrame) -> None:  # noqa: ANN001
 
 
 def xlsx_bytes(db, ids: list[int]) -> bytes:  # noqa: ANN001
-    """An Excel workbook: responses, domain and overall scores, actions; headers styled and frozen."""
+    """An Excel workbook: responses, domain and overall scores, actions, and (when there are any) workshop
+    notes and votes; headers styled and frozen."""
     from openpyxl import Workbook
 
     book = Workbook()
-    sheets = (
+    sheets = [
         ("Responses", export_frame(db, ids)),
         ("Scores", scores_frame(db, ids)),
         ("Actions", actions_frame(db, ids)),
-    )
+    ]
+    notes, votes = notes_frame(db, ids), votes_frame(db, ids)
+    if not notes.empty:
+        sheets.append(("Workshop notes", notes))
+    if not votes.empty:
+        sheets.append(("Workshop votes", votes))
     for n, (title, frame) in enumerate(sheets):
         sheet = book.active if n == 0 else book.create_sheet()
         sheet.title = title

@@ -530,6 +530,7 @@ def add_note(
     actor: str,
     item_id: str | None = None,
     workshop_id: int | None = None,
+    now: datetime | None = None,
 ) -> int:
     """A note or quote about an item, or a parking-lot entry (an issue that belongs elsewhere)."""
     actor = _actor(actor)
@@ -553,7 +554,7 @@ def add_note(
                     "item_id": item_id,
                     "kind": kind,
                     "text": text,
-                    "created_at": _now(),
+                    "created_at": _iso(_when(now)),
                     "created_by": actor,
                 }
             )  # fmt: skip

@@ -69,3 +69,31 @@ def test_xlsx_has_three_sheets_styled_and_formula_safe(fresh_db, fw):
     assert scores["Overall"] == 2.0
     actions = [r[5] for r in book["Actions"].iter_rows(min_row=2, values_only=True)]
     assert actions == ["'@everyone pilot", "Second step"]
+
+
+def test_xlsx_adds_workshop_notes_and_votes_without_names_and_formula_safe(draft):
+    import io
+
+    from openpyxl import load_workbook
+
+    from checklist import workshops
+    from checklist.exports import xlsx_bytes
+    from tests.conftest import ACTOR
+
+    db, aid = draft
+    w = workshops.start_workshop(db, aid, ACTOR)
+    first = workshops.join(db, w["code"], "lived_experience", "Sam Example")["token"]
+    second = workshops.join(db, w["code"], "health")["token"]
+    workshops.cast_vote(db, first, "governance", 1)
+    workshops.cast_vote(db, second, "governance", None)
+    workshops.add_note(db, aid, "parking", "=cmd|' /C calc'!A0", ACTOR, workshop_id=w["id"])
+    book = load_workbook(io.BytesIO(xlsx_bytes(db, [aid])))
+    assert book.sheetnames == ["Responses", "Scores", "Actions", "Workshop notes", "Workshop votes"]
+    notes = list(book["Workshop notes"].iter_rows(min_row=2, values_only=True))
+    assert notes[0][3] == w["code"] and notes[0][6] == "Parking lot" and notes[0][7] == "'=cmd|' /C calc'!A0"
+    votes = list(book["Workshop votes"].iter_rows(min_row=2, values_only=True))
+    assert [(v[5], v[6], v[9]) for v in votes] == [
+        (1, "Lived experience (disabled person or carer)", "1 · Emerging"),
+        (2, "Health and care", "Don't know"),
+    ]
+    assert not any("Sam Example" in str(cell) for row in votes for cell in row)
