@@ -304,7 +304,15 @@ def votes(rows: pd.DataFrame, title: str = "How the room voted") -> go.Figure:
                 orientation="h",
                 marker={
                     "color": SECTOR_COLOURS[position],
-                    "pattern": {"shape": SECTOR_PATTERNS[position], "fgcolor": "#FFFFFF", "solidity": 0.3},
+                    # overlay: the sector's colour fills the bar and a white pattern sits on top (plotly's
+                    # default "replace" mode would draw the white pattern on a transparent bar)
+                    "pattern": {
+                        "shape": SECTOR_PATTERNS[position],
+                        "fillmode": "overlay",
+                        "bgcolor": SECTOR_COLOURS[position],
+                        "fgcolor": "#FFFFFF",
+                        "solidity": 0.3,
+                    },
                     "line": {"color": "#FFFFFF", "width": 1},
                 },
                 hovertemplate=f"{sector}: " + "%{x} vote(s) for %{y}<extra></extra>",

@@ -40,6 +40,12 @@ FAR = 1  # a rating more than this many levels from the median is far from it
 SPLIT_FAR_RATINGS = 2  # this many far ratings make an item split
 SPLIT_SECTOR_GAP = 2  # sector medians this many levels apart make an item split
 MANY_DONT_KNOW_SHARE = 0.25
+STATUS_WORDS = {AGREED: "agreed", SPLIT: "split", TOO_FEW: "too few ratings to call agreed or split"}
+SPLIT_RULE = (
+    "An item is split when two or more ratings lie more than one level from the median, or two sectors' "
+    "medians are two or more levels apart; with fewer than three ratings there are too few to tell. "
+    "Otherwise it is agreed."
+)
 
 
 @dataclass(frozen=True)
@@ -127,7 +133,7 @@ class Tally:
             parts.append(f"{spread}, median {median:g}")
         if self.dont_know:
             parts.append(f"{self.dont_know} don't know")
-        parts.append(self.status)
+        parts.append(STATUS_WORDS[self.status])
         return "; ".join(parts)
 
 

@@ -212,12 +212,12 @@ def workshop_by_code(db: sqlite_utils.Database, code: str, now: datetime | None 
     if len(wanted) != CODE_LENGTH:
         raise WorkshopCodeError(
             f"{code.strip()!r} is not a workshop code; expected the {CODE_LENGTH} letters and numbers "
-            "shown on the presenter's screen"
+            "shown on the facilitator's screen"
         )
     row = _row(db, "SELECT id FROM workshops WHERE code = ? ORDER BY status = 'open' DESC, id DESC", [wanted])
     if row is None:
         raise WorkshopCodeError(
-            f"no workshop has the code {wanted}; check it against the presenter's screen "
+            f"no workshop has the code {wanted}; check it against the facilitator's screen "
             f"({CODE_LENGTH} letters and numbers)"
         )
     workshop = get_workshop(db, row["id"])
@@ -322,11 +322,17 @@ def participant(db: sqlite_utils.Database, token: str, now: datetime | None = No
     row = _row(db, "SELECT * FROM participants WHERE token = ?", [token or ""])
     if row is None:
         raise WorkshopCodeError(
-            "this voting link is not recognised; join again with the code on the presenter's screen"
+            "this voting link is not recognised; join again with the code on the facilitator's screen"
         )
     row["workshop"] = workshop = get_workshop(db, row["workshop_id"])
     _ensure_open(workshop, now)
     return row
+
+
+def workshop_for_token(db: sqlite_utils.Database, token: str) -> dict[str, Any] | None:
+    """The workshop a participant link belongs to, open or not (None for an unknown link)."""
+    row = _row(db, "SELECT workshop_id FROM participants WHERE token = ?", [token or ""])
+    return None if row is None else get_workshop(db, row["workshop_id"])
 
 
 def cast_vote(

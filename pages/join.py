@@ -26,7 +26,8 @@ ANSWERS = (*LEVEL_VALUES, DONT_KNOW)
 
 
 def _sentence(message: str) -> str:
-    return plain(message[:1].upper() + message[1:])
+    text = message[:1].upper() + message[1:]
+    return plain(text if text.endswith((".", "?", "!")) else f"{text}.")
 
 
 def _answer_label(value: int | str | None) -> str:
@@ -61,7 +62,8 @@ def _vote(token: str, item_id: str, value: int | str, next_item: str | None = No
         st.session_state["vote_error"] = str(exc)
         return
     st.session_state.pop("vote_error", None)
-    st.session_state["vote_toast"] = f"Vote received: {_answer_label(value)}"
+    word = "Answer saved" if next_item is not None or st.session_state.get("join_alone") else "Vote received"
+    st.session_state["vote_toast"] = f"{word}: {_answer_label(value)}"
     if next_item is not None:
         st.session_state["join_item"] = next_item
 
@@ -125,12 +127,16 @@ def live_vote(token: str, easy: bool) -> None:
     conn = open_db()
     try:
         me = workshops.participant(conn, token)
-    except store.StoreError as exc:
-        st.error(_sentence(str(exc)), icon=":material/error:")
-        return
+    except store.StoreError:
+        st.rerun()  # the workshop ended or expired: the whole page says so
     items = workshops.items_of(conn, me["workshop"])
     current = me["workshop"]["current_item"]
     position = next(n for n, i in enumerate(items, 1) if i.id == current)
+    seen = st.session_state.get("join_seen_item")
+    st.session_state["join_seen_item"] = current
+    if seen is not None and seen != current:
+        # Seen wherever the page is scrolled to, so nobody votes on the new item thinking it is the old one.
+        st.toast(f"Now item {position}: {items[position - 1].title}", icon=":material/arrow_upward:")
     show_item(items[position - 1], position, len(items), easy)
     vote_buttons(token, items[position - 1], workshops.my_votes(conn, token), easy)
     st.caption("The item changes when the facilitator moves on.")
@@ -163,16 +169,23 @@ if not token:
 try:
     me = workshops.participant(db, token)
 except store.StoreError as exc:
+    ended = workshops.workshop_for_token(db, token)
     st.title("Join a workshop")
-    st.error(_sentence(str(exc)), icon=":material/error:")
-    st.button("Join with a new code", on_click=_leave, key="join_again")
+    if ended is None:
+        st.error(_sentence(str(exc)), icon=":material/error:")
+    elif ended["mode"] == workshops.INDEPENDENT:
+        st.info("Answers are now closed, so nothing more can be changed. Thank you for taking part.")
+    else:
+        st.info("This workshop has ended. Thank you for taking part.", icon=":material/celebration:")
+    st.button("Join another workshop", on_click=_leave, key="join_again")
     st.stop()
 
 workshop = me["workshop"]
 assessment = store.get_assessment(db, workshop["assessment_id"])
 st.title(f"{plain(assessment['unit_name'])} · {plain(assessment['round_label'])}")
-who = plain(me["name"]) or "you"
-st.caption(f"Workshop {workshop['code']} · joined as {who} ({SECTORS[me['sector']]})")
+who = f"as {plain(me['name'])} ({SECTORS[me['sector']]})" if me["name"] else f"from {SECTORS[me['sector']]}"
+st.caption(f"Workshop {workshop['code']} · you joined {who}")
+st.session_state["join_alone"] = workshop["mode"] == workshops.INDEPENDENT
 easy_read = st.toggle("Easy Read wording", key="join_easy", help="Short sentences and everyday words")
 if workshop["mode"] == workshops.LIVE:
     live_vote(token, easy_read)

@@ -167,7 +167,8 @@ def join_panel(workshop: dict, expanded: bool) -> None:
             st.caption("No account needed. Say which part of the system you come from; your name is optional.")
             if workshops.is_local_only(link):
                 st.warning(
-                    "This address only works on this computer, so phones in the room cannot reach it. Run the app "
+                    "This address only works on this computer, so other people's phones and laptops cannot reach it. "
+                    "Run the app "
                     f"on the network (streamlit run app.py --server.address 0.0.0.0) and set {PUBLIC_URL_VAR} to "
                     "the address people should open, e.g. http://10.0.0.5:8501.",
                     icon=":material/wifi_off:",
@@ -316,10 +317,17 @@ def present(workshop: dict, items: list, domain_titles: dict[str, str]) -> None:
         st.markdown("\n".join(f"- **{v} · {LEVEL_NAMES[v]}**: {item.levels[v]}" for v in LEVEL_VALUES))
         if seed:
             before = seed[current]
-            st.markdown(f"**Before the workshop:** {before.describe()}.")
-            medians = before.sector_medians
-            if medians:
-                st.markdown("By sector (median): " + "; ".join(f"{SECTORS[s]} {m:g}" for s, m in medians.items()))
+            if not workshop["revealed"]:
+                # Only whether to spend time here: the levels wait for the reveal, like the room's own votes.
+                st.markdown(
+                    f"**Before the workshop:** {before.votes} answer{'s' if before.votes != 1 else ''}, "
+                    f"{consensus.STATUS_WORDS[before.status]}. The levels show with the results."
+                )
+            else:
+                st.markdown(f"**Before the workshop:** {before.describe()}.")
+                medians = before.sector_medians
+                if medians:
+                    st.markdown("By sector (median): " + "; ".join(f"{SECTORS[s]} {m:g}" for s, m in medians.items()))
     with side:
         st.markdown(f"**Join with code {workshop['code']}** on the Join a workshop page")
         reveal_key = f"ws_reveal_{wid}_{current}"
@@ -402,8 +410,11 @@ def notes_panel(workshop: dict, items: list) -> None:
     )
     titles = {i.id: f"{n}. {i.title}" for n, i in enumerate(items, 1)}
     kind_key, about_key, text_key = f"ws_note_kind_{wid}", f"ws_note_about_{wid}", f"ws_note_text_{wid}"
-    if about_key not in st.session_state:
+    seen_key = f"ws_note_about_seen_{wid}"
+    if st.session_state.get(seen_key) != workshop["current_item"]:
+        # Follow the room: a note is about the item on screen unless the facilitator picks another.
         st.session_state[about_key] = workshop["current_item"]
+        st.session_state[seen_key] = workshop["current_item"]
     kind_col, about_col = st.columns([2, 3])
     kind_col.radio(
         "Kind", list(workshops.NOTE_KINDS), format_func=workshops.NOTE_KINDS.get, key=kind_key, horizontal=True
@@ -478,11 +489,15 @@ def summary_panel(workshop: dict, items: list) -> None:
             "median": "Median",
             "range": "Range",
             "dont_know": "Don't know",
-            "status": "Agreed or split",
+            "status": "Were the votes agreed or split?",
             "notes": "Notes",
         }
     ).drop(columns=["item_id"])
     st.dataframe(table, hide_index=True)
+    st.caption(
+        "The agreed level is what the room settled on; the next columns describe the votes behind it. "
+        + consensus.SPLIT_RULE
+    )
     st.download_button(
         "Download the summary (CSV)",
         exports.csv_bytes(table),
@@ -547,18 +562,19 @@ def collected_panel(workshop_id: int, items: list) -> None:
             "Item": f"{n}. {item.title}",
             "Answers": t.votes,
             "Median": "" if t.median is None else f"{t.median:g}",
-            "Range": "" if t.low is None else f"{t.low}–{t.high}",
+            "Range": "" if t.low is None else (f"{t.low}" if t.low == t.high else f"{t.low}–{t.high}"),
             "Don't know": t.dont_know,
             "Agreed or split": t.status if t.votes else "no answers yet",
         }
-        for sector, median in t.sector_medians.items():
-            row[SECTORS[sector]] = f"{median:g}"
+        medians = t.sector_medians
+        for sector, label in SECTORS.items():
+            # A sector with no ratings on this item: an empty cell, not a missing-value marker.
+            row[label] = f"{medians[sector]:g}" if sector in medians else ""
         rows.append(row)
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
-    st.caption(
-        "An item is split when two or more answers lie more than one level from the median, or two sectors' "
-        "medians are two or more levels apart; with fewer than three answers there are too few to tell."
-    )
+    frame = pd.DataFrame(rows)
+    answered = [label for label in SECTORS.values() if frame[label].ne("").any()]
+    st.dataframe(frame.drop(columns=[c for c in SECTORS.values() if c not in answered]), hide_index=True)
+    st.caption("Sector columns are medians. " + consensus.SPLIT_RULE)
 
 
 def run(workshop: dict) -> None:
@@ -574,7 +590,8 @@ def run(workshop: dict) -> None:
         f"{KIND_LABEL[workshop['mode']]} · code {workshop['code']} · "
         f"{'open until ' + workshop['expires_at'][:16].replace('T', ' ') + ' UTC' if is_open else status}"
         + (
-            f" · started from the answers collected in workshop {workshop['seeded_from']}"
+            f" · started from the answers collected beforehand (code "
+            f"{workshops.get_workshop(db, workshop['seeded_from'])['code']})"
             if workshop["seeded_from"]
             else ""
         )
@@ -593,7 +610,7 @@ def run(workshop: dict) -> None:
         )
 
     if workshop["mode"] == workshops.LIVE:
-        tabs = st.tabs(["Present", "Notes and parking lot", "Summary"])
+        tabs = st.tabs(["Present", "Notes and parking lot", "Summary"], default="Present" if is_open else "Summary")
         with tabs[0]:
             if is_open:
                 present(workshop, items, {d.id: d.title for d in fw.domains})

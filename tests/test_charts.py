@@ -136,5 +136,7 @@ def test_vote_chart_keeps_every_answer_in_level_order_and_colours_sectors_consis
     assert list(bars[0].y) == list(charts.VOTE_ANSWERS)
     assert list(bars[0].x) == [0, 0, 1, 1, 0, 0]
     assert bars[0].marker.color == SECTOR_COLOURS[0] and bars[2].marker.color == SECTOR_COLOURS[4]
+    # the sector's colour fills the bar under its pattern (a white pattern alone would be invisible)
+    assert all(b.marker.pattern.fillmode == "overlay" and b.marker.pattern.bgcolor == b.marker.color for b in bars)
     totals = fig.data[-1]
     assert list(totals.text) == ["", "1", "1", "1", "", "1"]  # every vote counted once, don't know last

@@ -41,7 +41,7 @@ def test_dont_know_is_counted_but_not_rated():
     assert (t.votes, t.rated, t.dont_know) == (4, 2, 2)
     assert t.median == 2.5 and t.suggested_level == 2  # rounded down, like the bands
     assert t.many_dont_know
-    assert t.describe() == "4 votes; levels 2–3, median 2.5; 2 don't know; too few"
+    assert t.describe() == ("4 votes; levels 2–3, median 2.5; 2 don't know; too few ratings to call agreed or split")
 
 
 def test_unknown_sector_and_level_out_of_range_are_refused():

@@ -185,7 +185,7 @@ def test_a_participant_joins_with_the_code_and_votes_on_the_current_item(northmo
     at.radio(key="join_sector").set_value("lived_experience")
     at.button(key="join_button").click().run()
     assert at.query_params["code"] == w["code"] and at.query_params["p"]
-    assert "joined as Priya (Lived experience (disabled person or carer))" in _shown(_texts(at))
+    assert "you joined as Priya (Lived experience (disabled person or carer))" in _shown(_texts(at))
     assert at.subheader[0].value == "Governance"
     at.button(key="vote_governance_1").click().run()
     assert "Your vote is in: **1 · Emerging**" in at.success[0].value
@@ -209,7 +209,8 @@ def test_wrong_and_closed_codes_get_a_clear_message(northmoor, demo_path, monkey
     at.button(key="join_button").click().run()
     workshops.close_workshop(db, w["id"], ACTOR)
     at.run()
-    assert f"Workshop {w['code']} has been closed by its facilitator" in at.error[0].value
+    assert at.info[0].value == "This workshop has ended. Thank you for taking part."
+    assert not at.toggle, "nothing left to vote on"
     at.button(key="join_again").click().run()
     assert at.title[0].value == "Join a workshop" and "p" not in at.query_params
 
@@ -240,3 +241,21 @@ def test_assess_history_hides_workshop_votes_until_asked(northmoor, demo_path, m
     shown = at.dataframe[-1].value
     votes = shown[shown["Who"] == f"participant {voter['id']} (Health and care)"]
     assert len(votes) == 2 and set(votes["Change"]) == {"joined", "level"}
+
+
+def test_notes_follow_the_item_on_screen_and_hidden_results_hide_answers_beforehand(northmoor, demo_path, monkeypatch):
+    db, _, aid = northmoor
+    before = workshops.start_workshop(db, aid, ACTOR, mode=workshops.INDEPENDENT)
+    for sector, level in [("health", 4), ("sport", 4), ("lived_experience", 0)]:
+        workshops.cast_vote(db, workshops.join(db, before["code"], sector)["token"], "governance", level)
+    room = workshops.start_workshop(db, aid, ACTOR, seeded_from=before["id"])
+    at = _app(demo_path, monkeypatch, "pages/workshop.py", workshop=str(room["id"]))
+    text = _shown(_texts(at))
+    assert "**Before the workshop:** 3 answers, split. The levels show with the results." in text
+    assert "median" not in text.split("Before the workshop:")[1].split("\n")[0]
+    assert f"started from the answers collected beforehand (code {before['code']})" in text
+    at.toggle(key=f"ws_reveal_{room['id']}_governance").set_value(True).run()
+    assert "**Before the workshop:** 3 votes; levels 0–4, median 4; split." in _shown(_texts(at))
+    assert at.selectbox(key=f"ws_note_about_{room['id']}").value == "governance"
+    at.button(key=f"ws_next_{room['id']}").click().run()
+    assert at.selectbox(key=f"ws_note_about_{room['id']}").value == "shared-vision"

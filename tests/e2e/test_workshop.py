@@ -60,7 +60,9 @@ def test_a_vote_on_the_phone_appears_on_the_shared_screen_and_the_agreed_level_l
         expect(presenter.get_by_text("Everyone has voted.")).to_be_visible()
         presenter.get_by_text("Reveal results", exact=True).click()
         expect(presenter.locator('[data-testid="stPlotlyChart"]')).to_be_visible()
-        expect(presenter.get_by_text("1 vote; level 3, median 3; too few.")).to_be_visible()
+        expect(
+            presenter.get_by_text("1 vote; level 3, median 3; too few ratings to call agreed or split.")
+        ).to_be_visible()
 
         # The facilitator records the agreed level; it becomes the assessment's answer.
         presenter.get_by_role("radiogroup", name="Agreed level").get_by_role("radio", name="3 · Maturing").click()
