@@ -99,9 +99,9 @@ def vote_buttons(token: str, item, mine: dict, easy: bool, next_item: str | None
     chosen = None
     if item.id in mine:
         chosen = DONT_KNOW if mine[item.id] is None else mine[item.id]
-    if item.id in mine:
+        word = "answer" if st.session_state.get("join_alone") else "vote"
         st.success(
-            f"Your vote is in: **{_answer_label(chosen)}**. Press another to change it.", icon=":material/task_alt:"
+            f"Your {word} is in: **{_answer_label(chosen)}**. Press another to change it.", icon=":material/task_alt:"
         )
     if message := st.session_state.pop("vote_error", None):
         st.error(_sentence(message), icon=":material/error:")

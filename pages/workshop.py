@@ -28,11 +28,14 @@ REFRESH_SECONDS = 3
 DONT_KNOW = "dont_know"
 AGREE_OPTIONS = (*LEVEL_VALUES, DONT_KNOW)
 KIND_LABEL = {workshops.LIVE: "Live workshop", workshops.INDEPENDENT: "Answers before the workshop"}
-# Static CSS only (never user text): large type for the shared screen.
+# Static CSS only (never user text): large type for the shared screen, and the keyboard-shortcut badge on
+# the primary Next button drawn white on blue (Streamlit's own grey badge fails axe's contrast check).
 PRESENTER_CSS = """<style>
 h1 { font-size: 2rem !important; }
 .st-key-presenter p, .st-key-presenter li { font-size: 1.4rem; line-height: 1.5; }
 .st-key-presenter h2 { font-size: 2.3rem; }
+[data-testid="stBaseButton-primary"] kbd { color: #FFFFFF; background: transparent; border: 1px solid #FFFFFF;
+  opacity: 1; }
 .st-key-join_code p { font-size: 2.6rem; font-weight: 700; letter-spacing: 0.15em; margin: 0; }
 </style>"""
 
