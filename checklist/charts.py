@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from checklist.consensus import SECTORS
+from checklist.consensus import ANSWER_LABELS, SECTORS
 from checklist.framework import LEVEL_NAMES
 from checklist.palette import (
     DONT_KNOW_COLOUR,
@@ -280,7 +280,7 @@ def ranking(against: pd.DataFrame, title: str = "Places against the system media
     return _layout(fig, title, height=max(320, 50 * len(against) + 160))
 
 
-VOTE_ANSWERS = (*(f"{v} · {n}" for v, n in enumerate(LEVEL_NAMES)), "Don't know")
+VOTE_ANSWERS = ANSWER_LABELS
 
 
 def votes(rows: pd.DataFrame, title: str = "How the room voted") -> go.Figure:

@@ -48,6 +48,17 @@ SPLIT_RULE = (
 )
 
 
+DONT_KNOW_LABEL = "Don't know"
+
+
+def answer_label(level: int | None) -> str:
+    """How a vote or an agreed answer reads everywhere: '2 · Developing', or "Don't know" for None."""
+    return DONT_KNOW_LABEL if level is None else f"{level} · {LEVEL_NAMES[level]}"
+
+
+ANSWER_LABELS = (*(answer_label(v) for v in LEVEL_VALUES), DONT_KNOW_LABEL)  # in level order, don't know last
+
+
 @dataclass(frozen=True)
 class Tally:
     """Every vote on one item, summarised."""
@@ -84,6 +95,17 @@ class Tally:
     def high(self) -> int | None:
         ratings = self.ratings
         return max(ratings) if ratings else None
+
+    @property
+    def median_text(self) -> str:
+        return "" if self.median is None else f"{self.median:g}"
+
+    @property
+    def range_text(self) -> str:
+        """'1–3', or '2' when every rating is the same, or '' with no ratings."""
+        if self.low is None:
+            return ""
+        return f"{self.low}" if self.low == self.high else f"{self.low}–{self.high}"
 
     @property
     def far(self) -> int:
@@ -166,9 +188,9 @@ def tally_rows(t: Tally) -> list[dict]:
         counts = t.by_sector.get(sector, (0,) * len(LEVEL_VALUES))
         for level, n in zip(LEVEL_VALUES, counts, strict=True):
             if n:
-                rows.append({"sector": SECTORS[sector], "answer": f"{level} · {LEVEL_NAMES[level]}", "votes": n})
+                rows.append({"sector": SECTORS[sector], "answer": answer_label(level), "votes": n})
         if t.sector_dont_know.get(sector):
-            rows.append({"sector": SECTORS[sector], "answer": "Don't know", "votes": t.sector_dont_know[sector]})
+            rows.append({"sector": SECTORS[sector], "answer": DONT_KNOW_LABEL, "votes": t.sector_dont_know[sector]})
     return rows
 
 

@@ -255,7 +255,7 @@ def notes_frame(db, ids: list[int]) -> pd.DataFrame:  # noqa: ANN001
 def votes_frame(db, ids: list[int]) -> pd.DataFrame:  # noqa: ANN001
     """Every workshop vote on these assessments, by participant number and sector (names are not exported)."""
     from checklist import workshops
-    from checklist.consensus import SECTORS
+    from checklist.consensus import SECTORS, answer_label
 
     rows = []
     for aid in ids:
@@ -283,7 +283,7 @@ def votes_frame(db, ids: list[int]) -> pd.DataFrame:  # noqa: ANN001
                         "sector": SECTORS[sector],
                         "item_id": item_id,
                         "item": fw.item(item_id).title,
-                        "answer": "Don't know" if level is None else f"{level} · {LEVEL_NAMES[level]}",
+                        "answer": answer_label(level),
                         "cast_at": cast_at[:16].replace("T", " "),
                     }
                 )

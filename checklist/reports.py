@@ -45,10 +45,6 @@ def _radar_svg(domains) -> str | None:  # noqa: ANN001
         return None
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def _workshop_section(db: sqlite_utils.Database, assessment_id: int, fw) -> list[str]:  # noqa: ANN001
     """Workshops held on this assessment, and what the room said: notes and quotes per item, the parking lot."""
     from checklist import workshops
@@ -64,7 +60,7 @@ def _workshop_section(db: sqlite_utils.Database, assessment_id: int, fw) -> list
             kind = "Live workshop" if row.mode == workshops.LIVE else "Answers collected beforehand"
             parts.append(
                 f"<li>{kind} {_e(row.code)}, {_e(row.created_at[:10])}: {row.participants} taking part, "
-                f"{_count(row.votes, 'vote')}, {_count(row.agreed, 'level')} agreed.</li>"
+                f"{summary.plural(row.votes, 'vote')}, {summary.plural(row.agreed, 'level')} agreed.</li>"
             )
         parts.append("</ul><p>Each agreed level is in the item's evidence above, with the votes behind it.</p>")
     titles = {i.id: i.title for i in fw.items}

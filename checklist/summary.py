@@ -10,6 +10,11 @@ from checklist.framework import Framework
 from checklist.scoring import AssessmentScore, Comparison
 
 
+def plural(n: int, word: str) -> str:
+    """'1 vote', '3 votes'."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 @dataclass(frozen=True)
 class Highlight:
     item_id: str

@@ -26,8 +26,8 @@ import segno
 import sqlite_utils
 
 from checklist import consensus, store
-from checklist.consensus import SECTORS, Tally
-from checklist.framework import LEVEL_NAMES, framework_for
+from checklist.consensus import SECTORS, Tally, answer_label
+from checklist.framework import framework_for
 from checklist.scoring import DONT_KNOW, LEVEL
 from checklist.store import StoreError, _actor, _frame, _now, _record, _row, _write
 
@@ -424,13 +424,9 @@ def tallies(db: sqlite_utils.Database, workshop_id: int) -> dict[str, Tally]:
 # --- agreeing a level ------------------------------------------------------------------------
 
 
-def level_label(level: int) -> str:
-    return f"{level} · {LEVEL_NAMES[level]}"
-
-
 def _evidence_line(workshop: Mapping[str, Any], level: int | None, t: Tally, seed: Tally | None,
                    notes: str, day: str) -> str:  # fmt: skip
-    agreed = level_label(level) if level is not None else "don't know"
+    agreed = answer_label(level) if level is not None else "don't know"
     line = f"[Workshop {workshop['code']}, {day}] Agreed {agreed}. Room: {t.describe()}."
     if seed is not None and seed.votes:
         line += f" Beforehand: {seed.describe()}."
@@ -508,17 +504,25 @@ def agreements(db: sqlite_utils.Database, workshop_id: int) -> dict[str, dict[st
     return {row[1]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
 
 
+def agreed_beforehand(db: sqlite_utils.Database, workshop_id: int) -> dict[str, Tally]:
+    """Items the answers collected beforehand agreed on that the room has not settled yet (none when the
+    workshop did not start from such answers)."""
+    workshop = get_workshop(db, workshop_id)
+    if not workshop["seeded_from"]:
+        return {}
+    done = agreements(db, workshop_id)
+    return {
+        i: t for i, t in tallies(db, workshop["seeded_from"]).items() if i not in done and t.status == consensus.AGREED
+    }
+
+
 def accept_agreed(db: sqlite_utils.Database, workshop_id: int, actor: str) -> list[str]:
     """For a workshop seeded with answers collected beforehand: record the suggested level of every
     item those answers agreed on and the room has not yet settled. Returns the items recorded."""
-    workshop = get_workshop(db, workshop_id)
-    if not workshop["seeded_from"]:
+    if not get_workshop(db, workshop_id)["seeded_from"]:
         raise StoreError("this workshop did not start from answers collected beforehand")
-    done = agreements(db, workshop_id)
     recorded = []
-    for item_id, t in tallies(db, workshop["seeded_from"]).items():
-        if item_id in done or t.status != consensus.AGREED:
-            continue
+    for item_id, t in agreed_beforehand(db, workshop_id).items():
         record_agreement(db, workshop_id, item_id, actor, t.suggested_level,
                          notes="Agreed beforehand; accepted without discussion.")  # fmt: skip
         recorded.append(item_id)
@@ -594,6 +598,30 @@ def list_notes(db: sqlite_utils.Database, assessment_id: int, include_deleted: b
     )
 
 
+def collected_table(db: sqlite_utils.Database, workshop_id: int) -> pd.DataFrame:
+    """Answers collected beforehand, one row per item: how many, median, range, don't knows, agreed or
+    split, and a median column for each sector that answered (blank where a sector gave no rating)."""
+    workshop = get_workshop(db, workshop_id)
+    counted = tallies(db, workshop_id)
+    rows = []
+    for n, item in enumerate(items_of(db, workshop), 1):
+        t = counted[item.id]
+        row = {
+            "Item": f"{n}. {item.title}",
+            "Answers": t.votes,
+            "Median": t.median_text,
+            "Range": t.range_text,
+            "Don't know": t.dont_know,
+            "Agreed or split": t.status if t.votes else "no answers yet",
+        }
+        medians = t.sector_medians
+        row.update({label: f"{medians[s]:g}" if s in medians else "" for s, label in SECTORS.items()})
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    silent = [label for label in SECTORS.values() if not frame[label].ne("").any()]
+    return frame.drop(columns=silent)
+
+
 # --- the end-of-workshop summary -----------------------------------------------------------------
 
 
@@ -619,15 +647,15 @@ def summary(db: sqlite_utils.Database, workshop_id: int) -> Summary:
         agreement = done.get(item.id)
         agreed = "Not yet agreed"
         if agreement:
-            agreed = "Don't know" if agreement["level"] is None else level_label(agreement["level"])
+            agreed = answer_label(agreement["level"])
         rows.append(
             {
                 "item_id": item.id,
                 "item": item.title,
                 "agreed": agreed,
                 "votes": t.votes,
-                "median": "" if t.median is None else f"{t.median:g}",
-                "range": "" if t.low is None else (f"{t.low}" if t.low == t.high else f"{t.low}–{t.high}"),
+                "median": t.median_text,
+                "range": t.range_text,
                 "dont_know": t.dont_know,
                 "status": t.status if t.votes else "no votes yet",
                 "notes": agreement["notes"] if agreement else "",

@@ -373,7 +373,13 @@ def results_panel(assessment: dict, fw: Framework) -> None:
         on_click="ignore",  # a download changes nothing: no rerun
     )
     st.markdown("**Domain scores**")
-    st.table(summary.domain_table(fw, result, comparison), hide_index=True)
+    domains = summary.domain_table(fw, result, comparison)
+    # Two decimals, a sign on changes, a dash where there is nothing to show (pandas would print 0.5000 / None).
+    st.table(
+        domains.style.format({"Score (0–4)": "{:.2f}", "Change since last round": "{:+.2f}"}, na_rep="—").hide(
+            axis="index"
+        )
+    )
     left, right = st.columns(2)
     with left:
         st.markdown("**Strengths**")

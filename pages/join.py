@@ -10,8 +10,9 @@ from __future__ import annotations
 import streamlit as st
 
 from checklist import store, workshops
-from checklist.consensus import SECTORS
-from checklist.framework import LEVEL_NAMES, LEVEL_VALUES
+from checklist.consensus import SECTORS, answer_label
+from checklist.framework import LEVEL_VALUES
+from checklist.scoring import DONT_KNOW
 from ui.common import ensure_router, open_db, plain, show_flashes
 
 ensure_router()
@@ -21,7 +22,6 @@ db = open_db()
 REFRESH_SECONDS = 2
 # Static CSS only (never user text): a phone-sized page title, so the item and buttons come first.
 PHONE_CSS = "<style>h1 { font-size: 1.6rem !important; line-height: 1.25 !important; }</style>"
-DONT_KNOW = "dont_know"  # a button value; stored as a vote with no level
 ANSWERS = (*LEVEL_VALUES, DONT_KNOW)
 
 
@@ -31,7 +31,8 @@ def _sentence(message: str) -> str:
 
 
 def _answer_label(value: int | str | None) -> str:
-    return "Don't know" if value in (None, DONT_KNOW) else f"{value} · {LEVEL_NAMES[value]}"
+    """A button's value (a level, or DONT_KNOW, stored as a vote with no level) as people read it."""
+    return answer_label(None if value == DONT_KNOW else value)
 
 
 def _join() -> None:

@@ -14,10 +14,23 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from checklist import charts, consensus, exports, store, workshops
-from checklist.consensus import AGREED, SECTORS, SPLIT
-from checklist.framework import LEVEL_NAMES, LEVEL_VALUES, framework_for
-from ui.common import actor, chart, choose_unit, ensure_router, flash, open_db, plain, show_error, show_flashes
+from checklist import charts, consensus, store, workshops
+from checklist.consensus import AGREED, SECTORS, SPLIT, answer_label
+from checklist.framework import LEVEL_VALUES, framework_for
+from checklist.scoring import DONT_KNOW
+from checklist.summary import plural
+from ui.common import (
+    actor,
+    chart,
+    choose_unit,
+    csv_download,
+    ensure_router,
+    flash,
+    open_db,
+    plain,
+    show_error,
+    show_flashes,
+)
 
 ensure_router()
 show_flashes()
@@ -25,7 +38,6 @@ db = open_db()
 
 PUBLIC_URL_VAR = "CHECKLIST_PUBLIC_URL"
 REFRESH_SECONDS = 3
-DONT_KNOW = "dont_know"
 AGREE_OPTIONS = (*LEVEL_VALUES, DONT_KNOW)
 KIND_LABEL = {workshops.LIVE: "Live workshop", workshops.INDEPENDENT: "Answers before the workshop"}
 # Static CSS only (never user text): large type for the shared screen, and the keyboard-shortcut badge on
@@ -41,9 +53,8 @@ h1 { font-size: 2rem !important; }
 
 
 def _answer_label(value: int | str | None) -> str:
-    if value is None or value == DONT_KNOW:
-        return "Don't know"
-    return f"{value} · {LEVEL_NAMES[value]}"
+    """A widget option (a level, or DONT_KNOW since a widget cannot offer None) as people read it."""
+    return answer_label(None if value == DONT_KNOW else value)
 
 
 def _open(workshop_id: int | None) -> None:
@@ -72,10 +83,6 @@ def _act(fn, *args, message: str | None = None, **kwargs) -> None:  # noqa: ANN0
     else:
         if message:
             flash(message)
-
-
-def _items(n: int) -> str:
-    return f"{n} item{'s' if n != 1 else ''}"
 
 
 def _elapsed(since: str | None) -> str:
@@ -205,20 +212,16 @@ def live_panel(workshop_id: int, item_id: str) -> None:
             st.info("Results are hidden until you reveal them, so nobody anchors on others' votes.")
         return
     rows = pd.DataFrame(consensus.tally_rows(tally), columns=["sector", "answer", "votes"])
+    described = tally.describe()  # "no votes" when there are none
     chart(
         charts.votes(rows, title="How the room voted"),
         rows.rename(columns={"sector": "Sector", "answer": "Answer", "votes": "Votes"}),
         f"votes-{item_id}",
-        f"{tally.describe()[:1].upper()}{tally.describe()[1:]}." if tally.votes else "No votes yet.",
+        f"{described[:1].upper()}{described[1:]}.",
     )
     medians = tally.sector_medians
     if len(medians) > 1:
         st.caption("Median by sector: " + "; ".join(f"{SECTORS[s]} {m:g}" for s, m in medians.items()))
-
-
-@st.fragment(run_every=REFRESH_SECONDS)
-def joined_count(workshop_id: int) -> None:
-    st.caption(f"{workshops.participant_count(open_db(), workshop_id)} joined so far · refreshes every few seconds")
 
 
 def _go(workshop_id: int, item_id: str) -> None:
@@ -264,10 +267,10 @@ def present(workshop: dict, items: list, domain_titles: dict[str, str]) -> None:
         )
         if split_first:
             order = sorted(ids, key=lambda i: seed[i].status != SPLIT)
-        waiting = [i for i in ids if seed[i].status == AGREED and i not in done]
+        waiting = workshops.agreed_beforehand(db, wid)
         if waiting:
             st.button(
-                f"Record the level agreed beforehand for {len(waiting)} item{'s' if len(waiting) != 1 else ''}",
+                f"Record the level agreed beforehand for {plural(len(waiting), 'item')}",
                 key=f"ws_accept_{wid}",
                 icon=":material/done_all:",
                 on_click=_act,
@@ -317,7 +320,7 @@ def present(workshop: dict, items: list, domain_titles: dict[str, str]) -> None:
         st.caption(f"Item {position + 1} of {len(order)} · {domain_titles.get(item.domain, item.domain)}")
         st.header(item.title, anchor=False)
         st.markdown(item.statement)
-        st.markdown("\n".join(f"- **{v} · {LEVEL_NAMES[v]}**: {item.levels[v]}" for v in LEVEL_VALUES))
+        st.markdown("\n".join(f"- **{answer_label(v)}**: {item.levels[v]}" for v in LEVEL_VALUES))
         if seed:
             before = seed[current]
             if not workshop["revealed"]:
@@ -501,13 +504,8 @@ def summary_panel(workshop: dict, items: list) -> None:
         "The agreed level is what the room settled on; the next columns describe the votes behind it. "
         + consensus.SPLIT_RULE
     )
-    st.download_button(
-        "Download the summary (CSV)",
-        exports.csv_bytes(table),
-        file_name=f"workshop-{workshop['code']}.csv",
-        mime="text/csv",
-        key=f"ws_summary_csv_{workshop['id']}",
-        on_click="ignore",
+    csv_download(
+        table, f"workshop-{workshop['code']}", f"ws_summary_csv_{workshop['id']}", "Download the summary (CSV)"
     )
     left, right = st.columns(2)
     with left:
@@ -548,36 +546,19 @@ def summary_panel(workshop: dict, items: list) -> None:
 
 
 @st.fragment(run_every=REFRESH_SECONDS * 2)
-def collected_panel(workshop_id: int, items: list) -> None:
+def collected_panel(workshop_id: int) -> None:
     """How the answers collected beforehand stand, item by item: refreshed on its own."""
     conn = open_db()
-    joined = workshops.participant_count(conn, workshop_id)
-    tallies = workshops.tallies(conn, workshop_id)
-    counts = pd.Series([t.status for t in tallies.values()]).value_counts()
+    table = workshops.collected_table(conn, workshop_id)
+    counts = table["Agreed or split"].value_counts()
     st.markdown(
-        f"**{joined} respondent{'s' if joined != 1 else ''}** · {_items(counts.get(AGREED, 0))} agreed · "
-        f"{_items(counts.get(SPLIT, 0))} split · {_items(counts.get(consensus.TOO_FEW, 0))} with too few answers"
+        f"**{plural(workshops.participant_count(conn, workshop_id), 'respondent')}** · "
+        f"{plural(counts.get(AGREED, 0), 'item')} agreed · {plural(counts.get(SPLIT, 0), 'item')} split · "
+        f"{plural(counts.get(consensus.TOO_FEW, 0), 'item')} with too few answers · "
+        f"{plural(counts.get('no answers yet', 0), 'item')} not answered yet"
     )
-    rows = []
-    for n, item in enumerate(items, 1):
-        t = tallies[item.id]
-        row = {
-            "Item": f"{n}. {item.title}",
-            "Answers": t.votes,
-            "Median": "" if t.median is None else f"{t.median:g}",
-            "Range": "" if t.low is None else (f"{t.low}" if t.low == t.high else f"{t.low}–{t.high}"),
-            "Don't know": t.dont_know,
-            "Agreed or split": t.status if t.votes else "no answers yet",
-        }
-        medians = t.sector_medians
-        for sector, label in SECTORS.items():
-            # A sector with no ratings on this item: an empty cell, not a missing-value marker.
-            row[label] = f"{medians[sector]:g}" if sector in medians else ""
-        rows.append(row)
-    frame = pd.DataFrame(rows)
-    answered = [label for label in SECTORS.values() if frame[label].ne("").any()]
-    st.dataframe(frame.drop(columns=[c for c in SECTORS.values() if c not in answered]), hide_index=True)
-    st.caption("Sector columns are medians. " + consensus.SPLIT_RULE)
+    st.dataframe(table, hide_index=True)
+    st.caption("Refreshes every few seconds. Sector columns are medians. " + consensus.SPLIT_RULE)
 
 
 def run(workshop: dict) -> None:
@@ -626,9 +607,7 @@ def run(workshop: dict) -> None:
     else:
         tabs = st.tabs(["Answers so far", "Notes and parking lot"])
         with tabs[0]:
-            if is_open:
-                joined_count(workshop["id"])
-            collected_panel(workshop["id"], items)
+            collected_panel(workshop["id"])
             st.button(
                 "Start a live workshop from these answers",
                 type="primary",

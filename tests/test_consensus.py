@@ -80,3 +80,11 @@ def test_a_tally_accounts_for_every_vote(pairs):
     if t.rated:
         assert t.low <= t.median <= t.high
         assert t.low <= t.suggested_level <= t.high
+
+
+def test_answers_and_spreads_read_the_same_everywhere():
+    assert consensus.answer_label(2) == "2 · Developing" and consensus.answer_label(None) == "Don't know"
+    assert consensus.ANSWER_LABELS[0] == "0 · Not started" and consensus.ANSWER_LABELS[-1] == "Don't know"
+    assert (tally("i", [("health", 2), ("sport", 2)]).range_text, tally("i", []).range_text) == ("2", "")
+    assert tally("i", [("health", 1), ("sport", 4)]).range_text == "1–4"
+    assert tally("i", [("health", 1), ("sport", 2)]).median_text == "1.5"

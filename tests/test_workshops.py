@@ -278,3 +278,26 @@ def test_a_reopened_workshop_gets_a_new_code_if_another_open_one_took_its_code(l
     db.execute("UPDATE workshops SET code = ? WHERE id = ?", ["TAKEN2", other["id"]])
     assert workshops.reopen_workshop(db, w["id"], ACTOR) != "TAKEN2"
     assert workshops.workshop_by_code(db, "TAKEN2")["id"] == other["id"]
+
+
+def test_the_collected_table_shows_only_sectors_that_answered_and_what_waits_for_the_room(draft):
+    db, aid = draft
+    before = workshops.start_workshop(db, aid, ACTOR, mode=workshops.INDEPENDENT, now=T0)
+    for sector, level in [("health", 2), ("sport", 2), ("vcse", 3)]:
+        workshops.cast_vote(
+            db, workshops.join(db, before["code"], sector, now=T0)["token"], "governance", level, now=T0
+        )
+    table = workshops.collected_table(db, before["id"]).set_index("Item")
+    assert list(table.columns[-3:]) == ["Health and care", "Sport, physical activity and leisure",
+                                        "Voluntary and community (VCSE)"]  # fmt: skip
+    governance = table.loc["1. Governance"]
+    assert (governance["Answers"], governance["Median"], governance["Range"]) == (3, "2", "2–3")
+    assert (
+        governance["Agreed or split"] == "agreed"
+        and table.loc["2. Shared vision", "Agreed or split"] == "no answers yet"
+    )
+    room = workshops.start_workshop(db, aid, ACTOR, seeded_from=before["id"], now=T0)
+    assert list(workshops.agreed_beforehand(db, room["id"])) == ["governance"]
+    workshops.record_agreement(db, room["id"], "governance", ACTOR, 2, now=T0)
+    assert workshops.agreed_beforehand(db, room["id"]) == {}
+    assert workshops.agreed_beforehand(db, before["id"]) == {}  # not a seeded workshop

@@ -93,14 +93,13 @@ def chart(fig, data: pd.DataFrame, name: str, summary: str) -> None:  # noqa: AN
     st.caption(summary)
     with st.expander(f"Data behind this chart ({name.replace('-', ' ')})"):
         st.dataframe(data)
-        st.download_button(
-            "Download as CSV",
-            exports.csv_bytes(data),
-            file_name=f"{name}.csv",
-            mime="text/csv",
-            key=f"csv_{name}",
-            on_click="ignore",
-        )
+        csv_download(data, name, f"csv_{name}")
+
+
+def csv_download(data: pd.DataFrame, name: str, key: str, label: str = "Download as CSV") -> None:
+    """A formula-safe CSV of exactly this table; downloading does not rerun the page."""
+    st.download_button(label, exports.csv_bytes(data), file_name=f"{name}.csv", mime="text/csv", key=key,
+                       on_click="ignore")  # fmt: skip
 
 
 def choose_unit(db: sqlite_utils.Database, prefix: str) -> tuple[int, int | None, str] | None:
