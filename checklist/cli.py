@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
 
-from checklist import demo, exports, imports, reports, store
+from checklist import clock, demo, exports, imports, reports, store
 from checklist.framework import FrameworkError, current_framework, registry
 
 COMMANDS_HELP = {
@@ -204,9 +203,9 @@ def _cmd_template(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     db = store.connect(args.db)
     if args.system is not None:
-        document = reports.comparison_html(db, args.system, args.round, date.today(), args.anonymise)
+        document = reports.comparison_html(db, args.system, args.round, clock.today(), args.anonymise)
     else:
-        document = reports.assessment_html(db, args.assessment, date.today())
+        document = reports.assessment_html(db, args.assessment, clock.today())
     _write_atomically(args.out, reports.pdf_bytes(document) if args.format == "pdf" else document.encode("utf-8"))
     print(f"report written to {args.out}")
     return 0

@@ -13,7 +13,7 @@ import os
 import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ import pandas as pd
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from checklist import clock
 from checklist.framework import Framework, current_framework, framework_for
 from checklist.scoring import (
     ANSWER_KINDS,
@@ -81,7 +82,7 @@ def default_db_path() -> Path:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+    return clock.iso_now()
 
 
 # --- schema -----------------------------------------------------------------------------
@@ -266,6 +267,12 @@ def _m0003_workshops(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+@MIGRATIONS(name="0004_presenter_key")
+def _m0004_presenter_key(db: sqlite_utils.Database) -> None:
+    # A secret per workshop that lets the facilitator's screen read the live tally over HTTP.
+    db.execute("ALTER TABLE workshops ADD COLUMN presenter_key TEXT")
+
+
 KNOWN_MIGRATIONS = tuple(m.name for m in MIGRATIONS._migrations)
 
 
@@ -373,18 +380,12 @@ def _record(
     item_id: str | None = None,
     at: str | None = None,
 ) -> None:
-    db["history"].insert(
-        {
-            "at": at or _now(),
-            "actor": actor,
-            "entity": entity,
-            "entity_id": str(entity_id),
-            "assessment_id": assessment_id,
-            "item_id": item_id,
-            "field": field,
-            "old_value": _encode(old),
-            "new_value": _encode(new),
-        }
+    # A plain parameterised INSERT: every write makes at least one of these, and sqlite-utils' insert()
+    # inspects the table on each call, which costs more than the write itself.
+    db.execute(
+        """INSERT INTO history (at, actor, entity, entity_id, assessment_id, item_id, field, old_value, new_value)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [at or _now(), actor, entity, str(entity_id), assessment_id, item_id, field, _encode(old), _encode(new)],
     )
 
 
@@ -1109,7 +1110,7 @@ def restore(db: sqlite_utils.Database, source: str | Path, backups_dir: str | Pa
     """
     actor = _actor(actor)
     check_backup(source)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S%fZ")
     safety = backup(db, Path(backups_dir) / f"before-restore-{stamp}.db")
     incoming = sqlite3.connect(f"file:{Path(source)}?mode=ro", uri=True)
     try:

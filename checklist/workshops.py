@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import io
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,7 +25,7 @@ import pandas as pd
 import segno
 import sqlite_utils
 
-from checklist import consensus, store
+from checklist import clock, consensus, store
 from checklist.consensus import SECTORS, Tally, answer_label
 from checklist.framework import framework_for
 from checklist.scoring import DONT_KNOW, LEVEL
@@ -53,7 +53,7 @@ class VoteRefused(StoreError):
 
 
 def _when(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
+    return now or clock.now()
 
 
 def _iso(moment: datetime) -> str:
@@ -169,6 +169,27 @@ def start_workshop(
             # (reopening the collection is still possible).
             close_workshop(db, seeded_from, actor, now=moment)
     return get_workshop(db, int(workshop_id))
+
+
+def presenter_key(db: sqlite_utils.Database, workshop_id: int) -> str:
+    """The secret that lets the facilitator's screen follow the room's live tally (made on first use)."""
+    key = get_workshop(db, workshop_id).get("presenter_key")
+    if key:
+        return key
+    with _write(db):
+        db.execute(
+            "UPDATE workshops SET presenter_key = ? WHERE id = ? AND presenter_key IS NULL",
+            [secrets.token_urlsafe(18), workshop_id],
+        )
+    return get_workshop(db, workshop_id)["presenter_key"]
+
+
+def workshop_for_presenter(db: sqlite_utils.Database, workshop_id: int, key: str) -> dict[str, Any]:
+    """The workshop, if `key` is its presenter key (compared in constant time)."""
+    workshop = get_workshop(db, workshop_id)
+    if not key or not workshop.get("presenter_key") or not secrets.compare_digest(workshop["presenter_key"], key):
+        raise WorkshopCodeError("this presenter link is not valid for that workshop")
+    return workshop
 
 
 def list_workshops(db: sqlite_utils.Database, assessment_id: int) -> pd.DataFrame:
@@ -335,43 +356,101 @@ def workshop_for_token(db: sqlite_utils.Database, token: str) -> dict[str, Any] 
     return None if row is None else get_workshop(db, row["workshop_id"])
 
 
+@dataclass(frozen=True)
+class VoteRequest:
+    """One participant's vote as it arrives: their token, the item, a level 0-4 or None for don't know."""
+
+    token: str
+    item_id: str
+    level: int | None
+
+
 def cast_vote(
     db: sqlite_utils.Database, token: str, item_id: str, level: int | None, now: datetime | None = None
 ) -> dict[str, Any]:
     """Record (or replace) a participant's vote on one item: a level 0-4, or None for don't know."""
-    voter = participant(db, token, now)
+    result = cast_votes(db, [VoteRequest(token, item_id, level)], now)[0]
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+def cast_votes(
+    db: sqlite_utils.Database, requests: Sequence[VoteRequest], now: datetime | None = None
+) -> list[dict[str, Any] | StoreError]:
+    """Record many votes in one transaction (a group commit): one result per request, in order.
+
+    Each vote is checked on its own (token of an open workshop, item of its assessment, the room's
+    current item read inside the write lock, level in range); a refused vote is returned as its
+    StoreError and changes nothing, while the others are stored. Nothing is stored if the
+    transaction fails.
+    """
+    moment = _iso(_when(now))
+    voters: dict[str, dict[str, Any]] = {}
+    item_ids: dict[int, tuple[str, ...]] = {}
+    results: list[dict[str, Any] | StoreError] = []
+    with _write(db):
+        for request in requests:
+            try:
+                results.append(_apply_vote(db, request, moment, voters, item_ids, now))
+            except StoreError as exc:
+                results.append(exc)
+    return results
+
+
+def _apply_vote(
+    db: sqlite_utils.Database,
+    request: VoteRequest,
+    moment: str,
+    voters: dict[str, dict[str, Any]],
+    item_ids: dict[int, tuple[str, ...]],
+    now: datetime | None,
+) -> dict[str, Any]:
+    """One vote inside cast_votes' transaction; voters and item ids are remembered for the batch."""
+    token, item_id, level = request.token, request.item_id, request.level
+    voter = voters.get(token)
+    if voter is None:
+        voter = voters[token] = participant(db, token, now)
     workshop = voter["workshop"]
-    ids = [i.id for i in items_of(db, workshop)]
+    ids = item_ids.get(workshop["id"])
+    if ids is None:
+        ids = item_ids[workshop["id"]] = tuple(i.id for i in items_of(db, workshop))
     if item_id not in ids:
         raise VoteRefused(f"unknown item id {item_id!r} for this workshop; expected one of: {', '.join(ids)}")
     if level is not None and (isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= 4):
         raise VoteRefused(f"level {level!r} is out of range; expected a whole number from 0 to 4, or don't know")
     answer = LEVEL if level is not None else DONT_KNOW
     actor = _participant_actor(voter["id"], voter["name"], voter["sector"])
-    moment = _iso(_when(now))
-    with _write(db):
-        if workshop["mode"] == LIVE:
-            # Read inside the write lock, so a vote never lands on an item the room has left.
-            current = db.execute("SELECT current_item FROM workshops WHERE id = ?", [workshop["id"]]).fetchone()[0]
-            if current != item_id:
-                raise VoteRefused(
-                    f"the room has moved on to another item, so this vote on {item_id} was not counted; "
-                    "vote on the item now on screen"
-                )
-        old = _row(db, "SELECT answer, level FROM votes WHERE participant_id = ? AND item_id = ?",
-                   [voter["id"], item_id])  # fmt: skip
-        db.execute(
-            """INSERT INTO votes (participant_id, item_id, workshop_id, answer, level, cast_at)
-               VALUES (?, ?, ?, ?, ?, ?)
-               ON CONFLICT (participant_id, item_id)
-               DO UPDATE SET answer = excluded.answer, level = excluded.level, cast_at = excluded.cast_at""",
-            [voter["id"], item_id, workshop["id"], answer, level, moment],
-        )
-        _record(db, actor, "vote", f"{workshop['id']}:{voter['id']}:{item_id}", "level",
-                None if old is None else (old["level"] if old["answer"] == LEVEL else DONT_KNOW),
-                level if level is not None else DONT_KNOW, assessment_id=workshop["assessment_id"],
-                item_id=item_id, at=moment)  # fmt: skip
-    return {"item_id": item_id, "answer": answer, "level": level, "cast_at": moment, "replaced": old is not None}
+    if workshop["mode"] == LIVE:
+        # Read inside the write lock, so a vote never lands on an item the room has left.
+        current = db.execute("SELECT current_item FROM workshops WHERE id = ?", [workshop["id"]]).fetchone()[0]
+        if current != item_id:
+            raise VoteRefused(
+                f"the room has moved on to another item, so this vote on {item_id} was not counted; "
+                "vote on the item now on screen"
+            )
+    old = db.execute(
+        "SELECT answer, level FROM votes WHERE participant_id = ? AND item_id = ?", [voter["id"], item_id]
+    ).fetchone()
+    db.execute(
+        """INSERT INTO votes (participant_id, item_id, workshop_id, answer, level, cast_at)
+           VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (participant_id, item_id)
+           DO UPDATE SET answer = excluded.answer, level = excluded.level, cast_at = excluded.cast_at""",
+        [voter["id"], item_id, workshop["id"], answer, level, moment],
+    )
+    _record(db, actor, "vote", f"{workshop['id']}:{voter['id']}:{item_id}", "level",
+            None if old is None else (old[1] if old[0] == LEVEL else DONT_KNOW),
+            level if level is not None else DONT_KNOW, assessment_id=workshop["assessment_id"],
+            item_id=item_id, at=moment)  # fmt: skip
+    return {
+        "workshop_id": workshop["id"],
+        "item_id": item_id,
+        "answer": answer,
+        "level": level,
+        "cast_at": moment,
+        "replaced": old is not None,
+    }
 
 
 def my_votes(db: sqlite_utils.Database, token: str) -> dict[str, int | None]:

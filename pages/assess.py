@@ -11,7 +11,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from checklist import analysis, exports, reports, store, summary
+from checklist import analysis, clock, exports, reports, store, summary
 from checklist.framework import Framework, framework_for
 from checklist.scoring import DONT_KNOW, LEVEL, LEVEL_VALUES, NOT_APPLICABLE
 from ui.common import actor, choose_unit, ensure_router, headline, open_db, open_fresh, plain, show_error, show_flashes
@@ -113,9 +113,9 @@ def choose_assessment() -> None:
     st.header("Start a new round")
     with st.form("assess_new_round"):
         label = st.text_input(
-            "Round label", value=store.suggest_round_label(date.today()), help="For example the quarter: 2026 Q4"
+            "Round label", value=store.suggest_round_label(clock.today()), help="For example the quarter: 2026 Q4"
         )
-        when = st.date_input("Assessment date", value=date.today(), format="YYYY-MM-DD")
+        when = st.date_input("Assessment date", value=clock.today(), format="YYYY-MM-DD")
         workforce = st.toggle(
             "Include the optional module: Exercise and rehabilitation workforce",
             help="Adds items on registration, scope, supervision and training of exercise professionals, "
@@ -356,7 +356,7 @@ def results_panel(assessment: dict, fw: Framework) -> None:
     name = f"report-{assessment['unit_name']}-{assessment['round_label']}".replace(" ", "-")
     r1.download_button(
         "Board report (PDF)",
-        lambda: reports.pdf_bytes(reports.assessment_html(open_fresh(), aid, date.today())),
+        lambda: reports.pdf_bytes(reports.assessment_html(open_fresh(), aid, clock.today())),
         file_name=f"{name}.pdf",
         mime="application/pdf",
         icon=":material/picture_as_pdf:",
@@ -365,7 +365,7 @@ def results_panel(assessment: dict, fw: Framework) -> None:
     )
     r2.download_button(
         "Board report (HTML)",
-        lambda: reports.assessment_html(open_fresh(), aid, date.today()),
+        lambda: reports.assessment_html(open_fresh(), aid, clock.today()),
         file_name=f"{name}.html",
         mime="text/html",
         icon=":material/description:",

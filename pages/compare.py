@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 import streamlit as st
 
-from checklist import analysis, charts, reports, store
+from checklist import analysis, charts, clock, reports, store
 from ui import data
 from ui.common import chart, ensure_router, framework, open_db, open_fresh, plain
 
@@ -52,7 +50,7 @@ st.download_button(
     "Comparison report (PDF)",
     lambda: reports.pdf_bytes(
         reports.comparison_html(
-            open_fresh(), system_id, None if round_label == LATEST else round_label, date.today(), anonymise
+            open_fresh(), system_id, None if round_label == LATEST else round_label, clock.today(), anonymise
         )
     ),
     file_name=f"places-compared-{names[system_id]}.pdf".replace(" ", "-"),

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
-from checklist import analysis, charts, store, summary
+from checklist import analysis, charts, clock, store, summary
 from ui import data
 from ui.common import chart, choose_unit, ensure_router, headline, open_db, plain
 
@@ -143,7 +141,7 @@ with t2:
         st.dataframe(evidence, hide_index=True)
 
 st.subheader("Action plan")
-plan = analysis.action_plan(db, current, date.today())
+plan = analysis.action_plan(db, current, clock.today())
 if plan.empty:
     st.write("No actions recorded for this round.")
 else:

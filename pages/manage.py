@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 import streamlit as st
 
-from checklist import exports, imports, store
+from checklist import clock, exports, imports, store
 from ui.common import actor, db_path, ensure_router, flash, open_db, plain, show_error, show_flashes
 
 ensure_router()
@@ -128,7 +126,7 @@ def _fresh():
 
 
 d1, d2, d3 = st.columns(3)
-stamp = date.today().isoformat()
+stamp = clock.today().isoformat()
 d1.download_button(
     "Download a backup (.db)",
     lambda: store.backup_bytes(_fresh()),

@@ -9,12 +9,12 @@ the facilitator's controls are never disturbed by the refresh.
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
 
-from checklist import charts, consensus, store, workshops
+from checklist import charts, clock, consensus, store, workshops
 from checklist.consensus import AGREED, SECTORS, SPLIT, answer_label
 from checklist.framework import LEVEL_VALUES, framework_for
 from checklist.scoring import DONT_KNOW
@@ -88,7 +88,7 @@ def _act(fn, *args, message: str | None = None, **kwargs) -> None:  # noqa: ANN0
 def _elapsed(since: str | None) -> str:
     if not since:
         return "—"
-    seconds = max(0, int((datetime.now(UTC) - datetime.fromisoformat(since)).total_seconds()))
+    seconds = max(0, int((clock.now() - datetime.fromisoformat(since)).total_seconds()))
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 

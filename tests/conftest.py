@@ -1,18 +1,28 @@
-"""Shared fixtures: a fresh migrated database, the current framework, a demo database file."""
+"""Shared fixtures: a frozen clock, a fresh migrated database, the current framework, a demo database file."""
 
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from checklist import demo, store
+from checklist import clock, demo, store
 from checklist.framework import Framework, current_framework
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
 ACTOR = "test user"
+# Every test in this process sees this moment as "now" (ticking a microsecond per read), so no test
+# depends on the real date; browser tests run their own server process on the real clock.
+FROZEN_AT = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock():
+    with clock.frozen(FROZEN_AT):
+        yield
 
 
 @pytest.fixture

@@ -27,3 +27,14 @@ def test_pages_hold_no_sql():
         assert "sqlite3" not in _imports(page), page.name
         for keyword in ("SELECT ", "INSERT ", "UPDATE ", "DELETE FROM"):
             assert keyword not in text, f"{page.name} holds SQL ({keyword.strip()})"
+
+
+def test_one_clock():
+    """Only checklist/clock.py reads the real clock, so tests can freeze time for everything else."""
+    readers = ("datetime.now(", "date.today(", "datetime.utcnow(", "time.time(")
+    for folder in ("checklist", "pages", "ui"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if path.name == "clock.py":
+                continue
+            text = path.read_text(encoding="utf-8")
+            assert not [r for r in readers if r in text], f"{path.relative_to(ROOT)} reads the real clock"
