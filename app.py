@@ -1,22 +1,12 @@
-"""Router: page config and navigation. Each page is a thin script in pages/."""
+"""The server: Streamlit's pages (router.py) plus the live room's own routes, as one ASGI app.
+
+`streamlit run app.py` finds `app` and serves it with uvicorn; `uvicorn app:app` works too. A
+participant's phone talks only to the /join routes (web/live.py), never to a Streamlit session, so a
+room of hundreds costs the server one open connection per phone while it waits.
+"""
 
 import streamlit as st
 
-st.set_page_config(
-    page_title="ICS physical activity maturity",
-    page_icon="♿",  # an emoji needs no network; a :material: favicon is fetched from a font CDN
-    layout="wide",
-)
+from web import live
 
-PAGES = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/assess.py", title="Assess", icon=":material/checklist:", url_path="assess"),
-    st.Page("pages/dashboard.py", title="Dashboard", icon=":material/monitoring:", url_path="dashboard"),
-    st.Page("pages/compare.py", title="Compare places", icon=":material/compare_arrows:", url_path="compare"),
-    st.Page("pages/workshop.py", title="Workshop", icon=":material/co_present:", url_path="workshop"),
-    st.Page("pages/join.py", title="Join a workshop", icon=":material/how_to_vote:", url_path="join"),
-    st.Page("pages/framework.py", title="The framework", icon=":material/menu_book:", url_path="framework"),
-    st.Page("pages/manage.py", title="Manage", icon=":material/settings:", url_path="manage"),
-]
-
-st.navigation(PAGES).run()
+app = st.App("router.py", routes=live.routes(), lifespan=live.lifespan)

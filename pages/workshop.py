@@ -9,21 +9,20 @@ the facilitator's controls are never disturbed by the refresh.
 from __future__ import annotations
 
 import os
-from datetime import datetime
 
 import pandas as pd
 import streamlit as st
 
-from checklist import charts, clock, consensus, store, workshops
+from checklist import consensus, live, store, workshops
 from checklist.consensus import AGREED, SECTORS, SPLIT, answer_label
 from checklist.framework import LEVEL_VALUES, framework_for
 from checklist.scoring import DONT_KNOW
 from checklist.summary import plural
 from ui.common import (
     actor,
-    chart,
     choose_unit,
     csv_download,
+    db_path,
     ensure_router,
     flash,
     open_db,
@@ -81,18 +80,9 @@ def _act(fn, *args, message: str | None = None, **kwargs) -> None:  # noqa: ANN0
     except store.StoreError as exc:
         st.session_state["ws_error"] = str(exc)
     else:
+        live.nudge(db_path())  # phones hear of the change now, not at the watcher's next look
         if message:
             flash(message)
-
-
-def _elapsed(since: str | None) -> str:
-    if not since:
-        return "—"
-    seconds = max(0, int((clock.now() - datetime.fromisoformat(since)).total_seconds()))
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
-# --- choosing or starting a workshop ---------------------------------------------------------------
 
 
 def choose() -> None:
@@ -192,36 +182,14 @@ def _item_label(items: list, item_id: str, seed: dict) -> str:
     return f"{position}. {title}{flag}"
 
 
-@st.fragment(run_every=REFRESH_SECONDS)
-def live_panel(workshop_id: int, item_id: str) -> None:
-    """Timer, vote count and (once revealed) the distribution: refreshed on its own every few seconds."""
-    conn = open_db()
-    workshop = workshops.get_workshop(conn, workshop_id)
-    if workshop["current_item"] != item_id:
-        st.rerun()  # moved on from another screen: redraw the whole view
-    joined = workshops.participant_count(conn, workshop_id)
-    tally = workshops.item_tally(conn, workshop_id, item_id)
-    timer, count = st.columns(2)
-    timer.metric("Time on this item", _elapsed(workshop["item_started_at"]))
-    count.metric("Votes", f"{tally.votes} of {joined}", help="Votes on this item, of everyone who has joined")
-    st.progress(min(1.0, tally.votes / joined) if joined else 0.0)
-    if not workshop["revealed"]:
-        if joined and tally.votes >= joined:
-            st.success("Everyone has voted. Reveal the results when you are ready.", icon=":material/how_to_vote:")
-        else:
-            st.info("Results are hidden until you reveal them, so nobody anchors on others' votes.")
-        return
-    rows = pd.DataFrame(consensus.tally_rows(tally), columns=["sector", "answer", "votes"])
-    described = tally.describe()  # "no votes" when there are none
-    chart(
-        charts.votes(rows, title="How the room voted"),
-        rows.rename(columns={"sector": "Sector", "answer": "Answer", "votes": "Votes"}),
-        f"votes-{item_id}",
-        f"{described[:1].upper()}{described[1:]}.",
-    )
-    medians = tally.sector_medians
-    if len(medians) > 1:
-        st.caption("Median by sector: " + "; ".join(f"{SECTORS[s]} {m:g}" for s, m in medians.items()))
+def live_panel(workshop_id: int) -> None:
+    """Timer, vote count and (once revealed) the results, pushed by the server as votes arrive.
+
+    It is the live room's own page (web/live.py) in a frame: it follows the room's event stream, so a
+    vote shows within moments and this page never reruns to fetch it.
+    """
+    key = workshops.presenter_key(open_db(), workshop_id)
+    st.iframe(f"/present/{workshop_id}?key={key}", height=460, alt="Live vote count and, once revealed, results")
 
 
 def _go(workshop_id: int, item_id: str) -> None:
@@ -335,7 +303,7 @@ def present(workshop: dict, items: list, domain_titles: dict[str, str]) -> None:
                 if medians:
                     st.markdown("By sector (median): " + "; ".join(f"{SECTORS[s]} {m:g}" for s, m in medians.items()))
     with side:
-        st.markdown(f"**Join with code {workshop['code']}** on the Join a workshop page")
+        st.markdown(f"**Join with code {workshop['code']}** at the address under *How to join*")
         reveal_key = f"ws_reveal_{wid}_{current}"
         st.session_state[reveal_key] = workshop["revealed"]
         st.toggle(
@@ -345,7 +313,7 @@ def present(workshop: dict, items: list, domain_titles: dict[str, str]) -> None:
             args=(wid, reveal_key),
             help="Hidden by default on every item, so people vote before they see how others voted.",
         )
-        live_panel(wid, current)
+        live_panel(wid)
         st.button(
             "Restart the timer",
             key=f"ws_timer_{wid}",

@@ -14,13 +14,17 @@ from checklist.framework import Framework, current_framework
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
 ACTOR = "test user"
-# Every test in this process sees this moment as "now" (ticking a microsecond per read), so no test
-# depends on the real date; browser tests run their own server process on the real clock.
+# Every test sees this moment as "now" (ticking a microsecond per read), so no test depends on the
+# real date. Browser tests (marked e2e) are the exception: they share data with a real server
+# process, which runs on the real clock, so both sides must agree on the time.
 FROZEN_AT = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def _frozen_clock():
+def _frozen_clock(request):
+    if request.node.get_closest_marker("e2e"):
+        yield
+        return
     with clock.frozen(FROZEN_AT):
         yield
 

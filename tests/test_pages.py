@@ -13,7 +13,7 @@ from checklist import store
 from checklist.scoring import DONT_KNOW, LEVEL
 from tests.conftest import ACTOR
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parent.parent / "router.py")
 PAGES = [
     "pages/home.py",
     "pages/assess.py",
@@ -22,7 +22,6 @@ PAGES = [
     "pages/framework.py",
     "pages/manage.py",
     "pages/workshop.py",
-    "pages/join.py",
 ]
 
 

@@ -1,0 +1,276 @@
+"""Load test of the live room: N simulated phones against a running server on 127.0.0.1.
+
+Each simulated participant does what the phone's page does, over its own TCP connections and the
+app's real HTTP: POST /join with the code and a sector (taking the pass cookie), GET /join to load
+the voting page, opens GET /join/events (server-sent events) and keeps it open, and POSTs
+/join/vote as JSON when an item comes up. One simulated facilitator's screen follows
+/present/{id}/events. The room is moved from item to item through checklist.workshops, as the
+Workshop page does.
+
+Measured: item change -> every participant's stream (p50, p95, max); vote sent -> the presenter's
+count including it (p50, p95, max); votes lost or doubled (from the database afterwards); server
+CPU (share of one core while the room runs) and RSS. Bounded in count and time: it stops by itself.
+
+    python bench/live_load.py --url http://127.0.0.1:8501 --db data/maturity.db --pid PID -n 300
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from checklist import store, workshops  # noqa: E402
+
+SECTORS = ("health", "sport", "vcse", "local_authority", "lived_experience", "other")
+TIMEOUT = 60.0
+
+
+async def _request(host: str, port: int, method: str, path: str, body: bytes = b"", headers: dict | None = None):
+    """One HTTP/1.1 request on its own connection; returns (status, headers, body)."""
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        lines = [
+            f"{method} {path} HTTP/1.1",
+            f"Host: {host}:{port}",
+            "Connection: close",
+            f"Origin: http://{host}:{port}",
+        ]
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        if body:
+            lines.append(f"Content-Length: {len(body)}")
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        await writer.drain()
+        raw = await asyncio.wait_for(reader.read(), TIMEOUT)
+    finally:
+        writer.close()
+    head, _, payload = raw.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    found: dict[str, list[str]] = {}
+    for line in header_lines:
+        key, _, value = line.partition(":")
+        found.setdefault(key.strip().lower(), []).append(value.strip())
+    if "chunked" in ",".join(found.get("transfer-encoding", [])):
+        payload = _dechunk(payload)
+    return int(status_line.split()[1]), found, payload
+
+
+def _dechunk(data: bytes) -> bytes:
+    out, rest = b"", data
+    while rest:
+        size_line, _, rest = rest.partition(b"\r\n")
+        size = int(size_line.split(b";")[0] or b"0", 16)
+        if size == 0:
+            break
+        out, rest = out + rest[:size], rest[size + 2 :]
+    return out
+
+
+class EventStream:
+    """A server-sent-events stream on a raw socket, as a browser's EventSource keeps one."""
+
+    def __init__(self, host: str, port: int, path: str, cookie: str = "") -> None:
+        self.host, self.port, self.path, self.cookie = host, port, path, cookie
+        self.events: list[tuple[float, dict]] = []
+        self.changed = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._writer: asyncio.StreamWriter | None = None
+
+    async def open(self) -> None:
+        reader, self._writer = await asyncio.open_connection(self.host, self.port)
+        headers = [f"GET {self.path} HTTP/1.1", f"Host: {self.host}:{self.port}", "Accept: text/event-stream"]
+        if self.cookie:
+            headers.append(f"Cookie: {self.cookie}")
+        self._writer.write(("\r\n".join(headers) + "\r\n\r\n").encode())
+        await self._writer.drain()
+        status = await asyncio.wait_for(reader.readline(), TIMEOUT)
+        if b" 200 " not in status:
+            raise RuntimeError(f"event stream {self.path} answered {status!r}")
+        while (await reader.readline()) not in (b"\r\n", b""):
+            pass
+        self._task = asyncio.create_task(self._read(reader))
+
+    async def _read(self, reader: asyncio.StreamReader) -> None:
+        # Chunked transfer: chunk-size lines and blank lines are skipped, "data:" lines parsed.
+        while True:
+            line = await reader.readline()
+            if not line:
+                return
+            if line.startswith(b"data: "):
+                self.events.append((time.perf_counter(), json.loads(line[6:])))
+                self.changed.set()
+
+    async def wait_for(self, predicate, deadline: float) -> float | None:
+        """When the first event matching predicate arrived (perf_counter), waiting until deadline."""
+        while True:
+            for at, data in self.events:
+                if predicate(data):
+                    return at
+            self.changed.clear()
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                return None
+            try:
+                await asyncio.wait_for(self.changed.wait(), remaining)
+            except TimeoutError:
+                return None
+
+    async def close(self) -> None:
+        if self._task:
+            self._task.cancel()
+        if self._writer:
+            self._writer.close()
+
+
+@dataclass
+class Phone:
+    number: int
+    cookie: str = ""
+    stream: EventStream | None = None
+    vote_sent: dict[str, float] = field(default_factory=dict)
+
+
+async def _join(host: str, port: int, code: str, phone: Phone) -> None:
+    body = urlencode({"code": code, "sector": SECTORS[phone.number % len(SECTORS)], "name": f"Load {phone.number}"})
+    status, headers, _ = await _request(host, port, "POST", "/join", body.encode(),
+                                        {"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+    if status != 303:
+        raise RuntimeError(f"phone {phone.number} could not join: HTTP {status}")
+    phone.cookie = headers["set-cookie"][0].split(";")[0]
+    status, _, page = await _request(host, port, "GET", "/join", headers={"Cookie": phone.cookie})
+    if status != 200 or b"room-data" not in page:
+        raise RuntimeError(f"phone {phone.number} did not get the voting page: HTTP {status}")
+    phone.stream = EventStream(host, port, "/join/events", phone.cookie)
+    await phone.stream.open()
+
+
+async def _vote(host: str, port: int, phone: Phone, item: str, level: int | None) -> bool:
+    body = json.dumps({"item": item, "level": "dont_know" if level is None else str(level)}).encode()
+    phone.vote_sent[item] = time.perf_counter()
+    status, _, answer = await _request(host, port, "POST", "/join/vote", body,
+                                       {"Content-Type": "application/json", "Cookie": phone.cookie})  # fmt: skip
+    return status == 200 and json.loads(answer).get("ok") is True
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _percentiles(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"p50": None, "p95": None, "max": None}
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
+    return {"p50": round(statistics.median(ordered) * 1000, 1), "p95": round(p95 * 1000, 1),
+            "max": round(ordered[-1] * 1000, 1)}  # fmt: skip
+
+
+async def run_room(url: str, db_path: Path, participants: int, items: int = 3, pid: int | None = None,
+                   time_limit: float = 240.0) -> dict:  # fmt: skip
+    """Open a workshop, join N phones, move through `items` items with everyone voting; return the figures."""
+    parts = urlsplit(url)
+    host, port = parts.hostname, parts.port
+    started = time.perf_counter()
+    deadline = started + time_limit
+    db = store.connect(db_path)
+    system_id = store.create_system(db, f"Load room {os.getpid()} {time.time_ns()}", "load test")
+    aid = store.create_assessment(db, system_id, None, "Load round", "2026-11-23", "load test")
+    workshop = workshops.start_workshop(db, aid, "load test")
+    wid, code = workshop["id"], workshop["code"]
+    ids = [i.id for i in workshops.items_of(db, workshop)][:items]
+    presenter = EventStream(host, port, f"/present/{wid}/events?key={workshops.presenter_key(db, wid)}")
+    await presenter.open()
+    phones = [Phone(n) for n in range(participants)]
+    # Join in waves, as a room does when the code goes up.
+    for start in range(0, participants, 50):
+        await asyncio.gather(*(_join(host, port, code, p) for p in phones[start : start + 50]))
+    cpu_before, wall_before = (_cpu_seconds(pid), time.perf_counter()) if pid else (0.0, 0.0)
+    change_latency: list[float] = []
+    vote_latency: list[float] = []
+    refused = 0
+    missed_changes = 0
+    for n, item in enumerate(ids):
+        if n:
+            moved = time.perf_counter()
+            workshops.set_current_item(db, wid, item, "load test")
+            seen = await asyncio.gather(*(
+                p.stream.wait_for(lambda d, item=item: d.get("item") == item, min(deadline, moved + 30)) for p in phones
+            ))  # fmt: skip
+            missed_changes += sum(1 for at in seen if at is None)
+            change_latency += [at - moved for at in seen if at is not None]
+        oks = await asyncio.gather(*(_vote(host, port, p, item, (p.number + n) % 5) for p in phones))
+        refused += sum(1 for ok in oks if not ok)
+        sent = sorted(p.vote_sent[item] for p in phones)
+        for rank, at in enumerate(sent, 1):
+            shown = await presenter.wait_for(
+                lambda d, item=item, rank=rank: d.get("item") == item and d.get("votes", 0) >= rank,
+                min(deadline, time.perf_counter() + 30),
+            )
+            if shown is not None:
+                vote_latency.append(max(0.0, shown - at))
+        if time.perf_counter() > deadline:
+            break
+    cpu = None
+    if pid:
+        cpu = round((_cpu_seconds(pid) - cpu_before) / (time.perf_counter() - wall_before), 3)
+    stored = db.execute(
+        "SELECT item_id, count(*), count(DISTINCT participant_id) FROM votes WHERE workshop_id = ? GROUP BY item_id",
+        [wid],
+    ).fetchall()
+    per_item = {item: (total, distinct) for item, total, distinct in stored}
+    expected = {item: participants for item in ids[: len(per_item) or 1]}
+    lost = sum(max(0, participants - per_item.get(item, (0, 0))[1]) for item in expected)
+    doubled = sum(total - distinct for total, distinct in per_item.values())
+    workshops.close_workshop(db, wid, "load test")
+    for p in phones:
+        await p.stream.close()
+    await presenter.close()
+    db.close()
+    return {
+        "participants": participants,
+        "items": len(expected),
+        "item_change_ms": _percentiles(change_latency),
+        "vote_to_presenter_ms": _percentiles(vote_latency),
+        "missed_item_changes": missed_changes,
+        "votes_refused": refused,
+        "votes_lost": lost,
+        "votes_doubled": doubled,
+        "server_cpu_cores": cpu,
+        "server_rss_mb": round(_rss_mb(pid), 1) if pid else None,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--url", required=True, help="the running server, e.g. http://127.0.0.1:8501")
+    parser.add_argument("--db", required=True, type=Path, help="the database file that server uses")
+    parser.add_argument("--pid", type=int, help="the server's process id, to measure its CPU and memory")
+    parser.add_argument("-n", "--participants", type=int, nargs="+", default=[30, 100, 300])
+    parser.add_argument("--items", type=int, default=3)
+    args = parser.parse_args(argv)
+    for n in args.participants:
+        print(json.dumps(asyncio.run(run_room(args.url, args.db, n, args.items, args.pid))))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
