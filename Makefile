@@ -4,8 +4,10 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+# Local mode listens on this computer only; ADDRESS=0.0.0.0 puts it on the network (for a workshop).
+ADDRESS ?= 127.0.0.1
 
-.PHONY: install install-test system-deps run test lint bench clean
+.PHONY: install install-test system-deps oidc-provider run test lint bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -29,9 +31,14 @@ system-deps:
 
 run: install
 	$(PY) -m checklist demo --if-empty
-	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS) --server.headless true --browser.gatherUsageStats false
 
-test: install-test system-deps
+# The sign-in test starts a real OpenID Connect provider (npm's oidc-provider, needs Node.js 20 or later).
+oidc-provider:
+	@command -v npm >/dev/null || { echo "Install Node.js 20+ and npm for the sign-in test"; exit 1; }
+	@[ -d tests/e2e/oidc/node_modules/oidc-provider ] || npm ci --prefix tests/e2e/oidc --no-audit --no-fund --loglevel=error
+
+test: install-test system-deps oidc-provider
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 

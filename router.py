@@ -1,6 +1,15 @@
-"""Router: page config and navigation (the Streamlit script app.py serves). Each page is a thin script in pages/."""
+"""Router: page config, the sign-in gate and navigation (the Streamlit script app.py serves).
+
+Each page is a thin script in pages/. The pages listed are the ones the user may use: in local mode
+all of them; in shared mode only what the user's roles allow (a viewer never sees Manage), and
+nothing but a sign-in page until they sign in.
+"""
 
 import streamlit as st
+
+from checklist import access
+from ui import identity
+from ui.common import open_db, plain
 
 st.set_page_config(
     page_title="ICS physical activity maturity",
@@ -8,14 +17,62 @@ st.set_page_config(
     layout="wide",
 )
 
-PAGES = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/assess.py", title="Assess", icon=":material/checklist:", url_path="assess"),
-    st.Page("pages/dashboard.py", title="Dashboard", icon=":material/monitoring:", url_path="dashboard"),
-    st.Page("pages/compare.py", title="Compare places", icon=":material/compare_arrows:", url_path="compare"),
-    st.Page("pages/workshop.py", title="Workshop", icon=":material/co_present:", url_path="workshop"),
-    st.Page("pages/framework.py", title="The framework", icon=":material/menu_book:", url_path="framework"),
-    st.Page("pages/manage.py", title="Manage", icon=":material/settings:", url_path="manage"),
+HOME = st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)
+ASSESS = st.Page("pages/assess.py", title="Assess", icon=":material/checklist:", url_path="assess")
+DASHBOARD = st.Page("pages/dashboard.py", title="Dashboard", icon=":material/monitoring:", url_path="dashboard")
+COMPARE = st.Page("pages/compare.py", title="Compare places", icon=":material/compare_arrows:", url_path="compare")
+WORKSHOP = st.Page("pages/workshop.py", title="Workshop", icon=":material/co_present:", url_path="workshop")
+FRAMEWORK = st.Page("pages/framework.py", title="The framework", icon=":material/menu_book:", url_path="framework")
+MANAGE = st.Page("pages/manage.py", title="Manage", icon=":material/settings:", url_path="manage")
+# Which action makes a page worth listing (the pages themselves check again per unit).
+NEEDS = [
+    (HOME, None),
+    (ASSESS, access.READ),
+    (DASHBOARD, access.READ),
+    (COMPARE, access.READ),
+    (WORKSHOP, access.RUN_WORKSHOP),
+    (FRAMEWORK, None),
+    (MANAGE, access.MANAGE_USERS),
 ]
 
-st.navigation(PAGES).run()
+
+def pages_for(user: access.User) -> list:
+    return [page for page, action in NEEDS if action is None or access.can(user, action)]
+
+
+def _sign_in_page() -> None:
+    st.title("Sign in")
+    st.write(
+        "This is your system's shared copy of the ICS physical activity maturity tool. "
+        "Sign in with your organisation's account to continue."
+    )
+    st.button("Sign in", type="primary", icon=":material/login:", on_click=identity.sign_in, key="sign_in")
+    st.caption("Joining a workshop as a participant needs no account: open the address on the shared screen.")
+
+
+def _unknown_user_page() -> None:
+    st.title("Ask your administrator for access")
+    st.write(
+        f"You are signed in as {plain(identity.signed_in_as())}, but this copy of the tool does not know "
+        "you yet. Ask your administrator to add you with the role you need (lead, reviewer or viewer) "
+        "for your system or place, then sign in again."
+    )
+    st.button("Sign out", icon=":material/logout:", on_click=identity.sign_out, key="sign_out_unknown")
+
+
+user = identity.current_user(open_db())
+if user is None:
+    gate = _sign_in_page if identity.signed_in_as() is None else _unknown_user_page
+    st.navigation([st.Page(gate, title="Sign in", icon=":material/login:", default=True)]).run()
+    st.stop()
+
+with st.sidebar:
+    if user.local:
+        st.caption("Local mode: anyone using this computer can change everything.")
+    else:
+        st.caption(f"Signed in as {plain(user.name)} ({plain(user.email)})")
+        st.button("Sign out", icon=":material/logout:", on_click=identity.sign_out, key="sign_out", type="tertiary")
+st.session_state["_user"] = user
+listed = pages_for(user)
+st.session_state["_pages"] = [page.title for page in listed]  # what this person was offered
+st.navigation(listed).run()

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from checklist import clock, demo, exports, imports, reports, store
+from checklist import access, clock, demo, exports, imports, reports, store
 from checklist.framework import FrameworkError, current_framework, registry
 
 COMMANDS_HELP = {
@@ -22,6 +22,7 @@ COMMANDS_HELP = {
     "report": "write the board report of one assessment, or a comparison of a system's places, as HTML or PDF",
     "backup": "write a consistent snapshot of the whole database to a file",
     "restore": "replace the database with a checked backup, keeping a backup of what was there first",
+    "users": "list, add or disable the people who may sign in (shared mode), and give them roles",
 }
 
 
@@ -88,6 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("--out", type=Path, required=True, help="file to write the snapshot to")
         if name == "restore":
             cmd.add_argument("file", type=Path, help="a backup made by `backup` (or the app's download)")
+        if name == "users":
+            cmd.add_argument("action", choices=("list", "add", "disable"), help="what to do")
+            cmd.add_argument("email", nargs="?", help="with add or disable: the address they sign in with")
+            cmd.add_argument("--name", default="", help="with add: their name, as history shows it")
+            cmd.add_argument("--role", choices=access.ROLES, help="with add: a role to give them")
+            cmd.add_argument("--system", help="with --role: the system's name (leave out for every system)")
+            cmd.add_argument("--place", help="with --role and --system: one place's name")
     return parser
 
 
@@ -225,6 +233,46 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_users(args: argparse.Namespace) -> int:
+    db = store.connect(args.db)
+    if args.action == "list":
+        for user in access.list_users(db):
+            roles = ", ".join(text for _, text in user["roles"]) or "no roles"
+            state = " (disabled)" if user["disabled"] else ""
+            print(f"{user['email']}\t{user['name']}\t{roles}{state}")
+        return 0
+    if not args.email:
+        raise store.StoreError(f"users {args.action} needs the person's e-mail address")
+    if args.action == "disable":
+        found = access.find_user(db, args.email)
+        if found is None:
+            raise store.NotFoundError(f"no enabled user signs in as {args.email}")
+        access.disable_user(db, store.LOCAL_USER, found.id)
+        print(f"{args.email} can no longer sign in; their history stays")
+        return 0
+    system_id = place_id = None
+    if args.role:  # find the unit first, so a typo adds nobody
+        if args.system:
+            match = store.list_systems(db, include_archived=True)
+            match = match[match["name"].str.casefold() == args.system.strip().casefold()]
+            if match.empty:
+                raise store.NotFoundError(f"no system called {args.system!r}; see `list` for the names")
+            system_id = int(match["id"].iloc[0])
+            if args.place:
+                places = store.list_places(db, system_id, include_archived=True)
+                places = places[places["name"].str.casefold() == args.place.strip().casefold()]
+                if places.empty:
+                    raise store.NotFoundError(f"{args.system} has no place called {args.place!r}")
+                place_id = int(places["id"].iloc[0])
+        elif args.place:
+            raise store.StoreError("--place needs --system too")
+    user_id = access.add_user(db, store.LOCAL_USER, args.email, args.name)
+    if args.role:
+        access.grant(db, store.LOCAL_USER, user_id, args.role, system_id, place_id)
+    print(f"{args.email} added" + (f" as {args.role}" if args.role else " (no role yet)"))
+    return 0
+
+
 HANDLERS = {
     "init": _cmd_init,
     "demo": _cmd_demo,
@@ -237,6 +285,7 @@ HANDLERS = {
     "report": _cmd_report,
     "backup": _cmd_backup,
     "restore": _cmd_restore,
+    "users": _cmd_users,
 }
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from checklist import clock
+from checklist import access, clock, errors
 from checklist.framework import Framework, current_framework, framework_for
 from checklist.scoring import (
     ANSWER_KINDS,
@@ -49,8 +49,8 @@ ACTION_FIELDS = ("description", "owner", "due_date", "status", "target_level")
 ASSESSMENT_DETAIL_FIELDS = ("round_label", "assessment_date", "participants", "signed_off_by")
 
 
-class StoreError(ValueError):
-    """Something a user asked for cannot be done; the message says what and what was expected."""
+# Re-exported: pages and the CLI catch store.StoreError, permission refusals included.
+StoreError = errors.StoreError
 
 
 class SchemaTooNewError(StoreError):
@@ -273,6 +273,32 @@ def _m0004_presenter_key(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE workshops ADD COLUMN presenter_key TEXT")
 
 
+@MIGRATIONS(name="0005_users_and_sign_off")
+def _m0005_users_and_sign_off(db: sqlite_utils.Database) -> None:
+    # Shared mode: users known by the e-mail their identity provider returns, the roles they hold on
+    # systems and places, and a reviewer's sign-off of a submitted round (who and when).
+    for statement in (
+        """CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            disabled_at TEXT
+        )""",
+        "CREATE UNIQUE INDEX users_email ON users(email COLLATE NOCASE)",
+        """CREATE TABLE grants (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            role TEXT NOT NULL CHECK (role IN ('admin', 'lead', 'reviewer', 'viewer')),
+            system_id INTEGER REFERENCES systems(id),
+            place_id INTEGER REFERENCES places(id)
+        )""",
+        "CREATE UNIQUE INDEX grants_unique ON grants(user_id, role, ifnull(system_id, 0), ifnull(place_id, 0))",
+        "ALTER TABLE assessments ADD COLUMN signed_off_at TEXT",
+    ):
+        db.execute(statement)
+
+
 KNOWN_MIGRATIONS = tuple(m.name for m in MIGRATIONS._migrations)
 
 
@@ -398,10 +424,39 @@ def _clean_name(name: str, what: str) -> str:
     return cleaned
 
 
-def _actor(actor: str) -> str:
+def _actor(actor: access.User | str) -> str:
+    """The name history records for whoever acts (a signed-in user, or the local user's given name)."""
+    if isinstance(actor, access.User):
+        return actor.name
     if not isinstance(actor, str) or not actor.strip():
         raise StoreError("every change needs to say who is making it (actor)")
     return actor.strip()
+
+
+def authorise(
+    db: sqlite_utils.Database,
+    actor: access.User | str,
+    action: str,
+    *,
+    system_id: int | None = None,
+    place_id: int | None = None,
+    assessment_id: int | None = None,
+    what: str = "",
+) -> str:
+    """Refuse (PermissionDenied) unless the actor may take the action on the unit; returns the name for history.
+
+    Every write in checklist/ calls this first. The unit is a system and place, or an assessment's.
+    """
+    name = _actor(actor)
+    if assessment_id is not None:
+        row = db.execute("SELECT system_id, place_id FROM assessments WHERE id = ?", [assessment_id]).fetchone()
+        if row is not None:
+            system_id, place_id = row
+    if place_id is not None and system_id is None:
+        row = db.execute("SELECT system_id FROM places WHERE id = ?", [place_id]).fetchone()
+        system_id = row[0] if row else None
+    access.check(access.as_user(actor), action, system_id, place_id, what)
+    return name
 
 
 # --- systems and places -------------------------------------------------------------------
@@ -436,7 +491,7 @@ def get_place(db: sqlite_utils.Database, place_id: int) -> dict[str, Any]:
 
 
 def create_system(db: sqlite_utils.Database, name: str, actor: str, population: int | None = None) -> int:
-    actor = _actor(actor)
+    actor = authorise(db, actor, access.MANAGE, what="add systems")
     name = _clean_name(name, "system")
     if _row(db, "SELECT id FROM systems WHERE name = ? COLLATE NOCASE", [name]):
         raise StoreError(f"a system called {name!r} already exists; choose another name")
@@ -449,7 +504,7 @@ def create_system(db: sqlite_utils.Database, name: str, actor: str, population: 
 def create_place(
     db: sqlite_utils.Database, system_id: int, name: str, actor: str, population: int | None = None
 ) -> int:
-    actor = _actor(actor)
+    actor = authorise(db, actor, access.MANAGE, system_id=system_id, what="add places to this system")
     system = get_system(db, system_id)
     name = _clean_name(name, "place")
     if _row(db, "SELECT id FROM places WHERE system_id = ? AND name = ? COLLATE NOCASE", [system_id, name]):
@@ -465,7 +520,7 @@ def create_place(
 
 
 def rename_system(db: sqlite_utils.Database, system_id: int, name: str, actor: str) -> None:
-    actor = _actor(actor)
+    actor = authorise(db, actor, access.MANAGE, system_id=system_id, what="rename this system")
     old = get_system(db, system_id)
     name = _clean_name(name, "system")
     clash = _row(db, "SELECT id FROM systems WHERE name = ? COLLATE NOCASE AND id != ?", [name, system_id])
@@ -477,7 +532,7 @@ def rename_system(db: sqlite_utils.Database, system_id: int, name: str, actor: s
 
 
 def rename_place(db: sqlite_utils.Database, place_id: int, name: str, actor: str) -> None:
-    actor = _actor(actor)
+    actor = authorise(db, actor, access.MANAGE, place_id=place_id, what="rename this place")
     old = get_place(db, place_id)
     name = _clean_name(name, "place")
     clash = _row(
@@ -494,7 +549,7 @@ def rename_place(db: sqlite_utils.Database, place_id: int, name: str, actor: str
 
 def set_archived(db: sqlite_utils.Database, table: str, row_id: int, archived: bool, actor: str) -> None:
     """Archive (hide from pickers) or restore a system or place; nothing is deleted."""
-    actor = _actor(actor)
+    actor = authorise(db, actor, access.MANAGE, what="archive systems or places")
     if table not in ("systems", "places"):
         raise StoreError(f"cannot archive {table!r}; expected 'systems' or 'places'")
     old = get_system(db, row_id) if table == "systems" else get_place(db, row_id)
@@ -505,7 +560,7 @@ def set_archived(db: sqlite_utils.Database, table: str, row_id: int, archived: b
 
 
 def set_population(db: sqlite_utils.Database, table: str, row_id: int, population: int | None, actor: str) -> None:
-    actor = _actor(actor)
+    actor = authorise(db, actor, access.MANAGE, what="set populations")
     if table not in ("systems", "places"):
         raise StoreError(f"cannot set population on {table!r}; expected 'systems' or 'places'")
     if population is not None and (not isinstance(population, int) or population < 0):
@@ -555,7 +610,7 @@ def create_assessment(
     framework_version: str | None = None,
 ) -> int:
     """Start a draft assessment round for a system (place_id None) or one of its places."""
-    actor = _actor(actor)
+    actor = authorise(db, actor, access.EDIT, system_id=system_id, place_id=place_id, what="start a round here")
     system = get_system(db, system_id)
     unit_name = system["name"]
     if place_id is not None:
@@ -620,7 +675,7 @@ def get_assessment(db: sqlite_utils.Database, assessment_id: int) -> dict[str, A
 
 
 def update_assessment_details(db: sqlite_utils.Database, assessment_id: int, actor: str, **changes: Any) -> None:
-    actor = _actor(actor)
+    actor = authorise(db, actor, access.EDIT, assessment_id=assessment_id, what="change this round's details")
     unknown = set(changes) - set(ASSESSMENT_DETAIL_FIELDS)
     if unknown:
         raise StoreError(f"unknown assessment field(s) {', '.join(sorted(unknown))}")
@@ -695,6 +750,38 @@ def list_assessments(
         params,
     )
     return _with_totals(frame)
+
+
+def open_actions_owned_by(db: sqlite_utils.Database, owners: list[str]) -> pd.DataFrame:
+    """Open actions (not done, dropped or removed) whose owner is one of these names or addresses, any case,
+    with their round; soonest due first, undated last."""
+    wanted = [o.strip().casefold() for o in owners if o and o.strip()]
+    if not wanted:
+        return pd.DataFrame(columns=["id", "assessment_id", "item_id", "description", "owner", "due_date", "status",
+                                     "system_id", "place_id", "unit_name", "round_label"])  # fmt: skip
+    marks = ", ".join("?" for _ in wanted)
+    frame = _frame(
+        db,
+        f"""SELECT x.id, x.assessment_id, x.item_id, x.description, x.owner, x.due_date, x.status,
+                   a.system_id, a.place_id, coalesce(p.name, s.name || ' (whole system)') AS unit_name, a.round_label
+            FROM actions x JOIN assessments a ON a.id = x.assessment_id JOIN systems s ON s.id = a.system_id
+            LEFT JOIN places p ON p.id = a.place_id
+            WHERE x.deleted_at IS NULL AND x.status NOT IN ('done', 'dropped') AND lower(trim(x.owner)) IN ({marks})
+            ORDER BY x.due_date IS NULL, x.due_date, x.id""",
+        wanted,
+    )
+    return frame
+
+
+def awaiting_sign_off(db: sqlite_utils.Database) -> pd.DataFrame:
+    """Submitted rounds nobody has signed off yet, oldest first."""
+    return _frame(
+        db,
+        """SELECT a.id, a.system_id, a.place_id, coalesce(p.name, s.name || ' (whole system)') AS unit_name,
+                  a.round_label, a.submitted_at, a.submitted_by
+           FROM assessments a JOIN systems s ON s.id = a.system_id LEFT JOIN places p ON p.id = a.place_id
+           WHERE a.status = 'submitted' AND a.signed_off_at IS NULL ORDER BY a.submitted_at, a.id""",
+    )
 
 
 def recent_assessments(db: sqlite_utils.Database, limit: int = 10) -> pd.DataFrame:
@@ -798,11 +885,17 @@ def save_response(db: sqlite_utils.Database, assessment_id: int, item_id: str, a
     Only the fields given are touched. Each changed field is written to history with its old
     and new value, in the same transaction as the change itself.
     """
-    actor = _actor(actor)
     assessment = get_assessment(db, assessment_id)
+    clean = _clean_response(changes)
+    # Marking evidence verified is a reviewer's step; everything else about an answer is the lead's.
+    verifying = set(clean) == {"confidence"} and clean["confidence"] == "verified"
+    action = access.REVIEW if verifying else access.EDIT
+    if not verifying and clean.get("confidence") == "verified":
+        access.check(access.as_user(actor), access.REVIEW, assessment["system_id"], assessment["place_id"],
+                     "mark evidence verified")  # fmt: skip
+    actor = authorise(db, actor, action, assessment_id=assessment_id, what="change this assessment's answers")
     _ensure_draft(assessment)
     _check_item(assessment, item_id)
-    clean = _clean_response(changes)
     with _write(db):
         old = _row(db, "SELECT * FROM responses WHERE assessment_id = ? AND item_id = ?", [assessment_id, item_id])
         before = {k: (old[k] if old else v) for k, v in _EMPTY_RESPONSE.items()}
@@ -868,7 +961,7 @@ def completeness_problems(db: sqlite_utils.Database, assessment_id: int) -> list
 
 def submit_assessment(db: sqlite_utils.Database, assessment_id: int, actor: str, signed_off_by: str = "") -> None:
     """Check completeness, then lock the assessment. Raises IncompleteError listing what is missing."""
-    actor = _actor(actor)
+    actor = authorise(db, actor, access.EDIT, assessment_id=assessment_id, what="submit this round")
     assessment = get_assessment(db, assessment_id)
     _ensure_draft(assessment)
     problems = completeness_problems(db, assessment_id)
@@ -891,7 +984,7 @@ def submit_assessment(db: sqlite_utils.Database, assessment_id: int, actor: str,
 
 def reopen_assessment(db: sqlite_utils.Database, assessment_id: int, actor: str, reason: str) -> None:
     """Unlock a submitted assessment: an explicit step, recorded in history with its reason."""
-    actor = _actor(actor)
+    actor = authorise(db, actor, access.EDIT, assessment_id=assessment_id, what="reopen this round")
     assessment = get_assessment(db, assessment_id)
     if assessment["status"] != SUBMITTED:
         raise StoreError(f"{assessment['unit_name']} · {assessment['round_label']} is not submitted; nothing to reopen")
@@ -899,9 +992,36 @@ def reopen_assessment(db: sqlite_utils.Database, assessment_id: int, actor: str,
         raise StoreError("reopening a submitted assessment needs a reason, recorded in its history")
     now = _now()
     with _write(db):
-        db["assessments"].update(assessment_id, {"status": DRAFT, "updated_at": now})
+        # A sign-off was of the round as submitted: reopening withdraws it (history keeps who and when).
+        db["assessments"].update(assessment_id, {"status": DRAFT, "updated_at": now, "signed_off_at": None})
         _record(db, actor, "assessment", assessment_id, "status", SUBMITTED, DRAFT, assessment_id=assessment_id, at=now)
+        if assessment.get("signed_off_at"):
+            _record(db, actor, "assessment", assessment_id, "signed_off_at", assessment["signed_off_at"], None,
+                    assessment_id=assessment_id, at=now)  # fmt: skip
         _record(db, actor, "assessment", assessment_id, "reopen_reason", None, reason.strip(),
+                assessment_id=assessment_id, at=now)  # fmt: skip
+
+
+def sign_off(db: sqlite_utils.Database, assessment_id: int, actor: access.User | str) -> None:
+    """A reviewer's sign-off of a submitted round, recorded with who and when.
+
+    Four eyes: whoever submitted the round cannot sign it off.
+    """
+    name = authorise(db, actor, access.REVIEW, assessment_id=assessment_id, what="sign off this round")
+    assessment = get_assessment(db, assessment_id)
+    if assessment["status"] != SUBMITTED:
+        raise StoreError(
+            f"{assessment['unit_name']} · {assessment['round_label']} is still a draft; it can be signed off "
+            "once its lead has submitted it"
+        )
+    if (assessment["submitted_by"] or "").casefold() == name.casefold():
+        raise access.PermissionDenied(
+            f"{name} submitted this round, so someone else must sign it off (a second pair of eyes)"
+        )
+    now = _now()
+    with _write(db):
+        db["assessments"].update(assessment_id, {"signed_off_by": name, "signed_off_at": now, "updated_at": now})
+        _record(db, name, "assessment", assessment_id, "signed_off_by", assessment["signed_off_by"], name,
                 assessment_id=assessment_id, at=now)  # fmt: skip
 
 
@@ -937,7 +1057,7 @@ def _clean_action(changes: Mapping[str, Any]) -> dict[str, Any]:
 def add_action(
     db: sqlite_utils.Database, assessment_id: int, item_id: str, actor: str, description: str, **fields: Any
 ) -> int:
-    actor = _actor(actor)
+    actor = authorise(db, actor, access.EDIT, assessment_id=assessment_id, what="add actions to this round")
     assessment = get_assessment(db, assessment_id)
     _ensure_draft(assessment)
     _check_item(assessment, item_id)
@@ -963,8 +1083,8 @@ def _get_action(db: sqlite_utils.Database, action_id: int) -> dict[str, Any]:
 
 
 def update_action(db: sqlite_utils.Database, action_id: int, actor: str, **changes: Any) -> bool:
-    actor = _actor(actor)
     old = _get_action(db, action_id)
+    actor = authorise(db, actor, access.EDIT, assessment_id=old["assessment_id"], what="change this action")
     _ensure_draft(get_assessment(db, old["assessment_id"]))
     clean = _clean_action(changes)
     diff = {k: v for k, v in clean.items() if old[k] != v}
@@ -981,8 +1101,8 @@ def update_action(db: sqlite_utils.Database, action_id: int, actor: str, **chang
 
 def set_action_deleted(db: sqlite_utils.Database, action_id: int, deleted: bool, actor: str) -> None:
     """Delete (hide) or restore an action; the row stays, so a delete can be undone."""
-    actor = _actor(actor)
     old = _get_action(db, action_id)
+    actor = authorise(db, actor, access.EDIT, assessment_id=old["assessment_id"], what="remove this action")
     _ensure_draft(get_assessment(db, old["assessment_id"]))
     value = _now() if deleted else None
     with _write(db):
@@ -1108,7 +1228,7 @@ def restore(db: sqlite_utils.Database, source: str | Path, backups_dir: str | Pa
 
     Returns the path of that safety backup: restoring it undoes this restore.
     """
-    actor = _actor(actor)
+    actor = authorise(db, actor, access.RESTORE, what="restore a backup")
     check_backup(source)
     stamp = clock.now().strftime("%Y%m%dT%H%M%S%fZ")
     safety = backup(db, Path(backups_dir) / f"before-restore-{stamp}.db")

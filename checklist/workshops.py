@@ -25,11 +25,11 @@ import pandas as pd
 import segno
 import sqlite_utils
 
-from checklist import clock, consensus, store
+from checklist import access, clock, consensus, store
 from checklist.consensus import SECTORS, Tally, answer_label
 from checklist.framework import framework_for
 from checklist.scoring import DONT_KNOW, LEVEL
-from checklist.store import StoreError, _actor, _frame, _now, _record, _row, _write
+from checklist.store import StoreError, _frame, _now, _record, _row, _write, authorise
 
 LIVE = "live"
 INDEPENDENT = "independent"
@@ -121,7 +121,7 @@ def start_workshop(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Open a workshop on a draft assessment; returns it, with its join code."""
-    actor = _actor(actor)
+    actor = authorise(db, actor, access.RUN_WORKSHOP, assessment_id=assessment_id, what="run a workshop here")
     if mode not in MODES:
         raise StoreError(f"workshop kind {mode!r} is not one of {', '.join(MODES)}")
     assessment = store.get_assessment(db, assessment_id)
@@ -248,6 +248,7 @@ def workshop_by_code(db: sqlite_utils.Database, code: str, now: datetime | None 
 
 def _set(db: sqlite_utils.Database, workshop_id: int, actor: str, **changes: Any) -> None:
     old = get_workshop(db, workshop_id)
+    actor = authorise(db, actor, access.RUN_WORKSHOP, assessment_id=old["assessment_id"], what="run this workshop")
     assignments = ", ".join(f"{key} = ?" for key in changes)  # keys come from this module, never from input
     with _write(db):
         # One statement, so a reopened workshop takes its new code and its open status together.
@@ -262,7 +263,6 @@ def set_current_item(
     db: sqlite_utils.Database, workshop_id: int, item_id: str, actor: str, now: datetime | None = None
 ) -> None:
     """Move the room to another item: results are hidden again and the item's timer starts."""
-    actor = _actor(actor)
     workshop = get_workshop(db, workshop_id)
     ids = [i.id for i in items_of(db, workshop)]
     if item_id not in ids:
@@ -275,16 +275,15 @@ def set_current_item(
 
 
 def restart_timer(db: sqlite_utils.Database, workshop_id: int, actor: str, now: datetime | None = None) -> None:
-    _set(db, workshop_id, _actor(actor), item_started_at=_iso(_when(now)))
+    _set(db, workshop_id, actor, item_started_at=_iso(_when(now)))
 
 
 def set_revealed(db: sqlite_utils.Database, workshop_id: int, revealed: bool, actor: str) -> None:
-    _set(db, workshop_id, _actor(actor), revealed=int(bool(revealed)))
+    _set(db, workshop_id, actor, revealed=int(bool(revealed)))
 
 
 def close_workshop(db: sqlite_utils.Database, workshop_id: int, actor: str, now: datetime | None = None) -> None:
     """Stop taking votes; the code no longer works. Reversible with reopen_workshop."""
-    actor = _actor(actor)
     if get_workshop(db, workshop_id)["status"] == CLOSED:
         return
     _set(db, workshop_id, actor, status=CLOSED, closed_at=_iso(_when(now)))
@@ -292,7 +291,6 @@ def close_workshop(db: sqlite_utils.Database, workshop_id: int, actor: str, now:
 
 def reopen_workshop(db: sqlite_utils.Database, workshop_id: int, actor: str, now: datetime | None = None) -> str:
     """Take votes again (for a fresh lifetime). Returns the code, which changes if another open workshop took it."""
-    actor = _actor(actor)
     workshop = get_workshop(db, workshop_id)
     moment = _when(now)
     if workshop["status"] == OPEN and _iso(moment) <= workshop["expires_at"]:
@@ -536,8 +534,9 @@ def record_agreement(
     It becomes the assessment's answer at once, with the votes summarised in the evidence; the
     votes themselves stay in the workshop. Agreeing again replaces the earlier agreement.
     """
-    actor = _actor(actor)
     workshop = get_workshop(db, workshop_id)
+    actor = authorise(db, actor, access.RUN_WORKSHOP, assessment_id=workshop["assessment_id"],
+                      what="record agreed levels in this workshop")  # fmt: skip
     ids = [i.id for i in items_of(db, workshop)]
     if item_id not in ids:
         raise StoreError(f"unknown item id {item_id!r} for this workshop; expected one of: {', '.join(ids)}")
@@ -550,10 +549,7 @@ def record_agreement(
     seed = item_tally(db, workshop["seeded_from"], item_id) if workshop["seeded_from"] else None
     basis = room if room.votes or seed is None else seed
     moment = _when(now)
-    existing = store.responses(db, workshop["assessment_id"]).get(item_id, {}).get("evidence", "")
     line = _evidence_line(workshop, level, room, seed, notes, moment.date().isoformat())
-    evidence = _merge_evidence(existing, workshop["code"], line)
-    old = _row(db, "SELECT * FROM agreements WHERE workshop_id = ? AND item_id = ?", [workshop_id, item_id])
     row = {
         "workshop_id": workshop_id,
         "item_id": item_id,
@@ -567,7 +563,11 @@ def record_agreement(
         "agreed_by": actor,
     }
     with _write(db):
-        # One transaction: the agreement and the assessment's answer land together or not at all.
+        # One transaction, and the evidence read inside its lock: the agreement and the assessment's
+        # answer land together or not at all, and text someone saved a moment ago is kept, not overwritten.
+        existing = store.responses(db, workshop["assessment_id"]).get(item_id, {}).get("evidence", "")
+        evidence = _merge_evidence(existing, workshop["code"], line)
+        old = _row(db, "SELECT * FROM agreements WHERE workshop_id = ? AND item_id = ?", [workshop_id, item_id])
         store.save_response(db, workshop["assessment_id"], item_id, actor,
                             answer=row["answer"], level=level, evidence=evidence)  # fmt: skip
         db["agreements"].upsert(row, pk=("workshop_id", "item_id"))
@@ -622,7 +622,7 @@ def add_note(
     now: datetime | None = None,
 ) -> int:
     """A note or quote about an item, or a parking-lot entry (an issue that belongs elsewhere)."""
-    actor = _actor(actor)
+    actor = authorise(db, actor, access.RUN_WORKSHOP, assessment_id=assessment_id, what="add workshop notes here")
     if kind not in NOTE_KINDS:
         raise StoreError(f"note kind {kind!r} is not one of {', '.join(NOTE_KINDS)}")
     text = (text or "").strip()
@@ -656,10 +656,10 @@ def add_note(
 
 def set_note_deleted(db: sqlite_utils.Database, note_id: int, deleted: bool, actor: str) -> None:
     """Remove a note (or bring it back): notes are hidden, never erased."""
-    actor = _actor(actor)
     old = _row(db, "SELECT * FROM notes WHERE id = ?", [note_id])
     if old is None:
         raise store.NotFoundError(f"no note with id {note_id}")
+    actor = authorise(db, actor, access.RUN_WORKSHOP, assessment_id=old["assessment_id"], what="remove notes here")
     value = _now() if deleted else None
     with _write(db):
         db.execute("UPDATE notes SET deleted_at = ? WHERE id = ?", [value, note_id])

@@ -11,7 +11,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from checklist import analysis, clock, exports, reports, store, summary
+from checklist import access, analysis, clock, exports, reports, store, summary
 from checklist.framework import Framework, framework_for
 from checklist.scoring import DONT_KNOW, LEVEL, LEVEL_VALUES, NOT_APPLICABLE
 from ui.common import actor, choose_unit, ensure_router, headline, open_db, open_fresh, plain, show_error, show_flashes
@@ -96,6 +96,7 @@ def choose_assessment() -> None:
     if chosen is None:
         return
     system_id, place_id, _ = chosen
+    may_edit = access.can(actor(), access.EDIT, system_id, place_id)
     rounds = store.list_assessments(db, system_id=system_id, place_id=place_id, whole_system=place_id is None)
     st.header("Rounds")
     if rounds.empty:
@@ -107,9 +108,12 @@ def choose_assessment() -> None:
                 f"**{plain(row.round_label)}** · {row.assessment_date} · {row.status.capitalize()} · "
                 f"{row.answered}/{row.total} answered"
             )
-            verb = "Resume" if row.status == store.DRAFT else "View results"
+            verb = "Resume" if row.status == store.DRAFT and may_edit else "Open" if may_edit else "View"
             right.button(verb, key=f"assess_open_{row.id}", on_click=_open, args=(int(row.id),))
 
+    if not may_edit:
+        st.caption("You can read this unit's rounds; its lead starts and answers them.")
+        return
     st.header("Start a new round")
     with st.form("assess_new_round"):
         label = st.text_input(
@@ -416,6 +420,7 @@ def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool) -> 
             + (f", signed off by {plain(assessment['signed_off_by'])}" if assessment["signed_off_by"] else "")
             + ". This assessment is locked."
         )
+        sign_off_panel(assessment)
         with st.expander("Reopen for changes"):
             reason = st.text_input("Why is it being reopened? (kept in the history)", key=f"assess_reopen_reason_{aid}")
             if st.button("Reopen assessment", key=f"assess_reopen_{aid}"):
@@ -504,19 +509,54 @@ def history_panel(assessment: dict) -> None:
     )
 
 
+def _sign_off(assessment_id: int) -> None:
+    try:
+        store.sign_off(open_db(), assessment_id, actor())
+    except store.StoreError as exc:
+        st.session_state["assess_error"] = str(exc)
+
+
+def sign_off_panel(assessment: dict) -> None:
+    """A submitted round's sign-off in shared mode: who and when, or, for a reviewer, the button to give it.
+
+    Local mode has one user, who cannot be their own second pair of eyes: there the name typed in
+    "Signed off by" stands for the sign-off given outside the tool.
+    """
+    if assessment["status"] != store.SUBMITTED or actor().local:
+        return
+    if assessment.get("signed_off_at"):
+        st.success(
+            f"Signed off by {plain(assessment['signed_off_by'])} on {assessment['signed_off_at'][:10]}.",
+            icon=":material/verified:",
+        )
+    elif access.can(actor(), access.REVIEW, assessment["system_id"], assessment["place_id"]):
+        st.button(
+            "Sign off this round",
+            key=f"assess_sign_off_{assessment['id']}",
+            icon=":material/verified:",
+            on_click=_sign_off,
+            args=(assessment["id"],),
+            help="Confirms, as reviewer, that the answers and evidence stand. Whoever submitted it cannot sign it off.",
+        )
+
+
 def show_assessment(assessment: dict) -> None:
     fw = framework_for(assessment["framework_version"])
     saved = store.responses(db, assessment["id"])
-    locked = assessment["status"] == store.SUBMITTED
+    may_edit = access.can(actor(), access.EDIT, assessment["system_id"], assessment["place_id"])
+    locked = assessment["status"] == store.SUBMITTED or not may_edit
     items = fw.items_for(assessment["include_workforce"])
     answered = sum(1 for i in items if (saved.get(i.id) or {}).get("answer") is not None)
 
+    state = "Draft: every change is saved as you make it" if may_edit else "Draft, read only"
+    if assessment["status"] == store.SUBMITTED:
+        state = "Submitted (locked)"
     top, switch = st.columns([5, 1], vertical_alignment="bottom")
     top.title(f"{plain(assessment['unit_name'])} · {plain(assessment['round_label'])}")
     switch.button("Choose another", on_click=_open, args=(None,), key="assess_choose_another")
     st.caption(
         f"{plain(assessment['system_name'])} · assessed {assessment['assessment_date']} · "
-        f"{'Submitted (locked)' if locked else 'Draft: every change is saved as you make it'} · framework "
+        f"{state} · framework "
         f"{fw.version}{' · with the workforce module' if assessment['include_workforce'] else ''}"
     )
     st.progress(answered / len(items), text=f"{answered} of {len(items)} items answered")
@@ -529,7 +569,9 @@ def show_assessment(assessment: dict) -> None:
         ["Answer", "Review and submit", "Results", "History"], default="Results" if locked else "Answer"
     )
     with answer_tab:
-        if locked:
+        if not may_edit:
+            st.info("You can read this round; only a lead of this system or place can change it.")
+        elif locked:
             st.info("This assessment is submitted and locked. Reopen it from **Review and submit** to change it.")
         item_panel(assessment, fw, saved, easy, locked)
     with review_tab:
@@ -547,6 +589,12 @@ if raw_id:
         chosen = store.get_assessment(db, int(raw_id))
     except (ValueError, store.NotFoundError):
         st.warning(f"There is no assessment {plain(raw_id)}; choose one below.")
+if chosen is not None and not access.can(actor(), access.READ, chosen["system_id"], chosen["place_id"]):
+    st.error(
+        f"Assessment {plain(raw_id)} is not one you may open. Ask an administrator if you need access.",
+        icon=":material/lock:",
+    )
+    chosen = None
 if chosen is None:
     choose_assessment()
 else:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from checklist import analysis, charts, clock, reports, store
+from checklist import access, analysis, charts, clock, reports, store
 from ui import data
-from ui.common import chart, ensure_router, framework, open_db, open_fresh, plain
+from ui.common import actor, chart, ensure_router, framework, open_db, open_fresh, plain
 
 ensure_router()
 db = open_db()
@@ -21,7 +21,12 @@ systems = store.list_systems(db)
 if systems.empty:
     st.info("There are no systems yet. Add one on the Manage page, or load the demo from Home.")
     st.stop()
-names = dict(zip(systems["id"], systems["name"], strict=True))
+all_names = dict(zip(systems["id"], systems["name"], strict=True))
+# Comparing a system's places needs a role for the whole system (a place's lead sees only their place).
+names = {s: n for s, n in all_names.items() if access.can(actor(), access.READ, int(s), None)}
+if not names:
+    st.info("Comparing places needs a role for a whole system. Ask an administrator if you need one.")
+    st.stop()
 c1, c2 = st.columns(2)
 system_id = c1.selectbox("System (ICS)", list(names), format_func=names.get, key="cmp_system")
 version = data.version()
@@ -127,13 +132,16 @@ else:
             icon=":material/warning:",
         )
 
-if len(systems) > 1:
+if len(all_names) > 1:
     st.header("Systems compared")
     st.caption(
         "Each system's places (latest submitted round each), rolled up by the median; the lowest place is shown too."
     )
     rows, lows = {}, {}
-    for sid, sname in names.items():
+    # Systems the user has no role for are shown only as System A, B, …
+    others = iter(analysis.anonymised([n for s, n in all_names.items() if s not in names]).values())
+    shown = {s: names.get(s) or next(others).replace("Place", "System") for s in all_names}
+    for sid, sname in shown.items():
         sys_levels, _ = data.place_levels(version, sid, None)
         if sys_levels.empty:
             continue

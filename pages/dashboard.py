@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from checklist import analysis, charts, clock, store, summary
+from checklist import access, analysis, charts, clock, store, summary
 from ui import data
-from ui.common import chart, choose_unit, ensure_router, headline, open_db, plain
+from ui.common import actor, chart, choose_unit, ensure_router, headline, open_db, plain
 
 ensure_router()
 db = open_db()
@@ -165,12 +165,17 @@ else:
 
 # --- where to learn from -----------------------------------------------------------------------------
 st.header("Where to learn from")
-anonymise = st.toggle("Anonymise other places", key="dash_anonymise")
+anonymise = st.toggle(
+    "Anonymise other places",
+    key="dash_anonymise",
+    help="Places you have no role for are always shown as Place A, B, …",
+)
 levels = data.every_place_levels(data.version())
 this_place = None if place_id is None else f"{unit} ({store.get_system(db, system_id)['name']})"
-names = (
-    analysis.anonymised(list(analysis.order_rows(levels, "score").index)) if anonymise else {n: n for n in levels.index}
-)
+# Places the user may not read are always anonymised; the toggle anonymises the rest too.
+readable = access.readable_place_labels(db, actor())
+coded = analysis.anonymised(list(analysis.order_rows(levels, "score").index)) if not levels.empty else {}
+names = {n: coded[n] if anonymise or n not in readable else n for n in levels.index}
 for h in priorities:
     item = fw.item(h.item_id)
     with st.expander(f"{h.title}: what works", expanded=False):

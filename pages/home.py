@@ -1,9 +1,10 @@
 """Home: what the tool is, a quick start, recent assessments, and buttons to start or resume."""
 
+import pandas as pd
 import streamlit as st
 
-from checklist import demo, store
-from ui.common import ensure_router, framework, open_db, plain, show_error, show_flashes
+from checklist import access, clock, demo, store
+from ui.common import actor, ensure_router, framework, open_db, plain, show_error, show_flashes
 
 ensure_router()
 
@@ -26,7 +27,9 @@ if systems.empty:
         "or go to **Manage** to add your own system and places.",
         icon=":material/info:",
     )
-    if st.button("Load demo data", type="primary", icon=":material/dataset:", key="home_load_demo"):
+    if access.can(actor(), access.MANAGE) and st.button(
+        "Load demo data", type="primary", icon=":material/dataset:", key="home_load_demo"
+    ):
         try:
             summary = demo.create_demo(db)
         except store.StoreError as exc:
@@ -49,13 +52,65 @@ with st.container(border=True):
         "strengths and priorities."
     )
     left, right = st.columns(2)
-    left.page_link("pages/assess.py", label="Start or resume an assessment", icon=":material/checklist:")
+    if access.can(actor(), access.READ):  # someone with no role yet has no Assess page
+        left.page_link("pages/assess.py", label="Start or resume an assessment", icon=":material/checklist:")
     right.page_link("pages/framework.py", label="Read the framework and its levels", icon=":material/menu_book:")
 
+user = actor()
+MAX_LISTED = 10
+
+
+def _allowed(frame: pd.DataFrame, action: str) -> pd.DataFrame:
+    """The rows (each with system_id and place_id) whose unit the user may take this action on."""
+    if frame.empty:
+        return frame
+    keep = [
+        access.can(user, action, int(s), None if pd.isna(p) else int(p))
+        for s, p in zip(frame["system_id"], frame["place_id"], strict=True)
+    ]
+    return frame[keep]
+
+
+if not user.local:
+    # My work: what this person can act on, most pressing first.
+    st.header("My work")
+    owed = store.open_actions_owned_by(db, [user.name, user.email])
+    owed = _allowed(owed, access.EDIT)
+    today = clock.today().isoformat()
+    if owed.empty:
+        st.write("No open actions are assigned to you.")
+    for row in owed.head(MAX_LISTED).itertuples():
+        late = isinstance(row.due_date, str) and row.due_date < today
+        st.page_link(
+            "pages/assess.py",
+            label=f"{'Overdue: ' if late else ''}{plain(row.description)} · {plain(row.unit_name)} · "
+            f"{plain(row.round_label)}{' · due ' + row.due_date if isinstance(row.due_date, str) else ''}",
+            icon=":material/warning:" if late else ":material/task:",
+            query_params={"assessment": str(row.assessment_id), "item": row.item_id},
+        )
+    waiting = _allowed(store.awaiting_sign_off(db), access.REVIEW)
+    waiting = waiting[waiting["submitted_by"].fillna("") != user.name]  # four eyes: not their own
+    for row in waiting.head(MAX_LISTED).itertuples():
+        st.page_link(
+            "pages/assess.py",
+            label=f"Waiting for your sign-off: {plain(row.unit_name)} · {plain(row.round_label)}",
+            icon=":material/verified:",
+            query_params={"assessment": str(row.id)},
+        )
+
 drafts = store.list_assessments(db, status=store.DRAFT)
+drafts = _allowed(drafts, access.EDIT)
 if not drafts.empty:
     st.header("In progress")
-    for row in drafts.iloc[::-1].itertuples():
+    drafts = drafts.iloc[::-1]
+    if len(drafts) > MAX_LISTED:
+        wanted = st.text_input("Find a round in progress", key="home_find", placeholder="Place, system or round")
+        if wanted:
+            text = wanted.casefold()
+            drafts = drafts[drafts["unit_name"].str.casefold().str.contains(text, regex=False)
+                            | drafts["round_label"].str.casefold().str.contains(text, regex=False)]  # fmt: skip
+        st.caption(f"Showing {min(MAX_LISTED, len(drafts))} of {len(drafts)}, most recent first.")
+    for row in drafts.head(MAX_LISTED).itertuples():
         st.page_link(
             "pages/assess.py",
             label=f"Resume {plain(row.unit_name)} · {plain(row.round_label)} — {row.answered} of {row.total} answered",
@@ -64,7 +119,7 @@ if not drafts.empty:
         )
 
 st.header("Recent assessments")
-recent = store.recent_assessments(db, limit=10)
+recent = _allowed(store.recent_assessments(db, limit=200), access.READ).head(MAX_LISTED)
 if recent.empty:
     st.write("No assessments yet.")
 else:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from checklist import clock, exports, imports, store
+from checklist import access, clock, exports, imports, store
+from ui import identity
 from ui.common import actor, db_path, ensure_router, flash, open_db, plain, show_error, show_flashes
 
 ensure_router()
@@ -106,7 +107,7 @@ for system in systems.itertuples():
                 r1.markdown(f"{plain(row.unit_name)} · **{plain(row.round_label)}** · submitted (locked)")
                 continue
             relabel = r1.text_input(
-                f"Round label — {row.unit_name} (draft)", value=row.round_label, key=f"manage_round_{row.id}"
+                f"Round label — {plain(row.unit_name)} (draft)", value=row.round_label, key=f"manage_round_{row.id}"
             )
             if r2.button("Save label", key=f"manage_round_save_{row.id}"):
                 _attempt(
@@ -115,6 +116,87 @@ for system in systems.itertuples():
                     relabel,
                     done="Round renamed",
                 )
+
+st.header("People and roles")
+if identity.shared():
+    st.caption("People sign in with their organisation's account; the address they sign in with must match.")
+else:
+    st.caption(
+        "These take effect in shared mode (sign-in). In local mode everyone using this computer may do everything."
+    )
+
+
+def _add_person(keys: dict[str, str]) -> None:
+    state = st.session_state
+    try:
+        conn = open_db()
+        user_id = access.add_user(conn, actor(), state.get(keys["email"], ""), state.get(keys["name"], ""))
+        role = state.get(keys["role"])
+        if role:
+            system_id = state.get(keys["system"])
+            place_id = state.get(keys["place"]) if system_id is not None else None
+            access.grant(conn, actor(), user_id, role, system_id, place_id)
+    except store.StoreError as exc:
+        state["manage_people_error"] = str(exc)
+    else:
+        flash("Saved: they can sign in now" + (f" as {role}" if role else " (give them a role to do anything)"))
+        for key in ("email", "name"):
+            state[keys[key]] = ""
+
+
+people = access.list_users(db)
+if people:
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Name": p["name"],
+                    "Signs in as": p["email"],
+                    "Roles": "; ".join(text for _, text in p["roles"]) or "none yet",
+                    "Can sign in": "No (disabled)" if p["disabled"] else "Yes",
+                }
+                for p in people
+            ]
+        ),
+        hide_index=True,
+    )
+else:
+    st.write("Nobody has been added yet. In shared mode, add yourself as an admin first (or use the command line).")
+if message := st.session_state.pop("manage_people_error", None):
+    show_error(store.StoreError(message))
+with st.expander("Add a person or give a role", icon=":material/person_add:"):
+    keys = {k: f"manage_person_{k}" for k in ("email", "name", "role", "system", "place")}
+    st.text_input("E-mail address they sign in with", key=keys["email"])
+    st.text_input("Name, as history shows it", key=keys["name"])
+    st.selectbox("Role", access.ROLES, format_func=access.ROLE_WORDS.get, index=None, key=keys["role"],
+                 placeholder="No role yet")  # fmt: skip
+    every = store.list_systems(db)
+    system_names = dict(zip(every["id"], every["name"], strict=True))
+    chosen_system = st.selectbox("For", [None, *system_names], key=keys["system"],
+                                 format_func=lambda s: "Every system" if s is None else system_names[s])  # fmt: skip
+    if chosen_system is not None:
+        places = store.list_places(db, chosen_system)
+        place_names = dict(zip(places["id"], places["name"], strict=True))
+        st.selectbox(
+            "Where",
+            [None, *place_names],
+            key=keys["place"],
+            format_func=lambda p: "The whole system and its places" if p is None else place_names[p],
+        )
+    st.button("Save", type="primary", key="manage_person_save", on_click=_add_person, args=(keys,))
+for person in people:
+    if not person["roles"] and person["disabled"]:
+        continue
+    with st.expander(f"{plain(person['name'] or person['email'])}: change roles or access", icon=":material/badge:"):
+        for grant_id, text in person["roles"]:
+            g1, g2 = st.columns([3, 1], vertical_alignment="center")
+            g1.text(text)
+            if g2.button("Remove role", key=f"manage_revoke_{grant_id}"):
+                _attempt(access.revoke, actor(), grant_id, done="Role removed")
+        if not person["disabled"] and st.button("Stop them signing in", key=f"manage_disable_{person['id']}"):
+            _attempt(
+                access.disable_user, actor(), person["id"], done="They can no longer sign in; history keeps their work"
+            )
 
 st.header("Back up, export and restore")
 path = db_path()

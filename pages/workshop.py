@@ -13,7 +13,7 @@ import os
 import pandas as pd
 import streamlit as st
 
-from checklist import consensus, live, store, workshops
+from checklist import access, consensus, live, store, workshops
 from checklist.consensus import AGREED, SECTORS, SPLIT, answer_label
 from checklist.framework import LEVEL_VALUES, framework_for
 from checklist.scoring import DONT_KNOW
@@ -616,6 +616,11 @@ if raw_id:
         chosen = workshops.get_workshop(db, int(raw_id))
     except (ValueError, store.NotFoundError):
         st.warning(f"There is no workshop {plain(raw_id)}; choose one below.")
+if chosen is not None:
+    owner = store.get_assessment(db, chosen["assessment_id"])
+    if not access.can(actor(), access.RUN_WORKSHOP, owner["system_id"], owner["place_id"]):
+        st.error(f"Workshop {plain(raw_id)} is not one you may run. Ask an administrator if you need to.")
+        chosen = None
 if chosen is None:
     if message := st.session_state.pop("ws_error", None):
         show_error(store.StoreError(message))

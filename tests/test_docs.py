@@ -8,6 +8,7 @@ from checklist import store
 from checklist.cli import COMMANDS_HELP
 from checklist.framework import current_framework
 from tests.conftest import ROOT
+from ui import identity
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -22,7 +23,9 @@ def test_every_domain_is_documented(domain):
     assert domain in README
 
 
-@pytest.mark.parametrize("setting", [store.DB_ENV_VAR, "--db", "PORT"])
+@pytest.mark.parametrize(
+    "setting", [store.DB_ENV_VAR, "--db", "PORT", "ADDRESS", identity.MODE_VAR, "CHECKLIST_PUBLIC_URL", "[auth]"]
+)
 def test_every_setting_is_documented(setting):
     assert setting in README
 

@@ -9,10 +9,8 @@ import sqlite_utils
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from checklist import exports, store
+from checklist import access, exports, store
 from checklist.framework import Framework, current_framework
-
-ACTOR = store.LOCAL_USER  # replaced by the signed-in user once sign-in exists
 
 
 @st.cache_resource(show_spinner=False)
@@ -57,8 +55,9 @@ def open_fresh() -> sqlite_utils.Database:
     return store.connect(db_path(), apply_migrations=False)
 
 
-def actor() -> str:
-    return ACTOR
+def actor() -> access.User:
+    """Who is acting in this run (set by the router after sign-in; the local user in local mode)."""
+    return st.session_state.get("_user") or access.LOCAL
 
 
 def framework() -> Framework:
@@ -104,18 +103,28 @@ def csv_download(data: pd.DataFrame, name: str, key: str, label: str = "Download
 
 def choose_unit(db: sqlite_utils.Database, prefix: str) -> tuple[int, int | None, str] | None:
     """System and unit pickers; returns (system_id, place_id or None for the whole system, unit name)."""
+    user = actor()
     systems = store.list_systems(db)
     if systems.empty:
         st.info("There are no systems yet. Add your system and its places first.", icon=":material/info:")
-        st.page_link("pages/manage.py", label="Go to Manage", icon=":material/settings:")
+        if access.can(user, access.MANAGE):
+            st.page_link("pages/manage.py", label="Go to Manage", icon=":material/settings:")
         return None
-    names = dict(zip(systems["id"], systems["name"], strict=True))
+    names = {s: n for s, n in zip(systems["id"], systems["name"], strict=True) if access.can_read_any_of(user, int(s))}
+    if not names:
+        st.info(
+            "You have no systems or places to work on yet. Ask an administrator for a role.", icon=":material/info:"
+        )
+        return None
     system_id = st.selectbox("System (ICS)", list(names), format_func=names.get, key=f"{prefix}_system")
     places = store.list_places(db, system_id)
-    place_names = dict(zip(places["id"], places["name"], strict=True))
+    place_names = {
+        p: n for p, n in zip(places["id"], places["name"], strict=True) if access.can(user, access.READ, system_id, p)
+    }
+    whole = [None] if access.can(user, access.READ, system_id, None) else []
     place_id = st.selectbox(
         "Whole system or one place",
-        [None, *place_names],
+        [*whole, *place_names],
         format_func=lambda p: "Whole system" if p is None else place_names[p],
         key=f"{prefix}_place",
     )

@@ -51,13 +51,14 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _start(db_path: Path, log_path: Path):
-    port = _free_port()
-    env = {**os.environ, "CHECKLIST_DB": str(db_path)}
+def _start(db_path: Path, log_path: Path, port: int | None = None, env: dict | None = None, args: tuple = ()):
+    """Start the whole server (streamlit run app.py) on 127.0.0.1; returns (process, url) once healthy."""
+    port = port or _free_port()
+    env = {**os.environ, "CHECKLIST_DB": str(db_path), **(env or {})}
     command = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false", *args,
     ]  # fmt: skip
     log = log_path.open("w")
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
