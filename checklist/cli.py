@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from checklist import access, clock, demo, exports, imports, reports, store
+from checklist import access, clock, demo, exports, imports, privacy, reports, store
 from checklist.framework import FrameworkError, current_framework, registry
 
 COMMANDS_HELP = {
@@ -23,6 +24,7 @@ COMMANDS_HELP = {
     "backup": "write a consistent snapshot of the whole database to a file",
     "restore": "replace the database with a checked backup, keeping a backup of what was there first",
     "users": "list, add or disable the people who may sign in (shared mode), and give them roles",
+    "privacy": "forget participants' names after the retention period, or export or erase one person's data",
 }
 
 
@@ -89,6 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("--out", type=Path, required=True, help="file to write the snapshot to")
         if name == "restore":
             cmd.add_argument("file", type=Path, help="a backup made by `backup` (or the app's download)")
+        if name == "privacy":
+            cmd.add_argument("action", choices=("forget-names", "export", "erase"), help="what to do")
+            cmd.add_argument("who", nargs="?", help="with export or erase: their e-mail address, or name as recorded")
+            cmd.add_argument("--days", type=int, help="with forget-names: days to keep names (default: the setting)")
+            cmd.add_argument("--out", type=Path, help="with export: the JSON file to write")
         if name == "users":
             cmd.add_argument("action", choices=("list", "add", "disable"), help="what to do")
             cmd.add_argument("email", nargs="?", help="with add or disable: the address they sign in with")
@@ -273,6 +280,26 @@ def _cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_privacy(args: argparse.Namespace) -> int:
+    db = store.connect(args.db)
+    if args.action == "forget-names":
+        count = privacy.forget_participant_names(db, store.LOCAL_USER, args.days)
+        print(f"removed the names of {count} participant(s) of workshops that ended long enough ago")
+        return 0
+    if not args.who:
+        raise store.StoreError(f"privacy {args.action} needs the person's e-mail address or name")
+    if args.action == "export":
+        if args.out is None:
+            raise store.StoreError("privacy export needs --out FILE.json")
+        found = privacy.personal_data(db, store.LOCAL_USER, args.who)
+        _write_atomically(args.out, json.dumps(found, indent=2, ensure_ascii=False).encode("utf-8"))
+        print(f"wrote everything held about {args.who} to {args.out}")
+        return 0
+    counts = privacy.erase_person(db, store.LOCAL_USER, args.who)
+    print(f"erased {args.who}: {sum(counts.values())} place(s) in the record now say 'Erased person'")
+    return 0
+
+
 HANDLERS = {
     "init": _cmd_init,
     "demo": _cmd_demo,
@@ -286,6 +313,7 @@ HANDLERS = {
     "backup": _cmd_backup,
     "restore": _cmd_restore,
     "users": _cmd_users,
+    "privacy": _cmd_privacy,
 }
 
 

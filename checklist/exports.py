@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pandas as pd
 
@@ -290,14 +291,34 @@ def votes_frame(db, ids: list[int]) -> pd.DataFrame:  # noqa: ANN001
     return pd.DataFrame(rows, columns=VOTE_COLUMNS)
 
 
-def _write_sheet(sheet, frame: pd.DataFrame) -> None:  # noqa: ANN001
+# Characters a spreadsheet cell cannot hold (XML 1.0 forbids them): text pasted from word processors has them.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+REPLACEMENT = "\ufffd"
+
+
+def spreadsheet_text(value: object) -> tuple[object, int]:
+    """A cell value with characters Excel cannot hold replaced by \ufffd, and how many were replaced."""
+    if isinstance(value, str):
+        cleaned, count = _ILLEGAL.subn(REPLACEMENT, value)
+        return cleaned, count
+    return value, 0
+
+
+def _write_sheet(sheet, frame: pd.DataFrame) -> int:  # noqa: ANN001
+    """Write one frame as a styled sheet; returns how many characters had to be replaced."""
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     safe = neutralise_frame(frame)
     sheet.append(list(safe.columns))
+    replaced = 0
     for row in safe.itertuples(index=False):
-        sheet.append([None if (v is pd.NA or (isinstance(v, float) and pd.isna(v))) else v for v in row])
+        cells = []
+        for v in row:
+            v, count = spreadsheet_text(None if (v is pd.NA or (isinstance(v, float) and pd.isna(v))) else v)
+            replaced += count
+            cells.append(v)
+        sheet.append(cells)
     for cell in sheet[1]:
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="1F5F99")
@@ -306,6 +327,7 @@ def _write_sheet(sheet, frame: pd.DataFrame) -> None:  # noqa: ANN001
     for n, column in enumerate(safe.columns, start=1):
         longest = max([len(str(column)), *(len(str(v)) for v in safe[column].head(500) if v is not None)])
         sheet.column_dimensions[get_column_letter(n)].width = min(60, max(10, longest + 2))
+    return replaced
 
 
 def xlsx_bytes(db, ids: list[int]) -> bytes:  # noqa: ANN001
@@ -324,10 +346,17 @@ def xlsx_bytes(db, ids: list[int]) -> bytes:  # noqa: ANN001
         sheets.append(("Workshop notes", notes))
     if not votes.empty:
         sheets.append(("Workshop votes", votes))
+    replaced = 0
     for n, (title, frame) in enumerate(sheets):
         sheet = book.active if n == 0 else book.create_sheet()
         sheet.title = title
-        _write_sheet(sheet, frame)
+        replaced += _write_sheet(sheet, frame)
+    if replaced:
+        # Said in the file itself, so nobody mistakes the replacement marks for the original text.
+        note = book.create_sheet("About this file")
+        note.append([f"{replaced} control character(s) in the text (often pasted from a word processor) cannot be "
+                     f"stored in a spreadsheet and were replaced with {REPLACEMENT}. The app keeps the text as typed; "
+                     "the CSV export carries it unchanged."])  # fmt: skip
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -343,6 +372,7 @@ def template_xlsx(
 ) -> bytes:  # noqa: ANN001
     """A workbook for one assessment: every item with its statement and five level descriptors, a drop-down for
     the answer, and columns for evidence and target. Filled in, it imports back as the export's layout."""
+    system, place, round_label = (str(spreadsheet_text(v)[0]) for v in (system, place, round_label))
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation

@@ -13,7 +13,9 @@ and nothing is written if any row is bad.
 
 from __future__ import annotations
 
+import csv
 import io
+import os
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date
@@ -105,9 +107,77 @@ class ImportPlan:
 # --- reading ----------------------------------------------------------------------------------------
 
 
-def read_table(data: bytes, filename: str) -> pd.DataFrame:
-    """Every cell as trimmed text; blank rows and unnamed blank columns dropped; row numbers as shown."""
+@dataclass(frozen=True)
+class Limits:
+    """How big a file may be before it is even parsed (each from an environment variable, documented)."""
+
+    max_bytes: int
+    max_rows: int
+    max_columns: int
+    max_unzipped_bytes: int
+
+
+LIMIT_VARS = {
+    "max_bytes": ("CHECKLIST_MAX_UPLOAD_MB", 50, 1024 * 1024),
+    "max_rows": ("CHECKLIST_MAX_ROWS", 500_000, 1),
+    "max_columns": ("CHECKLIST_MAX_COLUMNS", 200, 1),
+    "max_unzipped_bytes": ("CHECKLIST_MAX_UNZIPPED_MB", 200, 1024 * 1024),
+}
+
+
+def limits() -> Limits:
+    values = {}
+    for field_name, (var, default, unit) in LIMIT_VARS.items():
+        raw = os.environ.get(var, str(default)).strip()
+        if not raw.isdigit() or int(raw) == 0:
+            raise store.StoreError(f"{var}={raw!r} is not a positive whole number")
+        values[field_name] = int(raw) * unit
+    return Limits(**values)
+
+
+def _check_size(data: bytes, filename: str, name: str, bounds: Limits) -> None:
+    """Refuse, before parsing, a file too big to be an assessment file or built to blow up when opened."""
+    mb = 1024 * 1024
+    if len(data) > bounds.max_bytes:
+        raise store.StoreError(
+            f"{filename} is {len(data) / mb:.1f} MB; the limit is {bounds.max_bytes // mb} MB "
+            "(CHECKLIST_MAX_UPLOAD_MB). Split it, or import one system at a time."
+        )
+    if name.endswith((".xlsx", ".xlsm")):
+        try:
+            parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
+        except zipfile.BadZipFile:
+            raise store.StoreError(f"{filename}: could not be read (not an Excel .xlsx file)") from None
+        unzipped = sum(part.file_size for part in parts)
+        if len(parts) > 1000 or unzipped > bounds.max_unzipped_bytes:
+            raise store.StoreError(
+                f"{filename} would unpack to {unzipped / mb:.0f} MB in {len(parts)} parts; the limit is "
+                f"{bounds.max_unzipped_bytes // mb} MB (CHECKLIST_MAX_UNZIPPED_MB). It may be damaged or built to "
+                "exhaust the server; save it again from Excel, or export it as CSV."
+            )
+    elif name.endswith(".csv"):
+        rows = data.count(b"\n")
+        if rows > bounds.max_rows + 1:
+            raise store.StoreError(
+                f"{filename} has {rows:,} lines; the limit is {bounds.max_rows:,} rows (CHECKLIST_MAX_ROWS)"
+            )
+        first = data[: data.find(b"\n")] if b"\n" in data else data
+        columns = next(csv.reader([first.decode("utf-8-sig", errors="replace")]), [])
+        if len(columns) > bounds.max_columns:
+            raise store.StoreError(
+                f"{filename} has {len(columns):,} columns; the limit is {bounds.max_columns} "
+                "(CHECKLIST_MAX_COLUMNS). An assessment file has one column per field or item."
+            )
+
+
+def read_table(data: bytes, filename: str, bounds: Limits | None = None) -> pd.DataFrame:
+    """Every cell as trimmed text; blank rows and unnamed blank columns dropped; row numbers as shown.
+
+    The file's size, rows, columns and (for .xlsx) unpacked size are checked before it is parsed.
+    """
     name = filename.lower()
+    bounds = bounds or limits()
+    _check_size(data, filename, name, bounds)
     try:
         if name.endswith((".xlsx", ".xlsm")):
             book = pd.ExcelFile(io.BytesIO(data), engine="openpyxl")
@@ -139,6 +209,13 @@ def read_table(data: bytes, filename: str) -> pd.DataFrame:
     body = frame.drop(index=header_row)
     body.columns = header
     body = body.loc[:, [h != "" for h in header]]  # stray blank columns
+    if body.empty:
+        raise store.StoreError(f"{filename}: has a header row but no data rows; expected one row per assessment")
+    if len(body) > bounds.max_rows or len(body.columns) > bounds.max_columns:
+        raise store.StoreError(
+            f"{filename} has {len(body):,} rows and {len(body.columns)} columns; the limits are "
+            f"{bounds.max_rows:,} rows and {bounds.max_columns} columns"
+        )
     if body.columns.duplicated().any():
         dupes = sorted(set(body.columns[body.columns.duplicated()]))
         raise store.StoreError(f"{filename}: column(s) {', '.join(dupes)} appear more than once")

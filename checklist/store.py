@@ -88,6 +88,14 @@ def _now() -> str:
 # --- schema -----------------------------------------------------------------------------
 
 MIGRATIONS = Migrations("checklist")
+# Append-only: history can be added to, never edited or removed (privacy.erase_person is the one
+# deliberate exception, made inside one transaction that puts these back).
+HISTORY_GUARDS = (
+    """CREATE TRIGGER history_no_update BEFORE UPDATE ON history
+           BEGIN SELECT RAISE(ABORT, 'history is append-only'); END""",
+    """CREATE TRIGGER history_no_delete BEFORE DELETE ON history
+           BEGIN SELECT RAISE(ABORT, 'history is append-only'); END""",
+)
 
 
 @MIGRATIONS(name="0001_core_tables")
@@ -176,11 +184,7 @@ def _m0001_core_tables(db: sqlite_utils.Database) -> None:
             new_value TEXT
         )""",
         "CREATE INDEX history_assessment ON history(assessment_id, item_id, id)",
-        # Append-only: history can be added to, never edited or removed.
-        """CREATE TRIGGER history_no_update BEFORE UPDATE ON history
-           BEGIN SELECT RAISE(ABORT, 'history is append-only'); END""",
-        """CREATE TRIGGER history_no_delete BEFORE DELETE ON history
-           BEGIN SELECT RAISE(ABORT, 'history is append-only'); END""",
+        *HISTORY_GUARDS,
     ):
         db.execute(statement)
 
@@ -674,7 +678,14 @@ def get_assessment(db: sqlite_utils.Database, assessment_id: int) -> dict[str, A
     return row
 
 
-def update_assessment_details(db: sqlite_utils.Database, assessment_id: int, actor: str, **changes: Any) -> None:
+def update_assessment_details(
+    db: sqlite_utils.Database,
+    assessment_id: int,
+    actor: str,
+    based_on: Mapping[str, Any] | None = None,
+    **changes: Any,
+) -> None:
+    """Change a draft round's details; refused (StaleSaveError) if one was changed by someone since `based_on`."""
     actor = authorise(db, actor, access.EDIT, assessment_id=assessment_id, what="change this round's details")
     unknown = set(changes) - set(ASSESSMENT_DETAIL_FIELDS)
     if unknown:
@@ -698,6 +709,12 @@ def update_assessment_details(db: sqlite_utils.Database, assessment_id: int, act
         )
         if clash:
             raise RoundClashError(f"{old['unit_name']} already has a round called {clean['round_label']!r}")
+    try:
+        _check_base(f"{FIELD_WORDS.get(next(iter(clean), ''), 'the round')} of this round", old, clean, based_on,
+                    "someone", old["updated_at"])  # fmt: skip
+    except StaleSaveError as exc:
+        _record_refused(db, actor, "assessment", assessment_id, exc, assessment_id)
+        raise
     diff = {k: v for k, v in clean.items() if old[k] != v}
     if not diff:
         return
@@ -873,17 +890,69 @@ def _clean_response(changes: Mapping[str, Any]) -> dict[str, Any]:
     return clean
 
 
+FIELD_WORDS = {
+    "answer": "the level", "level": "the level", "na_reason": "the reason it does not apply",
+    "evidence": "the evidence", "evidence_links": "the evidence links", "confidence": "how sure the evidence is",
+    "target_level": "the target", "description": "the action", "owner": "the action's owner",
+    "due_date": "the due date", "status": "the action's status", "round_label": "the round label",
+    "assessment_date": "the assessment date", "participants": "who took part", "signed_off_by": "the sign-off",
+}  # fmt: skip
 _EMPTY_RESPONSE = {
     "answer": None, "level": None, "na_reason": "", "evidence": "", "evidence_links": "",
     "confidence": None, "target_level": None,
 }  # fmt: skip
 
 
-def save_response(db: sqlite_utils.Database, assessment_id: int, item_id: str, actor: str, **changes: Any) -> bool:
+class StaleSaveError(StoreError):
+    """A save based on a value someone else has since changed: nothing was saved; both versions are here."""
+
+    def __init__(self, what: str, field: str, base: Any, theirs: Any, yours: Any, by: str, at: str) -> None:
+        self.field, self.base, self.theirs, self.yours, self.by, self.at = field, base, theirs, yours, by, at
+        when = (at or "")[11:16]
+        super().__init__(
+            f"{by} changed {what} at {when} UTC after you started editing, so your change was not saved over "
+            "theirs. Keep theirs, keep yours, or merge the two."
+        )
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as a user sees them: blank text and no value are the same, as are surrounding spaces."""
+    norm = [(v.strip() or None) if isinstance(v, str) else v for v in (a, b)]
+    return norm[0] == norm[1]
+
+
+def _check_base(what: str, before: Mapping[str, Any], wanted: Mapping[str, Any], based_on: Mapping[str, Any] | None,
+                by: str, at: str) -> None:  # fmt: skip
+    """Refuse a change to a field whose stored value is no longer the one the change was based on."""
+    for field, base in (based_on or {}).items():
+        if field not in wanted or field not in before:
+            continue
+        if not _same(before[field], base) and not _same(before[field], wanted[field]):
+            raise StaleSaveError(what, field, base, before[field], wanted[field], by, at)
+
+
+def _record_refused(db: sqlite_utils.Database, actor: str, entity: str, entity_id: Any, exc: StaleSaveError,
+                    assessment_id: int | None, item_id: str | None = None) -> None:  # fmt: skip
+    """Keep a refused version in history, so nothing anyone typed is lost even if they keep the other one."""
+    with _write(db):
+        _record(db, actor, entity, entity_id, f"{exc.field} (not saved: changed meanwhile)", exc.theirs, exc.yours,
+                assessment_id=assessment_id, item_id=item_id)  # fmt: skip
+
+
+def save_response(
+    db: sqlite_utils.Database,
+    assessment_id: int,
+    item_id: str,
+    actor: str,
+    based_on: Mapping[str, Any] | None = None,
+    **changes: Any,
+) -> bool:
     """Save some fields of one item's response at once; returns True if anything changed.
 
     Only the fields given are touched. Each changed field is written to history with its old
-    and new value, in the same transaction as the change itself.
+    and new value, in the same transaction as the change itself. `based_on` gives the value each
+    field had when the user started changing it: if someone has changed it since, the save is
+    refused with StaleSaveError (both versions kept in history) instead of overwriting their work.
     """
     assessment = get_assessment(db, assessment_id)
     clean = _clean_response(changes)
@@ -896,27 +965,42 @@ def save_response(db: sqlite_utils.Database, assessment_id: int, item_id: str, a
     actor = authorise(db, actor, action, assessment_id=assessment_id, what="change this assessment's answers")
     _ensure_draft(assessment)
     _check_item(assessment, item_id)
-    with _write(db):
-        old = _row(db, "SELECT * FROM responses WHERE assessment_id = ? AND item_id = ?", [assessment_id, item_id])
-        before = {k: (old[k] if old else v) for k, v in _EMPTY_RESPONSE.items()}
-        # Record fields in a fixed order (answer before level) so history reads the same way every time.
-        diff = {k: clean[k] for k in RESPONSE_FIELDS if k in clean and before[k] != clean[k]}
-        if not diff:
-            return False
-        now = _now()
-        row = {
-            **before,
-            **diff,
-            "assessment_id": assessment_id,
-            "item_id": item_id,
-            "updated_at": now,
-            "updated_by": actor,
-        }
-        db["responses"].upsert(row, pk=("assessment_id", "item_id"))
-        for key, value in diff.items():
-            _record(db, actor, "response", f"{assessment_id}:{item_id}", key, before[key], value,
-                    assessment_id=assessment_id, item_id=item_id, at=now)  # fmt: skip
-        db.execute("UPDATE assessments SET updated_at = ? WHERE id = ?", [now, assessment_id])
+    try:
+        with _write(db):
+            return _save_response_locked(db, assessment, item_id, actor, clean, based_on)
+    except StaleSaveError as exc:
+        _record_refused(db, actor, "response", f"{assessment_id}:{item_id}", exc, assessment_id, item_id)
+        raise
+
+
+def _save_response_locked(db: sqlite_utils.Database, assessment: Mapping[str, Any], item_id: str, actor: str,
+                          clean: dict[str, Any], based_on: Mapping[str, Any] | None) -> bool:  # fmt: skip
+    """save_response's work inside its write transaction: the check and the write see the same row."""
+    assessment_id = assessment["id"]
+    old = _row(db, "SELECT * FROM responses WHERE assessment_id = ? AND item_id = ?", [assessment_id, item_id])
+    before = {k: (old[k] if old else v) for k, v in _EMPTY_RESPONSE.items()}
+    title = _framework_of(assessment).item(item_id).title
+    _check_base(f"{FIELD_WORDS.get(next(iter(clean), ''), 'this answer')} for {title}", before, clean, based_on,
+                old["updated_by"] if old else "someone", old["updated_at"] if old else "")  # fmt: skip
+    # Record fields in a fixed order (answer before level) so history reads the same way every time.
+    diff = {k: clean[k] for k in RESPONSE_FIELDS if k in clean and before[k] != clean[k]}
+    if not diff:
+        return False
+    now = _now()
+    row = {**before, **diff}
+    columns = ", ".join(RESPONSE_FIELDS)
+    db.execute(
+        f"""INSERT INTO responses (assessment_id, item_id, {columns}, updated_at, updated_by)
+            VALUES (?, ?, {", ".join("?" for _ in RESPONSE_FIELDS)}, ?, ?)
+            ON CONFLICT (assessment_id, item_id) DO UPDATE SET
+            {", ".join(f"{c} = excluded.{c}" for c in RESPONSE_FIELDS)},
+            updated_at = excluded.updated_at, updated_by = excluded.updated_by""",
+        [assessment_id, item_id, *(row[c] for c in RESPONSE_FIELDS), now, actor],
+    )
+    for key, value in diff.items():
+        _record(db, actor, "response", f"{assessment_id}:{item_id}", key, before[key], value,
+                assessment_id=assessment_id, item_id=item_id, at=now)  # fmt: skip
+    db.execute("UPDATE assessments SET updated_at = ? WHERE id = ?", [now, assessment_id])
     return True
 
 
@@ -1082,11 +1166,20 @@ def _get_action(db: sqlite_utils.Database, action_id: int) -> dict[str, Any]:
     return row
 
 
-def update_action(db: sqlite_utils.Database, action_id: int, actor: str, **changes: Any) -> bool:
+def update_action(
+    db: sqlite_utils.Database, action_id: int, actor: str, based_on: Mapping[str, Any] | None = None, **changes: Any
+) -> bool:
+    """Change an action's fields; refused (StaleSaveError) if one was changed by someone since `based_on`."""
     old = _get_action(db, action_id)
     actor = authorise(db, actor, access.EDIT, assessment_id=old["assessment_id"], what="change this action")
     _ensure_draft(get_assessment(db, old["assessment_id"]))
     clean = _clean_action(changes)
+    try:
+        _check_base(f"{FIELD_WORDS.get(next(iter(clean), ''), 'this action')} of “{old['description']}”", old, clean,
+                    based_on, old.get("updated_by") or "someone", old["updated_at"])  # fmt: skip
+    except StaleSaveError as exc:
+        _record_refused(db, actor, "action", action_id, exc, old["assessment_id"], old["item_id"])
+        raise
     diff = {k: v for k, v in clean.items() if old[k] != v}
     if not diff:
         return False
@@ -1194,6 +1287,41 @@ def backup_bytes(db: sqlite_utils.Database) -> bytes:
         return backup(db, Path(tmp) / "backup.db").read_bytes()
 
 
+def _schema_entries(db: sqlite_utils.Database) -> dict[tuple[str, str], str]:
+    """Every table, index, trigger and view, with its SQL (whitespace normalised)."""
+    rows = db.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND sql IS NOT NULL"
+    ).fetchall()
+    return {(kind, name): " ".join(sql.split()) for kind, name, sql in rows}
+
+
+def _check_exact_schema(db: sqlite_utils.Database, label: str) -> None:
+    """Refuse a database whose schema is not exactly what this app's migrations make for its schema version.
+
+    A backup could carry its own triggers (say, one that empties history) or lack the append-only ones;
+    restoring it would run them. Nothing but this app's own schema is accepted.
+    """
+    applied = _applied_names(db)
+    expected_db = sqlite_utils.Database(memory=True)
+    later = [name for name in KNOWN_MIGRATIONS if name not in applied]
+    MIGRATIONS.apply(expected_db, stop_before=later[0] if later else None)
+    expected, found = _schema_entries(expected_db), _schema_entries(db)
+    expected_db.close()
+    problems = []
+    for key in sorted(set(expected) | set(found)):
+        kind, name = key
+        if key not in found:
+            problems.append(f"{kind} {name} is missing")
+        elif key not in expected:
+            problems.append(f"it has a {kind} {name} this app never makes")
+        elif expected[key] != found[key]:
+            problems.append(f"{kind} {name} differs from this app's")
+    if problems:
+        raise StoreError(
+            f"{label} does not have this app's own database schema, so it was not restored: " + "; ".join(problems)
+        )
+
+
 def check_backup(path: str | Path) -> dict[str, int]:
     """Check a file is a sound database this app can read; say what it holds. Never modifies it."""
     source = Path(path)
@@ -1213,6 +1341,7 @@ def check_backup(path: str | Path) -> dict[str, int]:
             raise StoreError(
                 f"{source.name} is a SQLite database but not one of this app's (no systems or assessments)"
             )
+        _check_exact_schema(db, source.name)
         counts = {
             t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("systems", "places", "assessments")
         }

@@ -333,7 +333,8 @@ def join(
 
 
 def _participant_actor(participant_id: int, name: str, sector: str) -> str:
-    return f"participant {participant_id} ({name or SECTORS[sector]})"
+    """How history names a participant: by number and sector, never by name (names are forgotten later)."""
+    return f"participant {participant_id} ({SECTORS[sector]})"
 
 
 def participant(db: sqlite_utils.Database, token: str, now: datetime | None = None) -> dict[str, Any]:

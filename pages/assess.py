@@ -29,25 +29,47 @@ show_flashes()
 db = open_db()
 
 
-def _save(assessment_id: int, item_id: str, **fields: object) -> None:
+def _base_key(key: str) -> str:
+    return f"{key}__base"
+
+
+def _save(assessment_id: int, item_id: str, key: str, based_on: dict, **fields: object) -> None:
+    """Save what a widget now holds, saying which stored value the change started from."""
     try:
-        store.save_response(open_db(), assessment_id, item_id, actor(), **fields)
+        store.save_response(open_db(), assessment_id, item_id, actor(), based_on=based_on, **fields)
+    except store.StaleSaveError as exc:
+        st.session_state["assess_conflict"] = {
+            "aid": assessment_id,
+            "item": item_id,
+            "key": key,
+            "field": exc.field,
+            "message": str(exc),
+            "theirs": exc.theirs,
+            "yours": exc.yours,
+        }
     except store.StoreError as exc:
         st.session_state["assess_error"] = str(exc)
+    else:
+        st.session_state[_base_key(key)] = st.session_state[key]
+        st.session_state["assess_saved"] = "Saved"
+
+
+def _answer_fields(value: object) -> dict:
+    if value is None:
+        return {"answer": None}
+    if isinstance(value, int):
+        return {"answer": LEVEL, "level": value}
+    return {"answer": value}
 
 
 def _save_answer(assessment_id: int, item_id: str, key: str) -> None:
-    value = st.session_state[key]
-    if value is None:
-        _save(assessment_id, item_id, answer=None)
-    elif isinstance(value, int):
-        _save(assessment_id, item_id, answer=LEVEL, level=value)
-    else:
-        _save(assessment_id, item_id, answer=value)
+    base = _answer_fields(st.session_state.get(_base_key(key)))
+    _save(assessment_id, item_id, key, {"answer": base.get("answer"), "level": base.get("level")},
+          **_answer_fields(st.session_state[key]))  # fmt: skip
 
 
 def _save_field(assessment_id: int, item_id: str, field: str, key: str) -> None:
-    _save(assessment_id, item_id, **{field: st.session_state[key]})
+    _save(assessment_id, item_id, key, {field: st.session_state.get(_base_key(key))}, **{field: st.session_state[key]})
 
 
 def _save_details(assessment_id: int, field: str, key: str) -> None:
@@ -58,10 +80,62 @@ def _save_details(assessment_id: int, field: str, key: str) -> None:
 
 
 def _seed(key: str, value: object) -> str:
-    """Give a widget its saved value the first time it is drawn in this session; returns the key."""
+    """Give a widget its saved value, and remember that value as what a change by this user starts from.
+
+    The first time it is drawn in this session it takes the stored value. Later, if someone else has
+    saved a new value and nothing has been changed here, it follows theirs; if both changed it, the
+    save says so (see _save) rather than either overwriting the other. Returns the key.
+    """
+    base = _base_key(key)
     if key not in st.session_state:
-        st.session_state[key] = value
+        st.session_state[key] = st.session_state[base] = value
+    elif st.session_state.get(base) != value and st.session_state[key] == st.session_state.get(base):
+        st.session_state[key] = st.session_state[base] = value
     return key
+
+
+def _resolve(choice: str, merged_key: str | None = None) -> None:
+    """Settle a conflicting save: keep theirs, keep yours, or save the merged text."""
+    conflict = st.session_state.pop("assess_conflict")
+    key, field = conflict["key"], conflict["field"]
+    if choice == "theirs":
+        current = store.responses(open_db(), conflict["aid"]).get(conflict["item"], {})
+        value = current.get(field)
+        if field in ("answer", "level"):
+            value = current.get("level") if current.get("answer") == LEVEL else current.get("answer")
+        st.session_state[key] = st.session_state[_base_key(key)] = value
+        return
+    value = st.session_state[merged_key] if choice == "merged" else st.session_state[key]
+    st.session_state[key] = value
+    theirs = conflict["theirs"]
+    if field in ("answer", "level"):
+        current = store.responses(open_db(), conflict["aid"]).get(conflict["item"], {})
+        base = {"answer": current.get("answer"), "level": current.get("level")}
+        _save(conflict["aid"], conflict["item"], key, base, **_answer_fields(value))
+    else:
+        _save(conflict["aid"], conflict["item"], key, {field: theirs}, **{field: value})
+
+
+@st.dialog("Someone else changed this while you were editing", width="large")
+def conflict_dialog(conflict: dict) -> None:
+    st.write(plain(conflict["message"]))
+    theirs_col, yours_col = st.columns(2)
+    for col, title, value in ((theirs_col, "Their version (saved)", conflict["theirs"]),
+                              (yours_col, "Your version (not saved yet)", conflict["yours"])):  # fmt: skip
+        col.markdown(f"**{title}**")
+        col.text("(blank)" if value in (None, "") else str(value))
+    text = all(isinstance(v, str) for v in (conflict["theirs"], conflict["yours"])) and conflict["field"] not in (
+        "answer", "confidence")  # fmt: skip
+    merged_key = "assess_conflict_merged"
+    if text:
+        st.text_area("Merged (edit as you like)", value=f"{conflict['theirs']}\n\n{conflict['yours']}".strip(),
+                     key=merged_key)  # fmt: skip
+    b1, b2, b3 = st.columns(3)
+    b1.button("Keep theirs", key="assess_keep_theirs", on_click=_resolve, args=("theirs",), width="stretch")
+    b2.button("Keep mine", key="assess_keep_mine", on_click=_resolve, args=("mine",), width="stretch")
+    if text:
+        b3.button("Save merged", key="assess_keep_merged", on_click=_resolve, args=("merged", merged_key),
+                  type="primary", width="stretch")  # fmt: skip
 
 
 def _open(assessment_id: int | None) -> None:
@@ -198,6 +272,8 @@ def item_panel(assessment: dict, fw: Framework, saved: dict, easy: bool, locked:
         if item.references:
             st.markdown("**In the report:** " + "; ".join(f"section {r.section} — {r.note}" for r in item.references))
 
+    if conflict := st.session_state.get("assess_conflict"):
+        conflict_dialog(conflict)
     # Each widget's starting value is seeded once from the database and never passed as index= or
     # value=: a parameter that changes after a save would make Streamlit remount the widget and
     # drop keyboard focus mid-answer.
@@ -562,7 +638,10 @@ def show_assessment(assessment: dict) -> None:
     st.progress(answered / len(items), text=f"{answered} of {len(items)} items answered")
     error_slot = st.empty()  # always present, for the same reason as the caption above the answers
     if error := st.session_state.pop("assess_error", None):
-        error_slot.error(plain(error), icon=":material/error:")
+        error_slot.error(f"Not saved: {plain(error)}", icon=":material/error:")
+    elif saved_note := st.session_state.pop("assess_saved", None):
+        # In the slot that is always there, so nothing below moves and keyboard focus stays put.
+        error_slot.caption(f":material/check_circle: {saved_note} at {clock.now().strftime('%H:%M:%S')} UTC")
     easy = st.toggle("Easy Read wording", key="assess_easy", help="Short sentences and everyday words, for workshops")
 
     answer_tab, review_tab, results_tab, history_tab = st.tabs(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import streamlit as st
 
-from checklist import access, clock, exports, imports, store
+from checklist import access, clock, exports, imports, privacy, store
 from ui import identity
 from ui.common import actor, db_path, ensure_router, flash, open_db, plain, show_error, show_flashes
 
@@ -197,6 +199,39 @@ for person in people:
             _attempt(
                 access.disable_user, actor(), person["id"], done="They can no longer sign in; history keeps their work"
             )
+
+with st.expander("A person's data: export or erase (information governance)", icon=":material/policy:"):
+    st.write(
+        "Everything the app holds about one person, as a file, or their name and address replaced with "
+        '"Erased person N" everywhere it was recorded. Free text that mentions them is listed in the '
+        "export for you to edit by hand."
+    )
+    who = st.text_input("Their e-mail address, or their name as the history shows it", key="manage_privacy_who")
+    if who.strip():
+        try:
+            found = privacy.personal_data(db, actor(), who)
+        except store.StoreError as exc:
+            show_error(exc)
+        else:
+            st.caption(
+                f"Found: {len(found['changes'])} change(s) in the history, "
+                f"{len(found['free text mentioning them (review by hand)'])} mention(s) in free text."
+            )
+            st.download_button(
+                "Download their data (JSON)",
+                json.dumps(found, indent=2, ensure_ascii=False).encode("utf-8"),
+                file_name="personal-data.json",
+                mime="application/json",
+                key="manage_privacy_export",
+                on_click="ignore",
+            )
+            confirm = st.checkbox("I understand this cannot be undone", key="manage_privacy_confirm")
+            if st.button("Erase this person", disabled=not confirm, key="manage_privacy_erase"):
+                _attempt(privacy.erase_person, actor(), who, done="Erased: their name no longer appears in the record")
+    days = privacy.participant_name_days()
+    st.caption(f"Workshop participants' names are removed {days} days after the workshop ends (at each start).")
+    if st.button("Remove old participants' names now", key="manage_privacy_forget"):
+        _attempt(privacy.forget_participant_names, actor(), done="Old participants' names removed")
 
 st.header("Back up, export and restore")
 path = db_path()

@@ -75,3 +75,29 @@ def test_an_older_backup_is_migrated_on_restore(tmp_path):
     store.restore(live, tmp_path / "old.db", tmp_path / "backups", ACTOR)
     assert _names(live) == ["Old ICS"] and "population" in live["systems"].columns_dict
     assert "population" not in sqlite_utils.Database(tmp_path / "old.db")["systems"].columns_dict  # source untouched
+
+
+@pytest.mark.parametrize(
+    ("tamper", "message"),
+    [
+        ("CREATE TRIGGER empty_history AFTER INSERT ON systems BEGIN DELETE FROM places; END",
+         "it has a trigger empty_history this app never makes"),
+        ("CREATE TRIGGER rewrite AFTER UPDATE ON responses BEGIN UPDATE responses SET level = 4; END",
+         "it has a trigger rewrite this app never makes"),
+        ("DROP TRIGGER history_no_update", "trigger history_no_update is missing"),
+        ("DROP INDEX assessments_unit_round", "index assessments_unit_round is missing"),
+        ("CREATE VIEW everything AS SELECT * FROM history", "it has a view everything this app never makes"),
+        ("ALTER TABLE systems ADD COLUMN secret TEXT", "table systems differs from this app's"),
+    ],
+)  # fmt: skip
+def test_a_backup_with_a_schema_of_its_own_is_refused_and_nothing_changes(tmp_path, tamper, message):
+    live = store.connect(tmp_path / "live.db")
+    store.create_system(live, "Live ICS", ACTOR)
+    other = store.connect(tmp_path / "other.db")
+    store.create_system(other, "Other ICS", ACTOR)
+    other.execute(tamper)
+    other.conn.commit()
+    other.close()
+    with pytest.raises(store.StoreError, match=message):
+        store.restore(live, tmp_path / "other.db", tmp_path / "backups", ACTOR)
+    assert _names(live) == ["Live ICS"] and not (tmp_path / "backups").exists()

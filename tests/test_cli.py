@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -135,3 +136,35 @@ def test_report_writes_a_pdf(tmp_path):
     assert "<h2>Headline</h2>" in (tmp_path / "r.html").read_text(encoding="utf-8")
     assert main(["report", "--db", str(db), "--assessment", "1", "--out", str(tmp_path / "r.pdf")]) == 0
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_the_first_admin_is_made_from_the_command_line_and_roles_name_real_units(tmp_path, capsys):
+    db = tmp_path / "users.db"
+    assert main(["demo", "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert (
+        main(["users", "add", "admin@example.nhs.uk", "--name", "Ada Admin", "--role", "admin", "--db", str(db)]) == 0
+    )
+    assert main(["users", "add", "lead@example.nhs.uk", "--role", "lead", "--system", "northmoor and vale ics",
+                 "--place", "Nowhere", "--db", str(db)]) == 1  # fmt: skip
+    assert "has no place called 'Nowhere'" in capsys.readouterr().err
+    assert main(["users", "list", "--db", str(db)]) == 0
+    listing = capsys.readouterr().out
+    assert "admin@example.nhs.uk\tAda Admin\tadmin · every system" in listing
+    assert "lead@example.nhs.uk" not in listing, "a typo in the unit adds nobody"
+    assert main(["users", "disable", "admin@example.nhs.uk", "--db", str(db)]) == 0
+    assert main(["users", "list", "--db", str(db)]) == 0
+    assert "(disabled)" in capsys.readouterr().out
+
+
+def test_privacy_commands_export_and_erase_a_person(tmp_path, capsys):
+    db = tmp_path / "privacy.db"
+    assert main(["demo", "--db", str(db)]) == 0
+    out = tmp_path / "person.json"
+    assert main(["privacy", "export", "demo data", "--out", str(out), "--db", str(db)]) == 0
+    found = json.loads(out.read_text(encoding="utf-8"))
+    assert found["person"] == "demo data" and len(found["changes"]) > 100, "the demo's author made every change"
+    assert main(["privacy", "erase", "nobody-at-all", "--db", str(db)]) == 1
+    assert "nobody called 'nobody-at-all'" in capsys.readouterr().err
+    assert main(["privacy", "forget-names", "--days", "0", "--db", str(db)]) == 0
+    assert "removed the names of" in capsys.readouterr().out

@@ -1,9 +1,16 @@
 """Downloads are neutralised against spreadsheet formula injection without changing what people read."""
 
+import io
+
+import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from checklist import exports, store
 from checklist.exports import csv_bytes, neutralise
+from tests.conftest import ACTOR
 
 
 @pytest.mark.parametrize(
@@ -97,3 +104,29 @@ def test_xlsx_adds_workshop_notes_and_votes_without_names_and_formula_safe(draft
         (2, "Health and care", "Don't know"),
     ]
     assert not any("Sam Example" in str(cell) for row in votes for cell in row)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(min_size=1, max_size=200))
+def test_every_export_succeeds_for_any_text_the_app_accepted(draft, text):
+    """Control characters (vertical tabs from word processors, NUL…) never crash an export; Excel's copy says so."""
+    db, aid = draft
+    store.save_response(db, aid, "governance", ACTOR, answer="level", level=2, evidence=text)
+    store.add_action(db, aid, "governance", ACTOR, text.strip() or "x", owner=text[:50])
+    ids = [aid]
+    csv = exports.csv_bytes(exports.export_frame(db, ids))
+    assert csv.startswith(b"\xef\xbb\xbf")
+    book = openpyxl.load_workbook(io.BytesIO(exports.xlsx_bytes(db, ids)))
+    assert book["Responses"].max_row >= 2
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in text):
+        assert "About this file" in book.sheetnames
+        assert "were replaced with" in book["About this file"]["A1"].value
+
+
+def test_a_vertical_tab_is_replaced_in_excel_and_kept_in_csv(draft):
+    db, aid = draft
+    store.save_response(db, aid, "governance", ACTOR, answer="level", level=2, evidence="Minutes\x0bpage 2")
+    book = openpyxl.load_workbook(io.BytesIO(exports.xlsx_bytes(db, [aid])))
+    values = [c.value for row in book["Responses"].iter_rows() for c in row]
+    assert "Minutes\ufffdpage 2" in values
+    assert "Minutes\x0bpage 2" in exports.csv_bytes(exports.export_frame(db, [aid])).decode("utf-8-sig")

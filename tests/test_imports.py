@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
+
 import pandas as pd
 import pytest
 
@@ -170,3 +174,47 @@ def test_a_filled_in_template_imports_back(unit, fw):
         "Commissioned nationally",
     )
     assert store.get_assessment(db, aid)["status"] == store.DRAFT
+
+
+def _zip_bomb(unpacked_mb: int) -> bytes:
+    """A small file posing as .xlsx that unpacks to `unpacked_mb` megabytes of zeros."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bomb:
+        with bomb.open("xl/worksheets/sheet1.xml", "w") as part:
+            chunk = b"0" * (1024 * 1024)
+            for _ in range(unpacked_mb):
+                part.write(chunk)
+    return buffer.getvalue()
+
+
+SMALL = imports.Limits(max_bytes=2 * 1024 * 1024, max_rows=1000, max_columns=50, max_unzipped_bytes=5 * 1024 * 1024)
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "message"),
+    [
+        (b"a," * 1_000_000 + b"\n1\n", "wide.csv", "has 1,000,001 columns; the limit is 50"),
+        (b"system\n" + b"x\n" * 5000, "long.csv", "has 5,001 lines; the limit is 1,000 rows"),
+        (b"x" * (3 * 1024 * 1024), "big.csv", "is 3.0 MB; the limit is 2 MB"),
+        (_zip_bomb(20), "bomb.xlsx", "would unpack to 20 MB in 1 parts; the limit is 5 MB"),
+        (b"system,place,round,date,governance\n", "header-only.csv", "has a header row but no data rows"),
+        (b"\n\n", "blank.csv", "no rows found"),
+    ],
+    ids=["million-columns", "many-rows", "too-many-bytes", "zip-bomb", "header-only", "blank"],
+)
+def test_files_too_big_or_empty_are_refused_before_anything_is_written(fresh_db, data, filename, message):
+    with pytest.raises(store.StoreError, match=re.escape(message)):
+        imports.read_table(data, filename, SMALL)
+    assert store.list_systems(fresh_db).empty
+
+
+def test_the_default_limits_refuse_a_million_columns_and_are_configurable(fresh_db, monkeypatch):
+    with pytest.raises(store.StoreError, match="the limit is 200 .CHECKLIST_MAX_COLUMNS."):
+        imports.import_bytes(fresh_db, b"a," * 1_000_000 + b"\n", "wide.csv", ACTOR, create_missing=True)
+    monkeypatch.setenv("CHECKLIST_MAX_ROWS", "2")
+    with pytest.raises(store.StoreError, match="the limit is 2 rows"):
+        imports.import_bytes(fresh_db, b"system,place\nA,\nB,\nC,\nD,\n", "rows.csv", ACTOR, create_missing=True)
+    monkeypatch.setenv("CHECKLIST_MAX_ROWS", "lots")
+    with pytest.raises(store.StoreError, match="CHECKLIST_MAX_ROWS='lots' is not a positive whole number"):
+        imports.limits()
+    assert store.list_systems(fresh_db).empty

@@ -292,3 +292,46 @@ def test_old_assessments_still_score_with_their_own_framework_version(draft, fw,
     assert store.get_assessment(db, aid)["framework_version"] == "1.0"
     changes = fwmod.wording_changes(fwmod.framework_for("1.0"), fwmod.framework_for("2.0"))
     assert changes == {"governance-structures": "added", "governance": "removed"}
+
+
+def test_a_save_based_on_a_value_someone_has_since_changed_is_refused_and_both_are_kept(draft):
+    db, aid = draft
+    store.save_response(db, aid, "governance", "Tab A", evidence="Board minutes")
+    # Tab B, showing "Board minutes", adds to it and saves.
+    store.save_response(db, aid, "governance", "Tab B", based_on={"evidence": "Board minutes"},
+                        evidence="Board minutes; terms of reference")  # fmt: skip
+    # Tab A, still showing "Board minutes", appends its own line: refused, B's words kept.
+    with pytest.raises(store.StaleSaveError, match="Tab B changed the evidence for Governance") as caught:
+        store.save_response(db, aid, "governance", "Tab A", based_on={"evidence": "Board minutes"},
+                            evidence="Board minutes; annual report")  # fmt: skip
+    assert (caught.value.theirs, caught.value.yours) == ("Board minutes; terms of reference",
+                                                         "Board minutes; annual report")  # fmt: skip
+    assert store.responses(db, aid)["governance"]["evidence"] == "Board minutes; terms of reference"
+    history = store.history(db, aid, "governance")
+    assert "Board minutes; annual report" in history["new_value"].astype(str).str.cat(), "the refused text is kept"
+    # A different field of the same item still just works, and so does a save based on the current value.
+    assert store.save_response(db, aid, "governance", "Tab A", based_on={"target_level": None}, target_level=3)
+    assert store.save_response(db, aid, "governance", "Tab A",
+                               based_on={"evidence": "Board minutes; terms of reference"},
+                               evidence="Board minutes; terms of reference; annual report")  # fmt: skip
+    # Saving the value someone else already saved is no conflict.
+    assert not store.save_response(db, aid, "governance", "Tab B", based_on={"evidence": "old"},
+                                   evidence="Board minutes; terms of reference; annual report")  # fmt: skip
+
+
+def test_levels_actions_and_round_details_detect_stale_saves_too(draft):
+    db, aid = draft
+    store.save_response(
+        db, aid, "referrals", "Tab B", based_on={"answer": None, "level": None}, answer="level", level=3
+    )
+    with pytest.raises(store.StaleSaveError, match="the level for Referrals"):
+        store.save_response(db, aid, "referrals", "Tab A", based_on={"answer": None, "level": None},
+                            answer="level", level=1)  # fmt: skip
+    action = store.add_action(db, aid, "referrals", ACTOR, "Map the pathway", owner="Sam")
+    store.update_action(db, action, "Tab B", based_on={"owner": "Sam"}, owner="Priya")
+    with pytest.raises(store.StaleSaveError, match="the action's owner"):
+        store.update_action(db, action, "Tab A", based_on={"owner": "Sam"}, owner="Ann")
+    store.update_assessment_details(db, aid, "Tab B", based_on={"participants": ""}, participants="Leisure, VCSE")
+    with pytest.raises(store.StaleSaveError, match="who took part"):
+        store.update_assessment_details(db, aid, "Tab A", based_on={"participants": ""}, participants="Health")
+    assert store.get_assessment(db, aid)["participants"] == "Leisure, VCSE"

@@ -68,7 +68,7 @@ def test_voting_again_replaces_the_vote_and_history_says_who(live):
     assert (t.votes, t.dont_know) == (1, 1)
     assert workshops.my_votes(db, voter["token"]) == {item: None}
     votes = store.history(db, aid).query("entity == 'vote'")
-    assert votes["actor"].tolist() == [f"participant {voter['id']} (Sam)"] * 2
+    assert votes["actor"].tolist() == [f"participant {voter['id']} (Lived experience (disabled person or carer))"] * 2
     assert votes["new_value"].tolist() == [1, "dont_know"]
 
 

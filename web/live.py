@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections import deque
 from collections.abc import AsyncIterator
@@ -33,7 +34,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from checklist import live, store, workshops
+from checklist import live, privacy, store, workshops
 from checklist.consensus import DONT_KNOW_LABEL, SECTORS, answer_label
 from checklist.framework import LEVEL_VALUES
 
@@ -427,6 +428,16 @@ async def presenter_events(request: Request) -> Response:
     return _stream(workshop["id"], "presenter")
 
 
+def _forget_old_names() -> None:
+    db = _open()
+    try:
+        privacy.forget_participant_names(db, "retention rule")
+    except store.StoreError as exc:  # a bad setting must not stop the server; it is said in the log
+        logging.getLogger(__name__).error("participant names were not removed: %s", exc)
+    finally:
+        db.close()
+
+
 def routes() -> list:
     return [
         Route("/join", join_page, methods=["GET"]),
@@ -442,8 +453,12 @@ def routes() -> list:
 
 @asynccontextmanager
 async def lifespan(app: Any) -> AsyncIterator[None]:
-    """Start the live room with the server, so the first phone does not wait; stop it with the server."""
+    """Start the live room with the server, so the first phone does not wait; stop it with the server.
+
+    Each start also applies the retention rule for participants' names (information governance).
+    """
     await asyncio.to_thread(_room)
+    await asyncio.to_thread(_forget_old_names)
     try:
         yield
     finally:

@@ -1,0 +1,90 @@
+"""Information governance: participant names forgotten after a workshop, one person's data exported or erased."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from checklist import access, privacy, store, workshops
+from tests.conftest import ACTOR, FROZEN_AT
+
+
+@pytest.fixture
+def room(draft):
+    """A closed workshop with two named participants who voted, and one that is still open."""
+    db, aid = draft
+    old = workshops.start_workshop(db, aid, ACTOR, now=FROZEN_AT - timedelta(days=40))
+    for name, sector in (("Priya Shah", "lived_experience"), ("Tom Okafor", "health")):
+        token = workshops.join(db, old["code"], sector, name, now=FROZEN_AT - timedelta(days=40))["token"]
+        workshops.cast_vote(db, token, old["current_item"], 2, now=FROZEN_AT - timedelta(days=40))
+    workshops.close_workshop(db, old["id"], ACTOR, now=FROZEN_AT - timedelta(days=39))
+    recent = workshops.start_workshop(db, aid, ACTOR)
+    workshops.join(db, recent["code"], "vcse", "Ann Lee")
+    return db, aid, old, recent
+
+
+def test_names_of_participants_go_after_the_set_number_of_days_and_votes_stay(room, monkeypatch):
+    db, _, old, recent = room
+    assert privacy.forget_participant_names(db, ACTOR, days=60) == 0, "not yet: 39 days since it closed"
+    monkeypatch.setenv(privacy.NAME_DAYS_VAR, "30")
+    assert privacy.forget_participant_names(db, ACTOR) == 2
+    names = dict(db.execute("SELECT id, name FROM participants").fetchall())
+    assert sorted(names.values()) == ["", "", "Ann Lee"], "the open workshop keeps its names"
+    assert workshops.item_tally(db, old["id"], old["current_item"]).votes == 2, "votes kept"
+    sectors = set(workshops.participants(db, old["id"])["sector"])
+    assert sectors == {"lived_experience", "health"}, "by sector only"
+    history = db.execute("SELECT actor FROM history").fetchall()
+    assert not any("Priya" in a or "Tom" in a for (a,) in history), "no name left in the history either"
+    assert privacy.forget_participant_names(db, ACTOR) == 0, "a second run changes nothing"
+
+
+def test_the_retention_setting_must_be_a_number(monkeypatch):
+    monkeypatch.setenv(privacy.NAME_DAYS_VAR, "a month")
+    with pytest.raises(store.StoreError, match="not a number of days"):
+        privacy.participant_name_days()
+
+
+def test_history_stays_append_only_after_names_are_removed(room):
+    db, *_ = room
+    privacy.forget_participant_names(db, ACTOR, days=0)
+    with pytest.raises(Exception, match="append-only"):
+        db.execute("UPDATE history SET actor = 'x'")
+
+
+def test_one_persons_data_is_exported_then_erased_everywhere(draft):
+    db, aid = draft
+    uid = access.add_user(db, ACTOR, "priya.shah@example.nhs.uk", "Priya Shah")
+    access.grant(db, ACTOR, uid, access.LEAD)
+    priya = access.find_user(db, "priya.shah@example.nhs.uk")
+    store.save_response(db, aid, "governance", priya, answer="level", level=2, evidence="Board minutes, Priya Shah")
+    store.add_action(db, aid, "governance", priya, "Write terms of reference", owner="Priya Shah")
+    found = privacy.personal_data(db, ACTOR, "priya.shah@example.nhs.uk")
+    json.dumps(found)  # an export is plain data
+    assert found["user"]["name"] == "Priya Shah" and found["roles"] == [{"role": "lead", "system_id": None,
+                                                                         "place_id": None}]  # fmt: skip
+    assert len(found["changes"]) >= 3 and found["actions.owner"] and found["responses.updated_by"]
+    assert {"table": "responses", "row": 1, "column": "evidence"} in found["free text mentioning them (review by hand)"]
+
+    counts = privacy.erase_person(db, ACTOR, "priya.shah@example.nhs.uk")
+    assert counts["history"] >= 3 and counts["actions.owner"] == 1
+    assert access.find_user(db, "priya.shah@example.nhs.uk") is None, "they can no longer sign in"
+    text = " ".join(str(v) for row in db.execute("SELECT * FROM history").fetchall() for v in row)
+    assert "Priya Shah" not in text.replace("Board minutes, Priya Shah", "")
+    assert "priya.shah@example.nhs.uk" not in text
+    assert store.list_actions(db, aid)["owner"].tolist() == [f"Erased person {uid}"]
+    last = db.execute("SELECT actor, entity, field FROM history ORDER BY id DESC LIMIT 1").fetchone()
+    assert last == (ACTOR, "person", "erased"), "the erasure is itself recorded"
+    with pytest.raises(Exception, match="append-only"):
+        db.execute("DELETE FROM history")
+
+
+def test_erasing_needs_an_admin_and_a_known_person(draft):
+    db, _ = draft
+    viewer_id = access.add_user(db, ACTOR, "v@example.nhs.uk", "V")
+    access.grant(db, ACTOR, viewer_id, access.VIEWER)
+    with pytest.raises(access.PermissionDenied):
+        privacy.erase_person(db, access.find_user(db, "v@example.nhs.uk"), "anyone@example.nhs.uk")
+    with pytest.raises(store.StoreError, match="nobody called"):
+        privacy.erase_person(db, ACTOR, "nobody@example.nhs.uk")
