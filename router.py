@@ -5,10 +5,13 @@ all of them; in shared mode only what the user's roles allow (a viewer never see
 nothing but a sign-in page until they sign in.
 """
 
+import sqlite3
+
 import streamlit as st
 
-from checklist import access
+from checklist import access, store
 from ui import identity
+from ui.autosave import autosave_typing
 from ui.common import open_db, plain
 
 st.set_page_config(
@@ -60,7 +63,23 @@ def _unknown_user_page() -> None:
     st.button("Sign out", icon=":material/logout:", on_click=identity.sign_out, key="sign_out_unknown")
 
 
-user = identity.current_user(open_db())
+def _unavailable(exc: Exception) -> None:
+    """A database that cannot be used gets a clear page, never a traceback."""
+    st.title("The data cannot be reached just now")
+    st.error(plain(store.explain(exc, store.default_db_path())), icon=":material/database:")
+    st.caption("Nothing has been changed. Reload the page once the cause is fixed.")
+
+
+try:
+    user = identity.current_user(open_db())
+except (store.StoreError, sqlite3.Error, OSError) as exc:
+    problem = exc
+
+    def unavailable() -> None:
+        _unavailable(problem)
+
+    st.navigation([st.Page(unavailable, title="Unavailable", default=True)]).run()
+    st.stop()
 if user is None:
     gate = _sign_in_page if identity.signed_in_as() is None else _unknown_user_page
     st.navigation([st.Page(gate, title="Sign in", icon=":material/login:", default=True)]).run()
@@ -72,7 +91,11 @@ with st.sidebar:
     else:
         st.caption(f"Signed in as {plain(user.name)} ({plain(user.email)})")
         st.button("Sign out", icon=":material/logout:", on_click=identity.sign_out, key="sign_out", type="tertiary")
+autosave_typing()  # same place on every page, so it never shifts the widgets below it
 st.session_state["_user"] = user
 listed = pages_for(user)
 st.session_state["_pages"] = [page.title for page in listed]  # what this person was offered
-st.navigation(listed).run()
+try:
+    st.navigation(listed).run()
+except (store.DatabaseUnavailable, sqlite3.Error, OSError) as exc:
+    _unavailable(exc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -139,7 +140,7 @@ def _cmd_framework(_args: argparse.Namespace) -> int:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    frame = store.list_assessments(store.connect(args.db))
+    frame = store.list_assessments(store.connect(args.db, must_exist=True))
     if frame.empty:
         print("no assessments yet")
         return 0
@@ -152,7 +153,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    db = store.connect(args.db)
+    db = store.connect(args.db, must_exist=True)
     assessment = store.get_assessment(db, args.assessment_id)
     result = store.score(db, args.assessment_id)
     fmt = lambda v: "—" if v is None else f"{v:.2f}"  # noqa: E731
@@ -172,7 +173,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    db = store.connect(args.db)
+    db = store.connect(args.db, must_exist=True)
     ids = exports.assessment_ids(db, system_id=args.system, place_id=args.place, assessment_id=args.assessment)
     if args.format == "csv":
         data = exports.csv_bytes(exports.export_frame(db, ids))
@@ -216,7 +217,7 @@ def _cmd_template(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    db = store.connect(args.db)
+    db = store.connect(args.db, must_exist=True)
     if args.system is not None:
         document = reports.comparison_html(db, args.system, args.round, clock.today(), args.anonymise)
     else:
@@ -227,7 +228,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_backup(args: argparse.Namespace) -> int:
-    path = store.backup(store.connect(args.db), args.out)
+    path = store.backup(store.connect(args.db, must_exist=True), args.out)
     print(f"backup written to {path}")
     return 0
 
@@ -281,7 +282,7 @@ def _cmd_users(args: argparse.Namespace) -> int:
 
 
 def _cmd_privacy(args: argparse.Namespace) -> int:
-    db = store.connect(args.db)
+    db = store.connect(args.db, must_exist=True)
     if args.action == "forget-names":
         count = privacy.forget_participant_names(db, store.LOCAL_USER, args.days)
         print(f"removed the names of {count} participant(s) of workshops that ended long enough ago")
@@ -323,6 +324,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return HANDLERS[args.command](args)
     except (store.StoreError, FrameworkError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except (sqlite3.Error, OSError) as exc:  # a busy, read-only, full or damaged database: one line, not a traceback
+        print(f"error: {store.explain(exc, getattr(args, 'db', None))}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # output piped into `head` and the like
         return 0

@@ -38,7 +38,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "data" / "maturity.db"
 DB_ENV_VAR = "CHECKLIST_DB"
 LOCAL_USER = "local user"
-BUSY_TIMEOUT_MS = 10_000
+# How long a write waits for another writer before giving up (CHECKLIST_BUSY_TIMEOUT_MS).
+BUSY_TIMEOUT_MS = int(os.environ.get("CHECKLIST_BUSY_TIMEOUT_MS", "10000"))
 
 DRAFT = "draft"
 SUBMITTED = "submitted"
@@ -337,9 +338,39 @@ def migrate(db: sqlite_utils.Database, stop_before: str | None = None) -> None:
     MIGRATIONS.apply(db, stop_before=stop_before)
 
 
-def connect(path: str | Path | None = None, *, apply_migrations: bool = True) -> sqlite_utils.Database:
+def explain(exc: BaseException, target: str | Path | None = None) -> str:
+    """One line saying what went wrong with the database file and what to do, for a page or the CLI."""
+    where = f" ({target})" if target else ""
+    text = str(exc).lower()
+    if isinstance(exc, StoreError):
+        return str(exc)
+    if "locked" in text or "busy" in text:
+        return (f"The database{where} is busy: another program has held it for over {BUSY_TIMEOUT_MS // 1000} "
+                "seconds. Try again in a moment; if it stays busy, close the other program.")  # fmt: skip
+    if "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
+        return (f"The database{where} or its folder cannot be written (read-only). Reading still works; ask whoever "
+                "runs the server to make the file and its folder writable.")  # fmt: skip
+    if "full" in text or getattr(exc, "errno", None) == 28:
+        return f"The disk holding the database{where} is full. Nothing was saved; free some space, then try again."
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return (f"The database file{where} is damaged and cannot be read. Nothing was changed; restore the latest "
+                "backup (python -m checklist restore FILE).")  # fmt: skip
+    if "unable to open" in text or isinstance(exc, (NotADirectoryError, FileNotFoundError, FileExistsError)):
+        return (f"The database{where} cannot be opened: its folder is missing, is a file, or cannot be reached. "
+                "Check CHECKLIST_DB or --db.")  # fmt: skip
+    return f"The database{where} could not be used ({exc}). Nothing was changed."
+
+
+class DatabaseUnavailable(StoreError):
+    """The database file cannot be used right now (busy, read-only, full, damaged, unreachable)."""
+
+
+def connect(
+    path: str | Path | None = None, *, apply_migrations: bool = True, must_exist: bool = False
+) -> sqlite_utils.Database:
     """Open the database (creating it and its folder if needed), set pragmas, bring schema up to date.
 
+    With must_exist (commands that only read), a missing file is an error, not a new empty database.
     Open one connection per script run or thread: sqlite3 connections must stay on the thread
     that made them.
     """
@@ -347,25 +378,50 @@ def connect(path: str | Path | None = None, *, apply_migrations: bool = True) ->
     if str(target) != ":memory:":
         if target.exists() and target.is_dir():
             raise StoreError(f"{target} is a folder; expected the path of a SQLite database file")
-        target.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(target), timeout=BUSY_TIMEOUT_MS / 1000)
+        if must_exist and not target.is_file():
+            raise StoreError(
+                f"there is no database at {target}; check the path (--db or CHECKLIST_DB). "
+                "`python -m checklist init` creates a new one."
+            )
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseUnavailable(explain(exc, target)) from None
+    try:
+        conn = sqlite3.connect(str(target), timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise DatabaseUnavailable(explain(exc, target)) from None
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         if str(target) != ":memory:":
-            conn.execute("PRAGMA journal_mode = WAL")
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.OperationalError as exc:
+                if "readonly" not in str(exc).lower():
+                    raise
         db = sqlite_utils.Database(conn)
         if apply_migrations:
-            migrate(db)
+            try:
+                migrate(db)
+            except sqlite3.OperationalError as exc:
+                # A read-only file already up to date can still be read; anything else is reported.
+                if "readonly" not in str(exc).lower() or later_migrations(db):
+                    raise
         else:
             check_schema(db)
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, OSError) as exc:
         conn.close()
-        raise StoreError(f"{target} is not a readable SQLite database ({exc})") from None
+        raise DatabaseUnavailable(explain(exc, target)) from None
     except Exception:
         conn.close()
         raise
     return db
+
+
+def later_migrations(db: sqlite_utils.Database) -> list[str]:
+    applied = set(_applied_names(db))
+    return [name for name in KNOWN_MIGRATIONS if name not in applied]
 
 
 @contextmanager
@@ -379,15 +435,25 @@ def _write(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         with db.atomic():
             yield db
         return
-    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        db.conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:  # busy past the timeout, or a read-only file
+        raise DatabaseUnavailable(explain(exc)) from None
     try:
         yield db
-    except BaseException:
+    except BaseException as exc:
         if db.conn.in_transaction:
             db.conn.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.OperationalError):  # disk full, read-only, I/O: said plainly, nothing kept
+            raise DatabaseUnavailable(explain(exc)) from None
         raise
     else:
-        db.conn.execute("COMMIT")
+        try:
+            db.conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if db.conn.in_transaction:
+                db.conn.execute("ROLLBACK")
+            raise DatabaseUnavailable(explain(exc)) from None
 
 
 def _encode(value: Any) -> str | None:

@@ -29,6 +29,11 @@ show_flashes()
 db = open_db()
 
 
+def level_question(item_title: str) -> str:
+    """The level radio's accessible name: the item, never user text."""
+    return f"{item_title}: which level fits today?"
+
+
 def _base_key(key: str) -> str:
     return f"{key}__base"
 
@@ -46,6 +51,7 @@ def _save(assessment_id: int, item_id: str, key: str, based_on: dict, **fields: 
             "message": str(exc),
             "theirs": exc.theirs,
             "yours": exc.yours,
+            "yours_value": st.session_state[key],  # as the widget holds it (a level, or text)
         }
     except store.StoreError as exc:
         st.session_state["assess_error"] = str(exc)
@@ -87,6 +93,10 @@ def _seed(key: str, value: object) -> str:
     save says so (see _save) rather than either overwriting the other. Returns the key.
     """
     base = _base_key(key)
+    settled = st.session_state.get("assess_set", {})
+    if key in settled:  # a conflict was just settled: show what was kept
+        st.session_state[key] = st.session_state[base] = settled.pop(key)
+        return key
     if key not in st.session_state:
         st.session_state[key] = st.session_state[base] = value
     elif st.session_state.get(base) != value and st.session_state[key] == st.session_state.get(base):
@@ -94,26 +104,35 @@ def _seed(key: str, value: object) -> str:
     return key
 
 
-def _resolve(choice: str, merged_key: str | None = None) -> None:
+def _set_later(key: str, value: object) -> None:
+    """Give a widget a new value (and base) on the next full run, before it is drawn."""
+    st.session_state.setdefault("assess_set", {})[key] = value
+
+
+def _resolve(conflict: dict, choice: str, merged: str | None = None) -> None:
     """Settle a conflicting save: keep theirs, keep yours, or save the merged text."""
-    conflict = st.session_state.pop("assess_conflict")
+    st.session_state.pop("assess_conflict", None)
     key, field = conflict["key"], conflict["field"]
-    if choice == "theirs":
-        current = store.responses(open_db(), conflict["aid"]).get(conflict["item"], {})
-        value = current.get(field)
-        if field in ("answer", "level"):
-            value = current.get("level") if current.get("answer") == LEVEL else current.get("answer")
-        st.session_state[key] = st.session_state[_base_key(key)] = value
-        return
-    value = st.session_state[merged_key] if choice == "merged" else st.session_state[key]
-    st.session_state[key] = value
-    theirs = conflict["theirs"]
+    current = store.responses(open_db(), conflict["aid"]).get(conflict["item"], {})
     if field in ("answer", "level"):
-        current = store.responses(open_db(), conflict["aid"]).get(conflict["item"], {})
+        stored = current.get("level") if current.get("answer") == LEVEL else current.get("answer")
         base = {"answer": current.get("answer"), "level": current.get("level")}
-        _save(conflict["aid"], conflict["item"], key, base, **_answer_fields(value))
     else:
-        _save(conflict["aid"], conflict["item"], key, {field: theirs}, **{field: value})
+        stored = current.get(field)
+        base = {field: stored}
+    if choice == "theirs":
+        _set_later(key, stored)
+        return
+    value = merged if choice == "merged" else conflict["yours_value"]
+    fields = _answer_fields(value) if field in ("answer", "level") else {field: value}
+    try:
+        store.save_response(open_db(), conflict["aid"], conflict["item"], actor(), based_on=base, **fields)
+    except store.StoreError as exc:
+        st.session_state["assess_error"] = str(exc)
+        _set_later(key, stored)
+    else:
+        st.session_state["assess_saved"] = "Saved"
+        _set_later(key, value)
 
 
 @st.dialog("Someone else changed this while you were editing", width="large")
@@ -126,16 +145,21 @@ def conflict_dialog(conflict: dict) -> None:
         col.text("(blank)" if value in (None, "") else str(value))
     text = all(isinstance(v, str) for v in (conflict["theirs"], conflict["yours"])) and conflict["field"] not in (
         "answer", "confidence")  # fmt: skip
-    merged_key = "assess_conflict_merged"
+    merged = None
     if text:
-        st.text_area("Merged (edit as you like)", value=f"{conflict['theirs']}\n\n{conflict['yours']}".strip(),
-                     key=merged_key)  # fmt: skip
+        merged = st.text_area("Merged (edit as you like)", value=f"{conflict['theirs']}\n\n{conflict['yours']}".strip(),
+                              key="assess_conflict_merged")  # fmt: skip
     b1, b2, b3 = st.columns(3)
-    b1.button("Keep theirs", key="assess_keep_theirs", on_click=_resolve, args=("theirs",), width="stretch")
-    b2.button("Keep mine", key="assess_keep_mine", on_click=_resolve, args=("mine",), width="stretch")
-    if text:
-        b3.button("Save merged", key="assess_keep_merged", on_click=_resolve, args=("merged", merged_key),
-                  type="primary", width="stretch")  # fmt: skip
+    choice = None
+    if b1.button("Keep theirs", key="assess_keep_theirs", width="stretch"):
+        choice = "theirs"
+    if b2.button("Keep mine", key="assess_keep_mine", width="stretch"):
+        choice = "mine"
+    if text and b3.button("Save merged", key="assess_keep_merged", type="primary", width="stretch"):
+        choice = "merged"
+    if choice:
+        _resolve(conflict, choice, merged)
+        st.rerun()  # closes the dialog and redraws the page with the settled value
 
 
 def _open(assessment_id: int | None) -> None:
@@ -282,9 +306,13 @@ def item_panel(assessment: dict, fw: Framework, saved: dict, easy: bool, locked:
     )
     left, right = st.columns([3, 2], gap="large")
     with left:
+        # The unit's name is shown as escaped Markdown above; the radio group's own label (which screen
+        # readers read raw, escapes and all, and which Streamlit also renders as Markdown) holds only our text.
+        st.markdown(f"**Which level describes {plain(assessment['unit_name'])} today?**")
         choice = st.radio(
-            f"Which level describes {assessment['unit_name']} today?",
+            level_question(item.title),
             ANSWER_OPTIONS,
+            label_visibility="collapsed",
             format_func=lambda v: _answer_label(fw, v),
             captions=[_answer_caption(item, v, easy) for v in ANSWER_OPTIONS],
             key=answer_key,

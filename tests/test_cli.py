@@ -72,6 +72,7 @@ def test_environment_variable_chooses_the_database(tmp_path):
     ],
 )
 def test_bad_input_exits_non_zero_with_a_clear_message(tmp_path, args, message):
+    store.connect(tmp_path / "x.db").close()
     result = _run(*args, "--db", str(tmp_path / "x.db")) if args[0] != "explode" else _run(*args)
     assert result.returncode != 0
     assert message in result.stderr
@@ -102,6 +103,7 @@ def test_export_backup_and_restore_round(tmp_path, capsys):
 
 
 def test_failed_commands_leave_no_file_behind(tmp_path):
+    store.connect(tmp_path / "x.db").close()
     result = _run("export", "--db", str(tmp_path / "x.db"), "--assessment", "42", "--out", str(tmp_path / "o.csv"))
     assert result.returncode == 1 and "no assessment with id 42" in result.stderr
     assert list(tmp_path.glob("o.csv*")) == []

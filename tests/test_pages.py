@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date
 from pathlib import Path
@@ -37,8 +38,8 @@ def _app(db_path: Path, monkeypatch, page: str | None = None, **params: str) -> 
 
 
 def _shown(markdown: str) -> str:
-    """What a reader sees of Markdown source: backslash escapes removed."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    """What a reader sees of Markdown source: backslash escapes and character references resolved."""
+    return html.unescape(re.sub(r"\\(.)", r"\1", markdown)).replace("\u2060", "")
 
 
 def _texts(at: AppTest) -> str:
@@ -282,7 +283,8 @@ def test_user_text_is_shown_as_typed_never_as_markup(tmp_path, monkeypatch):
     at = _app(path, monkeypatch, "pages/assess.py", assessment=str(aid))
     title = at.title[0].value
     # every Markdown and HTML character is escaped, so the page shows the name literally
-    assert r"\<b\>Bold\</b\> \*Vale\* \[link\]\(http\:" in title and r"\`R1\`" in title
+    assert r"\<b\>Bold\</b\> \*Vale\* \[link\]\(http\:/" in title and r"\`R1\`" in title
+    assert _shown(title) == "<b>Bold</b> *Vale* [link](http://x) (whole system) · `R1`"
     assert "<b>" not in title.replace(r"\<b\>", "")
 
 

@@ -63,7 +63,7 @@ def test_newer_schema_is_refused_and_left_untouched(tmp_path):
 def test_a_file_that_is_not_sqlite_is_refused(tmp_path):
     path = tmp_path / "notes.db"
     path.write_text("these are my notes, not a database " * 50)
-    with pytest.raises(store.StoreError, match="is not a readable SQLite database"):
+    with pytest.raises(store.StoreError, match="is damaged and cannot be read. Nothing was changed"):
         store.connect(path)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -79,11 +80,18 @@ def show_flashes() -> None:
 
 
 _MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~:$"
+# Markdown turns bare web and e-mail addresses into links even when every character is escaped (the
+# link detection runs on the text after escapes are resolved). An invisible word joiner after "://",
+# "www" and "@" keeps them plain text that reads exactly the same.
+_ADDRESS = re.compile(r"(://|www(?=\.)|@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
 
 
 def plain(text: str | None) -> str:
-    """Escape user text for st.markdown so it shows as typed, never as formatting or HTML."""
-    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in (text or ""))
+    """Escape user text for st.markdown (and widget labels) so it shows exactly as typed: never formatting,
+    HTML, a link or an image."""
+    text = _ADDRESS.sub(lambda m: m.group(0) + WORD_JOINER, text or "")
+    return "".join("&amp;" if c == "&" else "\\" + c if c in _MARKDOWN_SPECIAL else c for c in text)
 
 
 def chart(fig, data: pd.DataFrame, name: str, summary: str) -> None:  # noqa: ANN001

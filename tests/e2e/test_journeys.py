@@ -28,8 +28,8 @@ def _poll(predicate, what: str, timeout: float = 20.0) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def _level_option(page: Page, unit: str, level: int):
-    group = page.get_by_role("radiogroup", name=f"Which level describes {unit} today?")
+def _level_option(page: Page, item_title: str, level: int):
+    group = page.get_by_role("radiogroup", name=f"{item_title}: which level fits today?")
     return group.get_by_text(f"{level} · {FW.level_name(level)}", exact=True)
 
 
@@ -67,7 +67,8 @@ def test_set_up_assess_reload_submit_and_read_results(page: Page, server):
     halfway = CORE[8]
     for n, item in enumerate(CORE):
         expect(page.get_by_role("heading", name=item.title, exact=True)).to_be_visible()
-        _level_option(page, "Journey Place", levels[item.id]).click()
+        expect(page.get_by_text("Which level describes Journey Place today?")).to_be_visible()
+        _level_option(page, item.title, levels[item.id]).click()
         expect(page.get_by_text(f"{n + 1} of {len(CORE)} items answered")).to_be_visible()
         if item is halfway:
             evidence = page.get_by_role("textbox", name="Evidence", exact=True)
@@ -86,7 +87,7 @@ def test_set_up_assess_reload_submit_and_read_results(page: Page, server):
             expect(page.get_by_role("textbox", name="Evidence", exact=True)).to_have_value(
                 "Steering group minutes, March 2026"
             )
-            radio = page.get_by_role("radiogroup", name="Which level describes Journey Place today?")
+            radio = page.get_by_role("radiogroup", name=f"{item.title}: which level fits today?")
             expect(radio.locator("input[type=radio]:checked")).to_have_value(str(levels[item.id]))
             # every earlier answer survived too: look at one through the jump list
             screenshot(page, "journey-assess-after-reload")
@@ -138,13 +139,13 @@ def test_an_assessment_can_be_completed_by_keyboard_alone(page: Page, server):
     system_id = store.create_system(db, "Keyboard ICS", "e2e setup")
     assessment_id = store.create_assessment(db, system_id, None, "Keys 2026", "2026-11-01", "e2e setup")
     open_app(page, server, f"assess?assessment={assessment_id}", heading="Keyboard ICS (whole system) · Keys 2026")
-    group = "Which level describes Keyboard ICS (whole system) today?"
     levels = {}
     for n, item in enumerate(CORE):
+        group = f"{item.title}: which level fits today?"
         expect(page.get_by_role("heading", name=item.title, exact=True)).to_be_visible()
         expect(page.get_by_role("radiogroup", name=group)).to_be_visible()
         # the first item is reached from the top of the page; later ones back up from the Next button
-        entered = _tab_until(page, lambda a: a.get("group") == group, key="Tab" if n == 0 else "Shift+Tab")
+        entered = _tab_until(page, lambda a, g=group: a.get("group") == g, key="Tab" if n == 0 else "Shift+Tab")
         radios = page.get_by_role("radiogroup", name=group)
         # Arrow keys move to and pick the neighbouring level; Space picks the focused one. Like a person,
         # wait for each choice to be saved and shown before the next key.

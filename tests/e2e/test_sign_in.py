@@ -136,7 +136,7 @@ def test_each_person_sees_what_their_role_allows_and_no_more(browser: Browser, s
         page.goto(f"{url}/assess?assessment={drafts[place_a]}")
         expect(page.get_by_role("heading", name=f"{names[place_a]} · Sign-in round")).to_be_visible()
         expect(page.get_by_text("Draft: every change is saved as you make it")).to_be_visible()
-        group = page.get_by_role("radiogroup", name=f"Which level describes {names[place_a]} today?")
+        group = page.get_by_role("radiogroup", name="Governance: which level fits today?")
         group.get_by_text("3 · Maturing", exact=True).click()
         deadline = time.monotonic() + 30
         db = store.connect(db_path)

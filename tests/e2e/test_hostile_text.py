@@ -1,0 +1,132 @@
+"""Hostile text everywhere a user can type it, shown on every page in a real browser: always as text.
+
+No request leaves for a foreign address (a Markdown image or HTML <img> in a name would make every
+viewer's browser fetch it), no link or image to it appears, no script runs, and the text reads as typed.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from checklist import store, workshops
+from checklist.framework import current_framework
+from tests.e2e.conftest import TIMEOUT_MS, open_app, screenshot, wait_idle
+from ui.common import _ADDRESS, WORD_JOINER
+
+pytestmark = pytest.mark.e2e
+
+EVIL = "evil.example"
+PAYLOADS = {
+    "markdown image": f"![x](http://{EVIL}/md.png)",
+    "html image": f"<img src=http://{EVIL}/h.png onerror=window.__pwned=1>",
+    "script": "<script>window.__pwned=1</script>",
+    "markdown link": f"[click me](http://{EVIL}/link)",
+    "formatting": "**bold** _italic_ :red[red] :material/warning: $x^2$",
+    "rtl override": "\u202eevil\u202c name",
+    "long": "L" * 110,
+    "control": "bell\x07 tab\t end",
+}
+SYSTEM = f"{PAYLOADS['markdown image']} ICS"
+PLACE = f"{PAYLOADS['html image']}"
+ROUND = PAYLOADS["script"][:60]
+EVERYTHING = "\n".join(PAYLOADS.values())
+
+
+def shown(text: str) -> str:
+    """How a name reads on the page: exactly as typed, with an invisible word joiner that keeps addresses
+    from being turned into links."""
+    return _ADDRESS.sub(lambda m: m.group(0) + WORD_JOINER, text)
+
+
+@pytest.fixture(scope="module")
+def hostile(server):
+    db = store.connect(server.db_path)
+    system_id = store.create_system(db, SYSTEM, "e2e")
+    place = store.create_place(db, system_id, PLACE, "e2e")
+    other = store.create_place(db, system_id, PAYLOADS["formatting"], "e2e")
+    items = current_framework().items_for(False)
+    for place_id, label in ((place, ROUND), (other, "R0")):
+        aid = store.create_assessment(db, system_id, place_id, label, "2026-10-01", "e2e", participants=EVERYTHING)
+        for n, item in enumerate(items):
+            store.save_response(db, aid, item.id, "e2e", answer="level", level=n % 5, evidence=EVERYTHING,
+                                evidence_links=PAYLOADS["markdown link"], target_level=4)  # fmt: skip
+        store.add_action(db, aid, items[0].id, "e2e", PAYLOADS["markdown image"], owner=PAYLOADS["html image"])
+        store.submit_assessment(db, aid, "e2e", signed_off_by=PAYLOADS["markdown link"])
+    draft = store.create_assessment(db, system_id, place, PAYLOADS["markdown link"][:60], "2026-11-01", "e2e")
+    store.save_response(db, draft, items[0].id, "e2e", answer="level", level=2, evidence=EVERYTHING)
+    store.add_action(db, draft, items[0].id, "e2e", PAYLOADS["formatting"], owner=PAYLOADS["markdown image"])
+    room = workshops.start_workshop(db, draft, "e2e")
+    for sector, name in (("health", PAYLOADS["html image"][:60]), ("lived_experience", PAYLOADS["markdown image"])):
+        token = workshops.join(db, room["code"], sector, name)["token"]
+        workshops.cast_vote(db, token, room["current_item"], 3)
+    workshops.set_revealed(db, room["id"], True, "e2e")
+    workshops.add_note(db, draft, "quote", EVERYTHING, "e2e", item_id=items[0].id, workshop_id=room["id"])
+    return {"system": system_id, "place": place, "draft": draft, "workshop": room["id"], "code": room["code"]}
+
+
+PAGES = [
+    ("home", "", None),
+    ("assess-draft", "assess?assessment={draft}&item=governance", "Governance"),
+    ("dashboard", "dashboard", "Dashboard"),
+    ("compare", "compare", "Compare places"),
+    ("workshop", "workshop?workshop={workshop}", "Governance"),
+    ("manage", "manage", "Manage systems and places"),
+    ("join", "join?code={code}", "Join a workshop"),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "heading"), PAGES, ids=[p[0] for p in PAGES])
+def test_hostile_text_is_shown_as_text_and_fetches_nothing(browser: Browser, server, hostile, name, path, heading):
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    expect.set_options(timeout=TIMEOUT_MS)
+    foreign: list[str] = []
+    page.on("request", lambda r: foreign.append(r.url) if "127.0.0.1" not in r.url and not r.url.startswith(
+        ("data:", "blob:", "about:")) else None)  # fmt: skip
+    try:
+        open_app(page, server, path.format(**hostile), heading=heading)
+        if name in ("dashboard", "compare"):
+            box = page.get_by_role("combobox", name="System (ICS)", exact=True)
+            box.click()
+            page.get_by_role("option", name=SYSTEM, exact=True).click()
+            wait_idle(page)
+            if name == "dashboard":
+                unit = page.get_by_role("combobox", name="Whole system or one place", exact=True)
+                unit.click()
+                page.get_by_role("option", name=PLACE, exact=True).click()
+                wait_idle(page)
+                expect(page.get_by_role("heading", name=shown(f"{PLACE} · {ROUND}"))).to_be_visible()
+            else:
+                expect(page.get_by_text("Places compared:")).to_be_visible()
+        if name == "assess-draft":
+            title = shown(f"{PLACE} · {PAYLOADS['markdown link'][:60]}")
+            expect(page.get_by_role("heading", name=title)).to_be_visible()
+        page.wait_for_load_state("networkidle")
+        screenshot(page, f"hostile-{name}")
+        for frame in page.frames:
+            assert frame.evaluate("() => window.__pwned === undefined"), f"a script ran in {name}"
+            assert (
+                frame.locator(f'img[src*="{EVIL}"], a[href*="{EVIL}"], script:not([src])', has_text="pwned").count()
+                == 0
+            )
+            assert frame.locator(f'img[src*="{EVIL}"]').count() == 0, f"an image from a foreign host on {name}"
+            assert frame.locator(f'a[href*="{EVIL}"]').count() == 0, f"a link to a foreign host on {name}"
+        assert foreign == [], f"{name} fetched {foreign}"
+    finally:
+        context.close()
+
+
+def test_names_read_exactly_as_typed(browser: Browser, server, hostile):
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        open_app(page, server, "manage", heading="Manage systems and places")
+        expect(page.get_by_text(shown(SYSTEM), exact=True).first).to_be_visible()
+        open_app(page, server, f"assess?assessment={hostile['draft']}&item=governance", heading="Governance")
+        expect(page.get_by_role("radiogroup", name="Governance: which level fits today?")).to_be_visible()
+        expect(page.get_by_text(shown(f"Which level describes {PLACE} today?"), exact=True)).to_be_visible()
+    finally:
+        context.close()
