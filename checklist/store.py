@@ -347,7 +347,7 @@ def explain(exc: BaseException, target: str | Path | None = None) -> str:
     if "locked" in text or "busy" in text:
         return (f"The database{where} is busy: another program has held it for over {BUSY_TIMEOUT_MS // 1000} "
                 "seconds. Try again in a moment; if it stays busy, close the other program.")  # fmt: skip
-    if "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
+    if "readonly" in text or "read-only" in text or isinstance(exc, PermissionError) or "immutable" in text:
         return (f"The database{where} or its folder cannot be written (read-only). Reading still works; ask whoever "
                 "runs the server to make the file and its folder writable.")  # fmt: skip
     if "full" in text or getattr(exc, "errno", None) == 28:
@@ -412,10 +412,32 @@ def connect(
             check_schema(db)
     except (sqlite3.DatabaseError, OSError) as exc:
         conn.close()
+        if str(target) != ":memory:" and target.is_file() and _cannot_write(exc):
+            return _read_only(target)
         raise DatabaseUnavailable(explain(exc, target)) from None
     except Exception:
         conn.close()
         raise
+    return db
+
+
+def _cannot_write(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "readonly" in text or "read-only" in text or "unable to open" in text
+
+
+def _read_only(target: Path) -> sqlite_utils.Database:
+    """Open a file that cannot be written (a read-only file, folder or disk) for reading only.
+
+    Reading still works; any write is refused with a message saying the data is read-only.
+    """
+    try:
+        conn = sqlite3.connect(f"file:{target}?mode=ro&immutable=1", uri=True)
+        db = sqlite_utils.Database(conn)
+        check_schema(db)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseUnavailable(explain(exc, target)) from None
     return db
 
 

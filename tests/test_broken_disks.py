@@ -91,3 +91,27 @@ def test_the_app_shows_a_clear_page_for_a_damaged_database(saved, monkeypatch):
     assert not at.exception
     assert [t.value for t in at.title] == ["The data cannot be reached just now"]
     assert "is damaged and cannot be read" in at.error[0].value
+
+
+def _read_only_mount_works() -> bool:
+    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(
+    not _read_only_mount_works(), reason="needs a private mount namespace (root) for a read-only folder"
+)
+def test_a_read_only_folder_still_reads_and_refuses_writes_plainly(saved):
+    # The folder is bind-mounted read-only in a private mount namespace: even root cannot write there.
+    folder = saved.parent
+    script = (
+        f"mount --bind {folder} {folder} && mount -o remount,bind,ro {folder} && "
+        f"{sys.executable} -m checklist list --db {saved}; echo EXIT $?; "
+        f"{sys.executable} -m checklist users add a@example.nhs.uk --db {saved}; echo EXIT $?"
+    )
+    result = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, cwd=ROOT,
+                            timeout=60)  # fmt: skip
+    assert "EXIT 0" in result.stdout, "reading still works"
+    assert "EXIT 1" in result.stdout and "Traceback" not in result.stderr
+    assert "cannot be written (read-only). Reading still works" in result.stderr
+    assert store.list_systems(store.connect(saved))["name"].tolist() == ["Safe ICS"], "nothing was lost"

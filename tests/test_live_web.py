@@ -101,7 +101,7 @@ def test_wrong_codes_are_limited_per_device(port, room):
     for _ in range(web_live.WRONG_CODE_LIMIT):
         assert _call(port, "POST", "/join", {"code": "ZZZZZZ", "sector": "health"})[0] == 404
     status, _, page = _call(port, "POST", "/join", {"code": w["code"], "sector": "health"})
-    assert status == 429 and "Too many wrong codes from this device" in page, "even the right code waits"
+    assert status == 429 and "Too many wrong codes have been tried here" in page, "even the right code waits"
 
 
 def test_a_participant_joins_votes_and_changes_their_vote(port, room):
@@ -219,3 +219,12 @@ def test_answers_beforehand_go_item_by_item_in_any_order(port, room):
     page = _call(port, "GET", "/join?item=care-plans", headers={"Cookie": cookie})[2]
     assert '<h2 id="item-title">Care plans</h2>' in page and "1 of 17 items answered" in page
     assert workshops.my_votes(db, cookie.split("=", 1)[1]) == {"referrals": 2}
+
+
+def test_wrong_codes_from_many_devices_together_are_limited_too(port, room, monkeypatch):
+    _, w = room
+    monkeypatch.setattr(web_live, "WRONG_CODES_FROM_EVERYONE", 5)
+    for n in range(5):  # five devices, one wrong code each: each under its own limit
+        web_live.WRONG_CODES.add(f"10.0.0.{n}")
+    status, _, page = _call(port, "POST", "/join", {"code": w["code"], "sector": "health"})
+    assert status == 429 and "Too many wrong codes" in page

@@ -42,9 +42,12 @@ HERE = Path(__file__).resolve().parent
 PASS_COOKIE = "workshop_pass"
 PASS_MAX_AGE = 60 * 60 * 24 * 22  # longer than any workshop's lifetime
 KEEPALIVE_SECONDS = 15
-# Wrong join codes: at most this many per client address in the window, so codes cannot be guessed.
+# Wrong join codes: at most this many per client address in the window, and this many from everyone
+# together (against guessing spread over many addresses), so codes cannot be guessed.
 WRONG_CODE_LIMIT = 10
+WRONG_CODES_FROM_EVERYONE = 1000
 WRONG_CODE_WINDOW = 600.0
+EVERYONE = "*"
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(HERE / "templates"),
@@ -102,13 +105,16 @@ class _WrongCodes:
 
     def blocked_for(self, who: str) -> int:
         """Seconds until this client may try again (0: it may try now)."""
-        stamps = self._recent(who)
-        if len(stamps) < WRONG_CODE_LIMIT:
-            return 0
-        return max(1, int(stamps[0] + WRONG_CODE_WINDOW - time.monotonic()) + 1)
+        for key, limit in ((who, WRONG_CODE_LIMIT), (EVERYONE, WRONG_CODES_FROM_EVERYONE)):
+            stamps = self._recent(key)
+            if len(stamps) >= limit:
+                return max(1, int(stamps[0] + WRONG_CODE_WINDOW - time.monotonic()) + 1)
+        return 0
 
     def add(self, who: str) -> None:
-        self._recent(who).append(time.monotonic())
+        now = time.monotonic()
+        self._recent(who).append(now)
+        self._recent(EVERYONE).append(now)
 
 
 WRONG_CODES = _WrongCodes()
@@ -228,7 +234,7 @@ async def join_submit(request: Request) -> Response:
     if wait:
         minutes = max(1, round(wait / 60))
         error = (
-            f"Too many wrong codes from this device. Wait about {minutes} minute{'s' if minutes != 1 else ''}, "
+            f"Too many wrong codes have been tried here. Wait about {minutes} minute{'s' if minutes != 1 else ''}, "
             "then check the code on the facilitator's screen and try again."
         )
         return _render("join.html", status=429, code=code, name=name, sector=sector, error=error)
