@@ -23,7 +23,7 @@ from datetime import date
 import pandas as pd
 import sqlite_utils
 
-from checklist import store
+from checklist import access, clock, store
 from checklist.exports import ACTION_SEPARATOR, unneutralise
 from checklist.framework import LEVEL_NAMES, FrameworkError, current_framework, framework_for
 from checklist.scoring import DONT_KNOW, LEVEL, NOT_APPLICABLE
@@ -547,18 +547,9 @@ def apply_plan(db: sqlite_utils.Database, plan: ImportPlan, actor: str, on_exist
             fw = framework_for(planned.framework_version)
             workforce = any(fw.item(i).domain not in {d.id for d in fw.domains_for(False)} for i in planned.responses)
             if planned.existing_id is None:
-                aid = store.create_assessment(
-                    db,
-                    system_id,
-                    place_id,
-                    planned.round_label,
-                    planned.assessment_date,
-                    actor,
-                    include_workforce=workforce,
-                    participants=planned.participants,
-                    framework_version=planned.framework_version,
-                )
+                _add_round_in_bulk(db, actor, system_id, place_id, planned, fw, workforce)
                 counts["created"] += 1
+                continue
             else:
                 aid = planned.existing_id
                 if store.get_assessment(db, aid)["status"] == store.SUBMITTED:
@@ -590,6 +581,88 @@ def apply_plan(db: sqlite_utils.Database, plan: ImportPlan, actor: str, on_exist
             if planned.status == store.SUBMITTED:
                 store.submit_assessment(db, aid, actor)
     return counts
+
+
+def _add_round_in_bulk(
+    db: sqlite_utils.Database, actor: str, system_id: int, place_id: int | None, planned: PlannedAssessment,
+    fw, workforce: bool,  # noqa: ANN001
+) -> int:  # fmt: skip
+    """A new round with its answers, actions and submission in a few statements (the bulk path of an import).
+
+    The same checks and the same history rows as answering item by item, written with executemany instead
+    of one save per row: a national file imports in seconds, not minutes.
+    """
+    name = store.authorise(db, actor, access.EDIT, system_id=system_id, place_id=place_id, what="import rounds here")
+    now = clock.iso_now()
+    label = store._clean_name(planned.round_label, "round")
+    cursor = db.execute(
+        """INSERT INTO assessments (system_id, place_id, round_label, assessment_date, framework_version,
+               include_workforce, status, participants, signed_off_by, created_at, created_by, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, 'draft', ?, '', ?, ?, ?)""",
+        [system_id, place_id, label, store._parse_date(planned.assessment_date), fw.version, int(bool(workforce)),
+         (planned.participants or "").strip(), now, name, now],
+    )  # fmt: skip
+    aid = int(cursor.lastrowid)
+    history: list[tuple] = [(now, name, "assessment", str(aid), aid, None, "created", None, store._encode(label))]
+    responses = []
+    for item in fw.items_for(workforce):
+        fields = dict(store._EMPTY_RESPONSE)
+        fields.update(planned.responses.get(item.id, {}))
+        if fields["answer"] != LEVEL:
+            fields["level"] = None
+        clean = {**store._EMPTY_RESPONSE, **store._clean_response(fields)}
+        changed = [k for k in store.RESPONSE_FIELDS if clean[k] != store._EMPTY_RESPONSE[k]]
+        if not changed:
+            continue
+        responses.append([aid, item.id, *(clean[k] for k in store.RESPONSE_FIELDS), now, name])
+        history += [(now, name, "response", f"{aid}:{item.id}", aid, item.id, k,
+                     store._encode(store._EMPTY_RESPONSE[k]), store._encode(clean[k])) for k in changed]  # fmt: skip
+    columns = ", ".join(store.RESPONSE_FIELDS)
+    marks = ", ".join("?" for _ in store.RESPONSE_FIELDS)
+    db.conn.executemany(
+        f"INSERT INTO responses (assessment_id, item_id, {columns}, updated_at, updated_by) "
+        f"VALUES (?, ?, {marks}, ?, ?)",
+        responses,
+    )
+    for action in planned.actions:
+        clean = store._clean_action({k: v for k, v in action.items() if k != "item_id"})
+        clean = {"status": "not started", **clean}
+        cursor = db.execute(
+            f"""INSERT INTO actions (assessment_id, item_id, {", ".join(clean)}, created_at, created_by, updated_at)
+                VALUES (?, ?, {", ".join("?" for _ in clean)}, ?, ?, ?)""",
+            [aid, action["item_id"], *clean.values(), now, name, now],
+        )
+        history.append((now, name, "action", str(cursor.lastrowid), aid, action["item_id"], "created", None,
+                        store._encode({k: v for k, v in clean.items() if k in store.ACTION_FIELDS})))  # fmt: skip
+    signed = (planned.signed_off_by or "").strip()
+    if signed:
+        db.execute("UPDATE assessments SET signed_off_by = ? WHERE id = ?", [signed, aid])
+        history.append((now, name, "assessment", str(aid), aid, None, "signed_off_by", store._encode(""),
+                        store._encode(signed)))  # fmt: skip
+    if planned.status == store.SUBMITTED:
+        db.conn.executemany(  # the answers first, so the completeness check below reads them
+            """INSERT INTO history (at, actor, entity, entity_id, assessment_id, item_id, field, old_value, new_value)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            history,
+        )
+        history = []
+        problems = store.completeness_problems(db, aid)
+        if problems:
+            raise store.IncompleteError(
+                f"{planned.system} {planned.place} {label}: {len(problems)} item(s) need an answer before it can "
+                "come in as submitted", problems)  # fmt: skip
+        db.execute(
+            "UPDATE assessments SET status = 'submitted', submitted_at = ?, submitted_by = ? WHERE id = ?",
+            [now, name, aid],
+        )
+        history.append((now, name, "assessment", str(aid), aid, None, "status", store._encode(store.DRAFT),
+                        store._encode(store.SUBMITTED)))  # fmt: skip
+    db.conn.executemany(
+        """INSERT INTO history (at, actor, entity, entity_id, assessment_id, item_id, field, old_value, new_value)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        history,
+    )
+    return aid
 
 
 def _system_id(db: sqlite_utils.Database, name: str, actor: str) -> int:

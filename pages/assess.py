@@ -38,26 +38,41 @@ def _base_key(key: str) -> str:
     return f"{key}__base"
 
 
+def _widget_value(row: dict, fields: dict) -> object:
+    """A stored response as the widget for these fields holds it (a level, an answer kind, or the field)."""
+    if "answer" in fields:
+        return row.get("level") if row.get("answer") == LEVEL else row.get("answer")
+    return row.get(next(iter(fields)))
+
+
 def _save(assessment_id: int, item_id: str, key: str, based_on: dict, **fields: object) -> None:
     """Save what a widget now holds, saying which stored value the change started from."""
-    try:
-        store.save_response(open_db(), assessment_id, item_id, actor(), based_on=based_on, **fields)
-    except store.StaleSaveError as exc:
-        st.session_state["assess_conflict"] = {
-            "aid": assessment_id,
-            "item": item_id,
-            "key": key,
-            "field": exc.field,
-            "message": str(exc),
-            "theirs": exc.theirs,
-            "yours": exc.yours,
-            "yours_value": st.session_state[key],  # as the widget holds it (a level, or text)
-        }
-    except store.StoreError as exc:
-        st.session_state["assess_error"] = str(exc)
-    else:
-        st.session_state[_base_key(key)] = st.session_state[key]
-        st.session_state["assess_saved"] = "Saved"
+    for attempt in range(2):
+        try:
+            store.save_response(open_db(), assessment_id, item_id, actor(), based_on=based_on, **fields)
+        except store.StaleSaveError as exc:
+            current = store.responses(open_db(), assessment_id).get(item_id, {})
+            if attempt == 0 and _widget_value(current, based_on) == st.session_state.get(f"{key}__saved", object()):
+                # The "other" change is this tab's own earlier save (quick changes can reach the server as
+                # one): not a conflict. Save again on top of it.
+                based_on = {k: current.get(k) for k in based_on}
+                continue
+            st.session_state["assess_conflict"] = {
+                "aid": assessment_id,
+                "item": item_id,
+                "key": key,
+                "field": exc.field,
+                "message": str(exc),
+                "theirs": exc.theirs,
+                "yours": exc.yours,
+                "yours_value": st.session_state[key],  # as the widget holds it (a level, or text)
+            }
+        except store.StoreError as exc:
+            st.session_state["assess_error"] = str(exc)
+        else:
+            st.session_state[_base_key(key)] = st.session_state[f"{key}__saved"] = st.session_state[key]
+            st.session_state["assess_saved"] = "Saved"
+        return
 
 
 def _answer_fields(value: object) -> dict:
