@@ -100,6 +100,8 @@ def test_hostile_text_is_shown_as_text_and_fetches_nothing(browser: Browser, ser
                 expect(page.get_by_role("heading", name=shown(f"{PLACE} · {ROUND}"))).to_be_visible()
             else:
                 expect(page.get_by_text("Places compared:")).to_be_visible()
+                # Nothing is formatted: the Markdown, colour, icon and LaTeX in a place's name read as typed.
+                expect(page.get_by_text(PAYLOADS["formatting"]).first).to_be_visible()
         if name == "assess-draft":
             title = shown(f"{PLACE} · {PAYLOADS['markdown link'][:60]}")
             expect(page.get_by_role("heading", name=title)).to_be_visible()
