@@ -6,7 +6,7 @@ a dropped connection comes back to the same place with every saved answer.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import streamlit as st
@@ -38,6 +38,16 @@ def _base_key(key: str) -> str:
     return f"{key}__base"
 
 
+QUICK_SECONDS = 10
+
+
+def _age_seconds(at: str | None) -> float:
+    try:
+        return (clock.now() - datetime.fromisoformat(at)).total_seconds() if at else float("inf")
+    except ValueError:
+        return float("inf")
+
+
 def _widget_value(row: dict, fields: dict) -> object:
     """A stored response as the widget for these fields holds it (a level, an answer kind, or the field)."""
     if "answer" in fields:
@@ -52,9 +62,12 @@ def _save(assessment_id: int, item_id: str, key: str, based_on: dict, **fields: 
             store.save_response(open_db(), assessment_id, item_id, actor(), based_on=based_on, **fields)
         except store.StaleSaveError as exc:
             current = store.responses(open_db(), assessment_id).get(item_id, {})
-            if attempt == 0 and _widget_value(current, based_on) == st.session_state.get(f"{key}__saved", object()):
-                # The "other" change is this tab's own earlier save (quick changes can reach the server as
-                # one): not a conflict. Save again on top of it.
+            own = _widget_value(current, based_on) == st.session_state.get(f"{key}__saved", object())
+            # Arrow keys move a level choice several steps in a second; a step's save can land while the
+            # page still holds the step before. The same person's level saved moments ago is that, not
+            # someone else's work. (Text, and anyone else's change, always asks.)
+            moments_ago = "answer" in based_on and exc.by == actor().name and _age_seconds(exc.at) < QUICK_SECONDS
+            if attempt == 0 and (own or moments_ago):
                 based_on = {k: current.get(k) for k in based_on}
                 continue
             st.session_state["assess_conflict"] = {

@@ -7,6 +7,7 @@ import time
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from checklist import store
 from checklist.framework import current_framework
@@ -50,10 +51,16 @@ def test_set_up_assess_reload_submit_and_read_results(page: Page, server):
     setup = store.connect(server.db_path)
     _poll(lambda: "Journey Place" in store.list_places(setup, _system_named(setup, "Journey ICS"))["name"].tolist(),
           "the place to be added")  # fmt: skip
-    wait_idle(page)
     place = expander.get_by_role("textbox", name="Place", exact=True)
-    if not place.is_visible():  # a rerun under load can redraw the list with this system folded: open it again
-        expander.locator("summary").click()
+    for _ in range(5):  # a rerun under load can redraw the list with this system folded: open it again
+        wait_idle(page)
+        if expander.locator("details").get_attribute("open") is None:
+            expander.locator("summary").click()
+        try:
+            place.wait_for(state="visible", timeout=5000)
+            break
+        except PlaywrightTimeoutError:
+            continue
     expect(place).to_have_value("Journey Place")
     screenshot(page, "journey-manage")
 
