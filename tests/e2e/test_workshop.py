@@ -89,15 +89,9 @@ def test_a_vote_on_the_phone_appears_on_the_shared_screen_and_the_agreed_level_l
         presenter.get_by_role("heading", name="The level the room agreed").click()  # focus off the text box
         presenter.evaluate("() => document.activeElement && document.activeElement.blur()")
         wait_idle(presenter)  # a key pressed while a rerun is in flight can be dropped: press once it is idle
-        for _ in range(3):  # on a loaded machine a clicker press can still be lost; a presenter presses again
-            presenter.keyboard.press("PageDown")
-            try:
-                _poll(lambda: workshops.get_workshop(db, int(workshop["id"]))["current_item"] != "governance",
-                      "the room to move on", timeout=10)  # fmt: skip
-                break
-            except AssertionError:
-                wait_idle(presenter)
-        expect(presenter.get_by_role("heading", name="Shared vision", exact=True)).to_be_visible()
+        presenter.keyboard.press("PageDown")
+        # One press moves the room one item; on a loaded machine the rerun that shows it can take a while.
+        expect(presenter.get_by_role("heading", name="Shared vision", exact=True)).to_be_visible(timeout=90_000)
         expect(phone.get_by_role("heading", name="Shared vision", exact=True)).to_be_visible(timeout=15_000)
         expect(phone.get_by_text("Your vote is in")).to_have_count(0)
         screenshot(phone, "workshop-phone-next-item")
