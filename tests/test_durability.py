@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-from datetime import UTC, datetime
 
 from checklist import store, workshops
 from tests.conftest import ACTOR, ROOT
@@ -16,7 +15,10 @@ from tests.conftest import ACTOR, ROOT
 WRITER = textwrap.dedent(
     """
     import sys
-    from checklist import live, store
+    from datetime import UTC, datetime
+    from checklist import clock, live, store
+    frozen = clock.frozen(datetime(2026, 11, 23, 10, 30, tzinfo=UTC))  # the test's own frozen day
+    frozen.__enter__()
     path, aid, token, item = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     db = store.connect(path)
     writer = live.VoteWriter(path)
@@ -36,14 +38,14 @@ def test_every_acknowledged_save_and_vote_survives_kill_9(tmp_path):
     db = store.connect(path)
     system_id = store.create_system(db, "Durable ICS", ACTOR)
     aid = store.create_assessment(db, system_id, None, "R1", "2026-11-01", ACTOR)
-    real_now = datetime.now(UTC)  # the child process runs on the real clock
-    room = workshops.start_workshop(db, aid, ACTOR, now=real_now)
-    token = workshops.join(db, room["code"], "health", now=real_now)["token"]
+    room = workshops.start_workshop(db, aid, ACTOR)  # the child runs on the same frozen day
+    token = workshops.join(db, room["code"], "health")["token"]
     db.close()
     for _ in range(3):  # killed at a different moment each time
         child = subprocess.Popen(
             [sys.executable, "-c", WRITER, str(path), str(aid), token, room["current_item"]],
-            cwd=ROOT, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
         )  # fmt: skip
         acknowledged = []
         for line in child.stdout:
@@ -52,7 +54,7 @@ def test_every_acknowledged_save_and_vote_survives_kill_9(tmp_path):
                 child.send_signal(signal.SIGKILL)
                 break
         child.wait(timeout=30)
-        assert child.returncode == -signal.SIGKILL
+        assert child.returncode == -signal.SIGKILL, child.stderr.read()[-800:]
         check = store.connect(path)
         assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         last_save = max(int(a.split()[1]) for a in acknowledged if a.startswith("save"))
