@@ -280,3 +280,16 @@ def readable_place_labels(db: sqlite_utils.Database, user: User) -> set[str]:
     return {
         f"{place} ({system})" for place_id, place, system_id, system in rows if can(user, READ, system_id, place_id)
     }
+
+
+def exportable_assessment_ids(
+    db: sqlite_utils.Database, user: User, system_id: int | None = None, place_id: int | None = None
+) -> list[int]:
+    """The rounds an export for this user holds: one unit's (refused unless they may export that unit,
+    a system covering its places), or, with no unit, every round they may export."""
+    if system_id is not None:
+        check(user, EXPORT, system_id, place_id, "this system or place")
+        where, params = ("place_id = ?", [place_id]) if place_id is not None else ("system_id = ?", [system_id])
+        return [r[0] for r in db.execute(f"SELECT id FROM assessments WHERE {where} ORDER BY id", params).fetchall()]
+    rows = db.execute("SELECT id, system_id, place_id FROM assessments ORDER BY id").fetchall()
+    return [aid for aid, s, p in rows if can(user, EXPORT, s, p)]

@@ -6,7 +6,7 @@ What the app holds about people (the README lists it for information governance)
   action and note (history.actor, assessments.created_by/submitted_by/signed_off_by,
   responses.updated_by, agreements.agreed_by, notes.created_by), and action owners;
 - workshop participants: an optional name and their sector (votes are kept by participant number);
-- free text (evidence, notes, actions) that may name people: shown by an export, edited by hand.
+- free text (evidence, notes, actions, review comments) that may name people: shown by an export, edited by hand.
 
 History is append-only; erasure is the one deliberate exception. It rewrites names to a placeholder
 in one transaction (lifting the append-only guard only inside it) and records that it did so.
@@ -108,6 +108,8 @@ _AUTHOR_COLUMNS = (
     ("agreements", "agreed_by"),
     ("notes", "created_by"),
     ("workshops", "created_by"),
+    ("review_comments", "created_by"),
+    ("review_comments", "addressed_by"),
 )
 
 
@@ -139,7 +141,12 @@ def personal_data(db: sqlite_utils.Database, actor: access.User | str, who: str)
         ).fetchall()  # fmt: skip
     ]
     mentions = []
-    for table, column in (("responses", "evidence"), ("notes", "text"), ("actions", "description")):
+    for table, column in (
+        ("responses", "evidence"),
+        ("notes", "text"),
+        ("actions", "description"),
+        ("review_comments", "text"),
+    ):
         for name in names:
             if len(name) < 3:
                 continue

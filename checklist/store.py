@@ -304,6 +304,27 @@ def _m0005_users_and_sign_off(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+@MIGRATIONS(name="0006_review_comments")
+def _m0006_review_comments(db: sqlite_utils.Database) -> None:
+    # A reviewer's comments on a round's evidence, item by item: open until the lead (or the reviewer)
+    # marks them addressed; withdrawn, never erased.
+    for statement in (
+        """CREATE TABLE review_comments (
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id),
+            item_id TEXT,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            addressed_at TEXT,
+            addressed_by TEXT,
+            withdrawn_at TEXT
+        )""",
+        "CREATE INDEX review_comments_assessment ON review_comments(assessment_id, item_id)",
+    ):
+        db.execute(statement)
+
+
 KNOWN_MIGRATIONS = tuple(m.name for m in MIGRATIONS._migrations)
 
 

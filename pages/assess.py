@@ -11,7 +11,7 @@ from datetime import date, datetime
 import pandas as pd
 import streamlit as st
 
-from checklist import access, analysis, clock, exports, reports, store, summary
+from checklist import access, analysis, clock, exports, reports, reviews, store, summary
 from checklist.framework import Framework, framework_for
 from checklist.scoring import DONT_KNOW, LEVEL, LEVEL_VALUES, NOT_APPLICABLE
 from ui.common import actor, choose_unit, ensure_router, headline, open_db, open_fresh, plain, show_error, show_flashes
@@ -399,6 +399,7 @@ def item_panel(assessment: dict, fw: Framework, saved: dict, easy: bool, locked:
             disabled=locked,
         )
 
+    item_comments(assessment, fw, item.id)
     actions_panel(assessment, fw, item.id, locked)
 
     back, _, forward = st.columns([1, 3, 1])
@@ -527,6 +528,116 @@ def results_panel(assessment: dict, fw: Framework) -> None:
             st.markdown(f"- **{h.title}** ({h.domain}): {h.why}")
 
 
+def _review_call(fn, *args: object, done: str = "") -> None:  # noqa: ANN001
+    try:
+        fn(open_db(), *args)
+    except store.StoreError as exc:
+        st.session_state["assess_error"] = str(exc)
+    else:
+        if done:
+            st.session_state["assess_saved"] = done
+
+
+def _add_comment(assessment_id: int, key: str) -> None:
+    item_id = st.session_state.get(f"{key}_item")
+    _review_call(reviews.add_comment, assessment_id, st.session_state.get(f"{key}_text", ""), actor(),
+                 item_id or None, done="Comment added")  # fmt: skip
+    if "assess_error" not in st.session_state:
+        st.session_state[f"{key}_text"] = ""
+
+
+def _comment_line(fw: Framework, comment: pd.Series) -> str:
+    about = fw.item(comment["item_id"]).title if isinstance(comment["item_id"], str) else "The round as a whole"
+    line = (
+        f"**{plain(about)}**: {plain(comment['text'])}  \n{plain(comment['created_by'])}, {comment['created_at'][:10]}"
+    )
+    if isinstance(comment["addressed_at"], str):
+        line += f" · addressed by {plain(comment['addressed_by'])} on {comment['addressed_at'][:10]}"
+    return line
+
+
+def item_comments(assessment: dict, fw: Framework, item_id: str) -> None:
+    """Open reviewer comments on one item, where the lead answers it."""
+    found = reviews.comments(db, assessment["id"])
+    here = found[(found["item_id"] == item_id) & found["addressed_at"].isna()]
+    for _, comment in here.iterrows():
+        st.warning("Reviewer's comment: " + _comment_line(fw, comment), icon=":material/rate_review:")
+
+
+def comments_panel(assessment: dict, fw: Framework, saved: dict) -> None:
+    """The reviewer's step: comments on evidence (answered by the lead), and evidence marked verified."""
+    aid = assessment["id"]
+    user = actor()
+    unit = (assessment["system_id"], assessment["place_id"])
+    may_review = access.can(user, access.REVIEW, *unit)
+    may_answer = access.can(user, access.EDIT, *unit) or may_review
+    found = reviews.comments(db, aid)
+    waiting = int(found["addressed_at"].isna().sum()) if not found.empty else 0
+    st.subheader(f"Reviewer's comments ({waiting} open)" if waiting else "Reviewer's comments")
+    if found.empty:
+        st.caption(
+            "No comments yet. A reviewer comments on evidence here; the lead answers them and marks them addressed."
+        )
+    for _, comment in found.iterrows():
+        text, buttons = st.columns([5, 2], vertical_alignment="center")
+        text.markdown(_comment_line(fw, comment))
+        cid = int(comment["id"])
+        if may_answer:
+            addressed = isinstance(comment["addressed_at"], str)
+            buttons.button(
+                "Open again" if addressed else "Mark addressed",
+                key=f"assess_comment_addressed_{cid}",
+                on_click=_review_call,
+                args=(reviews.set_addressed, cid, not addressed, user),
+                kwargs={"done": "Comment opened again" if addressed else "Comment marked addressed"},
+            )
+        if may_review and comment["created_by"].casefold() == user.name.casefold():
+            buttons.button(
+                "Withdraw",
+                key=f"assess_comment_withdraw_{cid}",
+                on_click=_review_call,
+                args=(reviews.withdraw, cid, user),
+                kwargs={"done": "Comment withdrawn (kept in the history)"},
+            )
+    if not may_review:
+        return
+    items = fw.items_for(assessment["include_workforce"])
+    key = f"assess_comment_{aid}"
+    with st.expander("As reviewer: comment on evidence, or mark it verified", expanded=not user.local):
+        st.selectbox(
+            "About",
+            [None, *(i.id for i in items)],
+            format_func=lambda i: "The round as a whole" if i is None else fw.item(i).title,
+            key=f"{key}_item",
+        )
+        st.text_area("Comment", max_chars=reviews.MAX_COMMENT, key=f"{key}_text")
+        st.button("Add comment", key=f"{key}_add", on_click=_add_comment, args=(aid, key))
+        unverified = [
+            i.id
+            for i in items
+            if ((saved.get(i.id) or {}).get("evidence") or "").strip()
+            and (saved.get(i.id) or {}).get("confidence") != reviews.VERIFIED
+        ]
+        if assessment.get("signed_off_at"):
+            st.caption("Signed off: reopen the round to review its evidence again.")
+        elif unverified:
+            chosen = st.selectbox(
+                "Evidence checked and found to stand",
+                unverified,
+                format_func=lambda i: fw.item(i).title,
+                key=f"{key}_verify_item",
+            )
+            st.button(
+                "Mark evidence verified",
+                key=f"{key}_verify",
+                on_click=_review_call,
+                args=(reviews.verify_evidence, aid, chosen, user),
+                kwargs={"done": "Evidence marked verified"},
+            )
+        else:
+            st.caption("Every item with evidence is marked verified.")
+
+
 def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool) -> None:
     aid = assessment["id"]
     rows = []
@@ -546,6 +657,11 @@ def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool) -> 
             }
         )
     st.table(pd.DataFrame(rows), hide_index=True)
+    comments_panel(assessment, fw, saved)
+    may_edit = access.can(actor(), access.EDIT, assessment["system_id"], assessment["place_id"])
+    if assessment["status"] == store.DRAFT and not may_edit:
+        st.info("This round is still a draft: its lead submits it when every item is answered.")
+        return
     if locked:
         st.success(
             f"Submitted on {assessment['submitted_at'][:10]} by {plain(assessment['submitted_by'])}"
@@ -553,6 +669,8 @@ def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool) -> 
             + ". This assessment is locked."
         )
         sign_off_panel(assessment)
+        if not may_edit:
+            return
         with st.expander("Reopen for changes"):
             reason = st.text_input("Why is it being reopened? (kept in the history)", key=f"assess_reopen_reason_{aid}")
             if st.button("Reopen assessment", key=f"assess_reopen_{aid}"):

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
-from checklist import access, analysis, charts, clock, store, summary
+from checklist import access, analysis, charts, clock, exports, store, summary
 from ui import data
-from ui.common import actor, chart, choose_unit, ensure_router, headline, open_db, plain
+from ui.common import actor, chart, choose_unit, ensure_router, headline, open_db, open_fresh, plain
 
 ensure_router()
 db = open_db()
+
+
+def _unit_export(kind: str, user: access.User, system_id: int, place_id: int | None) -> bytes:
+    """Every round of this unit (a system's includes its places) in the export's own layout; runs off the
+    script thread when the button is pressed, so it is given the user rather than reading the session."""
+    conn = open_fresh()
+    ids = access.exportable_assessment_ids(conn, user, system_id, place_id)
+    return exports.xlsx_bytes(conn, ids) if kind == "xlsx" else exports.csv_bytes(exports.export_frame(conn, ids))
+
 
 st.title("Dashboard")
 st.write("How one system or place stands now, what changed since its last round, and where to act next.")
@@ -51,6 +62,24 @@ st.caption(
     f"framework {fw.version}" + (f" · compared with {plain(previous.label)}" if previous else " · no earlier round")
 )
 headline(fw, result, change, previous.label if previous else None)
+
+
+if access.can(actor(), access.EXPORT, system_id, place_id):
+    slug = unit.replace(" ", "-")
+    e1, e2, _ = st.columns([1, 1, 2])
+    for column, kind, mime in (
+        (e1, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (e2, "csv", "text/csv"),
+    ):
+        column.download_button(
+            f"Download every round ({'Excel' if kind == 'xlsx' else 'CSV'})",
+            partial(_unit_export, kind, actor(), system_id, place_id),
+            file_name=f"{slug}-rounds.{kind}",
+            mime=mime,
+            icon=":material/download:",
+            key=f"dash_export_{kind}",
+            on_click="ignore",  # a download changes nothing: no rerun
+        )
 delta = change.overall.delta if change else None
 
 domains = analysis.domain_table(current, previous)

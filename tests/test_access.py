@@ -218,7 +218,9 @@ def test_a_lead_of_one_place_cannot_open_another_places_draft_by_address(shared_
 def test_a_viewer_reads_a_draft_but_cannot_change_it(shared_demo):
     db, sid, place_a, place_b, draft_of = shared_demo
     at = _as("viewer@example.nhs.uk", "pages/assess.py", assessment=str(draft_of[place_a]))
+    assert not at.exception
     assert "Draft, read only" in _texts(at) and "only a lead of this system or place can change it" in _texts(at)
+    assert "its lead submits it when every item is answered" in _texts(at)
 
 
 def test_local_mode_needs_no_sign_in_and_says_so(demo_path, monkeypatch):
