@@ -266,17 +266,54 @@ def anonymised(names: list[str]) -> dict[str, str]:
     return {name: f"Place {code(n)}" for n, name in enumerate(names)}
 
 
+def latest_levels_everywhere(db: sqlite_utils.Database) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every active place of every active system at its latest submitted round, in two queries at any scale.
+
+    Returns (places × items levels indexed by place id, facts indexed by place id: place, system_id,
+    system, assessment_id), ordered by system then place name. Drafts are never mixed in.
+    """
+    latest = """WITH ranked AS (
+            SELECT a.id, a.place_id, p.name AS place, s.id AS system_id, s.name AS system,
+                   row_number() OVER (PARTITION BY a.place_id ORDER BY a.assessment_date DESC, a.id DESC) AS n
+            FROM assessments a JOIN places p ON p.id = a.place_id JOIN systems s ON s.id = a.system_id
+            WHERE a.status = 'submitted' AND p.archived_at IS NULL AND s.archived_at IS NULL)
+        SELECT id, place_id, place, system_id, system FROM ranked WHERE n = 1"""
+    facts = pd.DataFrame(
+        db.execute(latest).fetchall(), columns=["assessment_id", "place_id", "place", "system_id", "system"]
+    )
+    facts = facts.sort_values(["system", "place"], key=lambda names: names.str.casefold())
+    facts = facts.set_index("place_id")
+    rows = db.execute(
+        f"""SELECT l.place_id, r.item_id, r.level FROM responses r JOIN ({latest}) l ON l.id = r.assessment_id
+            WHERE r.level IS NOT NULL"""
+    ).fetchall()
+    levels = pd.DataFrame(rows, columns=["place_id", "item_id", "level"])
+    matrix = levels.pivot(index="place_id", columns="item_id", values="level").astype(float)
+    return matrix.reindex(facts.index).rename_axis(index=None, columns=None), facts
+
+
 def every_place_levels(db: sqlite_utils.Database) -> pd.DataFrame:
     """Every active place in the database at its latest submitted round: places ("Place (System)") x items.
 
     For "where to learn from", which looks across systems on purpose; everything else reads one unit.
     """
-    frames = []
-    systems = store.list_systems(db)
-    for system_id, system_name in zip(systems["id"], systems["name"], strict=True):
-        levels, _ = place_levels(db, int(system_id))
-        frames.append(levels.rename(index=lambda p, s=system_name: f"{p} ({s})"))
-    return pd.concat(frames) if frames else pd.DataFrame()
+    levels, facts = latest_levels_everywhere(db)
+    if facts.empty:
+        return pd.DataFrame()
+    labels = [f"{p} ({s})" for p, s in zip(facts["place"], facts["system"], strict=True)]
+    return levels.set_axis(labels, axis=0)
+
+
+def systems_compared(fw: Framework, levels: pd.DataFrame, facts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each system's places rolled up by the median, per domain, and its lowest place per domain.
+
+    Takes latest_levels_everywhere's result; both frames are indexed by system id.
+    """
+    if facts.empty:
+        return pd.DataFrame(), pd.DataFrame()
+    domains = domain_matrix(fw, levels)
+    by_system = domains.groupby(facts["system_id"])
+    return by_system.median(), by_system.min()
 
 
 def place_levels(
@@ -360,15 +397,16 @@ def against_median(domains: pd.DataFrame) -> pd.DataFrame:
 def item_spread(fw: Framework, levels: pd.DataFrame) -> pd.DataFrame:
     """For each item: how many places at each level, the median and span, and whether it is a
     system-wide weakness (median at Emerging or below) or varies between places (span of 2+ levels)."""
+    present = [item for item in fw.items if item.id in levels.columns and levels[item.id].notna().any()]
+    if not present:
+        return pd.DataFrame()
+    grid = levels[[item.id for item in present]]
+    # Whole-table operations, one per statistic, rather than one pass per item.
+    counts = {name: (grid == value).sum() for value, name in enumerate(LEVEL_NAMES)}
+    medians, spans, sizes = grid.median(), grid.max() - grid.min(), grid.notna().sum()
     rows = []
-    for item in fw.items:
-        if item.id not in levels.columns:
-            continue
-        values = levels[item.id].dropna()
-        if values.empty:
-            continue
-        counts = {LEVEL_NAMES[v]: int((values == v).sum()) for v in range(len(LEVEL_NAMES))}
-        median, span = float(values.median()), int(values.max() - values.min())
+    for item in present:
+        median, span = float(medians[item.id]), int(spans[item.id])
         pattern = (
             "weak everywhere"
             if median <= WEAK_MEDIAN
@@ -380,8 +418,8 @@ def item_spread(fw: Framework, levels: pd.DataFrame) -> pd.DataFrame:
             {
                 "item": item.title,
                 "domain": fw.domain(item.domain).title,
-                **counts,
-                "places": len(values),
+                **{name: int(counts[name][item.id]) for name in LEVEL_NAMES},
+                "places": int(sizes[item.id]),
                 "median": median,
                 "span": span,
                 "pattern": pattern,

@@ -250,15 +250,12 @@ def distribution(spread: pd.DataFrame, title: str = "How places spread across le
 def ranking(against: pd.DataFrame, title: str = "Places against the system median") -> go.Figure:
     """Each place's overall score as a dot on a bar from its lowest to highest domain: spread, not only order."""
     fig = go.Figure()
-    for place, row in against.iterrows():
-        fig.add_shape(
-            type="line",
-            x0=row["lowest domain"],
-            x1=row["highest domain"],
-            y0=place,
-            y1=place,
-            line={"color": "#767676", "width": 6},
-        )
+    # Every bar and the median line in one layout update: adding shapes one at a time revalidates the
+    # whole figure each time, which dominated the Compare page at national scale.
+    spread = [
+        {"type": "line", "x0": lo, "x1": hi, "y0": place, "y1": place, "line": {"color": "#767676", "width": 6}}
+        for place, lo, hi in zip(against.index, against["lowest domain"], against["highest domain"], strict=True)
+    ]
     fig.add_trace(
         go.Scatter(
             x=against["overall"],
@@ -272,8 +269,32 @@ def ranking(against: pd.DataFrame, title: str = "Places against the system media
         )
     )
     median = float(against["overall"].median())
-    fig.add_vline(x=median, line={"dash": "dash", "color": "#B2182B"}, annotation_text=f"System median {median:.2f}")
     fig.update_layout(
+        shapes=[
+            *spread,
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": median,
+                "x1": median,
+                "y0": 0,
+                "y1": 1,
+                "line": {"dash": "dash", "color": "#B2182B"},
+            },
+        ],  # fmt: skip
+        annotations=[
+            {
+                "x": median,
+                "xref": "x",
+                "y": 1,
+                "yref": "paper",
+                "text": f"System median {median:.2f}",
+                "showarrow": False,
+                "xanchor": "left",
+                "yanchor": "bottom",
+            }
+        ],  # fmt: skip
         xaxis={"range": [0, 4.1], "title": "Score (grey bar: lowest to highest domain)"},
         yaxis={"autorange": "reversed"},
     )

@@ -137,17 +137,13 @@ if len(all_names) > 1:
     st.caption(
         "Each system's places (latest submitted round each), rolled up by the median; the lowest place is shown too."
     )
-    rows, lows = {}, {}
     # Systems the user has no role for are shown only as System A, B, …
     others = iter(analysis.anonymised([n for s, n in all_names.items() if s not in names]).values())
     shown = {s: names.get(s) or next(others).replace("Place", "System") for s in all_names}
-    for sid, sname in shown.items():
-        sys_levels, _ = data.place_levels(version, sid, None)
-        if sys_levels.empty:
-            continue
-        sys_domains = analysis.domain_matrix(fw, sys_levels)
-        rows[sname] = sys_domains.median()
-        lows[sname] = sys_domains.min()
+    every_levels, every_facts = data.latest_everywhere(version)  # one read for every system, cached
+    medians, lowest = analysis.systems_compared(fw, every_levels, every_facts)
+    rows = {shown[s]: medians.loc[s] for s in medians.index if s in shown}
+    lows = {shown[s]: lowest.loc[s] for s in lowest.index if s in shown}
     if len(rows) > 1:
         grid = pd.DataFrame(rows).T
         chart(

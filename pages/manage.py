@@ -42,20 +42,20 @@ with st.form("manage_add_system", clear_on_submit=True):
     st.markdown("**Add a system (ICS)**")
     name = st.text_input("System name", placeholder="e.g. Northmoor and Vale ICS")
     if st.form_submit_button("Add system"):
+        st.session_state["manage_find"] = name.strip()  # show the new system (or the one it clashes with) at once
         _attempt(store.create_system, name, actor(), done=f"Added system {name}")
 
 if error := st.session_state.pop("manage_error", None):
     show_error(store.StoreError(error))
 
-show_archived = st.toggle("Show archived systems and places", key="manage_show_archived")
-systems = store.list_systems(db, include_archived=show_archived)
-if systems.empty:
-    st.info("No systems yet: add one above, or load the demo from Home.")
+SYSTEMS_PER_PAGE = 10
 
-for system in systems.itertuples():
+
+def _system_panel(system, show_archived: bool, expanded: bool) -> None:  # noqa: ANN001
+    """One system's expander: rename or archive it, its places, and its rounds (drafts renamable)."""
     archived = isinstance(system.archived_at, str)
     label = f"{plain(system.name)}{' (archived)' if archived else ''}"
-    with st.expander(label, expanded=len(systems) == 1):
+    with st.expander(label, expanded=expanded):
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
         new_name = c1.text_input("Rename system", value=system.name, key=f"manage_sys_name_{system.id}")
         if c2.button("Save name", key=f"manage_sys_rename_{system.id}"):
@@ -103,11 +103,9 @@ for system in systems.itertuples():
         rounds = store.list_assessments(db, system_id=system.id)
         if rounds.empty:
             st.write("No rounds yet.")
-        for row in rounds.itertuples():
+        drafts = rounds[rounds["status"] == store.DRAFT]
+        for row in drafts.itertuples():
             r1, r2 = st.columns([3, 1], vertical_alignment="bottom")
-            if row.status != store.DRAFT:
-                r1.markdown(f"{plain(row.unit_name)} · **{plain(row.round_label)}** · submitted (locked)")
-                continue
             relabel = r1.text_input(
                 f"Round label — {plain(row.unit_name)} (draft)", value=row.round_label, key=f"manage_round_{row.id}"
             )
@@ -118,8 +116,57 @@ for system in systems.itertuples():
                     relabel,
                     done="Round renamed",
                 )
+        locked = rounds[rounds["status"] != store.DRAFT]
+        if not locked.empty:
+            # One table, not a line per round: a system can hold hundreds of submitted rounds.
+            st.caption(f"{len(locked)} submitted round(s), locked (reopen one on the Assess page to change it):")
+            st.dataframe(
+                locked.rename(columns={"unit_name": "Unit", "round_label": "Round", "assessment_date": "Date"})[
+                    ["Unit", "Round", "Date"]
+                ],
+                hide_index=True,
+                height=min(400, 38 + 35 * len(locked)),
+            )
 
-st.header("People and roles")
+
+show_archived = st.toggle("Show archived systems and places", key="manage_show_archived")
+find = st.text_input(
+    "Find a system or place", key="manage_find", placeholder="Part of a name", help="Any part of a name, any case"
+)
+overview = store.systems_overview(db, include_archived=show_archived, find=find)
+if overview.empty:
+    st.info(
+        f"No system or place has {plain(find.strip())!s} in its name." if find.strip()
+        else "No systems yet: add one above, or load the demo from Home."
+    )  # fmt: skip
+else:
+    pages = -(-len(overview) // SYSTEMS_PER_PAGE)
+    page = min(st.session_state.get("manage_page", 1), pages)
+    if pages > 1:
+        n1, n2, n3 = st.columns([1, 2, 1], vertical_alignment="center")
+        n1.button("← Previous", key="manage_prev", disabled=page == 1,
+                  on_click=lambda: st.session_state.update(manage_page=page - 1))  # fmt: skip
+        n3.button("Next →", key="manage_next", disabled=page == pages,
+                  on_click=lambda: st.session_state.update(manage_page=page + 1))  # fmt: skip
+        first = (page - 1) * SYSTEMS_PER_PAGE
+        n2.caption(f"Systems {first + 1}–{min(first + SYSTEMS_PER_PAGE, len(overview))} of {len(overview)}, by name")
+    shown = overview.iloc[(page - 1) * SYSTEMS_PER_PAGE : page * SYSTEMS_PER_PAGE]
+    for system in shown.itertuples():
+        _system_panel(system, show_archived, expanded=len(overview) == 1)
+    with st.expander(f"All {len(overview)} system(s) at a glance"):
+        st.dataframe(
+            overview.assign(archived=overview["archived_at"].notna().map({True: "Archived", False: ""})).rename(
+                columns={
+                    "name": "System",
+                    "places": "Places",
+                    "rounds": "Rounds",
+                    "drafts": "Drafts",
+                    "archived": "Archived",
+                }  # fmt: skip
+            )[["System", "Places", "Rounds", "Drafts", "Archived"]],
+            hide_index=True,
+        )
+
 if identity.shared():
     st.caption("People sign in with their organisation's account; the address they sign in with must match.")
 else:

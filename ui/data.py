@@ -35,5 +35,13 @@ def submitted_round_labels(key: tuple[str, int], system_id: int) -> list[str]:
 
 
 @st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
+def latest_everywhere(key: tuple[str, int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every place's latest submitted levels across the database, read once per data version for every page."""
+    return analysis.latest_levels_everywhere(open_db())
+
+
 def every_place_levels(key: tuple[str, int]) -> pd.DataFrame:
-    return analysis.every_place_levels(open_db())
+    levels, facts = latest_everywhere(key)
+    if facts.empty:
+        return pd.DataFrame()
+    return levels.set_axis([f"{p} ({s})" for p, s in zip(facts["place"], facts["system"], strict=True)], axis=0)
