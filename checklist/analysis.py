@@ -73,7 +73,9 @@ def unit_rounds(db: sqlite_utils.Database, system_id: int, place_id: int | None)
         assessment = store.get_assessment(db, assessment_id)
         fw = framework_for(assessment["framework_version"])
         rows = saved[assessment_id]
-        result = score_assessment(fw, store.answers_from(rows), assessment["include_workforce"])
+        result = score_assessment(
+            fw, store.answers_from(rows), assessment["include_workforce"], assessment["include_enablers"]
+        )
         rounds.append(Round(assessment, fw, rows, result))
     return rounds
 

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import sqlite_utils
 
 from checklist import store, workshops
-from checklist.framework import Framework, current_framework
+from checklist.framework import Framework, current_framework, framework_for
 from checklist.scoring import DONT_KNOW, LEVEL, MAX_LEVEL, NOT_APPLICABLE
 
 DEMO_ACTOR = "demo data"
@@ -27,6 +27,9 @@ SYSTEMS = (
 )  # fmt: skip
 ROUNDS = (("2025 Q1", date(2025, 3, 28)), ("2025 Q4", date(2025, 12, 12)), ("2026 Q3", date(2026, 9, 25)))
 DRAFT_ROUND = ("2026 Q4", date(2026, 11, 20))
+# The first round of every unit was made with framework 1.0, the later ones with the current version,
+# so the demo shows rounds of two versions side by side (with the items whose wording changed named).
+FIRST_ROUND_VERSION = "1.0"
 
 EVIDENCE = {
     0: "Nothing found when we looked; raised at the last partnership meeting.",
@@ -71,7 +74,7 @@ def _workshop(db: sqlite_utils.Database, rng: random.Random, framework: Framewor
     room = workshops.start_workshop(db, assessment_id, DEMO_ACTOR, now=start)
     people = [workshops.join(db, room["code"], sector, name, now=start)["token"] for sector, name in ROOM]
     saved = store.responses(db, assessment_id)
-    items = framework.items_for(store.get_assessment(db, assessment_id)["include_workforce"])[:4]
+    items = framework.items_of(store.get_assessment(db, assessment_id))[:4]
     for n, item in enumerate(items):
         moment = start + timedelta(minutes=12 * n)
         workshops.set_current_item(db, room["id"], item.id, DEMO_ACTOR, now=moment)
@@ -189,12 +192,13 @@ def create_demo(db: sqlite_utils.Database, seed: int = DEMO_SEED) -> DemoSummary
                 momentum = rng.uniform(0.5, 1.3)
                 workforce = unit_index % 2 == 1
                 for round_label, when in ROUNDS:
+                    used = framework_for(FIRST_ROUND_VERSION) if round_label == ROUNDS[0][0] else framework
                     assessment_id = store.create_assessment(
                         db, system_id, place_id, round_label, when, DEMO_ACTOR, include_workforce=workforce,
                         participants="ICS physical activity lead; public health; active partnership; VCSE alliance; "
-                        "two members of the lived-experience steering group",
+                        "two members of the lived-experience steering group", framework_version=used.version,
                     )  # fmt: skip
-                    _fill(db, rng, framework, assessment_id, levels, workforce)
+                    _fill(db, rng, used, assessment_id, levels, workforce)
                     store.submit_assessment(db, assessment_id, DEMO_ACTOR, signed_off_by="Director of strategy")
                     assessments += 1
                     levels = _progress(rng, levels, momentum)

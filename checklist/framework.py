@@ -19,6 +19,9 @@ LEVEL_VALUES = (0, 1, 2, 3, 4)
 LEVEL_NAMES = ("Not started", "Emerging", "Developing", "Maturing", "Thriving")
 CORE_MODULE = "core"
 WORKFORCE_MODULE = "workforce"
+ENABLERS_MODULE = "enablers"
+REPORT_LABEL = "In the report"
+SOURCE_LABEL = "In the source"
 
 
 class FrameworkError(ValueError):
@@ -34,12 +37,28 @@ class Level:
 
 
 @dataclass(frozen=True)
+class SourceDocument:
+    """A source outside the report (a module's own source), cited by its own title and publisher."""
+
+    id: str
+    title: str
+    publisher: str
+    kind: str
+    note: str
+
+    @property
+    def citation(self) -> str:
+        return f"{self.publisher}, “{self.title}” ({self.kind})"
+
+
+@dataclass(frozen=True)
 class Module:
     id: str
     title: str
     optional: bool
     description: str
     sources: tuple[str, ...] = ()
+    documents: tuple[SourceDocument, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,8 +80,55 @@ class CaseStudy:
 
 @dataclass(frozen=True)
 class Reference:
+    """A pointer to the report's section (source empty) or to a part of a module's own source document."""
+
     section: str
     note: str
+    source: str = ""
+
+    @property
+    def label(self) -> str:
+        return SOURCE_LABEL if self.source else REPORT_LABEL
+
+
+@dataclass(frozen=True)
+class ScaleTerm:
+    """A defined quantity word ('some', 'most', 'all'): the share of what an item counts it stands for."""
+
+    word: str
+    meaning: str
+    easy_read: str
+    up_to_percent: float
+    inclusive: bool
+
+    def covers(self, percent: float) -> bool:
+        return percent <= self.up_to_percent if self.inclusive else percent < self.up_to_percent
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How to read the levels: the cumulative rule and the defined words 'some', 'most' and 'all'."""
+
+    rule: str
+    easy_rule: str
+    counting: str
+    terms: tuple[ScaleTerm, ...]
+
+    def term_for(self, count: int, total: int) -> str:
+        """The defined word for `count` out of `total` (e.g. 3 of 5 places is 'most')."""
+        if total <= 0 or not 0 <= count <= total:
+            raise ValueError(f"a count of {count} out of {total} is not a share; expected 0 <= count <= total > 0")
+        percent = 100 * count / total
+        for term in self.terms:
+            if term.covers(percent):
+                return term.word
+        raise ValueError(f"no defined word covers {percent:.1f}%")  # unreachable for a validated scale
+
+    def term(self, word: str) -> ScaleTerm:
+        for term in self.terms:
+            if term.word == word:
+                return term
+        raise KeyError(f"the scale defines no word {word!r}")
 
 
 @dataclass(frozen=True)
@@ -80,6 +146,9 @@ class Item:
     checklist_point: int | None = None
     case_studies: tuple[str, ...] = ()
     references: tuple[Reference, ...] = ()
+    counted: str = ""
+    change_note: str = ""
+    easy_evidence_prompt: str = ""
 
     @property
     def fingerprint(self) -> str:
@@ -116,6 +185,10 @@ class Framework:
     domains: tuple[Domain, ...]
     items: tuple[Item, ...]
     case_studies: tuple[CaseStudy, ...]
+    caveat: str = ""
+    changes: str = ""
+    scale: Scale | None = None
+    easy_ui: Mapping[str, str] = field(default_factory=dict, compare=False)
     _item_index: Mapping[str, Item] = field(default_factory=dict, repr=False, compare=False)
 
     def item(self, item_id: str) -> Item:
@@ -142,16 +215,38 @@ class Framework:
                 return case
         raise KeyError(f"unknown case study id {case_id!r}")
 
-    def modules_for(self, include_workforce: bool) -> tuple[str, ...]:
-        return tuple(m.id for m in self.modules if not m.optional or (include_workforce and m.id == WORKFORCE_MODULE))
+    def modules_for(self, include_workforce: bool, include_enablers: bool = False) -> tuple[str, ...]:
+        """The modules a round covers: every required module, plus the optional ones it chose."""
+        chosen = {WORKFORCE_MODULE} if include_workforce else set()
+        if include_enablers:
+            chosen.add(ENABLERS_MODULE)
+        return tuple(m.id for m in self.modules if not m.optional or m.id in chosen)
 
-    def domains_for(self, include_workforce: bool) -> tuple[Domain, ...]:
-        wanted = self.modules_for(include_workforce)
+    def domains_for(self, include_workforce: bool, include_enablers: bool = False) -> tuple[Domain, ...]:
+        wanted = self.modules_for(include_workforce, include_enablers)
         return tuple(d for d in self.domains if d.module in wanted)
 
-    def items_for(self, include_workforce: bool) -> tuple[Item, ...]:
-        wanted = {d.id for d in self.domains_for(include_workforce)}
+    def items_for(self, include_workforce: bool, include_enablers: bool = False) -> tuple[Item, ...]:
+        wanted = {d.id for d in self.domains_for(include_workforce, include_enablers)}
         return tuple(i for i in self.items if i.domain in wanted)
+
+    def items_of(self, assessment: Mapping[str, Any]) -> tuple[Item, ...]:
+        """The items a round covers, from the optional modules it chose."""
+        return self.items_for(bool(assessment.get("include_workforce")), bool(assessment.get("include_enablers")))
+
+    def has_module(self, module_id: str) -> bool:
+        return any(m.id == module_id for m in self.modules)
+
+    def source_document(self, source_id: str) -> SourceDocument:
+        for module in self.modules:
+            for doc in module.documents:
+                if doc.id == source_id:
+                    return doc
+        raise KeyError(f"unknown source document {source_id!r}")
+
+    def easy(self, key: str, standard: str) -> str:
+        """The Easy Read wording of an interface text (a button, a choice), or `standard` if none is defined."""
+        return self.easy_ui.get(key, standard)
 
     def items_in(self, domain_id: str) -> tuple[Item, ...]:
         return tuple(i for i in self.items if i.domain == domain_id)
@@ -216,8 +311,14 @@ def _unique(where: str, ids: list[str]) -> None:
 
 def parse_framework(data: dict[str, Any], origin: str = "framework") -> Framework:
     """Validate a framework read from TOML and build it; raises FrameworkError naming the entry."""
-    top = _Entry(origin, data, ("framework", "levels", "modules", "domains", "case_studies", "items"))
-    head = _Entry(f"{origin} [framework]", top.table("framework"), ("id", "version", "title", "summary", "source"))
+    top = _Entry(
+        origin, data, ("framework", "scale", "easy_read", "levels", "modules", "domains", "case_studies", "items")
+    )
+    head = _Entry(
+        f"{origin} [framework]",
+        top.table("framework"),
+        ("id", "version", "title", "summary", "caveat", "changes", "source"),
+    )
     src = _Entry(
         f"{origin} [framework.source]",
         head.table("source"),
@@ -235,17 +336,24 @@ def parse_framework(data: dict[str, Any], origin: str = "framework") -> Framewor
             raise FrameworkError(f"{entry.where}: 'value' is {raw.get('value')!r}; expected {n} (levels in order)")
         levels.append(Level(n, entry.text("name"), entry.text("summary"), entry.text("easy_read")))
 
+    scale = _scale(origin, data["scale"]) if "scale" in data else None
+    easy_ui = _easy_ui(origin, data["easy_read"]) if "easy_read" in data else {}
+
     modules: list[Module] = []
     for n, raw in enumerate(top.tables("modules")):
         entry = _Entry(f"{origin} [[modules]] #{n + 1}", raw, ("id", "title", "optional", "description", "sources"))
         optional = raw.get("optional", False)
         if not isinstance(optional, bool):
             raise FrameworkError(f"{entry.where}: 'optional' must be true or false")
+        documents = _documents(entry)
+        sources = tuple(d.citation for d in documents) if documents else entry.texts("sources")
         modules.append(
-            Module(entry.text("id"), entry.text("title"), optional, entry.text("description"), entry.texts("sources"))
+            Module(entry.text("id"), entry.text("title"), optional, entry.text("description"), sources, documents)
         )
     _unique(f"{origin} [[modules]]", [m.id for m in modules])
     module_ids = {m.id for m in modules}
+    document_ids = [d.id for m in modules for d in m.documents]
+    _unique(f"{origin} module sources", document_ids)
 
     domains: list[Domain] = []
     for n, raw in enumerate(top.tables("domains")):
@@ -276,7 +384,7 @@ def parse_framework(data: dict[str, Any], origin: str = "framework") -> Framewor
     items: list[Item] = []
     allowed = (
         "id", "domain", "checklist_point", "title", "statement", "evidence_prompt", "why_it_matters",
-        "learn_from", "levels", "case_studies", "references", "easy_read",
+        "learn_from", "levels", "case_studies", "references", "easy_read", "counted", "change_note",
     )  # fmt: skip
     for n, raw in enumerate(top.tables("items")):
         ident = raw.get("id") if isinstance(raw, dict) else None
@@ -292,7 +400,7 @@ def parse_framework(data: dict[str, Any], origin: str = "framework") -> Framewor
         point = raw.get("checklist_point")
         if point is not None and (not isinstance(point, int) or isinstance(point, bool) or point < 1):
             raise FrameworkError(f"{entry.where}: 'checklist_point' must be a positive whole number")
-        easy = _Entry(f"{entry.where} easy_read", entry.table("easy_read"), ("statement", "levels"))
+        easy = _Entry(f"{entry.where} easy_read", entry.table("easy_read"), ("statement", "levels", "evidence_prompt"))
         studies = entry.texts("case_studies")
         for case in studies:
             if case not in case_ids:
@@ -301,8 +409,14 @@ def parse_framework(data: dict[str, Any], origin: str = "framework") -> Framewor
                 )
         refs: list[Reference] = []
         for k, ref in enumerate(raw.get("references", [])):
-            ref_entry = _Entry(f"{entry.where} reference #{k + 1}", ref, ("section", "note"))
-            refs.append(Reference(ref_entry.text("section"), ref_entry.text("note")))
+            ref_entry = _Entry(f"{entry.where} reference #{k + 1}", ref, ("section", "note", "source"))
+            source_id = ref_entry.text("source", required=False)
+            if source_id and source_id not in document_ids:
+                raise FrameworkError(
+                    f"{ref_entry.where}: source {source_id!r} is not defined; "
+                    f"expected one of: {', '.join(sorted(document_ids)) or '(no module defines sources)'}"
+                )
+            refs.append(Reference(ref_entry.text("section"), ref_entry.text("note"), source_id))
         items.append(
             Item(
                 id=item_id,
@@ -318,6 +432,9 @@ def parse_framework(data: dict[str, Any], origin: str = "framework") -> Framewor
                 checklist_point=point,
                 case_studies=studies,
                 references=tuple(refs),
+                counted=entry.text("counted", required=False),
+                change_note=entry.text("change_note", required=False),
+                easy_evidence_prompt=easy.text("evidence_prompt", required=False),
             )
         )
     _unique(f"{origin} [[items]]", [i.id for i in items])
@@ -339,8 +456,63 @@ def parse_framework(data: dict[str, Any], origin: str = "framework") -> Framewor
         domains=tuple(domains),
         items=tuple(items),
         case_studies=tuple(cases),
+        caveat=head.text("caveat", required=False),
+        changes=head.text("changes", required=False),
+        scale=scale,
+        easy_ui=easy_ui,
         _item_index={i.id: i for i in items},
     )
+
+
+def _documents(entry: _Entry) -> tuple[SourceDocument, ...]:
+    """A module's sources: plain titles (framework 1.0) or tables naming title, publisher and kind."""
+    raw = entry.data.get("sources", [])
+    if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw) or not raw:
+        return ()
+    docs = []
+    for k, table in enumerate(raw):
+        doc = _Entry(f"{entry.where} source #{k + 1}", table, ("id", "title", "publisher", "kind", "note"))
+        docs.append(
+            SourceDocument(doc.text("id"), doc.text("title"), doc.text("publisher"), doc.text("kind"), doc.text("note"))
+        )
+    return tuple(docs)
+
+
+def _scale(origin: str, raw: Any) -> Scale:
+    """The scale's reading rule and its defined words, which must cover 0-100% with no gap or overlap."""
+    entry = _Entry(f"{origin} [scale]", raw, ("rule", "easy_rule", "counting", "terms"))
+    terms: list[ScaleTerm] = []
+    for n, table in enumerate(entry.tables("terms")):
+        term = _Entry(
+            f"{origin} [[scale.terms]] #{n + 1}", table, ("word", "meaning", "easy_read", "up_to_percent", "inclusive")
+        )
+        bound, inclusive = table.get("up_to_percent"), table.get("inclusive")
+        if not isinstance(bound, int | float) or isinstance(bound, bool) or not 0 <= bound <= 100:
+            raise FrameworkError(f"{term.where}: 'up_to_percent' must be a number from 0 to 100")
+        if not isinstance(inclusive, bool):
+            raise FrameworkError(f"{term.where}: 'inclusive' must be true or false")
+        terms.append(ScaleTerm(term.text("word"), term.text("meaning"), term.text("easy_read"), bound, inclusive))
+    _unique(f"{origin} [[scale.terms]]", [t.word for t in terms])
+    # Ordered bounds, each strictly wider than the one before, from exactly 0% to exactly 100%:
+    # then every share falls under exactly one word.
+    first, last = terms[0], terms[-1]
+    if (first.up_to_percent, first.inclusive) != (0, True) or (last.up_to_percent, last.inclusive) != (100, True):
+        raise FrameworkError(
+            f"{origin} [scale]: the first word must cover exactly 0% and the last exactly 100% (inclusive)"
+        )
+    for before, after in zip(terms, terms[1:], strict=False):
+        widens = after.up_to_percent > before.up_to_percent or (
+            after.up_to_percent == before.up_to_percent and after.inclusive and not before.inclusive
+        )
+        if not widens:
+            raise FrameworkError(f"{origin} [scale]: {after.word!r} does not start where {before.word!r} ends")
+    return Scale(entry.text("rule"), entry.text("easy_rule"), entry.text("counting"), tuple(terms))
+
+
+def _easy_ui(origin: str, raw: Any) -> dict[str, str]:
+    if not isinstance(raw, dict) or not all(isinstance(v, str) and v.strip() for v in raw.values()):
+        raise FrameworkError(f"{origin} [easy_read]: every entry must be a non-empty string")
+    return {k: v.strip() for k, v in raw.items()}
 
 
 def load_framework_file(path: Path) -> Framework:
@@ -366,12 +538,14 @@ class FrameworkRegistry:
         files = sorted(folder.glob("*.toml"))
         if not files:
             raise FrameworkError(f"no framework files (*.toml) found in {folder}")
-        loaded = [load_framework_file(f) for f in files]
         by_version: dict[str, Framework] = {}
-        for fw in loaded:
+        self._files: dict[str, Path] = {}
+        for path in files:
+            fw = load_framework_file(path)
             if fw.version in by_version:
                 raise FrameworkError(f"framework version {fw.version} is defined by more than one file in {folder}")
             by_version[fw.version] = fw
+            self._files[fw.version] = path
         self._by_version = dict(sorted(by_version.items(), key=lambda kv: _version_key(kv[0])))
 
     @property
@@ -380,7 +554,16 @@ class FrameworkRegistry:
 
     @property
     def current(self) -> Framework:
+        """The newest version (by version number, not file name): the one new rounds use."""
         return next(reversed(self._by_version.values()))
+
+    @property
+    def current_file(self) -> Path:
+        return self._files[self.current.version]
+
+    def file_for(self, version: str) -> Path:
+        self.get(version)
+        return self._files[version]
 
     def get(self, version: str) -> Framework:
         try:
@@ -423,3 +606,51 @@ def wording_changes(older: Framework, newer: Framework) -> dict[str, str]:
         if not newer.has_item(item.id):
             changes[item.id] = "removed"
     return changes
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    """One item that differs between two versions, with the newer version's note on what changed."""
+
+    item_id: str
+    title: str
+    kind: str  # "changed", "added" or "removed"
+    note: str
+
+
+def change_log(older: Framework, newer: Framework) -> tuple[ItemChange, ...]:
+    """Every item whose wording differs between two versions, in the newer version's order, removed items last."""
+    changes = wording_changes(older, newer)
+    out: list[ItemChange] = []
+    for item in newer.items:
+        if item.id in changes:
+            out.append(ItemChange(item.id, item.title, changes[item.id], item.change_note))
+    for item in older.items:
+        if changes.get(item.id) == "removed":
+            out.append(ItemChange(item.id, item.title, "removed", f"Not in version {newer.version}."))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class CarryOver:
+    """What moving a draft's answers from one version to another keeps, flags and drops."""
+
+    kept: tuple[str, ...]  # same wording in both versions: carried over as they are
+    review: tuple[str, ...]  # carried over, but the wording changed: someone must look again
+    dropped: tuple[str, ...]  # the item no longer exists in the newer version
+
+
+def carry_over(older: Framework, newer: Framework, answered: Iterable[str]) -> CarryOver:
+    """Plan moving a draft's answered items from `older` to `newer`; nothing is changed here."""
+    changes = wording_changes(older, newer)
+    kept: list[str] = []
+    review: list[str] = []
+    dropped: list[str] = []
+    for item_id in answered:
+        if not newer.has_item(item_id):
+            dropped.append(item_id)
+        elif changes.get(item_id) == "changed":
+            review.append(item_id)
+        else:
+            kept.append(item_id)
+    return CarryOver(tuple(kept), tuple(review), tuple(dropped))

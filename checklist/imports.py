@@ -560,7 +560,7 @@ def apply_plan(db: sqlite_utils.Database, plan: ImportPlan, actor: str, on_exist
                 for action in store.list_actions(db, aid).itertuples():
                     store.set_action_deleted(db, int(action.id), True, actor)
                 counts["replaced"] += 1
-            in_scope = {i.id for i in fw.items_for(store.get_assessment(db, aid)["include_workforce"])}
+            in_scope = {i.id for i in fw.items_of(store.get_assessment(db, aid))}
             for item_id in in_scope:
                 fields = dict(store._EMPTY_RESPONSE)
                 fields.update(planned.responses.get(item_id, {}))

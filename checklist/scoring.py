@@ -142,12 +142,12 @@ class AssessmentScore:
 
 
 def score_assessment(
-    framework: Framework, answers: Mapping[str, Answer], include_workforce: bool = False
+    framework: Framework, answers: Mapping[str, Answer], include_workforce: bool = False, include_enablers: bool = False
 ) -> AssessmentScore:
-    """Score the items in scope; answers for items outside the scope are ignored."""
+    """Score the items in scope (the core, and the optional modules chosen); other answers are ignored."""
     items: list[ItemScore] = []
     domains: list[DomainScore] = []
-    for domain in framework.domains_for(include_workforce):
+    for domain in framework.domains_for(include_workforce, include_enablers):
         domain_items = framework.items_in(domain.id)
         scores = []
         for item in domain_items:

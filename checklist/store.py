@@ -22,7 +22,15 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from checklist import access, clock, errors
-from checklist.framework import Framework, current_framework, framework_for
+from checklist.framework import (
+    ENABLERS_MODULE,
+    CarryOver,
+    Framework,
+    carry_over,
+    current_framework,
+    framework_for,
+    wording_changes,
+)
 from checklist.scoring import (
     ANSWER_KINDS,
     DONT_KNOW,
@@ -323,6 +331,15 @@ def _m0006_review_comments(db: sqlite_utils.Database) -> None:
         "CREATE INDEX review_comments_assessment ON review_comments(assessment_id, item_id)",
     ):
         db.execute(statement)
+
+
+@MIGRATIONS(name="0007_enablers_module")
+def _m0007_enablers_module(db: sqlite_utils.Database) -> None:
+    # Framework 1.1's optional "Enablers from the report" module: a round chooses it, like the workforce module.
+    db.execute(
+        "ALTER TABLE assessments ADD COLUMN include_enablers INTEGER NOT NULL DEFAULT 0 "
+        "CHECK (include_enablers IN (0, 1))"
+    )
 
 
 KNOWN_MIGRATIONS = tuple(m.name for m in MIGRATIONS._migrations)
@@ -743,6 +760,7 @@ def create_assessment(
     include_workforce: bool = False,
     participants: str = "",
     framework_version: str | None = None,
+    include_enablers: bool = False,
 ) -> int:
     """Start a draft assessment round for a system (place_id None) or one of its places."""
     actor = authorise(db, actor, access.EDIT, system_id=system_id, place_id=place_id, what="start a round here")
@@ -756,7 +774,9 @@ def create_assessment(
     label = _clean_name(round_label, "round")
     when = _parse_date(assessment_date)
     version = framework_version or current_framework().version
-    framework_for(version)  # raises if this app does not know the version
+    framework = framework_for(version)  # raises if this app does not know the version
+    if include_enablers and not framework.has_module(ENABLERS_MODULE):
+        raise StoreError(f"framework {version} has no enablers module; it was added in version 1.1")
     clash = _row(
         db,
         "SELECT id FROM assessments WHERE system_id = ? AND ifnull(place_id, 0) = ifnull(?, 0) "
@@ -780,6 +800,7 @@ def create_assessment(
                     "assessment_date": when,
                     "framework_version": version,
                     "include_workforce": int(bool(include_workforce)),
+                    "include_enablers": int(bool(include_enablers)),
                     "status": DRAFT,
                     "participants": participants.strip(),
                     "signed_off_by": "",
@@ -805,6 +826,7 @@ def get_assessment(db: sqlite_utils.Database, assessment_id: int) -> dict[str, A
     if row is None:
         raise NotFoundError(f"no assessment with id {assessment_id}")
     row["include_workforce"] = bool(row["include_workforce"])
+    row["include_enablers"] = bool(row["include_enablers"])
     row["unit_name"] = row["place_name"] or f"{row['system_name']} (whole system)"
     return row
 
@@ -888,7 +910,7 @@ def list_assessments(
         db,
         f"""SELECT a.id, a.system_id, a.place_id, s.name AS system_name, p.name AS place_name,
                    a.round_label, a.assessment_date, a.status, a.framework_version, a.include_workforce,
-                   a.updated_at,
+                   a.include_enablers, a.updated_at,
                    (SELECT count(*) FROM responses r WHERE r.assessment_id = a.id AND r.answer IS NOT NULL)
                        AS answered
             FROM assessments a JOIN systems s ON s.id = a.system_id
@@ -937,7 +959,7 @@ def recent_assessments(db: sqlite_utils.Database, limit: int = 10) -> pd.DataFra
         db,
         """SELECT a.id, a.system_id, a.place_id, s.name AS system_name, p.name AS place_name,
                   a.round_label, a.assessment_date, a.status, a.framework_version, a.include_workforce,
-                  a.updated_at,
+                  a.include_enablers, a.updated_at,
                   (SELECT count(*) FROM responses r WHERE r.assessment_id = a.id AND r.answer IS NOT NULL)
                       AS answered
            FROM assessments a JOIN systems s ON s.id = a.system_id
@@ -955,13 +977,16 @@ def _with_totals(frame: pd.DataFrame) -> pd.DataFrame:
             unit_name=pd.Series(dtype=str), total=pd.Series(dtype=int), completion=pd.Series(dtype=float)
         )
     frame["include_workforce"] = frame["include_workforce"].astype(bool)
+    frame["include_enablers"] = frame["include_enablers"].astype(bool)
     frame["unit_name"] = [
         p if isinstance(p, str) else f"{s} (whole system)"
         for p, s in zip(frame["place_name"], frame["system_name"], strict=True)
     ]
     frame["total"] = [
-        len(framework_for(v).items_for(w))
-        for v, w in zip(frame["framework_version"], frame["include_workforce"], strict=True)
+        len(framework_for(v).items_for(w, e))
+        for v, w, e in zip(
+            frame["framework_version"], frame["include_workforce"], frame["include_enablers"], strict=True
+        )
     ]
     frame["completion"] = frame["answered"] / frame["total"]
     return frame
@@ -976,7 +1001,7 @@ def _framework_of(assessment: Mapping[str, Any]) -> Framework:
 
 def _check_item(assessment: Mapping[str, Any], item_id: str) -> None:
     framework = _framework_of(assessment)
-    in_scope = [i.id for i in framework.items_for(assessment["include_workforce"])]
+    in_scope = [i.id for i in framework.items_of(assessment)]
     if item_id not in in_scope:
         raise StoreError(
             f"unknown item id {item_id!r} for this assessment (framework {framework.version}); "
@@ -1155,7 +1180,10 @@ def score(db: sqlite_utils.Database, assessment_id: int) -> AssessmentScore:
     """Score an assessment with the framework version it was made with."""
     assessment = get_assessment(db, assessment_id)
     return score_assessment(
-        _framework_of(assessment), answers_from(responses(db, assessment_id)), assessment["include_workforce"]
+        _framework_of(assessment),
+        answers_from(responses(db, assessment_id)),
+        assessment["include_workforce"],
+        assessment["include_enablers"],
     )
 
 
@@ -1165,7 +1193,7 @@ def completeness_problems(db: sqlite_utils.Database, assessment_id: int) -> list
     framework = _framework_of(assessment)
     saved = responses(db, assessment_id)
     problems = []
-    for item in framework.items_for(assessment["include_workforce"]):
+    for item in framework.items_of(assessment):
         row = saved.get(item.id)
         if row is None or row["answer"] is None:
             problems.append(f"{item.title}: not answered")
@@ -1195,6 +1223,69 @@ def submit_assessment(db: sqlite_utils.Database, assessment_id: int, actor: str,
         if signed_off_by.strip() and signed_off_by.strip() != assessment["signed_off_by"]:
             _record(db, actor, "assessment", assessment_id, "signed_off_by", assessment["signed_off_by"],
                     signed_off_by.strip(), assessment_id=assessment_id, at=now)  # fmt: skip
+
+
+def move_to_framework(
+    db: sqlite_utils.Database, assessment_id: int, actor: access.User | str, version: str | None = None
+) -> CarryOver:
+    """Move a draft to a newer framework version (the current one by default), explicitly, by its lead.
+
+    Answers to items that still exist are kept; those whose wording changed are kept and listed for
+    another look (`moved_items_to_review`); answers to items the newer version dropped are removed,
+    each with its old value in the history. Nothing else changes, and everything is one transaction.
+    """
+    name = authorise(db, actor, access.EDIT, assessment_id=assessment_id, what="move this round to a newer framework")
+    assessment = get_assessment(db, assessment_id)
+    _ensure_draft(assessment)
+    older = framework_for(assessment["framework_version"])
+    newer = framework_for(version) if version else current_framework()
+    if _version_key(newer.version) <= _version_key(older.version):
+        raise StoreError(
+            f"this round already uses framework {older.version}; it can only move to a newer version "
+            f"(expected one after {older.version})"
+        )
+    saved = responses(db, assessment_id)
+    plan = carry_over(older, newer, list(saved))
+    now = _now()
+    with _write(db):
+        for item_id in plan.dropped:
+            db.execute("DELETE FROM responses WHERE assessment_id = ? AND item_id = ?", [assessment_id, item_id])
+            _record(db, name, "response", f"{assessment_id}:{item_id}", f"removed (not in framework {newer.version})",
+                    {k: saved[item_id][k] for k in RESPONSE_FIELDS}, None, assessment_id=assessment_id,
+                    item_id=item_id, at=now)  # fmt: skip
+        db.execute(
+            "UPDATE assessments SET framework_version = ?, updated_at = ? WHERE id = ?",
+            [newer.version, now, assessment_id],
+        )
+        _record(db, name, "assessment", assessment_id, "framework_version", older.version, newer.version,
+                assessment_id=assessment_id, at=now)  # fmt: skip
+    return plan
+
+
+def moved_items_to_review(db: sqlite_utils.Database, assessment: Mapping[str, Any]) -> list[str]:
+    """Items of a draft moved from an older framework whose wording changed: answered before the move, to look
+    at again. Empty for a round never moved, or once it is submitted."""
+    if assessment["status"] != DRAFT:
+        return []
+    row = db.execute(
+        """SELECT old_value, at FROM history WHERE assessment_id = ? AND entity = 'assessment'
+           AND field = 'framework_version' ORDER BY id DESC LIMIT 1""",
+        [assessment["id"]],
+    ).fetchone()
+    if row is None:
+        return []
+    older, moved_at = framework_for(_decode(row[0])), row[1]
+    changed = wording_changes(older, _framework_of(assessment))
+    # Answered before the move, and not touched since: the ones still waiting for a look.
+    waiting = db.execute(
+        "SELECT item_id FROM responses WHERE assessment_id = ? AND updated_at <= ? AND answer IS NOT NULL",
+        [assessment["id"], moved_at],
+    ).fetchall()
+    return [item_id for (item_id,) in waiting if changed.get(item_id) == "changed"]
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
 
 
 def reopen_assessment(db: sqlite_utils.Database, assessment_id: int, actor: str, reason: str) -> None:

@@ -109,7 +109,7 @@ def get_workshop(db: sqlite_utils.Database, workshop_id: int) -> dict[str, Any]:
 def items_of(db: sqlite_utils.Database, workshop: Mapping[str, Any]) -> list:
     """The framework items the workshop's assessment covers, in framework order."""
     assessment = store.get_assessment(db, workshop["assessment_id"])
-    return list(framework_for(assessment["framework_version"]).items_for(assessment["include_workforce"]))
+    return list(framework_for(assessment["framework_version"]).items_of(assessment))
 
 
 def start_workshop(

@@ -12,13 +12,26 @@ import pandas as pd
 import streamlit as st
 
 from checklist import access, analysis, clock, exports, reports, reviews, store, summary
-from checklist.framework import Framework, framework_for
+from checklist.framework import ENABLERS_MODULE, WORKFORCE_MODULE, Framework, carry_over, framework_for
 from checklist.scoring import DONT_KNOW, LEVEL, LEVEL_VALUES, NOT_APPLICABLE
-from ui.common import actor, choose_unit, ensure_router, headline, open_db, open_fresh, plain, show_error, show_flashes
+from ui.common import (
+    actor,
+    choose_unit,
+    ensure_router,
+    framework,
+    headline,
+    open_db,
+    open_fresh,
+    plain,
+    show_error,
+    show_flashes,
+)
 
 ensure_router()
 
 ANSWER_OPTIONS = (*LEVEL_VALUES, DONT_KNOW, NOT_APPLICABLE)
+TABS = ("Answer", "Review and submit", "Results", "History")
+TAB_KEY = "assess_tab_"  # + the assessment id: which tab is open (tests choose one the same way)
 CONFIDENCE_HELP = (
     "How sure is the evidence? **Asserted**: we believe it, nothing written down. "
     "**Documented**: papers, plans or data show it. **Verified**: checked by someone independent "
@@ -196,20 +209,90 @@ def _open(assessment_id: int | None) -> None:
         st.query_params["assessment"] = str(assessment_id)
 
 
-def _answer_label(fw: Framework, value: object) -> str:
+def _answer_label(fw: Framework, value: object, easy: bool = False) -> str:
     if value == DONT_KNOW:
-        return "Don't know"
+        return fw.easy("dont_know", "Don't know") if easy else "Don't know"
     if value == NOT_APPLICABLE:
-        return "Not applicable"
+        return fw.easy("not_applicable", "Not applicable") if easy else "Not applicable"
     return f"{value} · {fw.level_name(int(value))}"
 
 
-def _answer_caption(item, value: object, easy: bool) -> str:  # noqa: ANN001
+def _answer_caption(fw: Framework, item, value: object, easy: bool) -> str:  # noqa: ANN001
     if value == DONT_KNOW:
-        return "We cannot say yet. Recorded as an evidence gap; left out of the scores."
+        standard = "We cannot say yet. Recorded as an evidence gap; left out of the scores."
+        return fw.easy("dont_know_help", standard) if easy else standard
     if value == NOT_APPLICABLE:
-        return "This item does not apply here. Give a reason; left out of the scores."
+        standard = "This item does not apply here. Give a reason; left out of the scores."
+        return fw.easy("not_applicable_help", standard) if easy else standard
     return item.descriptor(int(value), easy_read=easy)
+
+
+def _words(fw: Framework, easy: bool, key: str, standard: str) -> str:
+    """Interface wording: the framework's Easy Read version when the switch is on, else the standard one."""
+    return fw.easy(key, standard) if easy else standard
+
+
+def _reference(fw: Framework, ref) -> str:  # noqa: ANN001
+    if not ref.source:
+        return f"section {ref.section} — {ref.note}"
+    doc = fw.source_document(ref.source)
+    return f"{doc.publisher}, “{doc.title}”, {ref.section} — {ref.note}"
+
+
+def _remember_easy() -> None:
+    # Kept in the address, so a reload or a shared link keeps the wording the reader chose.
+    if st.session_state.get("assess_easy"):
+        st.query_params["easy"] = "1"
+    else:
+        st.query_params.pop("easy", None)
+
+
+def _move_version(assessment_id: int) -> None:
+    try:
+        plan = store.move_to_framework(open_db(), assessment_id, actor())
+    except store.StoreError as exc:
+        st.session_state["assess_error"] = str(exc)
+    else:
+        st.session_state["assess_saved"] = (
+            f"Moved to framework {framework().version}: {len(plan.kept) + len(plan.review)} answer(s) kept, "
+            f"{len(plan.review)} to look at again, {len(plan.dropped)} removed (kept in the history)"
+        )
+
+
+def version_panel(assessment: dict, fw: Framework, may_edit: bool) -> None:
+    """A draft on an older framework: what moving it would do, and the button; after a move, what to look at."""
+    if assessment["status"] != store.DRAFT:
+        return
+    newest = framework()
+    if to_review := store.moved_items_to_review(db, assessment):
+        st.warning(
+            f"Moved from an earlier framework: the wording of {len(to_review)} answered item(s) changed. Look at "
+            "them again: " + "; ".join(fw.item(i).title for i in to_review) + ".",
+            icon=":material/published_with_changes:",
+        )
+    if fw.version == newest.version or not may_edit:
+        return
+    plan = carry_over(fw, newest, list(store.responses(db, assessment["id"])))
+    with st.expander(f"This draft uses framework {fw.version}; version {newest.version} is current"):
+        st.write(
+            f"Moving it keeps every answer whose item still exists in {newest.version}. Nothing moves unless you "
+            "press the button, and the history keeps the version it came from."
+        )
+        st.markdown(f"- Kept as they are: {len(plan.kept)}")
+        st.markdown(
+            f"- Kept, but the wording changed, so look again: {len(plan.review)}"
+            + (" (" + "; ".join(newest.item(i).title for i in plan.review) + ")" if plan.review else "")
+        )
+        st.markdown(
+            f"- Removed, because {newest.version} no longer has the item: {len(plan.dropped)}"
+            + (" (" + "; ".join(fw.item(i).title for i in plan.dropped) + ")" if plan.dropped else "")
+        )
+        st.button(
+            f"Move this draft to framework {newest.version}",
+            key=f"assess_move_version_{assessment['id']}",
+            on_click=_move_version,
+            args=(assessment["id"],),
+        )
 
 
 # --- choose or start ------------------------------------------------------------------------
@@ -246,11 +329,14 @@ def choose_assessment() -> None:
             "Round label", value=store.suggest_round_label(clock.today()), help="For example the quarter: 2026 Q4"
         )
         when = st.date_input("Assessment date", value=clock.today(), format="YYYY-MM-DD")
-        workforce = st.toggle(
-            "Include the optional module: Exercise and rehabilitation workforce",
-            help="Adds items on registration, scope, supervision and training of exercise professionals, "
-            "personal trainers and support workers in rehabilitation.",
-        )
+        # One switch per optional module of the framework new rounds use, in its own words.
+        optional = {m.id: m for m in framework().modules if m.optional}
+        chosen = {
+            module_id: st.toggle(
+                f"Include the optional module: {module.title}", help=module.description, key=f"assess_new_{module_id}"
+            )
+            for module_id, module in optional.items()
+        }
         participants = st.text_area(
             "Who is taking part", placeholder="Roles or organisations: health, leisure, VCSE, lived experience…"
         )
@@ -263,8 +349,9 @@ def choose_assessment() -> None:
                     label,
                     when,
                     actor(),
-                    include_workforce=workforce,
+                    include_workforce=chosen.get(WORKFORCE_MODULE, False),
                     participants=participants,
+                    include_enablers=chosen.get(ENABLERS_MODULE, False),
                 )
             except store.StoreError as exc:
                 show_error(exc)
@@ -278,7 +365,7 @@ def choose_assessment() -> None:
 
 def item_panel(assessment: dict, fw: Framework, saved: dict, easy: bool, locked: bool) -> None:
     aid = assessment["id"]
-    items = fw.items_for(assessment["include_workforce"])
+    items = fw.items_of(assessment)
     ids = [i.id for i in items]
     jump_key = f"assess_item_{aid}"
     if jump_key not in st.session_state:
@@ -315,14 +402,17 @@ def item_panel(assessment: dict, fw: Framework, saved: dict, easy: bool, locked:
     st.caption(f"{fw.domain(item.domain).title} · item {position} of {len(ids)}")
     st.header(item.title)
     st.markdown(item.easy_statement if easy else item.statement)
+    if item.counted and not easy:
+        st.caption(f"What is counted: {item.counted}")
     with st.expander("Why this matters, and where it already works"):
         st.markdown(item.why_it_matters)
         st.markdown(f"**What works:** {item.learn_from}")
         for case_id in item.case_studies:
             case = fw.case_study(case_id)
             st.markdown(f"- **{case.title}** (report section {case.section}): {case.summary}")
-        if item.references:
-            st.markdown("**In the report:** " + "; ".join(f"section {r.section} — {r.note}" for r in item.references))
+        for label in dict.fromkeys(r.label for r in item.references):
+            refs = [_reference(fw, r) for r in item.references if r.label == label]
+            st.markdown(f"**{label}:** " + "; ".join(refs))
 
     if conflict := st.session_state.get("assess_conflict"):
         conflict_dialog(conflict)
@@ -341,8 +431,8 @@ def item_panel(assessment: dict, fw: Framework, saved: dict, easy: bool, locked:
             level_question(item.title),
             ANSWER_OPTIONS,
             label_visibility="collapsed",
-            format_func=lambda v: _answer_label(fw, v),
-            captions=[_answer_caption(item, v, easy) for v in ANSWER_OPTIONS],
+            format_func=lambda v: _answer_label(fw, v, easy),
+            captions=[_answer_caption(fw, item, v, easy) for v in ANSWER_OPTIONS],
             key=answer_key,
             on_change=_save_answer,
             args=(aid, item.id, answer_key),
@@ -351,7 +441,7 @@ def item_panel(assessment: dict, fw: Framework, saved: dict, easy: bool, locked:
         if choice == NOT_APPLICABLE:
             reason_key = _seed(f"assess_na_{aid}_{item.id}", row.get("na_reason", ""))
             st.text_input(
-                "Why does this item not apply? (needed before submitting)",
+                _words(fw, easy, "not_applicable_help", "Why does this item not apply? (needed before submitting)"),
                 key=reason_key,
                 on_change=_save_field,
                 args=(aid, item.id, "na_reason", reason_key),
@@ -359,10 +449,15 @@ def item_panel(assessment: dict, fw: Framework, saved: dict, easy: bool, locked:
             )
     with right:
         evidence_key = _seed(f"assess_evidence_{aid}_{item.id}", row.get("evidence", ""))
+        prompt = (
+            (item.easy_evidence_prompt or fw.easy("evidence_prompt", item.evidence_prompt))
+            if easy
+            else (item.evidence_prompt)
+        )
         st.text_area(
             "Evidence",
-            placeholder=item.evidence_prompt,
-            help=item.evidence_prompt,
+            placeholder=prompt,
+            help=prompt,
             key=evidence_key,
             on_change=_save_field,
             args=(aid, item.id, "evidence", evidence_key),
@@ -378,9 +473,9 @@ def item_panel(assessment: dict, fw: Framework, saved: dict, easy: bool, locked:
         )
         confidence_key = _seed(f"assess_confidence_{aid}_{item.id}", row.get("confidence"))
         st.radio(
-            "How sure is that evidence?",
+            _words(fw, easy, "confidence", "How sure is that evidence?"),
             store.CONFIDENCE_LEVELS,
-            format_func=str.capitalize,
+            format_func=lambda c: fw.easy(f"confidence_{c}", c.capitalize()) if easy else c.capitalize(),
             horizontal=True,
             help=CONFIDENCE_HELP,
             key=confidence_key,
@@ -390,7 +485,7 @@ def item_panel(assessment: dict, fw: Framework, saved: dict, easy: bool, locked:
         )
         target_key = _seed(f"assess_target_{aid}_{item.id}", row.get("target_level"))
         st.selectbox(
-            "Target level for the next round",
+            _words(fw, easy, "target", "Target level for the next round"),
             [None, *LEVEL_VALUES],
             format_func=lambda v: "No target set" if v is None else _answer_label(fw, v),
             key=target_key,
@@ -560,8 +655,18 @@ def item_comments(assessment: dict, fw: Framework, item_id: str) -> None:
     """Open reviewer comments on one item, where the lead answers it."""
     found = reviews.comments(db, assessment["id"])
     here = found[(found["item_id"] == item_id) & found["addressed_at"].isna()]
+    user = actor()
+    may_answer = access.can(user, access.EDIT, assessment["system_id"], assessment["place_id"])
     for _, comment in here.iterrows():
         st.warning("Reviewer's comment: " + _comment_line(fw, comment), icon=":material/rate_review:")
+        if may_answer:
+            st.button(
+                "Mark this comment addressed",
+                key=f"assess_item_comment_addressed_{int(comment['id'])}",
+                on_click=_review_call,
+                args=(reviews.set_addressed, int(comment["id"]), True, user),
+                kwargs={"done": "Comment marked addressed"},
+            )
 
 
 def comments_panel(assessment: dict, fw: Framework, saved: dict) -> None:
@@ -601,7 +706,7 @@ def comments_panel(assessment: dict, fw: Framework, saved: dict) -> None:
             )
     if not may_review:
         return
-    items = fw.items_for(assessment["include_workforce"])
+    items = fw.items_of(assessment)
     key = f"assess_comment_{aid}"
     with st.expander("As reviewer: comment on evidence, or mark it verified", expanded=not user.local):
         st.selectbox(
@@ -641,7 +746,7 @@ def comments_panel(assessment: dict, fw: Framework, saved: dict) -> None:
 def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool) -> None:
     aid = assessment["id"]
     rows = []
-    for item in fw.items_for(assessment["include_workforce"]):
+    for item in fw.items_of(assessment):
         row = saved.get(item.id) or {}
         answer = row.get("answer")
         rows.append(
@@ -795,8 +900,9 @@ def show_assessment(assessment: dict) -> None:
     saved = store.responses(db, assessment["id"])
     may_edit = access.can(actor(), access.EDIT, assessment["system_id"], assessment["place_id"])
     locked = assessment["status"] == store.SUBMITTED or not may_edit
-    items = fw.items_for(assessment["include_workforce"])
+    items = fw.items_of(assessment)
     answered = sum(1 for i in items if (saved.get(i.id) or {}).get("answer") is not None)
+    chosen_modules = fw.modules_for(assessment["include_workforce"], assessment.get("include_enablers", False))
 
     state = "Draft: every change is saved as you make it" if may_edit else "Draft, read only"
     if assessment["status"] == store.SUBMITTED:
@@ -807,7 +913,8 @@ def show_assessment(assessment: dict) -> None:
     st.caption(
         f"{plain(assessment['system_name'])} · assessed {assessment['assessment_date']} · "
         f"{state} · framework "
-        f"{fw.version}{' · with the workforce module' if assessment['include_workforce'] else ''}"
+        f"{fw.version}"
+        + "".join(f" · with the module {m.title}" for m in fw.modules if m.optional and m.id in chosen_modules)
     )
     st.progress(answered / len(items), text=f"{answered} of {len(items)} items answered")
     error_slot = st.empty()  # always present, for the same reason as the caption above the answers
@@ -816,23 +923,39 @@ def show_assessment(assessment: dict) -> None:
     elif saved_note := st.session_state.pop("assess_saved", None):
         # In the slot that is always there, so nothing below moves and keyboard focus stays put.
         error_slot.caption(f":material/check_circle: {saved_note} at {clock.now().strftime('%H:%M:%S')} UTC")
-    easy = st.toggle("Easy Read wording", key="assess_easy", help="Short sentences and everyday words, for workshops")
-
-    answer_tab, review_tab, results_tab, history_tab = st.tabs(
-        ["Answer", "Review and submit", "Results", "History"], default="Results" if locked else "Answer"
+    if "assess_easy" not in st.session_state:
+        st.session_state["assess_easy"] = st.query_params.get("easy") == "1"
+    easy = st.toggle(
+        "Easy Read wording",
+        key="assess_easy",
+        on_change=_remember_easy,
+        help="Short sentences and everyday words, for workshops. Kept in the address, so a reload keeps it.",
     )
-    with answer_tab:
-        if not may_edit:
-            st.info("You can read this round; only a lead of this system or place can change it.")
-        elif locked:
-            st.info("This assessment is submitted and locked. Reopen it from **Review and submit** to change it.")
-        item_panel(assessment, fw, saved, easy, locked)
-    with review_tab:
-        review_panel(assessment, fw, saved, locked)
-    with results_tab:
-        results_panel(assessment, fw)
-    with history_tab:
-        history_panel(assessment)
+    version_panel(assessment, fw, may_edit)
+
+    # Only the open tab runs (a tab change reruns the page): an answer saved on the Answer tab does not
+    # recompute the results, the review table and the history, which made each answer slow at scale.
+    reviewing = not may_edit and access.can(actor(), access.REVIEW, assessment["system_id"], assessment["place_id"])
+    first = "Review and submit" if reviewing else "Results" if locked else "Answer"
+    answer_tab, review_tab, results_tab, history_tab = st.tabs(
+        TABS, default=first, key=f"{TAB_KEY}{assessment['id']}", on_change="rerun"
+    )
+    if answer_tab.open:
+        with answer_tab:
+            if not may_edit:
+                st.info("You can read this round; only a lead of this system or place can change it.")
+            elif locked:
+                st.info("This assessment is submitted and locked. Reopen it from **Review and submit** to change it.")
+            item_panel(assessment, fw, saved, easy, locked)
+    if review_tab.open:
+        with review_tab:
+            review_panel(assessment, fw, saved, locked)
+    if results_tab.open:
+        with results_tab:
+            results_panel(assessment, fw)
+    if history_tab.open:
+        with history_tab:
+            history_panel(assessment)
 
 
 raw_id = st.query_params.get("assessment")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from checklist.framework import LEVEL_VALUES
+from checklist.framework import LEVEL_VALUES, Reference, change_log, registry
 from ui.common import ensure_router, framework
 
 ensure_router()
@@ -14,8 +14,47 @@ fw = framework()
 st.title("The framework")
 st.markdown(fw.summary)
 st.caption(f"Version {fw.version}. Source: {fw.source.citation}. {fw.source.note}")
+if fw.caveat:
+    st.info(fw.caveat, icon=":material/info:")
 
+# The Easy Read switch lives in the address too, so a reload or a shared link keeps it.
+if "framework_easy" not in st.session_state:
+    st.session_state["framework_easy"] = st.query_params.get("easy") == "1"
 easy = st.toggle("Easy Read wording", key="framework_easy")
+if easy:
+    st.query_params["easy"] = "1"
+elif "easy" in st.query_params:
+    del st.query_params["easy"]
+
+older = [v for v in registry().versions if v != fw.version]
+if older:
+    previous = registry().get(older[-1])
+    log = change_log(previous, fw)
+    with st.expander(f"What changed since version {previous.version} ({len(log)} items)"):
+        if fw.changes:
+            st.markdown(fw.changes)
+        st.caption(
+            f"Rounds made with version {previous.version} keep its wording and are scored with it; when rounds "
+            "of different versions are set side by side, the items below are named as changed."
+        )
+        st.table(
+            pd.DataFrame(
+                {
+                    "Item": [c.title for c in log],
+                    "Change": [c.kind for c in log],
+                    "What changed": [c.note or "—" for c in log],
+                }
+            ),
+            hide_index=True,
+        )
+
+
+def _reference(ref: Reference) -> str:
+    if not ref.source:
+        return f"{ref.section} — {ref.note}"
+    doc = fw.source_document(ref.source)
+    return f"{doc.publisher}, “{doc.title}”, {ref.section} — {ref.note}"
+
 
 with st.expander("The maturity scale", expanded=True):
     st.table(
@@ -27,6 +66,19 @@ with st.expander("The maturity scale", expanded=True):
         ),
         hide_index=True,
     )
+    if fw.scale:
+        st.markdown(f"**How to choose a level:** {fw.scale.easy_rule if easy else fw.scale.rule}")
+        if not easy:
+            st.markdown(fw.scale.counting)
+        st.table(
+            pd.DataFrame(
+                {
+                    "Word": [t.word for t in fw.scale.terms],
+                    "What it means": [t.easy_read if easy else t.meaning for t in fw.scale.terms],
+                }
+            ),
+            hide_index=True,
+        )
     st.markdown(
         "Two more answers are possible for any item: **Don't know** (recorded as an evidence gap and left "
         "out of the scores) and **Not applicable** (needs a reason; left out of the scores)."
@@ -35,7 +87,10 @@ with st.expander("The maturity scale", expanded=True):
 for module in fw.modules:
     st.header(module.title + (" (optional)" if module.optional else ""))
     st.write(module.description)
-    if module.sources:
+    if module.documents:
+        st.markdown("**Sources of this module (outside the report):**")
+        st.markdown("\n".join(f"- {d.citation}. {d.note}" for d in module.documents))
+    elif module.sources:
         st.caption("Draws on: " + "; ".join(module.sources))
     for domain in (d for d in fw.domains if d.module == module.id):
         st.subheader(domain.title)
@@ -44,6 +99,8 @@ for module in fw.modules:
             point = f" (checklist point {item.checklist_point})" if item.checklist_point else ""
             with st.expander(f"{item.title}{point}"):
                 st.markdown(f"**What good looks like:** {item.easy_statement if easy else item.statement}")
+                if item.counted and not easy:
+                    st.caption(f"What is counted for 'some', 'most' and 'all': {item.counted}")
                 st.table(
                     pd.DataFrame(
                         {
@@ -53,8 +110,12 @@ for module in fw.modules:
                     ),
                     hide_index=True,
                 )
-                st.markdown(f"**Evidence to look for:** {item.evidence_prompt}")
+                prompt = item.easy_evidence_prompt if easy and item.easy_evidence_prompt else item.evidence_prompt
+                st.markdown(f"**Evidence to look for:** {prompt}")
                 st.markdown(f"**Why it matters:** {item.why_it_matters}")
                 st.markdown(f"**What works:** {item.learn_from}")
-                if item.references:
-                    st.markdown("**In the report:** " + "; ".join(f"{r.section} — {r.note}" for r in item.references))
+                for label in dict.fromkeys(r.label for r in item.references):
+                    refs = [_reference(r) for r in item.references if r.label == label]
+                    st.markdown(f"**{label}:** " + "; ".join(refs))
+                if item.change_note and older:
+                    st.caption(f"Changed in version {fw.version}: {item.change_note}")

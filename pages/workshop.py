@@ -532,7 +532,7 @@ def collected_panel(workshop_id: int) -> None:
 def run(workshop: dict) -> None:
     assessment = store.get_assessment(db, workshop["assessment_id"])
     fw = framework_for(assessment["framework_version"])
-    items = list(fw.items_for(assessment["include_workforce"]))
+    items = list(fw.items_of(assessment))
     status = workshops.state(workshop)
     is_open = status == workshops.OPEN
     title, back = st.columns([4, 1], vertical_alignment="bottom")

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from checklist import access, store, workshops
 from checklist.access import ADMIN, LEAD, REVIEWER, VIEWER, Grant, PermissionDenied, User
 from tests.conftest import ACTOR
-from tests.test_pages import APP, _shown, _texts
+from tests.test_pages import APP, _shown, _tab, _texts
 from ui import identity
 
 A, B, OTHER_SYSTEM = 1, 2, 99  # place ids in system 1 (A, B); a second system
@@ -218,8 +218,11 @@ def test_a_lead_of_one_place_cannot_open_another_places_draft_by_address(shared_
 def test_a_viewer_reads_a_draft_but_cannot_change_it(shared_demo):
     db, sid, place_a, place_b, draft_of = shared_demo
     at = _as("viewer@example.nhs.uk", "pages/assess.py", assessment=str(draft_of[place_a]))
-    assert not at.exception
+    assert not at.exception and at.metric, "a reader opens a round on its results"
+    at = _tab(at, draft_of[place_a], "Answer")
     assert "Draft, read only" in _texts(at) and "only a lead of this system or place can change it" in _texts(at)
+    at = _tab(at, draft_of[place_a], "Review and submit")
+    assert not at.exception
     assert "its lead submits it when every item is answered" in _texts(at)
 
 

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 
 from checklist import framework as fwmod
-from checklist.framework import FRAMEWORKS_DIR, FrameworkError, FrameworkRegistry, parse_framework, wording_changes
+from checklist.framework import FrameworkError, FrameworkRegistry, parse_framework, wording_changes
 from tests.conftest import SEEDS
 
-CURRENT_FILE = sorted(FRAMEWORKS_DIR.glob("*.toml"))[-1]
+CURRENT_FILE = fwmod.registry().current_file
+CURRENT_VERSION = tomllib.loads(CURRENT_FILE.read_text(encoding="utf-8"))["framework"]["version"]
+NEXT_VERSION = "99.0"  # a made-up later version for tests of versioning
 CHECKLIST_ORDER = [
     "governance", "shared-vision", "referrals", "information-sharing", "clinical-pathways", "pathway-transitions",
     "community-connectors", "care-plans", "user-leadership", "co-production", "feedback",
@@ -77,7 +79,7 @@ def _shingles(text: str, n: int = 7) -> set[tuple[str, ...]]:
 
 
 def _our_text(data: dict) -> list[str]:
-    """Every string we wrote, leaving out the report's own title and section heading (cited, not copied)."""
+    """Every string we wrote, leaving out the cited titles and section heading of the sources (cited, not copied)."""
     out: list[str] = []
 
     def walk(node, path=()):
@@ -90,6 +92,7 @@ def _our_text(data: dict) -> list[str]:
         elif isinstance(node, str) and path not in (
             ("framework", "source", "title"),
             ("framework", "source", "section"),
+            ("modules", "sources", "title"),  # a cited document's own title
         ):
             out.append(node)
 
@@ -120,7 +123,7 @@ def _mutated(tmp_path: Path, old: str, new: str, count: int = 1) -> Path:
         ('id = "referrals"', 'id = "referrals"\ncolour = "red"', "item 'referrals': unknown key(s) colour"),
         ('domain = "pathways"', 'domain = "nowhere"', "domain 'nowhere' is not defined"),
         ('id = "follow-up"', 'id = "referrals"', "id 'referrals' is used more than once"),
-        ('version = "1.0"', 'version = ""', "'version' must be a non-empty string"),
+        (f'version = "{CURRENT_VERSION}"', 'version = ""', "'version' must be a non-empty string"),
         ("[framework]", "[framework", "not valid TOML"),
     ],
 )
@@ -145,25 +148,28 @@ def test_unknown_case_study_is_refused():
 
 @pytest.fixture
 def two_versions(tmp_path, monkeypatch):
-    """A folder with the current framework and a 1.1 in which one item's wording changed and one was added."""
+    """A folder with the current framework and a later version in which one item's wording changed."""
     folder = tmp_path / "frameworks"
     folder.mkdir()
     shutil.copy(CURRENT_FILE, folder / CURRENT_FILE.name)
-    text = CURRENT_FILE.read_text(encoding="utf-8").replace('version = "1.0"', 'version = "1.1"', 1)
+    text = CURRENT_FILE.read_text(encoding="utf-8").replace(
+        f'version = "{CURRENT_VERSION}"', f'version = "{NEXT_VERSION}"', 1
+    )
     referrals = fwmod.load_framework_file(CURRENT_FILE).item("referrals")
     text = text.replace(referrals.statement, "One referral route for everyone, self-referral included.", 1)
-    (folder / "ics-physical-activity-1.1.toml").write_text(text, encoding="utf-8")
+    (folder / f"ics-physical-activity-{NEXT_VERSION}.toml").write_text(text, encoding="utf-8")
     monkeypatch.setattr(fwmod, "FRAMEWORKS_DIR", folder)
     return FrameworkRegistry(folder)
 
 
 def test_wording_changes_between_versions_are_named(two_versions):
-    old, new = two_versions.get("1.0"), two_versions.get("1.1")
-    assert two_versions.current.version == "1.1"
+    old, new = two_versions.get(CURRENT_VERSION), two_versions.get(NEXT_VERSION)
+    assert two_versions.current.version == NEXT_VERSION
     assert wording_changes(old, new) == {"referrals": "changed"}
     assert wording_changes(old, old) == {}
 
 
 def test_unknown_version_is_refused_with_the_known_ones(two_versions):
-    with pytest.raises(FrameworkError, match=r"'9.9' is not available; this app knows: 1.0, 1.1"):
+    known = re.escape(f"this app knows: {CURRENT_VERSION}, {NEXT_VERSION}")
+    with pytest.raises(FrameworkError, match=r"'9.9' is not available; " + known):
         two_versions.get("9.9")

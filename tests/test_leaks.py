@@ -18,6 +18,7 @@ from checklist import access, exports, reports
 from checklist.access import LEAD, REVIEWER, VIEWER
 from tests.conftest import ACTOR, FROZEN_AT
 from tests.test_access import _as, shared_demo  # noqa: F401 - fixture
+from tests.test_pages import _tab
 
 OTHER_SYSTEM = ("Southdown Coast ICS", "Harbourside", "Kingsmead", "Westcliff", "Southdownmarkedevidence",
                 "Southdownmarkedaction")  # fmt: skip
@@ -130,7 +131,12 @@ def test_no_page_shows_a_unit_the_user_has_no_role_for(planted, email):
     for aid in _readable_rounds(db, access.find_user(db, email)):  # every round they may open, all its tabs
         at = _as(email, "pages/assess.py", assessment=str(aid))
         assert not at.exception and at.title[0].value != "Assess"
-        assert not _leaks(_sent(at), FORBIDDEN[email]), f"round {aid} shows {_leaks(_sent(at), FORBIDDEN[email])}"
+        for tab in [t.label for t in at.tabs]:  # only the open tab is drawn: open each in turn
+            at = _tab(at, aid, tab)
+            sent = _sent(at)
+            assert not at.exception and not _leaks(sent, FORBIDDEN[email]), (
+                f"round {aid}, {tab}: {_leaks(sent, FORBIDDEN[email])}"
+            )
 
 
 def test_the_sweep_would_notice_a_leak(planted):

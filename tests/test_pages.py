@@ -37,6 +37,12 @@ def _app(db_path: Path, monkeypatch, page: str | None = None, **params: str) -> 
     return at.run()
 
 
+def _tab(at: AppTest, assessment_id: int, name: str) -> AppTest:
+    """Open one of an assessment's tabs (only the open tab is drawn), as a click on it does."""
+    at.session_state[f"assess_tab_{assessment_id}"] = name
+    return at.run()
+
+
 def _shown(markdown: str) -> str:
     """What a reader sees of Markdown source: backslash escapes and character references resolved."""
     return html.unescape(re.sub(r"\\(.)", r"\1", markdown)).replace("\u2060", "")
@@ -169,7 +175,7 @@ def test_submit_lists_the_unanswered_then_locks(tmp_path, monkeypatch, fw):
     aid = _draft(path)
     db = store.connect(path)
     store.save_response(db, aid, "governance", ACTOR, level=3)
-    at = _app(path, monkeypatch, "pages/assess.py", assessment=str(aid))
+    at = _tab(_app(path, monkeypatch, "pages/assess.py", assessment=str(aid)), aid, "Review and submit")
     at.button(key=f"assess_submit_{aid}").click().run()
     shown = _shown(at.error[0].value)
     assert "16 item(s) need an answer" in shown and "Referrals: not answered" in shown
@@ -182,7 +188,9 @@ def test_submit_lists_the_unanswered_then_locks(tmp_path, monkeypatch, fw):
     assert not at.exception
     assert store.get_assessment(db, aid)["status"] == store.SUBMITTED
     result = store.score(db, aid)
+    _tab(at, aid, "Results")
     assert any(m.label == "Overall band" and m.value == result.band for m in at.metric)
+    _tab(at, aid, "Answer")
     assert at.radio(key=f"assess_answer_{aid}_governance").disabled
 
 
@@ -191,6 +199,9 @@ def test_a_locked_assessment_cannot_be_edited(demo_path, monkeypatch):
     aid = int(store.list_assessments(db).query("status == 'submitted'")["id"].iloc[0])
     before = store.responses(db, aid)
     at = _app(demo_path, monkeypatch, "pages/assess.py", assessment=str(aid), item="referrals")
+    assert [t.label for t in at.tabs] == ["Answer", "Review and submit", "Results", "History"]
+    assert at.metric, "a submitted round opens on its results"
+    _tab(at, aid, "Answer")
     widget = at.radio(key=f"assess_answer_{aid}_referrals")
     assert widget.disabled
     assert at.text_area(key=f"assess_evidence_{aid}_referrals").disabled
@@ -204,11 +215,12 @@ def test_a_locked_assessment_cannot_be_edited(demo_path, monkeypatch):
 def test_reopening_is_an_explicit_recorded_step(demo_path, monkeypatch):
     db = store.connect(demo_path)
     aid = int(store.list_assessments(db).query("status == 'submitted'")["id"].iloc[-1])
-    at = _app(demo_path, monkeypatch, "pages/assess.py", assessment=str(aid))
+    at = _tab(_app(demo_path, monkeypatch, "pages/assess.py", assessment=str(aid)), aid, "Review and submit")
     at.text_input(key=f"assess_reopen_reason_{aid}").input("Recheck referrals")
     at.button(key=f"assess_reopen_{aid}").click().run()
     assert store.get_assessment(db, aid)["status"] == store.DRAFT
     assert store.history(db, aid)["new_value"].iloc[-1] == "Recheck referrals"
+    _tab(at, aid, "Answer")
     assert not at.radio(key=f"assess_answer_{aid}_governance").disabled
 
 
@@ -291,7 +303,7 @@ def test_user_text_is_shown_as_typed_never_as_markup(tmp_path, monkeypatch):
 def test_round_details_can_be_corrected_and_are_recorded(tmp_path, monkeypatch):
     path = tmp_path / "a.db"
     aid = _draft(path)
-    at = _app(path, monkeypatch, "pages/assess.py", assessment=str(aid))
+    at = _tab(_app(path, monkeypatch, "pages/assess.py", assessment=str(aid)), aid, "Review and submit")
     at.text_area(key=f"assess_participants_{aid}").input("PA lead; VCSE alliance; two carers").run()
     at.date_input(key=f"assess_date_{aid}").set_value(date(2026, 11, 5)).run()
     db = store.connect(path)
@@ -375,7 +387,9 @@ def test_compare_heatmap_has_every_place_and_anonymises(demo_path, monkeypatch):
     assert sorted(heat["y"]) == ["Place A", "Place B", "Place C", "Place D", "Place E"]
     assert "Ashby Vale" not in " ".join(c.value for c in at.caption)
     at.radio(key="cmp_detail").set_value("Items").run()
-    assert len(_charts(at)[0]["data"][0]["x"]) == 25
+    from checklist.framework import current_framework
+
+    assert len(_charts(at)[0]["data"][0]["x"]) == len(current_framework().items_for(include_workforce=True))
     titles = [c["layout"]["title"]["text"] for c in _charts(at)]
     assert "Systems × domains (median of places)" in titles
 

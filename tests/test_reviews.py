@@ -9,7 +9,7 @@ from checklist import access, privacy, reviews, store
 from checklist.access import LEAD, REVIEWER, VIEWER, PermissionDenied
 from tests.conftest import ACTOR
 from tests.test_access import _as, shared_db, shared_demo  # noqa: F401 - fixtures
-from tests.test_pages import _texts
+from tests.test_pages import _tab, _texts
 
 
 def test_a_reviewer_comments_the_lead_addresses_and_history_keeps_both(shared_db):  # noqa: F811
@@ -130,12 +130,13 @@ def test_the_reviewer_comments_on_the_page_and_the_lead_sees_it_on_the_item(shar
     at = _as("lead@example.nhs.uk", "pages/assess.py", assessment=str(aid), item="governance")
     shown = [w.value for w in at.warning]
     assert any("Which meeting agreed these? \\*\\*urgent\\*\\*" in w for w in shown), "user text shown as text"
-    at.button(key=f"assess_comment_addressed_{int(comment['id'])}").click().run()
+    at.button(key=f"assess_item_comment_addressed_{int(comment['id'])}").click().run()
     assert reviews.open_count(db, aid) == 0
     assert "Comment marked addressed" in _texts(at)
     assert not [k for k in (b.key or "" for b in at.button) if k.startswith(f"assess_comment_{aid}")], (
         "a lead gets no reviewer's controls"
     )
+    _tab(at, aid, "History")
     history = next(d.value for d in at.dataframe if "Who" in d.value.columns)
     assert {"The lead", "The reviewer"} <= set(history["Who"]), "the History view names people, not ids"
 
@@ -144,6 +145,6 @@ def test_a_viewer_reads_comments_but_gets_no_buttons(shared_demo):  # noqa: F811
     db, sid, place_a, _, draft_of = shared_demo
     aid = draft_of[place_a]
     reviews.add_comment(db, aid, "Please add dates", access.find_user(db, "reviewer@example.nhs.uk"))
-    at = _as("viewer@example.nhs.uk", "pages/assess.py", assessment=str(aid))
+    at = _tab(_as("viewer@example.nhs.uk", "pages/assess.py", assessment=str(aid)), aid, "Review and submit")
     assert not at.exception and "Please add dates" in _texts(at)
     assert not [b for b in at.button if (b.key or "").startswith("assess_comment")]

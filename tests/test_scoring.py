@@ -65,7 +65,7 @@ def test_workforce_module_only_counts_when_included(fw):
     answers = {"governance": L(2), "wf-registration": L(4)}
     assert score_assessment(fw, answers, include_workforce=False).overall == 2.0
     assert score_assessment(fw, answers, include_workforce=True).overall == 3.0
-    assert score_assessment(fw, answers, include_workforce=True).total == len(fw.items)
+    assert score_assessment(fw, answers, include_workforce=True).total == len(fw.items_for(include_workforce=True))
 
 
 def test_change_since_previous_round(fw):

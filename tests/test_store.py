@@ -275,22 +275,22 @@ def test_unit_reads_only_touch_that_units_rows(demo_path):
 
 def test_old_assessments_still_score_with_their_own_framework_version(draft, fw, monkeypatch, tmp_path):
     from checklist import framework as fwmod
-    from tests.test_framework import CURRENT_FILE
+    from tests.test_framework import CURRENT_FILE, CURRENT_VERSION
 
     db, aid = draft
     _answer_all(db, aid, fw, level=3)
     folder = tmp_path / "frameworks"
     folder.mkdir()
     folder.joinpath(CURRENT_FILE.name).write_text(CURRENT_FILE.read_text(encoding="utf-8"), encoding="utf-8")
-    newer = CURRENT_FILE.read_text(encoding="utf-8").replace('version = "1.0"', 'version = "2.0"', 1)
+    newer = CURRENT_FILE.read_text(encoding="utf-8").replace(f'version = "{CURRENT_VERSION}"', 'version = "2.0"', 1)
     newer = newer.replace('id = "governance"\n', 'id = "governance-structures"\n', 1)
     folder.joinpath("ics-physical-activity-2.0.toml").write_text(newer, encoding="utf-8")
     monkeypatch.setattr(fwmod, "FRAMEWORKS_DIR", folder)
     assert fwmod.current_framework().version == "2.0"
-    result = store.score(db, aid)  # made with 1.0: scored with 1.0's items
+    result = store.score(db, aid)  # made with the older version: scored with its items
     assert result.overall == 3.0 and result.total == 17
-    assert store.get_assessment(db, aid)["framework_version"] == "1.0"
-    changes = fwmod.wording_changes(fwmod.framework_for("1.0"), fwmod.framework_for("2.0"))
+    assert store.get_assessment(db, aid)["framework_version"] == CURRENT_VERSION
+    changes = fwmod.wording_changes(fwmod.framework_for(CURRENT_VERSION), fwmod.framework_for("2.0"))
     assert changes == {"governance-structures": "added", "governance": "removed"}
 
 

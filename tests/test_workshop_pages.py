@@ -7,7 +7,7 @@ import pytest
 
 from checklist import live, store, workshops
 from tests.conftest import ACTOR
-from tests.test_pages import _app, _shown, _texts
+from tests.test_pages import _app, _shown, _tab, _texts
 
 
 @pytest.fixture
@@ -185,7 +185,7 @@ def test_assess_history_hides_workshop_votes_until_asked(northmoor, demo_path, m
     voter = workshops.join(db, w["code"], "health")
     workshops.cast_vote(db, voter["token"], w["current_item"], 2)
     workshops.record_agreement(db, w["id"], w["current_item"], ACTOR, 2)
-    at = _app(demo_path, monkeypatch, "pages/assess.py", assessment=str(aid))
+    at = _tab(_app(demo_path, monkeypatch, "pages/assess.py", assessment=str(aid)), aid, "History")
     history = at.dataframe[-1].value
     assert not history["Who"].str.startswith("participant ").any()
     assert ACTOR in history["Who"].tolist()  # the agreement itself is always shown

@@ -113,8 +113,9 @@ def test_set_up_assess_reload_submit_and_read_results(page: Page, server):
     page.get_by_role("tab", name="Review and submit").click()
     page.get_by_role("textbox", name="Signed off by (name and role)").fill("Director of strategy")
     page.get_by_role("button", name="Submit and lock").click()
-    expect(page.get_by_text("This assessment is locked.")).to_be_visible()
-    page.get_by_role("tab", name="Results").click()
+    # A submitted round opens on its results; its caption says it is locked.
+    expect(page.get_by_text("Submitted (locked)", exact=False)).to_be_visible()
+    expect(page.get_by_role("tab", name="Results")).to_have_attribute("aria-selected", "true")
     expected = _expected(levels)
     results = page.get_by_role("tabpanel", name="Results")
     expect(results.get_by_text(f"{expected.overall:.2f}", exact=True)).to_be_visible()
@@ -191,7 +192,7 @@ def test_an_assessment_can_be_completed_by_keyboard_alone(page: Page, server):
     wait_idle(page)
     _tab_until(page, lambda a: a.get("text") == "Submit and lock")
     page.keyboard.press("Enter")
-    expect(page.get_by_text("This assessment is locked.")).to_be_visible()
+    expect(page.get_by_text("Submitted (locked)", exact=False)).to_be_visible()
     assert store.get_assessment(db, assessment_id)["status"] == store.SUBMITTED
     assert {i: r["level"] for i, r in store.responses(db, assessment_id).items()} == levels
 
