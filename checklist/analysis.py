@@ -364,6 +364,20 @@ def place_levels(
     return matrix, facts.set_index("place")
 
 
+def reworded_across(facts: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Rounds set side by side (facts with a framework_version column): the versions among them, oldest
+    first, and the titles of items whose wording differs between any two of them."""
+    versions = sorted(set(facts.get("framework_version", pd.Series(dtype=str)).dropna()),
+                      key=lambda v: tuple(int(p) for p in v.split(".")))  # fmt: skip
+    titles: dict[str, str] = {}
+    for older, newer in zip(versions, versions[1:], strict=False):
+        old_fw, new_fw = framework_for(older), framework_for(newer)
+        for item_id, how in wording_changes(old_fw, new_fw).items():
+            if how == "changed":
+                titles[item_id] = new_fw.item(item_id).title
+    return versions, list(titles.values())
+
+
 def domain_matrix(fw: Framework, levels: pd.DataFrame) -> pd.DataFrame:
     """Places × domains: the mean level of each domain's scored items (the same rule as a domain score)."""
     out = {}

@@ -114,6 +114,13 @@ def assessment_html(db: sqlite_utils.Database, assessment_id: int, today: date, 
     )
     if a["status"] != store.SUBMITTED:
         parts.append("<p><strong>Draft:</strong> these figures are provisional.</p>")
+    if change and change.wording_changed:
+        reworded = ", ".join(_e(fw.item(i).title) for i in change.wording_changed)
+        parts.append(
+            f"<p><strong>Framework wording changed</strong> between {_e(previous.label)} (version "
+            f"{_e(previous.framework.version)}) and this round (version {_e(fw.version)}) for: {reworded}. Their "
+            "change may reflect the new wording rather than new practice.</p>"
+        )
     scored = domains.dropna(subset=["current"])
     summary_text = "No domain has a score yet."
     if not scored.empty:
@@ -251,6 +258,12 @@ def comparison_html(
         mapping = analysis.anonymised(list(analysis.order_rows(analysis.domain_matrix(fw, levels), "score").index))
         levels, facts = levels.rename(index=mapping), facts.rename(index=mapping)
     domains = analysis.order_rows(analysis.domain_matrix(fw, levels), "score")
+    versions, reworded = analysis.reworded_across(facts)
+    if len(versions) > 1:
+        parts.append(
+            f"<p><strong>Framework versions {_e(', '.join(versions))}</strong> were used by these rounds. The wording "
+            f"of these items differs between them, so compare them with care: {_e(', '.join(reworded))}.</p>"
+        )
     parts.append("<h2>Places × domains</h2><p>Each place's domain scores (0 Not started to 4 Thriving).</p>")
     parts.append(_table(domains, "Place"))
     if len(domains) > 1:

@@ -50,6 +50,13 @@ st.caption(
         f"{plain(p)} ({plain(r)}, {d})" for p, r, d in zip(facts.index, facts["round"], facts["date"], strict=True)
     )
 )
+versions, reworded = analysis.reworded_across(facts)
+if len(versions) > 1:
+    st.info(
+        f"These places' rounds used framework versions {', '.join(versions)}. The wording of these items differs "
+        f"between them, so compare them with care: {', '.join(reworded)}.",
+        icon=":material/published_with_changes:",
+    )
 domains = analysis.domain_matrix(fw, levels)
 st.download_button(
     "Comparison report (PDF)",

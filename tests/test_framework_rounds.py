@@ -141,3 +141,23 @@ def test_easy_read_covers_the_answering_words_and_is_kept_in_the_address(unit_db
     again = _app(path, monkeypatch, "pages/assess.py", assessment=str(aid), easy="1")
     assert again.toggle(key="assess_easy").value is True
     assert NEW.easy("confidence", "") in [r.label for r in again.radio]
+
+
+def test_reports_and_compare_name_reworded_items_when_rounds_of_both_versions_meet(demo_path):
+    from datetime import date
+
+    from checklist import analysis, reports
+
+    db = store.connect(demo_path)
+    place_id = int(store.list_places(db, 1)["id"].iloc[0])
+    rounds = store.list_assessments(db, place_id=place_id).query("status == 'submitted'")
+    assert list(rounds["framework_version"])[:2] == ["1.0", "1.1"], "the demo's first round used 1.0"
+    second = int(rounds["id"].iloc[1])
+    html = reports.assessment_html(db, second, date(2026, 11, 24), with_chart=False)
+    changed = [NEW.item(i).title for i, how in wording_changes(OLD, NEW).items() if how == "changed"]
+    assert "Framework wording changed" in html and changed[0] in html
+    # Places side by side whose rounds used different versions (Compare and its report say which items differ).
+    _, facts = analysis.place_levels(db, 1)
+    versions, reworded = analysis.reworded_across(facts.assign(framework_version=["1.0", *["1.1"] * (len(facts) - 1)]))
+    assert versions == ["1.0", "1.1"] and set(reworded) == set(changed)
+    assert analysis.reworded_across(facts.assign(framework_version="1.1")) == (["1.1"], [])

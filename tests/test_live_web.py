@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import http.client
 import json
 import socket
@@ -14,6 +15,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from checklist import live, store, workshops
+from checklist.framework import framework_for
 from tests.conftest import ACTOR
 from web import live as web_live
 
@@ -121,6 +123,22 @@ def test_a_participant_joins_votes_and_changes_their_vote(port, room):
     assert workshops.my_votes(db, token) == {"governance": None}
     page = _call(port, "GET", "/join", headers={"Cookie": cookie})[2]
     assert "Your vote is in: Don&#39;t know. Press another to change it." in page
+
+
+def test_easy_read_on_the_phone_uses_the_frameworks_own_words_for_the_buttons_too(port, room):
+    db, w = room
+    fw = framework_for(store.get_assessment(db, w["assessment_id"])["framework_version"])
+    cookie = _join(port, w["code"])
+    item = fw.item("governance")
+    _call(port, "POST", "/join/vote", ({"item": "governance", "level": "dont_know"},), {"Cookie": cookie})
+    page = html.unescape(_call(port, "GET", "/join?easy=1", headers={"Cookie": cookie})[2])
+    assert item.easy_statement in page and item.easy_levels[2] in page
+    assert f">{fw.easy('dont_know', '')}</button>" in page
+    assert f"Your vote is in: {fw.easy('dont_know', '')}." in page
+    data = json.loads(page.split('id="room-data">')[1].split("</script>")[0])
+    assert data["saved_easy"] == fw.easy("vote_confirmed", "") and data["easy"] is True
+    plain = html.unescape(_call(port, "GET", "/join", headers={"Cookie": cookie})[2])
+    assert ">Don't know</button>" in plain and item.statement in plain
 
 
 @pytest.mark.parametrize(

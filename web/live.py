@@ -36,7 +36,7 @@ from starlette.staticfiles import StaticFiles
 
 from checklist import live, privacy, store, workshops
 from checklist.consensus import DONT_KNOW_LABEL, SECTORS, answer_label
-from checklist.framework import LEVEL_VALUES
+from checklist.framework import LEVEL_VALUES, framework_for
 
 HERE = Path(__file__).resolve().parent
 PASS_COOKIE = "workshop_pass"
@@ -146,6 +146,14 @@ ANSWERS = [{"value": str(v), "label": answer_label(v)} for v in LEVEL_VALUES] + 
 ]
 
 
+def _answers(fw: Any) -> list[dict[str, str]]:
+    """The voting buttons, each with its Easy Read label from the round's framework (the same where it has none)."""
+    return [
+        {**a, "easy_label": fw.easy("dont_know", a["label"]) if a["value"] == "dont_know" else a["label"]}
+        for a in ANSWERS
+    ]
+
+
 def _participant_page(request: Request, db: Any, me: dict[str, Any], message: str = "") -> HTMLResponse:
     workshop = me["workshop"]
     assessment = store.get_assessment(db, workshop["assessment_id"])
@@ -154,6 +162,8 @@ def _participant_page(request: Request, db: Any, me: dict[str, Any], message: st
     mine = {item: "dont_know" if level is None else str(level) for item, level in votes.items()}
     state = _room().watcher.state(workshop["id"])
     easy = request.query_params.get("easy") == "1"
+    fw = framework_for(assessment["framework_version"])
+    answers = _answers(fw)
     ids = [i.id for i in items]
     if workshop["mode"] == workshops.LIVE:
         current = state.current_item or ids[0]
@@ -166,9 +176,10 @@ def _participant_page(request: Request, db: Any, me: dict[str, Any], message: st
         "version": state.version,
         "current": current,
         "items": _item_data(items),
-        "answers": ANSWERS,
+        "answers": answers,
         "mine": mine,
         "easy": easy,
+        "saved_easy": fw.easy("vote_confirmed", ""),
     }
     return _render(
         "vote.html",
@@ -181,7 +192,7 @@ def _participant_page(request: Request, db: Any, me: dict[str, Any], message: st
         items=items,
         position=ids.index(current) + 1,
         item=items[ids.index(current)],
-        answers=ANSWERS,
+        answers=answers,
         mine=mine,
         answered=len(mine),
         easy=easy,

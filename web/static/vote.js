@@ -10,8 +10,18 @@
   var easy = data.easy;
   var word = live ? "vote" : "answer";
   var $ = function (id) { return document.getElementById(id); };
-  var labels = {};
-  data.answers.forEach(function (a) { labels[a.value] = a.label; });
+  // The label of an answer in the wording chosen (Easy Read has its own "don't know").
+  function label(value) {
+    for (var k = 0; k < data.answers.length; k++) {
+      var a = data.answers[k];
+      if (a.value === value) return easy ? a.easy_label : a.label;
+    }
+    return value;
+  }
+  function saidFor(value) {
+    if (easy && data.saved_easy) return data.saved_easy + " (" + label(value) + ")";
+    return "Your " + word + " is in: " + label(value) + ". Press another to change it.";
+  }
 
   function indexOf(id) {
     for (var n = 0; n < items.length; n++) if (items[n].id === id) return n;
@@ -36,10 +46,11 @@
     data.answers.forEach(function (a) {
       var button = $("answer-" + a.value);
       var chosen = mine[item.id] === a.value;
+      button.textContent = label(a.value);
       button.classList.toggle("chosen", chosen);
       button.setAttribute("aria-pressed", chosen ? "true" : "false");
     });
-    say($("mine"), item.id in mine ? "Your " + word + " is in: " + labels[mine[item.id]] + ". Press another to change it." : "");
+    say($("mine"), item.id in mine ? saidFor(mine[item.id]) : "");
     say($("error"), "");
     if (!live) {
       $("item-pick").value = item.id;
@@ -95,10 +106,10 @@
       button.removeAttribute("aria-busy");
       if (result.body.ok) {
         mine[item] = value;
-        var said = "Your " + word + " is in: " + labels[value] + ". Press another to change it.";
+        var said = saidFor(value);
         if (!live) {
           var next = nextUnanswered();
-          if (next) { current = next; render(); say($("mine"), "Answer saved: " + labels[value] + ". Here is the next item."); $("item-title").focus(); return; }
+          if (next) { current = next; render(); say($("mine"), (easy && data.saved_easy ? data.saved_easy : "Answer saved: " + label(value) + ".") + " Here is the next item."); $("item-title").focus(); return; }
         }
         render();
         say($("mine"), said);
