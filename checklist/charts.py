@@ -96,6 +96,62 @@ def radar(domains: pd.DataFrame, title: str = "Domain scores") -> go.Figure:
     return _layout(fig, title, height=480).update_layout(margin={"l": 90, "r": 90})
 
 
+def radar_svg(domains: pd.DataFrame, width: int = 640, height: int = 480) -> str:
+    """The domain radar as a standalone SVG drawn here, for reports: no browser to start (a plotly image
+    export starts Chromium, about 2 s of a cold report). Same series, colours and dashes as `radar`."""
+    from html import escape
+    from math import cos, pi, sin
+
+    labels = list(domains["domain"])
+    n = len(labels)
+    cx, cy, radius = width / 2, height / 2 + 10, min(width, height) / 2 - 90
+    dashes = {"target": "2 4", "previous": "8 5", "current": ""}
+
+    def point(k: int, value: float) -> tuple[float, float]:
+        angle = pi / 2 - 2 * pi * k / n  # first axis straight up, then clockwise, as in `radar`
+        return cx + radius * value / 4 * cos(angle), cy - radius * value / 4 * sin(angle)
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="Arial, sans-serif" font-size="12">',
+           f'<rect width="{width}" height="{height}" fill="#FFFFFF"/>']  # fmt: skip
+    for level in range(1, 5):  # the level rings, labelled on the first axis
+        ring = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(k, level) for k in range(n)))
+        out.append(f'<polygon points="{ring}" fill="none" stroke="#D0D0D0" stroke-width="1"/>')
+        x, y = point(0, level)
+        out.append(f'<text x="{x + 4:.1f}" y="{y + 4:.1f}" fill="#505A5F" font-size="11">{level}</text>')
+    for k, label in enumerate(labels):
+        x, y = point(k, 4)
+        out.append(f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="#D0D0D0"/>')
+        lx, ly = point(k, 4.45)
+        anchor = "middle" if abs(lx - cx) < 20 else "start" if lx > cx else "end"
+        lines = _wrap(label).split("<br>")
+        for m, text in enumerate(lines):
+            dy = (m - (len(lines) - 1) / 2) * 14 + 4
+            out.append(
+                f'<text x="{lx:.1f}" y="{ly + dy:.1f}" text-anchor="{anchor}" fill="#0B0C0C">{escape(text)}</text>'
+            )
+    legend = []
+    for series in ("target", "previous", "current"):
+        if series not in domains or domains[series].isna().all():
+            continue
+        values = [float(v) if pd.notna(v) else 0.0 for v in domains[series]]
+        shape = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(k, v) for k, v in enumerate(values)))
+        colour, dash = SERIES_COLOURS[series], dashes[series]
+        fill = f'fill="{colour}" fill-opacity="0.15"' if series == "current" else 'fill="none"'
+        stroke = f'stroke="{colour}" stroke-width="{3 if series == "current" else 2}"'
+        out.append(
+            f'<polygon points="{shape}" {fill} {stroke}' + (f' stroke-dasharray="{dash}"' if dash else "") + "/>"
+        )
+        legend.append((series.capitalize(), colour, dash))
+    for m, (name, colour, dash) in enumerate(legend):
+        y = 18 + 18 * m
+        out.append(f'<line x1="{width - 130}" y1="{y}" x2="{width - 100}" y2="{y}" stroke="{colour}" stroke-width="3"'
+                   + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")  # fmt: skip
+        out.append(f'<text x="{width - 94}" y="{y + 4}" fill="#0B0C0C">{name}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
 def item_levels(items: pd.DataFrame, title: str = "Every item's level") -> go.Figure:
     """Horizontal bars, one per item grouped by domain, coloured and labelled by level; hover gives the descriptor."""
     frame = items

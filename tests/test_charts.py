@@ -140,3 +140,20 @@ def test_vote_chart_keeps_every_answer_in_level_order_and_colours_sectors_consis
     assert all(b.marker.pattern.fillmode == "overlay" and b.marker.pattern.bgcolor == b.marker.color for b in bars)
     totals = fig.data[-1]
     assert list(totals.text) == ["", "1", "1", "1", "", "1"]  # every vote counted once, don't know last
+
+
+def test_the_report_radar_is_drawn_without_a_browser_and_holds_every_domain_and_series():
+    import xml.etree.ElementTree as ET
+
+    domains = pd.DataFrame(
+        {"domain": ["Governance & vision", "Training", "Pathways"], "current": [2.0, 3.5, None],
+         "previous": [1.0, 3.0, 2.0], "target": [None, None, None]}
+    )  # fmt: skip
+    svg = charts.radar_svg(domains)
+    root = ET.fromstring(svg)  # well-formed, names escaped
+    ns = "{http://www.w3.org/2000/svg}"
+    texts = " ".join(t.text or "" for t in root.iter(f"{ns}text"))
+    assert "Governance &" in texts and "Training" in texts and "Current" in texts and "Previous" in texts
+    assert "Target" not in texts, "a series with no values is left out"
+    strokes = [p.get("stroke") for p in root.iter(f"{ns}polygon") if p.get("stroke") != "#D0D0D0"]
+    assert strokes == [charts.SERIES_COLOURS["previous"], charts.SERIES_COLOURS["current"]]
