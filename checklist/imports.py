@@ -17,15 +17,24 @@ import csv
 import io
 import os
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import sqlite_utils
 
 from checklist import access, clock, store
 from checklist.exports import ACTION_SEPARATOR, unneutralise
-from checklist.framework import LEVEL_NAMES, FrameworkError, current_framework, framework_for
+from checklist.framework import (
+    ENABLERS_MODULE,
+    LEVEL_NAMES,
+    WORKFORCE_MODULE,
+    FrameworkError,
+    current_framework,
+    framework_for,
+)
 from checklist.scoring import DONT_KNOW, LEVEL, NOT_APPLICABLE
 
 LONG_REQUIRED = ("system", "place", "round", "date", "item_id")
@@ -198,8 +207,15 @@ def read_table(data: bytes, filename: str, bounds: Limits | None = None) -> pd.D
         raise store.StoreError(f"{filename}: not UTF-8 text; save the CSV as UTF-8 (Excel: CSV UTF-8)") from None
     except (ValueError, KeyError, OSError) as exc:
         raise store.StoreError(f"{filename}: could not be read ({exc})") from None
-    # Trim, and undo the export's formula guard, so an exported file imports back exactly.
-    frame = frame.map(lambda v: "" if v is None else unneutralise(str(v).strip()))
+    # Trim, and undo the export's formula guard, so an exported file imports back exactly. Column by column
+    # (a national file has two million cells); only cells starting with an apostrophe need the guard undone.
+    frame = frame.fillna("").astype(str)
+    for column in frame.columns:
+        values = frame[column].str.strip()
+        guarded = values.str.startswith("'")
+        if guarded.any():
+            values = values.where(~guarded, values[guarded].map(unneutralise))
+        frame[column] = values
     frame.index = range(1, len(frame) + 1)  # spreadsheet row numbers
     frame = frame[(frame != "").any(axis=1)]
     if frame.empty:
@@ -222,14 +238,20 @@ def read_table(data: bytes, filename: str, bounds: Limits | None = None) -> pd.D
     return body
 
 
+_LEVEL_WORDS = {
+    word: value
+    for value, name in enumerate(LEVEL_NAMES)
+    for word in (str(value), f"{value}.0", name.lower(), f"{value} · {name.lower()}", f"{value} - {name.lower()}")
+}
+
+
 def _level(text: str) -> int | None | str:
     """A level from '2', '2.0', 'Developing' or '2 · Developing'; 'bad' if it is none of these."""
     if text == "":
         return None
     lowered = text.lower()
-    for value, name in enumerate(LEVEL_NAMES):
-        if lowered in (name.lower(), f"{value} · {name.lower()}", f"{value} - {name.lower()}"):
-            return value
+    if lowered in _LEVEL_WORDS:  # the usual spellings, looked up at once
+        return _LEVEL_WORDS[lowered]
     try:
         number = float(text)
     except ValueError:
@@ -266,12 +288,23 @@ def plan_import(db: sqlite_utils.Database, frame: pd.DataFrame, create_missing: 
     problems: list[Problem] = []
     known = store.list_systems(db, include_archived=True)
     systems = {n.lower(): int(i) for i, n in zip(known["id"], known["name"], strict=True)}
+    # Every place and round already held, read once: a national file names thousands of rounds.
+    # (Lower-cased in Python, not SQL: SQLite's lower() leaves non-ASCII letters alone.)
+    place_names: dict[int, set[str]] = {}
+    for system_id, place in db.execute("SELECT system_id, name FROM places").fetchall():
+        place_names.setdefault(system_id, set()).add(place.lower())
+    held = {
+        (system_id, (place or "").lower(), label.lower()): aid
+        for aid, system_id, place, label in db.execute(
+            "SELECT a.id, a.system_id, p.name, a.round_label FROM assessments a LEFT JOIN places p ON p.id = a.place_id"
+        ).fetchall()
+    }
     plans: dict[tuple[str, str, str], PlannedAssessment] = {}
     seen_items: dict[tuple[str, str, str, str], int] = {}
     new_systems: set[str] = set()
     new_places: set[tuple[str, str]] = set()
 
-    def unit_plan(row_no: int, row: pd.Series) -> PlannedAssessment | None:
+    def unit_plan(row_no: int, row: Mapping[str, str]) -> PlannedAssessment | None:
         system, place, label = row["system"], row["place"], row["round"]
         ok = True
         if not system:
@@ -284,8 +317,7 @@ def plan_import(db: sqlite_utils.Database, frame: pd.DataFrame, create_missing: 
                 problems.append(Problem(row_no, "system", system, "a system that exists (add it on Manage first)"))
                 ok = False
         if place and system.lower() in systems:
-            places = store.list_places(db, systems[system.lower()], include_archived=True)
-            if place.lower() not in {p.lower() for p in places["name"]}:
+            if place.lower() not in place_names.get(systems[system.lower()], set()):
                 if create_missing:
                     new_places.add((system, place))
                 else:
@@ -345,7 +377,11 @@ def plan_import(db: sqlite_utils.Database, frame: pd.DataFrame, create_missing: 
         seen_items[key] = row_no
         plan.responses[item_id] = fields
 
-    for row_no, row in frame.iterrows():
+    # Plain dicts, not pandas rows: reading a cell of a pandas row costs more than everything else done with it.
+    columns = list(frame.columns)
+    cells = [frame[c].tolist() for c in columns]
+    records = (dict(zip(columns, values, strict=True)) for values in zip(*cells, strict=True))
+    for row_no, row in zip(frame.index, records, strict=True):
         plan = unit_plan(row_no, row)
         if plan is None:
             # Still check the rest of the row, so every problem in it is reported at once.
@@ -378,8 +414,9 @@ def plan_import(db: sqlite_utils.Database, frame: pd.DataFrame, create_missing: 
     for plan in plans.values():
         fw = framework_for(plan.framework_version)
         if plan.status == store.SUBMITTED:
-            workforce = any(fw.item(i).domain not in {d.id for d in fw.domains_for(False)} for i in plan.responses)
-            gaps = [i.id for i in fw.items_for(workforce) if (plan.responses.get(i.id) or {}).get("answer") is None]
+            workforce, enablers = _modules_answered(fw, plan.responses)
+            in_scope = fw.items_for(workforce, enablers)
+            gaps = [i.id for i in in_scope if (plan.responses.get(i.id) or {}).get("answer") is None]
             if gaps:
                 problems.append(
                     Problem(
@@ -390,7 +427,10 @@ def plan_import(db: sqlite_utils.Database, frame: pd.DataFrame, create_missing: 
                         f"{plan.round_label} (unanswered: {', '.join(gaps[:5])}{'…' if len(gaps) > 5 else ''})",
                     )
                 )
-        plan.existing_id = _existing(db, systems, plan)
+        system_id = systems.get(plan.system.lower())
+        plan.existing_id = (
+            None if system_id is None else held.get((system_id, plan.place.lower(), plan.round_label.lower()))
+        )
     if problems:
         unknown_units = any(p.column in ("system", "place") and p.expected.startswith("a ") for p in problems)
         hint = (
@@ -402,16 +442,20 @@ def plan_import(db: sqlite_utils.Database, frame: pd.DataFrame, create_missing: 
     return ImportPlan(layout, list(plans.values()), sorted(new_systems), sorted(new_places))
 
 
-def _long_fields(row_no: int, row: pd.Series, problems: list[Problem]) -> dict | None:
+def _modules_answered(fw, responses: Mapping[str, Any]) -> tuple[bool, bool]:  # noqa: ANN001
+    """Which optional modules a planned round covers (workforce, enablers): those any of its answers belong to."""
+    modules = {fw.domain(fw.item(i).domain).module for i in responses}
+    return WORKFORCE_MODULE in modules, ENABLERS_MODULE in modules
+
+
+def _long_fields(row_no: int, row: Mapping[str, str], problems: list[Problem]) -> dict | None:
     bad = False
     level_text = row.get("level", "")
     # The template's drop-down offers "Don't know" and "Not applicable" in the level column itself.
     if level_text.lower() in DONT_KNOW_WORDS:
-        row = row.copy()
-        row["level"], row["dont_know"] = "", "true"
+        row = {**row, "level": "", "dont_know": "true"}
     elif level_text.lower() in NA_WORDS:
-        row = row.copy()
-        row["level"], row["not_applicable"] = "", "true"
+        row = {**row, "level": "", "not_applicable": "true"}
     level = _level(row.get("level", "")) if row.get("level", "") else _level(row.get("level_name", ""))
     if level == "bad":
         problems.append(Problem(row_no, "level", row.get("level", ""), "a level 0-4 or its name, or empty"))
@@ -472,7 +516,7 @@ def _wide_fields(row_no: int, column: str, text: str, problems: list[Problem]) -
     return {"answer": LEVEL, "level": level}
 
 
-def _actions(row_no: int, row: pd.Series, item_id: str, problems: list[Problem]) -> list[dict]:
+def _actions(row_no: int, row: Mapping[str, str], item_id: str, problems: list[Problem]) -> list[dict]:
     if not row.get("action", ""):
         return []
     split = {
@@ -512,22 +556,6 @@ def _actions(row_no: int, row: pd.Series, item_id: str, problems: list[Problem])
     return out
 
 
-def _existing(db: sqlite_utils.Database, systems: dict[str, int], plan: PlannedAssessment) -> int | None:
-    system_id = systems.get(plan.system.lower())
-    if system_id is None:
-        return None
-    place_id = None
-    if plan.place:
-        places = store.list_places(db, system_id, include_archived=True)
-        match = places[places["name"].str.lower() == plan.place.lower()]
-        if match.empty:
-            return None
-        place_id = int(match["id"].iloc[0])
-    rounds = store.list_assessments(db, system_id=system_id, place_id=place_id, whole_system=place_id is None)
-    hit = rounds[rounds["round_label"].str.lower() == plan.round_label.lower()]
-    return int(hit["id"].iloc[0]) if not hit.empty else None
-
-
 # --- applying -----------------------------------------------------------------------------------------------
 
 
@@ -538,16 +566,18 @@ def apply_plan(db: sqlite_utils.Database, plan: ImportPlan, actor: str, on_exist
         raise store.StoreError(f"on_existing {on_existing!r} must be {SKIP!r} or {REPLACE!r}")
     counts = {"created": 0, "replaced": 0, "skipped": 0}
     with store._write(db):
+        units = _Units(db, actor)
+        allowed: dict = {}  # units the actor was checked for once: one check per unit, not per round
         for planned in plan.assessments:
             if planned.existing_id is not None and on_existing == SKIP:
                 counts["skipped"] += 1
                 continue
-            system_id = _system_id(db, planned.system, actor)
-            place_id = _place_id(db, system_id, planned.place, actor) if planned.place else None
+            system_id = units.system(planned.system)
+            place_id = units.place(system_id, planned.place) if planned.place else None
             fw = framework_for(planned.framework_version)
-            workforce = any(fw.item(i).domain not in {d.id for d in fw.domains_for(False)} for i in planned.responses)
+            workforce, enablers = _modules_answered(fw, planned.responses)
             if planned.existing_id is None:
-                _add_round_in_bulk(db, actor, system_id, place_id, planned, fw, workforce)
+                _add_round_in_bulk(db, actor, system_id, place_id, planned, fw, workforce, enablers, allowed)
                 counts["created"] += 1
                 continue
             else:
@@ -585,32 +615,44 @@ def apply_plan(db: sqlite_utils.Database, plan: ImportPlan, actor: str, on_exist
 
 def _add_round_in_bulk(
     db: sqlite_utils.Database, actor: str, system_id: int, place_id: int | None, planned: PlannedAssessment,
-    fw, workforce: bool,  # noqa: ANN001
+    fw, workforce: bool, enablers: bool = False, allowed: dict | None = None,  # noqa: ANN001
 ) -> int:  # fmt: skip
     """A new round with its answers, actions and submission in a few statements (the bulk path of an import).
 
     The same checks and the same history rows as answering item by item, written with executemany instead
     of one save per row: a national file imports in seconds, not minutes.
     """
-    name = store.authorise(db, actor, access.EDIT, system_id=system_id, place_id=place_id, what="import rounds here")
+    name = allowed.get((system_id, place_id)) if allowed is not None else None
+    if name is None:
+        name = store.authorise(
+            db, actor, access.EDIT, system_id=system_id, place_id=place_id, what="import rounds here"
+        )
+        if allowed is not None:
+            allowed[(system_id, place_id)] = name
     now = clock.iso_now()
     label = store._clean_name(planned.round_label, "round")
     cursor = db.execute(
         """INSERT INTO assessments (system_id, place_id, round_label, assessment_date, framework_version,
-               include_workforce, status, participants, signed_off_by, created_at, created_by, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, 'draft', ?, '', ?, ?, ?)""",
+               include_workforce, include_enablers, status, participants, signed_off_by, created_at, created_by,
+               updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', ?, '', ?, ?, ?)""",
         [system_id, place_id, label, store._parse_date(planned.assessment_date), fw.version, int(bool(workforce)),
-         (planned.participants or "").strip(), now, name, now],
+         int(bool(enablers)), (planned.participants or "").strip(), now, name, now],
     )  # fmt: skip
     aid = int(cursor.lastrowid)
     history: list[tuple] = [(now, name, "assessment", str(aid), aid, None, "created", None, store._encode(label))]
     responses = []
-    for item in fw.items_for(workforce):
+    unanswered = []  # the completeness check a submission needs, from the rows about to be written
+    for item in fw.items_for(workforce, enablers):
         fields = dict(store._EMPTY_RESPONSE)
         fields.update(planned.responses.get(item.id, {}))
         if fields["answer"] != LEVEL:
             fields["level"] = None
         clean = {**store._EMPTY_RESPONSE, **store._clean_response(fields)}
+        if clean["answer"] is None:
+            unanswered.append(f"{item.title}: not answered")
+        elif clean["answer"] == NOT_APPLICABLE and not clean["na_reason"]:
+            unanswered.append(f"{item.title}: marked not applicable without a reason")
         changed = [k for k in store.RESPONSE_FIELDS if clean[k] != store._EMPTY_RESPONSE[k]]
         if not changed:
             continue
@@ -640,13 +682,8 @@ def _add_round_in_bulk(
         history.append((now, name, "assessment", str(aid), aid, None, "signed_off_by", store._encode(""),
                         store._encode(signed)))  # fmt: skip
     if planned.status == store.SUBMITTED:
-        db.conn.executemany(  # the answers first, so the completeness check below reads them
-            """INSERT INTO history (at, actor, entity, entity_id, assessment_id, item_id, field, old_value, new_value)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            history,
-        )
-        history = []
-        problems = store.completeness_problems(db, aid)
+        # The same rule as store.completeness_problems, applied to the answers written above.
+        problems = unanswered
         if problems:
             raise store.IncompleteError(
                 f"{planned.system} {planned.place} {label}: {len(problems)} item(s) need an answer before it can "
@@ -665,16 +702,23 @@ def _add_round_in_bulk(
     return aid
 
 
-def _system_id(db: sqlite_utils.Database, name: str, actor: str) -> int:
-    systems = store.list_systems(db, include_archived=True)
-    match = systems[systems["name"].str.lower() == name.lower()]
-    return int(match["id"].iloc[0]) if not match.empty else store.create_system(db, name, actor)
+class _Units:
+    """Systems and places by name (any case), read once per import; those not held yet are created once."""
 
+    def __init__(self, db: sqlite_utils.Database, actor: str) -> None:
+        self.db, self.actor = db, actor
+        self.systems = {n.lower(): i for i, n in db.execute("SELECT id, name FROM systems").fetchall()}
+        self.places = {(s, n.lower()): i for i, s, n in db.execute("SELECT id, system_id, name FROM places").fetchall()}
 
-def _place_id(db: sqlite_utils.Database, system_id: int, name: str, actor: str) -> int:
-    places = store.list_places(db, system_id, include_archived=True)
-    match = places[places["name"].str.lower() == name.lower()]
-    return int(match["id"].iloc[0]) if not match.empty else store.create_place(db, system_id, name, actor)
+    def system(self, name: str) -> int:
+        if name.lower() not in self.systems:
+            self.systems[name.lower()] = store.create_system(self.db, name, self.actor)
+        return self.systems[name.lower()]
+
+    def place(self, system_id: int, name: str) -> int:
+        if (system_id, name.lower()) not in self.places:
+            self.places[(system_id, name.lower())] = store.create_place(self.db, system_id, name, self.actor)
+        return self.places[(system_id, name.lower())]
 
 
 def import_bytes(

@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
@@ -517,7 +518,14 @@ def _write(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
 
 
 def _encode(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+    """A value as history stores it (JSON), with the common kinds done directly: imports write a million."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return encode_basestring(value)  # exactly json.dumps(value, ensure_ascii=False)
+    if type(value) is int:
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _decode(value: str | None) -> Any:
