@@ -4,9 +4,9 @@
 #     -v /etc/ics-maturity/secrets.toml:/app/.streamlit/secrets.toml:ro ics-maturity
 FROM python:3.11-slim-bookworm
 
-# Pango and fonts for the PDF reports; chromium draws chart images in them (reports fall back to tables without it).
+# Pango and fonts for the PDF reports (their charts are SVG drawn by the app: no browser needed).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core chromium \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --create-home --uid 10001 app
