@@ -49,5 +49,6 @@ lint: install-test
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache test-artifacts
 
-bench: install
-	$(PY) bench/run.py
+# The national benchmark (about 20 minutes on 2 cores): writes bench/results.json and the README's table.
+bench: install-test system-deps
+	$(PY) bench/national.py --scale 0.25 1 4 --live 30 100 300 --readme

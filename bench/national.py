@@ -48,6 +48,7 @@ README = ROOT / "README.md"
 ROUTER = str(ROOT / "router.py")
 NOW = "2026-01-01T00:00:00+00:00"
 SECTORS = tuple(workshops.SECTORS)
+HOSTILE = ('=HYPERLINK("http://x")', "+44 1234 567", "-1 minute", "@board", "Minutes\x0bpage 2", "Café\x00notes")
 ROOM = 15  # participants in each round's workshop: 15 x 25 items x 3,504 rounds = 1.3 million votes at 1x
 
 # name -> (unit, target, target_on, better): the issue's table, one place to change a target
@@ -182,6 +183,28 @@ def build(path: Path, scale: float, seed: int = 7) -> dict[str, int]:
             if len(history) > 200_000:
                 flush_history()
     flush_history()
+    # The optional fields as people fill them (deterministic), and one answer in fifty carrying text an export
+    # must make safe (formulas, control characters from word processors, accents), with parking-lot notes.
+    conn.execute(
+        """UPDATE responses SET confidence = CASE rowid % 3 WHEN 0 THEN 'asserted' WHEN 1 THEN 'documented'
+           ELSE 'verified' END WHERE rowid % 9 < 3"""
+    )
+    conn.execute("UPDATE responses SET evidence_links = 'https://example.org/minutes' WHERE rowid % 10 = 0")
+    conn.execute("UPDATE responses SET answer = 'dont_know', level = NULL WHERE rowid % 31 = 0")
+    conn.execute(
+        """UPDATE responses SET answer = 'not_applicable', level = NULL, na_reason = 'Not commissioned here'
+           WHERE rowid % 53 = 0"""
+    )
+    conn.execute(
+        f"""UPDATE responses SET evidence = CASE rowid % {len(HOSTILE)}
+            {" ".join(f"WHEN {n} THEN ?" for n in range(len(HOSTILE)))} END
+            WHERE (assessment_id * 31 + length(item_id)) % 50 = 0""",
+        HOSTILE,
+    )
+    conn.executemany(
+        "INSERT INTO notes (assessment_id, item_id, kind, text, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)",
+        [(a, items[a % len(items)], "parking", HOSTILE[a % len(HOSTILE)], NOW, "bench") for a in range(1, aid + 1, 3)],
+    )
     counts["assessments"], counts["workshops"] = aid, wid
     conn.execute("COMMIT")
     conn.execute("ANALYZE")

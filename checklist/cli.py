@@ -175,11 +175,19 @@ def _write_atomically(path: Path, data: bytes) -> None:
 def _cmd_export(args: argparse.Namespace) -> int:
     db = store.connect(args.db, must_exist=True)
     ids = exports.assessment_ids(db, system_id=args.system, place_id=args.place, assessment_id=args.assessment)
-    if args.format == "csv":
-        data = exports.csv_bytes(exports.export_frame(db, ids))
-    else:
-        data = exports.xlsx_bytes(db, ids)
-    _write_atomically(args.out, data)
+    # Written straight to a file beside the target, then renamed: a national workbook never sits in memory,
+    # and a failed export leaves nothing half-written.
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    partial = args.out.with_name(args.out.name + ".partial")
+    try:
+        if args.format == "csv":
+            exports.write_csv(exports.export_frame(db, ids), partial)
+        else:
+            exports.write_xlsx(db, ids, partial)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(args.out)
     print(f"exported {len(ids)} assessment(s) to {args.out}")
     return 0
 

@@ -211,7 +211,9 @@ def read_table(data: bytes, filename: str, bounds: Limits | None = None) -> pd.D
     # (a national file has two million cells); only cells starting with an apostrophe need the guard undone.
     frame = frame.fillna("").astype(str)
     for column in frame.columns:
-        values = frame[column].str.strip()
+        # Not newlines yet: in the action columns a leading blank line keeps a later action's owner or date
+        # with that action (each line is one action); other columns lose them below.
+        values = frame[column].str.strip(" \t\r")
         guarded = values.str.startswith("'")
         if guarded.any():
             values = values.where(~guarded, values[guarded].map(unneutralise))
@@ -225,6 +227,9 @@ def read_table(data: bytes, filename: str, bounds: Limits | None = None) -> pd.D
     body = frame.drop(index=header_row)
     body.columns = header
     body = body.loc[:, [h != "" for h in header]]  # stray blank columns
+    for column in body.columns:
+        if column not in ACTION_COLUMNS:
+            body[column] = body[column].str.strip()
     if body.empty:
         raise store.StoreError(f"{filename}: has a header row but no data rows; expected one row per assessment")
     if len(body) > bounds.max_rows or len(body.columns) > bounds.max_columns:
@@ -237,6 +242,8 @@ def read_table(data: bytes, filename: str, bounds: Limits | None = None) -> pd.D
         raise store.StoreError(f"{filename}: column(s) {', '.join(dupes)} appear more than once")
     return body
 
+
+ACTION_COLUMNS = ("action", "owner", "due_date", "action_status", "action_target")  # one line per action
 
 _LEVEL_WORDS = {
     word: value
@@ -519,12 +526,11 @@ def _wide_fields(row_no: int, column: str, text: str, problems: list[Problem]) -
 def _actions(row_no: int, row: Mapping[str, str], item_id: str, problems: list[Problem]) -> list[dict]:
     if not row.get("action", ""):
         return []
-    split = {
-        c: row.get(c, "").split(ACTION_SEPARATOR)
-        for c in ("action", "owner", "due_date", "action_status", "action_target")
-    }
+    split = {c: row.get(c, "").split(ACTION_SEPARATOR) for c in ACTION_COLUMNS}
     out = []
     for n, description in enumerate(split["action"]):
+        if not description.strip():  # a blank line: no action here (its position still pairs the other columns)
+            continue
 
         def part(column: str, n: int = n) -> str:
             values = split[column]

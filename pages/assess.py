@@ -795,6 +795,7 @@ def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool) -> 
             assessment["round_label"],
             assessment["assessment_date"],
             assessment["include_workforce"],
+            include_enablers=assessment["include_enablers"],
         ),
         file_name=f"template-{assessment['round_label']}.xlsx".replace(" ", "-"),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -1,21 +1,48 @@
-"""The benchmark still runs (tiny sizes; timings are reported by bench/run.py, never asserted here)."""
+"""The national benchmark still runs: a 0.01x smoke run of every part (timings are reported by bench/national.py,
+never asserted here), with the records in the shape the README and bench/results.json promise."""
 
 import importlib.util
+import json
 
 from tests.conftest import ROOT
 
+FIELDS = {"name", "unit", "value", "floor", "ratio", "target", "target_on", "better", "scale"}
 
-def test_benchmark_runs_and_writes_its_report(tmp_path):
-    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
+
+def _national():
+    spec = importlib.util.spec_from_file_location("bench_national", ROOT / "bench" / "national.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    out = tmp_path / "latest.json"
-    report = bench.main(["--systems", "2", "--places", "4", "--rounds", "2", "--repeat", "2", "--voters", "6",
-                          "--out", str(out)])  # fmt: skip
-    assert out.exists()
-    national = report["sizes"]["national"]
-    assert (national["places"], national["assessments"], national["responses"]) == (4, 8, 8 * 17)
-    assert set(national["cases"]) == set(report["growth"])
-    assert all(case["x_floor"] > 0 for case in national["cases"].values())
-    workshop = report["workshop"]
-    assert workshop["voters"] == 6 and workshop["burst_x_solo_vote"] > 0 and workshop["presenter_refresh_x_floor"] > 0
+    return bench
+
+
+def test_the_national_benchmark_runs_small_and_writes_its_records(tmp_path, monkeypatch):
+    bench = _national()
+    out = tmp_path / "results.json"
+    results = bench.main(["--scale", "0.01", "--repeat", "1", "--voters", "12", "--out", str(out)])
+    written = json.loads(out.read_text())
+    assert written == json.loads(json.dumps(results))
+    assert all(FIELDS <= set(r) for r in written)
+    names = {r["name"] for r in written}
+    for page in ("home", "assess", "dashboard", "compare places", "workshop", "the framework", "manage"):
+        assert {f"{page} cold", f"{page} warm"} <= names
+    assert {"assess rerun after an answer", "vote burst throughput", "vote burst stored exactly once",
+            "import national csv", "board report pdf cold", "backup"} <= names  # fmt: skip
+    burst = next(r for r in written if r["name"] == "vote burst stored exactly once")
+    assert burst["value"] == 0 and burst["met"] is True, "every vote of the burst stored exactly once"
+    for r in written:
+        assert r["value"] >= 0 and (r["floor"] is None or r["floor"] > 0)
+        if r["target"] is not None:
+            assert isinstance(r["met"], bool)
+
+
+def test_the_readme_table_lists_every_record_with_its_target(tmp_path):
+    bench = _national()
+    records = [
+        bench.record("home warm", 0.2, 0.1, 1.0, kind="page warm"),
+        bench.record("import national csv", 4.0, None, 1.0),
+        bench.record("import national csv", 9.0, None, 4.0),
+    ]
+    table = bench.readme_table(records, "2026-11-24", "2 cores")
+    assert "| import national csv | 4 s | 9 s | ≤ 5 s | no |" in table
+    assert "| home warm | 0.2 s (2×) |" in table

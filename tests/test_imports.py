@@ -218,3 +218,35 @@ def test_the_default_limits_refuse_a_million_columns_and_are_configurable(fresh_
     with pytest.raises(store.StoreError, match="CHECKLIST_MAX_ROWS='lots' is not a positive whole number"):
         imports.limits()
     assert store.list_systems(fresh_db).empty
+
+
+def test_a_round_with_the_enablers_module_comes_back_with_it(unit, fw):
+    db, system_id, place_id = unit
+    aid = store.create_assessment(db, system_id, place_id, "E1", "2026-11-01", ACTOR, include_enablers=True)
+    enabler = next(i for i in fw.items_of(store.get_assessment(db, aid)) if fw.domain(i.domain).module == "enablers")
+    store.save_response(db, aid, enabler.id, ACTOR, answer="level", level=3, evidence="Local offer map, 2026")
+    data = exports.csv_bytes(exports.export_frame(db, [aid]))
+    fresh = store.connect(":memory:")
+    imports.import_bytes(fresh, data, "round.csv", ACTOR, create_missing=True)
+    (back,) = store.list_assessments(fresh)["id"]
+    copy = store.get_assessment(fresh, int(back))
+    assert copy["include_enablers"] is True and copy["include_workforce"] is False
+    assert store.responses(fresh, int(back))[enabler.id]["level"] == 3
+
+
+def test_several_actions_on_one_item_keep_their_own_owner_and_date_through_a_file(unit):
+    db, system_id, place_id = unit
+    aid = store.create_assessment(db, system_id, place_id, "A1", "2026-11-01", ACTOR)
+    store.save_response(db, aid, "governance", ACTOR, answer="level", level=1)
+    store.add_action(db, aid, "governance", ACTOR, "Draft terms of reference")
+    store.add_action(db, aid, "governance", ACTOR, "Agree them at the board", owner="PA lead", due_date="2026-09-30")
+    for name, data in (("a.csv", exports.csv_bytes(exports.export_frame(db, [aid]))),
+                       ("a.xlsx", exports.xlsx_bytes(db, [aid]))):  # fmt: skip
+        fresh = store.connect(":memory:")
+        imports.import_bytes(fresh, data, name, ACTOR, create_missing=True)
+        (back,) = store.list_assessments(fresh)["id"]
+        got = store.list_actions(fresh, int(back))[["description", "owner", "due_date"]].fillna("")
+        assert got.values.tolist() == [
+            ["Draft terms of reference", "", ""],
+            ["Agree them at the board", "PA lead", "2026-09-30"],
+        ], name
