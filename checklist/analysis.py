@@ -259,11 +259,16 @@ def planned_vs_achieved(db: sqlite_utils.Database, current: Round, previous: Rou
 
 
 def anonymised(names: list[str]) -> dict[str, str]:
-    """Place A, Place B, … in the order given (AA, AB … after Z)."""
+    """Place A, Place B, … in the order given (AA, AB … after Z, AAA after ZZ: as many as there are places)."""
     letters = string.ascii_uppercase
 
     def code(n: int) -> str:
-        return letters[n] if n < 26 else letters[n // 26 - 1] + letters[n % 26]
+        out = ""
+        n += 1
+        while n:  # bijective base 26, like spreadsheet columns
+            n, rest = divmod(n - 1, 26)
+            out = letters[rest] + out
+        return out
 
     return {name: f"Place {code(n)}" for n, name in enumerate(names)}
 

@@ -203,3 +203,10 @@ def test_with_previous_is_the_one_previous_round_rule(demo_path):
     assert none_before is None and no_change is None
     with pytest.raises(store.NotFoundError):
         analysis.with_previous(rounds, 99_999)
+
+
+def test_anonymised_codes_run_on_like_spreadsheet_columns_for_any_number_of_places():
+    codes = list(analysis.anonymised([f"p{n}" for n in range(1000)]).values())
+    assert codes[:2] == ["Place A", "Place B"] and codes[25:28] == ["Place Z", "Place AA", "Place AB"]
+    assert codes[701:703] == ["Place ZZ", "Place AAA"]
+    assert len(set(codes)) == 1000, "a national comparison (1,000 places) never runs out of codes"
