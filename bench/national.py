@@ -312,7 +312,7 @@ def measure_pages(db_path: Path, scale: float, repeat: int = 3) -> list[dict]:
         "home": (None, {}),
         "assess": ("pages/assess.py", {"assessment": str(draft)}),
         "dashboard": ("pages/dashboard.py", {"dash_system": system_id, "dash_place": place_id}),
-        "compare places": ("pages/compare.py", {}),
+        "compare places": ("pages/compare.py", {"cmp_system": system_id}),
         "workshop": ("pages/workshop.py", {}),
         "the framework": ("pages/framework.py", {}),
         "manage": ("pages/manage.py", {}),
@@ -418,7 +418,10 @@ def measure_files(db_path: Path, scale: float, work: Path) -> list[dict]:
     ids = exports.assessment_ids(db)
     csv_path = work / "national.csv"
     csv_path.write_bytes(exports.csv_bytes(exports.export_frame(db, ids)))
-    fresh = store.connect(work / f"import-{scale}.db")
+    target = work / f"import-{scale}.db"
+    for leftover in (target, target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
+        leftover.unlink(missing_ok=True)  # an empty database every time, or the import would skip every round
+    fresh = store.connect(target)
     t0 = time.perf_counter()
     unbounded = imports.Limits(max_bytes=1 << 34, max_rows=10**8, max_columns=100, max_unzipped_bytes=1 << 34)
     frame = imports.read_table(csv_path.read_bytes(), "national.csv", unbounded)

@@ -99,15 +99,26 @@ def withdraw(db: sqlite_utils.Database, comment_id: int, actor: access.User | st
                 assessment_id=comment["assessment_id"], item_id=comment["item_id"], at=now)  # fmt: skip
 
 
-def comments(db: sqlite_utils.Database, assessment_id: int, include_withdrawn: bool = False) -> pd.DataFrame:
-    """A round's review comments, open ones first, then oldest first."""
-    where = "" if include_withdrawn else "AND withdrawn_at IS NULL"
+def comments(
+    db: sqlite_utils.Database,
+    assessment_id: int,
+    include_withdrawn: bool = False,
+    item_id: str | None = None,
+    open_only: bool = False,
+) -> pd.DataFrame:
+    """A round's review comments (or one item's; or only those still open), open ones first, then oldest first."""
+    where, params = ("" if include_withdrawn else "AND withdrawn_at IS NULL"), [assessment_id]
+    if item_id is not None:
+        where += " AND item_id = ?"
+        params.append(item_id)
+    if open_only:
+        where += " AND addressed_at IS NULL"
     return _frame(
         db,
         f"""SELECT id, item_id, text, created_at, created_by, addressed_at, addressed_by, withdrawn_at
             FROM review_comments WHERE assessment_id = ? {where}
             ORDER BY addressed_at IS NOT NULL, id""",
-        [assessment_id],
+        params,
     )
 
 

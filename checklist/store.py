@@ -1434,13 +1434,20 @@ def set_action_deleted(db: sqlite_utils.Database, action_id: int, deleted: bool,
                 assessment_id=old["assessment_id"], item_id=old["item_id"])  # fmt: skip
 
 
-def list_actions(db: sqlite_utils.Database, assessment_id: int, include_deleted: bool = False) -> pd.DataFrame:
+def list_actions(
+    db: sqlite_utils.Database, assessment_id: int, include_deleted: bool = False, item_id: str | None = None
+) -> pd.DataFrame:
+    """A round's actions (or one item's), oldest first."""
     where = "" if include_deleted else "AND deleted_at IS NULL"
+    params: list[Any] = [assessment_id]
+    if item_id is not None:
+        where += " AND item_id = ?"
+        params.append(item_id)
     return _frame(
         db,
         f"""SELECT id, item_id, description, owner, due_date, status, target_level, deleted_at
             FROM actions WHERE assessment_id = ? {where} ORDER BY id""",
-        [assessment_id],
+        params,
     )
 
 

@@ -511,8 +511,7 @@ def _action_call(fn, *args: object, **kwargs: object) -> None:  # noqa: ANN001
 
 def actions_panel(assessment: dict, fw: Framework, item_id: str, locked: bool) -> None:
     aid = assessment["id"]
-    actions = store.list_actions(db, aid, include_deleted=True)
-    mine = actions[actions["item_id"] == item_id]
+    mine = store.list_actions(db, aid, include_deleted=True, item_id=item_id)  # this item's only: read on each answer
     live = mine[mine["deleted_at"].isna()]
     deleted = mine[mine["deleted_at"].notna()]
     st.markdown(f"**Actions for this item** ({len(live)})")
@@ -653,8 +652,7 @@ def _comment_line(fw: Framework, comment: pd.Series) -> str:
 
 def item_comments(assessment: dict, fw: Framework, item_id: str) -> None:
     """Open reviewer comments on one item, where the lead answers it."""
-    found = reviews.comments(db, assessment["id"])
-    here = found[(found["item_id"] == item_id) & found["addressed_at"].isna()]
+    here = reviews.comments(db, assessment["id"], item_id=item_id, open_only=True)
     user = actor()
     may_answer = access.can(user, access.EDIT, assessment["system_id"], assessment["place_id"])
     for _, comment in here.iterrows():
