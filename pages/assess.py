@@ -498,8 +498,14 @@ def item_panel(assessment: dict, fw: Framework, saved: dict, easy: bool, locked:
     actions_panel(assessment, fw, item.id, locked)
 
     back, _, forward = st.columns([1, 3, 1])
-    back.button("← Previous item", on_click=_move, args=(-1,), disabled=position == 1, key="assess_prev")
-    forward.button("Next item →", on_click=_move, args=(1,), disabled=position == len(ids), key="assess_next")
+    back.button(
+        _words(fw, easy, "previous_item", "← Previous item"), on_click=_move, args=(-1,), disabled=position == 1,
+        key="assess_prev",
+    )  # fmt: skip
+    forward.button(
+        _words(fw, easy, "next_item", "Next item →"), on_click=_move, args=(1,), disabled=position == len(ids),
+        key="assess_next",
+    )  # fmt: skip
 
 
 def _action_call(fn, *args: object, **kwargs: object) -> None:  # noqa: ANN001

@@ -137,6 +137,7 @@ def test_easy_read_covers_the_answering_words_and_is_kept_in_the_address(unit_db
     assert NEW.easy("confidence", "") in [r.label for r in at.radio]
     level_radio = next(r for r in at.radio if (r.key or "").startswith(f"assess_answer_{aid}_"))
     assert NEW.easy("dont_know", "") in level_radio.options
+    assert at.button(key="assess_next").label == NEW.easy("next_item", "")
     # A new session opened at the same address starts in Easy Read.
     again = _app(path, monkeypatch, "pages/assess.py", assessment=str(aid), easy="1")
     assert again.toggle(key="assess_easy").value is True
