@@ -747,7 +747,7 @@ def comments_panel(assessment: dict, fw: Framework, saved: dict) -> None:
             st.caption("Every item with evidence is marked verified.")
 
 
-def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool) -> None:
+def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool, easy: bool = False) -> None:
     aid = assessment["id"]
     rows = []
     for item in fw.items_of(assessment):
@@ -831,7 +831,7 @@ def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool) -> 
     signed = st.text_input(
         "Signed off by (name and role)", value=assessment["signed_off_by"], key=f"assess_signoff_{aid}"
     )
-    if st.button("Submit and lock", type="primary", key=f"assess_submit_{aid}"):
+    if st.button(_words(fw, easy, "submit", "Submit and lock"), type="primary", key=f"assess_submit_{aid}"):
         try:
             store.submit_assessment(db, aid, actor(), signed_off_by=signed)
         except store.IncompleteError as exc:
@@ -839,7 +839,8 @@ def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool) -> 
         except store.StoreError as exc:
             show_error(exc)
         else:
-            st.session_state["_flash"] = [("Assessment submitted and locked", ":material/lock:")]
+            done = _words(fw, easy, "submit_confirmed", "Assessment submitted and locked")
+            st.session_state["_flash"] = [(done, ":material/lock:")]
             st.rerun()
 
 
@@ -954,7 +955,7 @@ def show_assessment(assessment: dict) -> None:
             item_panel(assessment, fw, saved, easy, locked)
     if review_tab.open:
         with review_tab:
-            review_panel(assessment, fw, saved, locked)
+            review_panel(assessment, fw, saved, locked, easy)
     if results_tab.open:
         with results_tab:
             results_panel(assessment, fw)

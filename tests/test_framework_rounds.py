@@ -9,7 +9,7 @@ import pytest
 from checklist import access, store
 from checklist.framework import ENABLERS_MODULE, framework_for, wording_changes
 from tests.conftest import ACTOR
-from tests.test_pages import _app, _texts
+from tests.test_pages import _app, _tab, _texts
 
 OLD, NEW = framework_for("1.0"), framework_for("1.1")
 
@@ -138,6 +138,8 @@ def test_easy_read_covers_the_answering_words_and_is_kept_in_the_address(unit_db
     level_radio = next(r for r in at.radio if (r.key or "").startswith(f"assess_answer_{aid}_"))
     assert NEW.easy("dont_know", "") in level_radio.options
     assert at.button(key="assess_next").label == NEW.easy("next_item", "")
+    at = _tab(at, aid, "Review and submit")
+    assert at.button(key=f"assess_submit_{aid}").label == NEW.easy("submit", "")
     # A new session opened at the same address starts in Easy Read.
     again = _app(path, monkeypatch, "pages/assess.py", assessment=str(aid), easy="1")
     assert again.toggle(key="assess_easy").value is True
