@@ -304,11 +304,14 @@ def every_place_levels(db: sqlite_utils.Database) -> pd.DataFrame:
 
     For "where to learn from", which looks across systems on purpose; everything else reads one unit.
     """
-    levels, facts = latest_levels_everywhere(db)
+    return labelled_by_place(*latest_levels_everywhere(db))
+
+
+def labelled_by_place(levels: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
+    """latest_levels_everywhere's levels indexed "Place (System)", as every cross-system view names places."""
     if facts.empty:
         return pd.DataFrame()
-    labels = [f"{p} ({s})" for p, s in zip(facts["place"], facts["system"], strict=True)]
-    return levels.set_axis(labels, axis=0)
+    return levels.set_axis([f"{p} ({s})" for p, s in zip(facts["place"], facts["system"], strict=True)], axis=0)
 
 
 def systems_compared(fw: Framework, levels: pd.DataFrame, facts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -244,6 +244,13 @@ class Framework:
                     return doc
         raise KeyError(f"unknown source document {source_id!r}")
 
+    def cite(self, ref: Reference) -> str:
+        """A reference as a reader sees it: the report's section, or a module source's publisher and title."""
+        if not ref.source:
+            return f"{ref.section} — {ref.note}"
+        doc = self.source_document(ref.source)
+        return f"{doc.publisher}, “{doc.title}”, {ref.section} — {ref.note}"
+
     def easy(self, key: str, standard: str) -> str:
         """The Easy Read wording of an interface text (a button, a choice), or `standard` if none is defined."""
         return self.easy_ui.get(key, standard)

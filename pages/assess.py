@@ -232,13 +232,6 @@ def _words(fw: Framework, easy: bool, key: str, standard: str) -> str:
     return fw.easy(key, standard) if easy else standard
 
 
-def _reference(fw: Framework, ref) -> str:  # noqa: ANN001
-    if not ref.source:
-        return f"section {ref.section} — {ref.note}"
-    doc = fw.source_document(ref.source)
-    return f"{doc.publisher}, “{doc.title}”, {ref.section} — {ref.note}"
-
-
 def _remember_easy() -> None:
     # Kept in the address, so a reload or a shared link keeps the wording the reader chose.
     if st.session_state.get("assess_easy"):
@@ -411,7 +404,7 @@ def item_panel(assessment: dict, fw: Framework, saved: dict, easy: bool, locked:
             case = fw.case_study(case_id)
             st.markdown(f"- **{case.title}** (report section {case.section}): {case.summary}")
         for label in dict.fromkeys(r.label for r in item.references):
-            refs = [_reference(fw, r) for r in item.references if r.label == label]
+            refs = [("section " if not r.source else "") + fw.cite(r) for r in item.references if r.label == label]
             st.markdown(f"**{label}:** " + "; ".join(refs))
 
     if conflict := st.session_state.get("assess_conflict"):

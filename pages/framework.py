@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from checklist.framework import LEVEL_VALUES, Reference, change_log, registry
+from checklist.framework import LEVEL_VALUES, change_log, registry
 from ui.common import ensure_router, framework
 
 ensure_router()
@@ -47,13 +47,6 @@ if older:
             ),
             hide_index=True,
         )
-
-
-def _reference(ref: Reference) -> str:
-    if not ref.source:
-        return f"{ref.section} — {ref.note}"
-    doc = fw.source_document(ref.source)
-    return f"{doc.publisher}, “{doc.title}”, {ref.section} — {ref.note}"
 
 
 with st.expander("The maturity scale", expanded=True):
@@ -115,7 +108,7 @@ for module in fw.modules:
                 st.markdown(f"**Why it matters:** {item.why_it_matters}")
                 st.markdown(f"**What works:** {item.learn_from}")
                 for label in dict.fromkeys(r.label for r in item.references):
-                    refs = [_reference(r) for r in item.references if r.label == label]
+                    refs = [fw.cite(r) for r in item.references if r.label == label]
                     st.markdown(f"**{label}:** " + "; ".join(refs))
                 if item.change_note and older:
                     st.caption(f"Changed in version {fw.version}: {item.change_note}")

@@ -41,7 +41,4 @@ def latest_everywhere(key: tuple[str, int]) -> tuple[pd.DataFrame, pd.DataFrame]
 
 
 def every_place_levels(key: tuple[str, int]) -> pd.DataFrame:
-    levels, facts = latest_everywhere(key)
-    if facts.empty:
-        return pd.DataFrame()
-    return levels.set_axis([f"{p} ({s})" for p, s in zip(facts["place"], facts["system"], strict=True)], axis=0)
+    return analysis.labelled_by_place(*latest_everywhere(key))
