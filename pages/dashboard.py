@@ -66,7 +66,7 @@ headline(fw, result, change, previous.label if previous else None)
 
 if access.can(actor(), access.EXPORT, system_id, place_id):
     slug = unit.replace(" ", "-")
-    e1, e2, _ = st.columns([1, 1, 2])
+    e1, e2, _ = st.columns(3)  # wide enough for the whole label at 1366 px
     for column, kind, mime in (
         (e1, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (e2, "csv", "text/csv"),
