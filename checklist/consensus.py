@@ -9,8 +9,9 @@ workshop. The rules (also in the README, "Workshops"):
   two sectors' medians are two or more levels apart. With fewer than three ratings an item has
   **too few** ratings to judge. Otherwise it is **agreed**.
 - The level a group agrees by default is its median rounded down (2.5 -> 2), the same cautious
-  rounding the bands use.
-- An item has **many don't-knows** when at least a quarter of its votes are "don't know".
+  rounding the bands use for an exact half.
+- An item has **many don't-knows** when at least a quarter of its votes are "don't know" and at
+  least two people said so: one voice is not "many", even in a room of three.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ FAR = 1  # a rating more than this many levels from the median is far from it
 SPLIT_FAR_RATINGS = 2  # this many far ratings make an item split
 SPLIT_SECTOR_GAP = 2  # sector medians this many levels apart make an item split
 MANY_DONT_KNOW_SHARE = 0.25
+MANY_DONT_KNOW_AT_LEAST = 2
 STATUS_WORDS = {AGREED: "agreed", SPLIT: "split", TOO_FEW: "too few ratings to call agreed or split"}
 SPLIT_RULE = (
     "An item is split when two or more ratings lie more than one level from the median, or two sectors' "
@@ -142,7 +144,7 @@ class Tally:
 
     @property
     def many_dont_know(self) -> bool:
-        return self.votes > 0 and self.dont_know / self.votes >= MANY_DONT_KNOW_SHARE
+        return self.dont_know >= MANY_DONT_KNOW_AT_LEAST and self.dont_know / self.votes >= MANY_DONT_KNOW_SHARE
 
     def describe(self) -> str:
         """One line for evidence and summaries: '12 votes; levels 1-3, median 2; 1 don't know; split'."""

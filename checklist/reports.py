@@ -205,7 +205,7 @@ def assessment_html(db: sqlite_utils.Database, assessment_id: int, today: date, 
         + "; ".join(f"{lv.value} {_e(lv.name)} ({_e(lv.summary)})" for lv in fw.levels)
         + '. "Don\'t know" and "not applicable" answers, and unanswered items, are left out of every average, never '
         "counted as 0. A domain's score is the mean level of its scored items; the overall score is the mean of the "
-        "domain scores; a band is the level a score has fully reached (rounded down).</p>"
+        "domain scores; a band is the level a score is nearest to (an exact half goes to the lower level).</p>"
         f"<p>The framework builds on the checklist in {_e(fw.source.citation)}, written in our own words.</p>"
         "</body></html>"
     )

@@ -6,8 +6,16 @@ The rules (also in the README, "How scores are computed"):
 - A domain's score is the mean level of its scored items; with none scored it has no score.
 - The overall score is the mean of the domain scores that exist, so every domain weighs the
   same however many items it holds.
-- A band is the level a score has fully reached: the level name of the score rounded down
-  (2.0 to 2.99 is "Developing").
+- A band is the level a score is nearest to, an exact half going to the lower level (the cautious
+  way, as the workshop's agreed level does): 0.51 to 1.50 is "Emerging". A mean
+  of 0.99 from items that are mostly Emerging is headlined Emerging, not "Not started". Pages and
+  reports show the spread of item levels beside the band (`level_counts`), so a band never stands
+  for items that are far from it.
+- A projected score is what the round would score if every open action (not done, not dropped)
+  reached the level it aims for: each scored item takes the higher of its level and the highest
+  aim of its open actions, then domains and overall are averaged as usual. Items without a score
+  (unanswered, don't know, not applicable) stay without one, so a projection never falls below the
+  current score.
 - Completion counts every answer given (a level, don't know, or not applicable) over the items
   in scope.
 """
@@ -53,10 +61,10 @@ def check_level(value: object, what: str = "level") -> int:
 
 
 def band(score: float | None) -> str | None:
-    """The level a score has fully reached, by name; None when there is no score."""
-    if score is None:
+    """The level a score is nearest to (an exact half goes down), by name; None when there is no score."""
+    if score is None or score != score:
         return None
-    return LEVEL_NAMES[min(MAX_LEVEL, max(0, math.floor(score + 1e-9)))]
+    return LEVEL_NAMES[min(MAX_LEVEL, max(0, math.ceil(score - 0.5 - 1e-9)))]
 
 
 def _mean(values: list[float]) -> float | None:
@@ -125,6 +133,15 @@ class AssessmentScore:
         return sum(1 for i in self.items if i.kind == DONT_KNOW)
 
     @property
+    def level_counts(self) -> tuple[int, ...]:
+        """How many items sit at each level, 0 to 4 (the spread shown beside the band)."""
+        counts = [0] * len(LEVEL_VALUES)
+        for i in self.items:
+            if i.level is not None:
+                counts[i.level] += 1
+        return tuple(counts)
+
+    @property
     def unanswered(self) -> tuple[str, ...]:
         return tuple(i.item_id for i in self.items if i.kind is None)
 
@@ -176,6 +193,20 @@ def score_assessment(
         )
     overall = _mean([d.score for d in domains if d.score is not None])
     return AssessmentScore(overall=overall, items=tuple(items), domains=tuple(domains))
+
+
+def projected_answers(answers: Mapping[str, Answer], aims: Mapping[str, int]) -> dict[str, Answer]:
+    """The answers as they would be if each item's open actions reached the level they aim for.
+
+    `aims` maps an item to the highest level its open actions aim for. Only items with a level move,
+    and only upwards; every other answer is kept as it is.
+    """
+    out = dict(answers)
+    for item_id, aim in aims.items():
+        answer = answers.get(item_id)
+        if answer is not None and answer.kind == LEVEL and aim is not None and aim > answer.level:
+            out[item_id] = Answer(LEVEL, check_level(aim, "aim of an action"), answer.target)
+    return out
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from checklist.scoring import (
     Answer,
     AssessmentScore,
     check_level,
+    projected_answers,
     score_assessment,
 )
 
@@ -1448,6 +1449,27 @@ def list_actions(
         f"""SELECT id, item_id, description, owner, due_date, status, target_level, deleted_at
             FROM actions WHERE assessment_id = ? {where} ORDER BY id""",
         params,
+    )
+
+
+def open_action_aims(db: sqlite_utils.Database, assessment_id: int) -> dict[str, int]:
+    """For each item, the highest level its open actions (not done, not dropped, not deleted) aim for."""
+    rows = db.execute(
+        """SELECT item_id, MAX(target_level) FROM actions
+           WHERE assessment_id = ? AND deleted_at IS NULL AND status IN ('not started', 'in progress')
+             AND target_level IS NOT NULL
+           GROUP BY item_id""",
+        [assessment_id],
+    ).fetchall()
+    return {item_id: int(aim) for item_id, aim in rows}
+
+
+def projected_score(db: sqlite_utils.Database, assessment_id: int) -> AssessmentScore:
+    """What the round would score if its open actions reached the levels they aim for (scoring.projected_answers)."""
+    assessment = get_assessment(db, assessment_id)
+    answers = projected_answers(answers_from(responses(db, assessment_id)), open_action_aims(db, assessment_id))
+    return score_assessment(
+        _framework_of(assessment), answers, assessment["include_workforce"], assessment["include_enablers"]
     )
 
 

@@ -39,9 +39,16 @@ def test_sectors_two_levels_apart_make_an_item_split_even_when_ratings_cluster()
 def test_dont_know_is_counted_but_not_rated():
     t = tally("i", [("vcse", None), ("vcse", 2), ("other", 3), ("health", None)])
     assert (t.votes, t.rated, t.dont_know) == (4, 2, 2)
-    assert t.median == 2.5 and t.suggested_level == 2  # rounded down, like the bands
+    assert t.median == 2.5 and t.suggested_level == 2  # an exact half goes down, like the bands
     assert t.many_dont_know
     assert t.describe() == ("4 votes; levels 2–3, median 2.5; 2 don't know; too few ratings to call agreed or split")
+
+
+def test_one_dont_know_is_never_many_however_small_the_room():
+    assert not tally("i", [("vcse", None)]).many_dont_know
+    assert not tally("i", [("vcse", None), ("health", 2), ("sport", 2)]).many_dont_know
+    assert tally("i", [("vcse", None), ("health", None), ("sport", 2)]).many_dont_know
+    assert not tally("i", [("vcse", None), ("health", None), *[("sport", 2)] * 7]).many_dont_know  # 2 of 9
 
 
 def test_unknown_sector_and_level_out_of_range_are_refused():

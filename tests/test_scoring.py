@@ -16,10 +16,11 @@ NA = Answer(NOT_APPLICABLE)
 
 @pytest.mark.parametrize(
     ("score", "expected"),
-    [(None, None), (0.0, "Not started"), (0.99, "Not started"), (1.0, "Emerging"), (2.5, "Developing"),
-     (2.9999999999, "Maturing"), (3.75, "Maturing"), (4.0, "Thriving")],
+    [(None, None), (0.0, "Not started"), (0.5, "Not started"), (0.51, "Emerging"), (0.99, "Emerging"),
+     (1.0, "Emerging"), (1.5, "Emerging"), (2.5, "Developing"), (2.5000000001, "Developing"), (2.51, "Maturing"),
+     (3.75, "Thriving"), (4.0, "Thriving")],
 )  # fmt: skip
-def test_band_is_the_level_fully_reached(score, expected):
+def test_band_is_the_level_nearest_the_score(score, expected):
     assert band(score) == expected
 
 
@@ -134,3 +135,29 @@ def test_raising_any_level_never_lowers_a_score(draws, index, workforce):
     assert after.overall >= before.overall
     for b, a in zip(before.domains, after.domains, strict=True):
         assert a.score is None and b.score is None or a.score >= b.score
+
+
+def test_mostly_emerging_is_headlined_emerging_not_not_started(fw):
+    """The misleading case the band rule exists for: mean 0.99 from items that are mostly Emerging."""
+    items = [i.id for d in fw.domains_for(False, False) for i in fw.items_in(d.id)]
+    answers = {item: Answer(LEVEL, 1) for item in items}
+    answers[items[0]] = Answer(LEVEL, 0)
+    result = score_assessment(fw, answers)
+    assert result.overall < 1 and result.band == "Emerging"
+    assert result.level_counts == (1, len(items) - 1, 0, 0, 0)
+
+
+def test_projection_raises_items_to_their_open_actions_aims_and_never_lowers(fw):
+    from checklist.scoring import projected_answers
+
+    items = [i.id for d in fw.domains_for(False, False) for i in fw.items_in(d.id)]
+    answers = {items[0]: Answer(LEVEL, 1, target=3), items[1]: Answer(LEVEL, 3), items[2]: DK, items[3]: NA}
+    aims = {items[0]: 3, items[1]: 2, items[2]: 4, items[3]: 4}
+    projected = projected_answers(answers, aims)
+    assert projected[items[0]] == Answer(LEVEL, 3, target=3)  # raised to the aim, target kept
+    assert projected[items[1]] == Answer(LEVEL, 3)  # an aim below the level does not lower it
+    assert projected[items[2]] == DK and projected[items[3]] == NA  # no score stays no score
+    now, then = score_assessment(fw, answers), score_assessment(fw, projected)
+    assert then.overall > now.overall and then.item(items[0]).level == 3
+    with pytest.raises(ValueError, match="aim of an action 7 is out of range"):
+        projected_answers(answers, {items[0]: 7})

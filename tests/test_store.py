@@ -335,3 +335,18 @@ def test_levels_actions_and_round_details_detect_stale_saves_too(draft):
     with pytest.raises(store.StaleSaveError, match="who took part"):
         store.update_assessment_details(db, aid, "Tab A", based_on={"participants": ""}, participants="Health")
     assert store.get_assessment(db, aid)["participants"] == "Leisure, VCSE"
+
+
+def test_projected_score_counts_only_open_actions_aims(draft):
+    db, aid = draft
+    store.save_response(db, aid, "referrals", ACTOR, answer=LEVEL, level=1)
+    store.save_response(db, aid, "governance", ACTOR, answer=DONT_KNOW)
+    store.add_action(db, aid, "referrals", ACTOR, "Open, aims at 3", target_level=3)
+    store.add_action(db, aid, "referrals", ACTOR, "Done, aims at 4", target_level=4, status="done")
+    dropped = store.add_action(db, aid, "referrals", ACTOR, "Deleted, aims at 4", target_level=4)
+    store.set_action_deleted(db, dropped, True, ACTOR)
+    store.add_action(db, aid, "governance", ACTOR, "An item with no level does not move", target_level=4)
+    assert store.open_action_aims(db, aid) == {"referrals": 3, "governance": 4}
+    projected = store.projected_score(db, aid)
+    assert projected.item("referrals").level == 3 and projected.item("governance").level is None
+    assert store.score(db, aid).item("referrals").level == 1  # the round itself is unchanged

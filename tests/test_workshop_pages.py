@@ -118,14 +118,14 @@ def test_notes_and_parking_lot_are_saved_removed_and_restored(northmoor, demo_pa
 def test_the_summary_names_sector_disagreement_and_dont_knows(northmoor, demo_path, monkeypatch):
     db, _, aid = northmoor
     w = workshops.start_workshop(db, aid, ACTOR)
-    for sector, level in [("health", 4), ("health", 3), ("lived_experience", 1), ("vcse", None)]:
+    for sector, level in [("health", 4), ("health", 3), ("lived_experience", 1), ("vcse", None), ("other", None)]:
         _vote(db, w, sector, level)
     workshops.record_agreement(db, w["id"], w["current_item"], ACTOR, 2)
     at = _app(demo_path, monkeypatch, "pages/workshop.py", workshop=str(w["id"]))
     text = _shown(_texts(at))
     assert "1 of 17 items agreed" in text
     assert "Governance: Health and care rated it 3.5 (median), Lived experience (disabled person or carer) 1" in text
-    assert "Governance: 1 of 4 votes" in text
+    assert "Governance: 2 of 5 votes" in text
     table = at.dataframe[0].value
     assert table.loc[table["Item"] == "Governance", "Agreed level"].item() == "2 · Developing"
 

@@ -185,22 +185,23 @@ def test_notes_and_parking_lot_are_kept_and_removal_is_reversible(live):
 def test_summary_names_agreed_levels_sector_gaps_and_dont_knows(live, fw):
     db, _, w = live
     first, second = (i.id for i in fw.items_for(False)[:2])
-    tokens = {s: workshops.join(db, w["code"], s, now=T0)["token"] for s in ("health", "lived_experience", "vcse")}
-    for sector, level in [("health", 4), ("lived_experience", 1), ("vcse", None)]:
+    sectors = ("health", "lived_experience", "vcse", "other")
+    tokens = {s: workshops.join(db, w["code"], s, now=T0)["token"] for s in sectors}
+    for sector, level in [("health", 4), ("lived_experience", 1), ("vcse", None), ("other", None)]:
         workshops.cast_vote(db, tokens[sector], first, level, now=T0)
     workshops.record_agreement(db, w["id"], first, ACTOR, 2, now=T0)
     workshops.set_current_item(db, w["id"], second, ACTOR)
     workshops.cast_vote(db, tokens["health"], second, 2)
     result = workshops.summary(db, w["id"])
     row = result.agreed.set_index("item_id").loc[first]
-    assert (row["agreed"], row["votes"], row["range"], row["dont_know"]) == ("2 · Developing", 3, "1–4", 1)
+    assert (row["agreed"], row["votes"], row["range"], row["dont_know"]) == ("2 · Developing", 4, "1–4", 2)
     assert result.agreed.set_index("item_id").loc[second, "agreed"] == "Not yet agreed"
     assert [(g.item_id, g.high_sector, g.low_sector) for g in result.sector_gaps] == [
         (first, "health", "lived_experience")
     ]
-    assert result.lived_experience == [(first, 4.0, 1.0)]  # everyone else rated 4 (VCSE did not know)
-    assert [t.item_id for t in result.dont_know] == [first]
-    assert result.participants["votes"].tolist() == [2, 1, 1]
+    assert result.lived_experience == [(first, 4.0, 1.0)]  # everyone else rated 4 (VCSE and other did not know)
+    assert [t.item_id for t in result.dont_know] == [first]  # two of four: many
+    assert result.participants["votes"].tolist() == [2, 1, 1, 1]
 
 
 def test_sixty_voters_on_one_item_at_once_are_each_counted_exactly_once(tmp_path, fw):
