@@ -6,6 +6,7 @@ nothing but a sign-in page until they sign in.
 """
 
 import sqlite3
+from pathlib import Path
 
 import streamlit as st
 
@@ -19,6 +20,7 @@ st.set_page_config(
     page_icon="♿",  # an emoji needs no network; a :material: favicon is fetched from a font CDN
     layout="wide",
 )
+st.html(Path(__file__).with_name("ui") / "theme.css")  # the NHS-style header, buttons and focus state
 
 HOME = st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)
 ASSESS = st.Page("pages/assess.py", title="Assess", icon=":material/checklist:", url_path="assess")

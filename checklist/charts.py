@@ -6,9 +6,11 @@ meaning alone; every page shows the data behind a chart as a table too.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from checklist import formatting
 from checklist.consensus import ANSWER_LABELS, SECTORS
 from checklist.framework import LEVEL_NAMES
 from checklist.palette import (
@@ -18,8 +20,9 @@ from checklist.palette import (
     SECTOR_COLOURS,
     SECTOR_PATTERNS,
 )
+from checklist.scoring import band
 
-FONT = {"family": "Source Sans Pro, Arial, sans-serif", "size": 14, "color": "#0B0C0C"}
+FONT = {"family": "Arial, Helvetica, 'Liberation Sans', sans-serif", "size": 14, "color": "#212B32"}
 SERIES_COLOURS = {"current": "#1F5F99", "previous": "#767676", "target": "#B2182B"}
 # Distinct line styles for the progress chart, so series are told apart without colour.
 DASHES = ("dash", "dot", "dashdot", "longdash", "longdashdot")  # solid is kept for Overall
@@ -56,15 +59,16 @@ def _wrap(text: str, width: int = 16) -> str:
 
 
 def level_label(value: float | None) -> str:
+    """A score with the band it is nearest to: '0.99 · Emerging' (the rule in checklist/scoring.py)."""
     if value is None or pd.isna(value):
         return "No score"
-    return f"{value:.1f} · {LEVEL_NAMES[min(4, int(value + 1e-9))]}"
+    return f"{formatting.score(value)} · {band(value)}"
 
 
 def radar(domains: pd.DataFrame, title: str = "Domain scores") -> go.Figure:
     """Spider chart: current round against the previous round and the targets, per domain."""
     fig = go.Figure()
-    labels = [_wrap(d) for d in domains["domain"]]
+    labels = [_wrap(d, 14) for d in domains["domain"]]
     for series, dash in (("target", "dot"), ("previous", "dash"), ("current", "solid")):
         if series not in domains or domains[series].isna().all():
             continue
@@ -93,7 +97,8 @@ def radar(domains: pd.DataFrame, title: str = "Domain scores") -> go.Figure:
             "angularaxis": {"tickfont": {"size": 12}},
         },
     )
-    return _layout(fig, title, height=480).update_layout(margin={"l": 90, "r": 90})
+    # Room for the longest wrapped domain name on either side: nothing is cut at 1366 px in half the page.
+    return _layout(fig, title, height=500).update_layout(margin={"l": 125, "r": 125, "t": 80})
 
 
 def radar_svg(domains: pd.DataFrame, width: int = 640, height: int = 480) -> str:
@@ -244,20 +249,24 @@ def progress(rounds: pd.DataFrame, title: str = "Progress over rounds") -> go.Fi
 
 
 def _level_scale() -> list[list]:
-    """A stepped colour scale over 0-4 using the level palette, so a cell's colour is its band's."""
+    """A stepped colour scale over 0-5 using the level palette; heatmap() shifts each score by half a level,
+    so a cell's colour is the band it is nearest to."""
     scale = []
     for value, colour in enumerate(LEVEL_COLOURS):
         scale += [[value / 5, colour], [(value + 1) / 5, colour]]
     return scale
 
 
-def heatmap(frame: pd.DataFrame, title: str) -> go.Figure:
-    """Rows × columns of scores 0-4, coloured by band and labelled with the number in every cell."""
+def heatmap(frame: pd.DataFrame, title: str, levels: bool = False) -> go.Figure:
+    """Rows × columns of scores 0-4 (or whole levels, with levels=True), coloured by band and labelled with the
+    number in every cell."""
     values = frame.to_numpy(dtype=float)
-    text = [["—" if pd.isna(v) else f"{v:.1f}" for v in row] for row in values]
+    text = [[("—" if v != v else str(int(v))) if levels else formatting.score(v) for v in row] for row in values]
+    # Shifted by half a level (an exact half stays below), so each colour step is the band nearest the score.
+    shifted = np.clip(values + 0.5 - 1e-9, 0, 5)
     fig = go.Figure(
         go.Heatmap(
-            z=values,
+            z=shifted,
             x=list(frame.columns),
             y=list(frame.index),
             zmin=0,
@@ -276,7 +285,9 @@ def heatmap(frame: pd.DataFrame, title: str) -> go.Figure:
             },
         )
     )
-    fig.update_layout(yaxis={"autorange": "reversed"}, xaxis={"side": "top", "tickangle": -30})
+    # Many columns get steeper labels, so neighbours never overlap.
+    angle = -30 if len(frame.columns) <= 8 else -65
+    fig.update_layout(yaxis={"autorange": "reversed"}, xaxis={"side": "top", "tickangle": angle})
     return _layout(fig, title, height=max(320, 44 * len(frame.index) + 200))
 
 
@@ -319,7 +330,7 @@ def ranking(against: pd.DataFrame, title: str = "Places against the system media
             mode="markers+text",
             name="Overall score",
             marker={"color": "#1F5F99", "size": 14, "symbol": "diamond"},
-            text=[f"{v:.2f}" for v in against["overall"]],
+            text=[formatting.score(v) for v in against["overall"]],
             textposition="top center",
             hovertemplate="%{y}: overall %{x:.2f}<extra></extra>",
         )
@@ -345,16 +356,17 @@ def ranking(against: pd.DataFrame, title: str = "Places against the system media
                 "xref": "x",
                 "y": 1,
                 "yref": "paper",
-                "text": f"System median {median:.2f}",
+                "text": f"System median {formatting.score(median)}",
                 "showarrow": False,
                 "xanchor": "left",
                 "yanchor": "bottom",
+                "yshift": 24,  # above the first place's own label, never on it
             }
         ],  # fmt: skip
         xaxis={"range": [0, 4.1], "title": "Score (grey bar: lowest to highest domain)"},
         yaxis={"autorange": "reversed"},
     )
-    return _layout(fig, title, height=max(320, 50 * len(against) + 160))
+    return _layout(fig, title, height=max(340, 50 * len(against) + 190)).update_layout(margin={"t": 100})
 
 
 VOTE_ANSWERS = ANSWER_LABELS

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from checklist import access, analysis, charts, clock, reports, store
+from checklist import access, analysis, charts, clock, formatting, reports, store
 from ui import data
 from ui.common import actor, chart, ensure_router, framework, open_db, open_fresh, plain
 
@@ -13,6 +13,12 @@ ensure_router()
 db = open_db()
 fw = framework()
 LATEST = "Latest submitted round of each place"
+
+
+def _scores(frame: pd.DataFrame, rows: str = "Place") -> pd.DataFrame:
+    """A table of scores as the page shows them: two decimals, a dash for no score, places as a column."""
+    return frame.map(formatting.score).rename_axis(rows).reset_index()
+
 
 st.title("Compare places")
 st.write("Where each place stands, what is weak everywhere, what varies, and how places roll up to their system.")
@@ -28,13 +34,21 @@ if not names:
     st.info("Comparing places needs a role for a whole system. Ask an administrator if you need one.")
     st.stop()
 c1, c2 = st.columns(2)
-system_id = c1.selectbox("System (ICS)", list(names), format_func=names.get, key="cmp_system")
+# Every choice is kept in the address, so a comparison can be bookmarked and shared.
+system_id = c1.selectbox("System (ICS)", list(names), format_func=names.get, key="cmp_system", bind="query-params")
 version = data.version()
-round_label = c2.selectbox("Round", [LATEST, *data.submitted_round_labels(version, system_id)], key="cmp_round")
+round_label = c2.selectbox(
+    "Round", [LATEST, *data.submitted_round_labels(version, system_id)], key="cmp_round", bind="query-params"
+)
 o1, o2, o3 = st.columns(3)
-detail = o1.radio("Show", ["Domains", "Items"], horizontal=True, key="cmp_detail")
-order = o2.radio("Order places by", ["score", "name"], horizontal=True, key="cmp_order")
-anonymise = o3.toggle("Anonymise place names (Place A, B, …)", key="cmp_anonymise")
+detail = o1.radio("Show", ["Domains", "Items"], horizontal=True, key="cmp_detail", bind="query-params")
+order = o2.radio(
+    "Order places by", ["score", "name"], format_func=str.capitalize, horizontal=True, key="cmp_order",
+    bind="query-params",
+)  # fmt: skip
+anonymise = o3.toggle(
+    "Anonymise places", key="cmp_anonymise", bind="query-params", help="Show places as Place A, B, … in score order."
+)
 
 levels, facts = data.place_levels(version, system_id, None if round_label == LATEST else round_label)
 if levels.empty:
@@ -44,10 +58,16 @@ if anonymise:
     # Letters follow the score order, not the names' alphabetical order, which would give names away.
     mapping = analysis.anonymised(list(analysis.order_rows(analysis.domain_matrix(fw, levels), "score").index))
     levels, facts = levels.rename(index=mapping), facts.rename(index=mapping)
+domains = analysis.domain_matrix(fw, levels)
+# One order of places for every view on this page (heatmap, ranking, tables, the list below), anonymised or not.
+places = list(analysis.order_rows(domains, order).index)
+domains = domains.reindex(places)
+facts = facts.reindex(places)
 st.caption(
     "Places compared: "
     + "; ".join(
-        f"{plain(p)} ({plain(r)}, {d})" for p, r, d in zip(facts.index, facts["round"], facts["date"], strict=True)
+        f"{plain(p)} ({plain(r)}, {formatting.day(d)})"
+        for p, r, d in zip(facts.index, facts["round"], facts["date"], strict=True)
     )
 )
 versions, reworded = analysis.reworded_across(facts)
@@ -57,7 +77,6 @@ if len(versions) > 1:
         f"between them, so compare them with care: {', '.join(reworded)}.",
         icon=":material/published_with_changes:",
     )
-domains = analysis.domain_matrix(fw, levels)
 st.download_button(
     "Comparison report (PDF)",
     lambda: reports.pdf_bytes(
@@ -73,20 +92,20 @@ st.download_button(
 )
 
 if detail == "Domains":
-    grid = analysis.order_rows(domains, order)
+    grid = domains
     chart(
         charts.heatmap(grid, "Places × domains"),
-        grid.round(2),
+        _scores(grid),
         "places-by-domain",
         "Each cell is a place's domain score (0–4), coloured by band and labelled with its value; a blank cell "
         "has no score (not assessed, or the workforce module not included).",
     )
 else:
     titles = {i.id: i.title for i in fw.items}
-    grid = analysis.order_rows(levels[[c for c in titles if c in levels.columns]].rename(columns=titles), order)
+    grid = levels[[c for c in titles if c in levels.columns]].rename(columns=titles).reindex(places)
     chart(
-        charts.heatmap(grid, "Places × items"),
-        grid,
+        charts.heatmap(grid, "Places × items", levels=True),
+        grid.map(lambda v: formatting.level(v, "No score")).rename_axis("Place").reset_index(),
         "places-by-item",
         "Each cell is a place's level on one item, coloured by band and labelled; a blank cell has no score.",
     )
@@ -96,10 +115,10 @@ if len(domains) < 2:
     st.stop()
 
 st.header("Each place against the system median")
-against = analysis.against_median(domains)
+against = analysis.against_median(domains).reindex(places)
 chart(
     charts.ranking(against),
-    against.round(2),
+    _scores(against.rename(columns=str.capitalize)),
     "places-against-median",
     "Diamonds are each place's overall score; the grey bar runs from its lowest to its highest domain; the dashed "
     "line is the system median.",
@@ -118,7 +137,16 @@ st.caption(
 )
 chart(
     charts.distribution(spread),
-    spread.set_index("item"),
+    spread.rename(
+        columns={
+            "item": "Item",
+            "domain": "Domain",
+            "places": "Places",
+            "median": "Median",
+            "span": "Span (levels)",
+            "pattern": "Pattern",
+        }
+    ),  # fmt: skip
     "item-spread",
     "For each item, how many places sit at each level.",
 )
@@ -130,12 +158,17 @@ try:
 except ValueError as exc:
     st.error(plain(str(exc)) + ". Add populations on the Manage page, or choose another rule.")
 else:
-    st.dataframe(rolled.round(2), hide_index=True)
+    st.dataframe(
+        rolled.assign(**{c: rolled[c].map(formatting.score) for c in ("rolled up", "lowest", "highest")}).rename(
+            columns=str.capitalize
+        ),
+        hide_index=True,
+    )
     # An average must never hide a place far behind: name every place a level or more below the roll-up.
     for _, row in rolled[rolled["rolled up"] - rolled["lowest"] >= 1].iterrows():
         st.warning(
-            f"{row['domain']}: {plain(row['lowest place'])} is at {row['lowest']:.2f}, a level or more below "
-            f"the {rule} ({row['rolled up']:.2f}).",
+            f"{row['domain']}: {plain(row['lowest place'])} is at {formatting.score(row['lowest'])}, a level or "
+            f"more below the {rule} ({formatting.score(row['rolled up'])}).",
             icon=":material/warning:",
         )
 
@@ -155,9 +188,9 @@ if len(all_names) > 1:
         grid = pd.DataFrame(rows).T
         chart(
             charts.heatmap(grid, "Systems × domains (median of places)"),
-            grid.round(2),
+            _scores(grid, "System"),
             "systems-by-domain",
             "Median of each system's places per domain.",
         )
         st.markdown("**Lowest place per domain, by system**")
-        st.dataframe(pd.DataFrame(lows).T.round(2))
+        st.dataframe(_scores(pd.DataFrame(lows).T, "System"), hide_index=True)

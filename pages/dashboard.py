@@ -6,12 +6,21 @@ from functools import partial
 
 import streamlit as st
 
-from checklist import access, analysis, charts, clock, exports, store, summary
+from checklist import access, analysis, charts, clock, exports, formatting, presentation, store, summary
+from checklist.scoring import DONT_KNOW
 from ui import data
 from ui.common import actor, chart, choose_unit, ensure_router, headline, open_db, open_fresh, plain
 
 ensure_router()
 db = open_db()
+# Column widths that fit every table in the page's width at 1366 px, so nothing needs sideways scrolling.
+WIDTHS = {
+    "Item": st.column_config.TextColumn(width=220),
+    "Domain": st.column_config.TextColumn(width=260),
+    "Now": st.column_config.TextColumn(width=150),
+    "Target": st.column_config.TextColumn(width=150),
+    "Gap (levels)": st.column_config.NumberColumn(width=100),
+}
 
 
 def _unit_export(kind: str, user: access.User, system_id: int, place_id: int | None) -> bytes:
@@ -25,7 +34,7 @@ def _unit_export(kind: str, user: access.User, system_id: int, place_id: int | N
 st.title("Dashboard")
 st.write("How one system or place stands now, what changed since its last round, and where to act next.")
 
-chosen = choose_unit(db, "dash")
+chosen = choose_unit(db, "dash", in_url=True)
 if chosen is None:
     st.stop()
 system_id, place_id, unit = chosen
@@ -44,6 +53,7 @@ round_id = st.selectbox(
     index=list(reversed(labels)).index(default),
     format_func=labels.get,
     key="dash_round",
+    bind="query-params",
 )
 current, previous, change = analysis.with_previous(rounds, round_id)
 fw = current.framework
@@ -58,10 +68,12 @@ if not current.submitted:
 # --- headline ---------------------------------------------------------------------------------
 st.header(f"{plain(unit)} · {plain(current.label)}")
 st.caption(
-    f"Assessed {current.assessment['assessment_date']} · {current.assessment['status'].capitalize()} · "
+    f"Assessed {formatting.day(current.assessment['assessment_date'])} · "
+    f"{current.assessment['status'].capitalize()} · "
     f"framework {fw.version}" + (f" · compared with {plain(previous.label)}" if previous else " · no earlier round")
 )
-headline(fw, result, change, previous.label if previous else None)
+projected = store.projected_score(db, current.id)
+headline(fw, result, change, previous.label if previous else None, projected=projected)
 
 
 if access.can(actor(), access.EXPORT, system_id, place_id):
@@ -93,9 +105,9 @@ direction = (
     ""
     if delta is None
     else f" Overall it has {'risen' if delta > 0 else 'fallen' if delta < 0 else 'not moved'}"
-    f"{f' by {abs(delta):.2f}' if delta else ''} since {plain(previous.label)}."
+    f"{f' by {formatting.score(abs(delta))}' if delta else ''} since {plain(previous.label)}."
 )
-st.success(
+st.info(
     f"**Weakest domain: {weakest['domain']}** ({charts.level_label(weakest['current'])}). "
     f"Strongest: {strongest['domain']} ({charts.level_label(strongest['current'])}).{direction}",
     icon=":material/insights:",
@@ -106,10 +118,12 @@ left, right = st.columns(2)
 with left:
     chart(
         charts.radar(domains, "Domain scores: now, last round and target"),
-        domains.rename(columns=str.capitalize),
+        presentation.domain_scores(domains),
         "domain-scores",
-        "Each spoke is a domain, scored 0 (Not started) to 4 (Thriving). Solid: this round; dashed: the previous "
-        "round; dotted: the mean of the item targets.",
+        "Each spoke is a domain, scored 0 (Not started) to 4 (Thriving). Solid: this round"
+        + ("; dashed: the previous round" if previous else "")
+        + ("; dotted: the mean of the item targets" if domains["target"].notna().any() else "")
+        + ".",
     )
 with right:
     progress = analysis.progress_table(rounds, fw)
@@ -118,20 +132,33 @@ with right:
     else:
         chart(
             charts.progress(progress, "Progress over submitted rounds"),
-            progress.pivot_table(index="round", columns="series", values="score", sort=False),
+            progress.pivot_table(index="round", columns="series", values="score", sort=False)
+            .map(formatting.score)
+            .rename_axis(index="Round", columns=None)
+            .reset_index(),
             "progress",
             "One line per domain across submitted rounds; the thick black line is the overall score.",
         )
 items = analysis.item_table(current, previous)
 chart(
     charts.item_levels(items, "Every item's level, by domain"),
-    items[["domain", "item", "level_name", "target", "gap", "evidence", "change"]],
+    presentation.item_levels(items),
     "item-levels",
     "Each bar is an item, labelled with its level; hover for what that level means. Grey bars have no score "
     "(don't know or not applicable).",
 )
 
 # --- in plain words --------------------------------------------------------------------------------
+st.subheader("Now, if the open actions succeed, and the targets")
+st.caption(
+    "If every open action reached the level it aims for, each item would rise to that level; domains and the "
+    "overall score are then averaged as usual. Items without a level stay without one."
+)
+st.dataframe(
+    presentation.domains_now_projected_target(domains, projected, {d.id: d.title for d in fw.domains}),
+    hide_index=True,
+)
+
 st.header("Strengths and priorities")
 s1, s2 = st.columns(2)
 with s1:
@@ -142,7 +169,7 @@ with s1:
     if not gains.empty:
         st.markdown("**Biggest gains since last round**")
         for row in gains.itertuples():
-            st.markdown(f"- **{row.item}**: up {row.change:.0f} to {row.level_name}")
+            st.markdown(f"- **{row.item}**: up {int(row.change)} to {row.level_name}")
 with s2:
     st.markdown("**Priorities**")
     priorities = summary.priorities(fw, result)
@@ -151,23 +178,20 @@ with s2:
     if not falls.empty:
         st.markdown("**Falls since last round**")
         for row in falls.itertuples():
-            st.markdown(f"- **{row.item}**: down {abs(row.change):.0f} to {row.level_name}")
+            st.markdown(f"- **{row.item}**: down {int(abs(row.change))} to {row.level_name}")
 
-t1, t2 = st.columns(2)
-with t1:
-    st.subheader("Gap to target")
-    gaps = analysis.gaps_to_target(items)
-    if gaps.empty:
-        st.write("Every item with a target has reached it.")
-    else:
-        st.dataframe(gaps, hide_index=True)
-with t2:
-    st.subheader("Evidence gaps")
-    evidence = analysis.evidence_gaps(items)
-    if evidence.empty:
-        st.write("Every answered item has evidence recorded.")
-    else:
-        st.dataframe(evidence, hide_index=True)
+st.subheader("Gap to target")
+gaps = presentation.gaps(items)
+if gaps.empty:
+    st.write("Every item with a target has reached it.")
+else:
+    st.dataframe(gaps, hide_index=True, column_config=WIDTHS)
+st.subheader("Evidence gaps")
+evidence = presentation.evidence(items, DONT_KNOW)
+if evidence.empty:
+    st.write("Every answered item has evidence recorded.")
+else:
+    st.dataframe(evidence, hide_index=True, column_config=WIDTHS)
 
 st.subheader("Action plan")
 plan = analysis.action_plan(db, current, clock.today())
@@ -176,12 +200,8 @@ if plan.empty:
 else:
     overdue = int(plan["overdue"].sum())
     if overdue:
-        st.warning(f"{overdue} action(s) are overdue.", icon=":material/schedule:")
-    st.dataframe(
-        plan.assign(overdue=plan["overdue"].map({True: "Overdue", False: ""})),
-        hide_index=True,
-        column_config={"overdue": st.column_config.TextColumn("Overdue")},
-    )
+        st.warning(f"{overdue} {'action is' if overdue == 1 else 'actions are'} overdue.", icon=":material/schedule:")
+    st.table(presentation.actions(plan), hide_index=True, border="horizontal")  # wraps long actions
 
 st.subheader("Actions from the previous round: planned against achieved")
 followed = analysis.planned_vs_achieved(db, current, previous)
@@ -190,7 +210,7 @@ if followed.empty:
 else:
     met = followed["met"].dropna()
     st.caption(f"{int(met.sum())} of {len(met)} actions with an aim reached the level they aimed for.")
-    st.dataframe(followed.assign(met=followed["met"].map({True: "Yes", False: "Not yet", None: "—"})), hide_index=True)
+    st.table(presentation.followed_up(followed), hide_index=True, border="horizontal")
 
 # --- where to learn from -----------------------------------------------------------------------------
 st.header("Where to learn from")

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from checklist import access, clock, demo, store
+from checklist import access, clock, demo, formatting, store
 from ui.common import actor, ensure_router, framework, open_db, plain, show_error, show_flashes
 
 ensure_router()
@@ -84,7 +84,8 @@ if not user.local:
         st.page_link(
             "pages/assess.py",
             label=f"{'Overdue: ' if late else ''}{plain(row.description)} · {plain(row.unit_name)} · "
-            f"{plain(row.round_label)}{' · due ' + row.due_date if isinstance(row.due_date, str) else ''}",
+            f"{plain(row.round_label)}"
+            f"{' · due ' + formatting.day(row.due_date) if isinstance(row.due_date, str) else ''}",
             icon=":material/warning:" if late else ":material/task:",
             query_params={"assessment": str(row.assessment_id), "item": row.item_id},
         )
@@ -122,19 +123,12 @@ st.header("Recent assessments")
 recent = _allowed(store.recent_assessments(db, limit=200), access.READ).head(MAX_LISTED)
 if recent.empty:
     st.write("No assessments yet.")
-else:
-    table = recent.assign(
-        Unit=recent["unit_name"],
-        System=recent["system_name"],
-        Round=recent["round_label"],
-        Date=recent["assessment_date"],
-        Status=recent["status"].str.capitalize(),
-        Completion=recent["completion"],
-    )[["Unit", "System", "Round", "Date", "Status", "Completion"]]
-    st.dataframe(
-        table,
-        hide_index=True,
-        column_config={
-            "Completion": st.column_config.ProgressColumn("Completion", format="percent", min_value=0, max_value=1)
-        },
+for row in recent.itertuples():
+    # One click opens the round: its results once submitted, where the work stands while a draft.
+    st.page_link(
+        "pages/assess.py",
+        label=f"{plain(row.unit_name)} · {plain(row.round_label)} — {row.status.capitalize()}, "
+        f"{formatting.day(row.assessment_date)} · {formatting.percent(row.completion)} answered",
+        icon=":material/task_alt:" if row.status != store.DRAFT else ":material/edit_note:",
+        query_params={"assessment": str(row.id)},
     )

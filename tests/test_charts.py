@@ -77,7 +77,9 @@ def test_heatmap_labels_every_cell_and_marks_missing():
     fig = charts.heatmap(frame, "x")
     (heat,) = fig.data
     assert list(heat.y) == ["Place A", "Place B"] and list(heat.x) == ["Training", "Governance"]
-    assert [list(r) for r in heat.text] == [["1.0", "3.2"], ["—", "0.0"]]
+    assert [list(r) for r in heat.text] == [["1.00", "3.25"], ["—", "0.00"]]
+    # colour steps are the band nearest each score: 1.00 Emerging, 3.25 Maturing, 0.00 Not started
+    assert [[int(z) if z == z else None for z in r] for r in heat.z] == [[1, 3], [None, 0]]
     assert heat.colorscale[0][1] == LEVEL_COLOURS[0].lower() or heat.colorscale[0][1] == LEVEL_COLOURS[0]
 
 
@@ -116,8 +118,10 @@ def test_ranking_shows_each_places_spread_and_the_median():
     assert any("System median 2.00" in (a.text or "") for a in fig.layout.annotations)
 
 
-def test_level_label_names_the_band():
-    assert charts.level_label(2.7) == "2.7 · Developing"
+def test_level_label_names_the_band_nearest_the_score():
+    assert charts.level_label(2.7) == "2.70 · Maturing"
+    assert charts.level_label(0.99) == "0.99 · Emerging"
+    assert charts.level_label(2.5) == "2.50 · Developing"
     assert charts.level_label(None) == "No score"
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from checklist import store
+from checklist import formatting, store
 from checklist.scoring import DONT_KNOW, LEVEL
 from tests.conftest import ACTOR
 
@@ -67,9 +67,14 @@ def test_home_cites_the_report_and_lists_recent_assessments(demo_path, monkeypat
     at = _app(demo_path, monkeypatch)
     text = _texts(at)
     assert "Activity Alliance" in text and "February 2025" in text and "7.3.2" in text
-    table = at.dataframe[0].value
-    assert len(table) == 10 and {"Unit", "Round", "Status", "Completion"} <= set(table.columns)
-    assert any("Resume" in str(link.proto.label) for link in at.get("page_link"))
+    links = at.get("page_link")
+    assert any("Resume" in str(link.proto.label) for link in links)
+    # Recent assessments open with one click: a link each, straight to the round, with status, date and completion.
+    recent = store.recent_assessments(store.connect(demo_path), limit=10)
+    opened = {link.proto.query_string: str(link.proto.label) for link in links}
+    for row in recent.itertuples():
+        label = opened[f"assessment={row.id}"]
+        assert row.status.capitalize() in label and formatting.percent(row.completion) + " answered" in label
 
 
 def test_home_offers_the_demo_on_an_empty_database(tmp_path, monkeypatch):
@@ -79,7 +84,7 @@ def test_home_offers_the_demo_on_an_empty_database(tmp_path, monkeypatch):
     at.button(key="home_load_demo").click().run()
     assert not at.exception
     assert len(store.list_systems(store.connect(path))) == 2
-    assert len(at.dataframe[0].value) == 10
+    assert sum("answered" in str(link.proto.label) for link in at.get("page_link")) >= 10
 
 
 def _draft(path: Path, include_workforce: bool = False) -> int:
@@ -335,11 +340,29 @@ def test_dashboard_shows_the_latest_submitted_round_and_its_weakest_domain(demo_
     weakest = min((d for d in result.domains if d.score is not None), key=lambda d: d.score)
     from checklist.framework import current_framework
 
-    assert f"Weakest domain: {current_framework().domain(weakest.domain_id).title}" in at.success[0].value
+    weakest_title = current_framework().domain(weakest.domain_id).title
+    assert any(f"Weakest domain: {weakest_title}" in i.value for i in at.info)
     titles = [c["layout"]["title"]["text"] for c in _charts(at)]
     assert titles == ["Domain scores: now, last round and target", "Progress over submitted rounds",
                       "Every item's level, by domain"]  # fmt: skip
     assert any(e.label.startswith("Data behind this chart") for e in at.expander)
+
+
+def test_dashboard_reads_its_choice_from_the_address_and_shows_the_projection_and_spread(demo_path, monkeypatch):
+    """A bookmarked /dashboard?dash_place=Ashby+Vale opens on that place; the headline shows the projected score
+    (open actions reaching their aims) and how many items sit at each level beside the band."""
+    db = store.connect(demo_path)
+    place_id = int(store.list_places(db, 1)["id"].iloc[0])
+    at = _app(demo_path, monkeypatch, "pages/dashboard.py", dash_place="Ashby Vale")
+    assert not at.exception
+    assert _shown(at.header[0].value).startswith("Ashby Vale · ")
+    latest = int(store.list_assessments(db, place_id=place_id, status=store.SUBMITTED).iloc[-1].id)
+    projected = next(m for m in at.metric if m.label == "Projected score")
+    assert projected.value == f"{store.projected_score(db, latest).overall:.2f}"
+    assert float(projected.value) >= store.score(db, latest).overall
+    counts = store.score(db, latest).level_counts
+    assert any(c.value.startswith("Items by level: ") and f"{counts[1]} Emerging" in c.value for c in at.caption)
+
 
 
 def test_dashboard_marks_a_draft_as_provisional(demo_path, monkeypatch):

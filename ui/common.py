@@ -10,7 +10,7 @@ import sqlite_utils
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from checklist import access, exports, store
+from checklist import access, exports, formatting, presentation, store
 from checklist.framework import Framework, current_framework
 
 
@@ -109,8 +109,13 @@ def csv_download(data: pd.DataFrame, name: str, key: str, label: str = "Download
                        on_click="ignore")  # fmt: skip
 
 
-def choose_unit(db: sqlite_utils.Database, prefix: str) -> tuple[int, int | None, str] | None:
-    """System and unit pickers; returns (system_id, place_id or None for the whole system, unit name)."""
+def choose_unit(db: sqlite_utils.Database, prefix: str, in_url: bool = False) -> tuple[int, int | None, str] | None:
+    """System and unit pickers; returns (system_id, place_id or None for the whole system, unit name).
+
+    With in_url the choice is kept in the address (?dash_system=…&dash_place=…), so a view can be
+    bookmarked and shared; a name the reader may not see is ignored, as the options are only theirs.
+    """
+    bind = "query-params" if in_url else None
     user = actor()
     systems = store.list_systems(db)
     if systems.empty:
@@ -124,7 +129,7 @@ def choose_unit(db: sqlite_utils.Database, prefix: str) -> tuple[int, int | None
             "You have no systems or places to work on yet. Ask an administrator for a role.", icon=":material/info:"
         )
         return None
-    system_id = st.selectbox("System (ICS)", list(names), format_func=names.get, key=f"{prefix}_system")
+    system_id = st.selectbox("System (ICS)", list(names), format_func=names.get, key=f"{prefix}_system", bind=bind)
     places = store.list_places(db, system_id)
     place_names = {
         p: n for p, n in zip(places["id"], places["name"], strict=True) if access.can(user, access.READ, system_id, p)
@@ -135,23 +140,34 @@ def choose_unit(db: sqlite_utils.Database, prefix: str) -> tuple[int, int | None
         [*whole, *place_names],
         format_func=lambda p: "Whole system" if p is None else place_names[p],
         key=f"{prefix}_place",
+        bind=bind,
     )
     unit = f"{names[system_id]} (whole system)" if place_id is None else place_names[place_id]
     return int(system_id), None if place_id is None else int(place_id), unit
 
 
-def headline(fw: Framework, result, change, previous_label: str | None) -> None:  # noqa: ANN001
-    """The four headline figures of a scored round, and a warning when item wording changed since the last one."""
-    c1, c2, c3, c4 = st.columns(4)
+def headline(fw: Framework, result, change, previous_label: str | None, projected=None) -> None:  # noqa: ANN001
+    """The headline figures of a scored round (with the projection from open actions when given), the spread
+    of item levels beside the band, and a warning when item wording changed since the last round."""
+    columns = st.columns(5 if projected is not None else 4)
     delta = change.overall.delta if change else None
-    c1.metric(
+    columns[0].metric(
         "Overall score (0–4)",
-        "—" if result.overall is None else f"{result.overall:.2f}",
-        delta=None if delta is None else f"{delta:+.2f} since {previous_label}",
+        formatting.score(result.overall),
+        delta=None if delta is None else f"{formatting.delta(delta)} since {previous_label}",
     )
-    c2.metric("Overall band", result.band or "No score yet")
-    c3.metric("Answered", f"{result.answered} of {result.total}")
-    c4.metric("Don't know (evidence gaps)", result.dont_know)
+    columns[1].metric("Overall band", result.band or "No score yet", help="The level the score is nearest to.")
+    columns[2].metric("Answered", f"{result.answered} of {result.total}")
+    columns[3].metric(
+        "Don't know", formatting.count(result.dont_know), help="Items nobody could answer: gaps in the evidence."
+    )
+    if projected is not None:
+        columns[4].metric(
+            "Projected score",
+            formatting.score(projected.overall),
+            help="The overall score if every open action reached the level it aims for (README: projected score).",
+        )
+    st.caption(f"Items by level: {presentation.levels_spread(result)}")
     if change and change.wording_changed:
         st.warning(
             "The wording of these items changed since the previous round, so their change may reflect the new "

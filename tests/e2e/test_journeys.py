@@ -238,7 +238,7 @@ def test_dashboard_and_compare_read_at_a_glance(page: Page, server):
     choose(page, "System (ICS)", "Northmoor and Vale ICS")
     heatmap = page.locator(".js-plotly-plot").first
     expect(heatmap.get_by_text("Dunmere")).to_be_visible()
-    page.get_by_text("Anonymise place names (Place A, B, …)").click()
+    page.get_by_text("Anonymise places", exact=True).click()
     expect(heatmap.get_by_text("Place A")).to_be_visible()
     expect(heatmap.get_by_text("Dunmere")).to_have_count(0)
     expect(page.get_by_text("Weak everywhere: a system-level priority")).to_be_visible()
