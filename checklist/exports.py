@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import sqlite_utils
 
-from checklist import store
+from checklist import formatting, store
 from checklist.framework import LEVEL_NAMES, Framework, Item, framework_for
 from checklist.scoring import DONT_KNOW, LEVEL, NOT_APPLICABLE, Answer, score_assessment
 
@@ -160,6 +160,10 @@ EXPORT_COLUMNS = (
     "participants",
     "signed_off_by",
 )
+PROGRESS_ROWS = 20_000  # how often write_xlsx reports how far it has got
+# How the workbook shows each numeric column (formatting.EXCEL_FORMATS); other columns are text or dates as text.
+NUMBER_COLUMNS = {"score": "score", "level": "level", "target": "level", "action_target": "level",
+                  "aims_for": "level", "answered": "count", "items": "count", "dont_know": "count"}  # fmt: skip
 ACTION_SEPARATOR = "\n"  # several actions on one item: one line each, in the same order in each column
 SCORE_COLUMNS = ["system", "place", "round", "date", "status", "domain", "score", "band", "answered", "items",
                  "dont_know"]  # fmt: skip
@@ -797,11 +801,17 @@ def workbook_parts(
             changes.continued.setdefault(title, []).append(f"{title} ({number})")
 
 
-def write_xlsx(db: sqlite_utils.Database, ids: list[int], target: str | os.PathLike[str] | IO[bytes]) -> None:
+def write_xlsx(
+    db: sqlite_utils.Database,
+    ids: list[int],
+    target: str | os.PathLike[str] | IO[bytes],
+    progress: Callable[[str, int], None] | None = None,
+) -> None:
     """Write the Excel workbook of these assessments to a file path or a binary stream, a chunk of rows at a time.
 
     Sheets: responses, domain and overall scores, actions, and (when there are any) workshop notes and votes;
     headers styled and frozen, columns sized; "About this file" says what had to change to fit Excel.
+    `progress(sheet title, rows written so far)` is called as each sheet starts and every PROGRESS_ROWS rows.
     """
     import xlsxwriter
 
@@ -814,18 +824,31 @@ def write_xlsx(db: sqlite_utils.Database, ids: list[int], target: str | os.PathL
         {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F5F99", "valign": "vcenter", "text_wrap": True}
     )
     changes = ExcelChanges()
+    # Numbers stay numbers, shown by the app's one rule: scores to two decimals, levels and counts whole.
+    number_formats = {kind: book.add_format({"num_format": code}) for kind, code in formatting.EXCEL_FORMATS.items()}
     # On an error the workbook is never closed, so nothing half-made is written (its temporary files go with it).
     with _snapshot(db):
         for part in workbook_parts(db, ids, changes):
             sheet = book.add_worksheet(part.title)
+            if progress is not None:
+                progress(part.title, 0)
             for n, width in enumerate(part.widths):
                 sheet.set_column(n, n, width)
+            numeric = [
+                (n, number_formats[NUMBER_COLUMNS[c]]) for n, c in enumerate(part.columns) if c in NUMBER_COLUMNS
+            ]
             sheet.write_row(0, 0, part.columns, header)
             sheet.freeze_panes(1, 0)
-            write = sheet.write_row
+            write, write_number = sheet.write_row, sheet.write_number
             for number, row in enumerate(part.rows, start=1):
                 if write(number, 0, row):  # every value was made to fit: a refusal here is a bug
                     raise ValueError(f"{part.title} row {number + 1} could not be written to Excel")
+                if progress is not None and number % PROGRESS_ROWS == 0:
+                    progress(part.title, number)
+                for n, shown in numeric:  # a cell's own format is the only one Excel applies to a written cell
+                    value = row[n]
+                    if value.__class__ in (int, float):
+                        write_number(number, n, value, shown)
     if notes := changes.sentences():
         # Said in the file itself, so nobody mistakes the replacement marks or the split for the original.
         about = book.add_worksheet(ABOUT_SHEET)

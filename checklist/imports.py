@@ -17,7 +17,7 @@ import csv
 import io
 import os
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -565,16 +565,28 @@ def _actions(row_no: int, row: Mapping[str, str], item_id: str, problems: list[P
 # --- applying -----------------------------------------------------------------------------------------------
 
 
-def apply_plan(db: sqlite_utils.Database, plan: ImportPlan, actor: str, on_existing: str = SKIP) -> dict[str, int]:
+def apply_plan(
+    db: sqlite_utils.Database,
+    plan: ImportPlan,
+    actor: str,
+    on_existing: str = SKIP,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, int]:
     """Write the plan in one transaction. Existing rounds are skipped, or replaced keeping the old answers in
-    history. Returns counts of created, replaced and skipped assessments."""
+    history. Returns counts of created, replaced and skipped assessments.
+
+    `progress(done, total)` is called about a hundred times along the way, and once at the end."""
     if on_existing not in (SKIP, REPLACE):
         raise store.StoreError(f"on_existing {on_existing!r} must be {SKIP!r} or {REPLACE!r}")
     counts = {"created": 0, "replaced": 0, "skipped": 0}
     with store._write(db):
         units = _Units(db, actor)
         allowed: dict = {}  # units the actor was checked for once: one check per unit, not per round
-        for planned in plan.assessments:
+        total = len(plan.assessments)
+        every = max(1, total // 100)
+        for done, planned in enumerate(plan.assessments):
+            if progress is not None and done % every == 0:
+                progress(done, total)
             if planned.existing_id is not None and on_existing == SKIP:
                 counts["skipped"] += 1
                 continue
@@ -616,6 +628,8 @@ def apply_plan(db: sqlite_utils.Database, plan: ImportPlan, actor: str, on_exist
                 store.update_assessment_details(db, aid, actor, signed_off_by=planned.signed_off_by)
             if planned.status == store.SUBMITTED:
                 store.submit_assessment(db, aid, actor)
+    if progress is not None:
+        progress(total, total)
     return counts
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from checklist import access, clock, exports, imports, privacy, store
+from checklist import access, clock, exports, formatting, imports, privacy, store, summary
 from ui import identity
 from ui.common import actor, db_path, ensure_router, flash, open_db, plain, show_error, show_flashes
 
@@ -36,7 +37,7 @@ def _attempt(fn, *args: object, done: str) -> None:  # noqa: ANN001
 
 
 st.title("Manage systems and places")
-st.caption(f"Database: {store.default_db_path()} — nothing is deleted here: archived entries can be restored.")
+st.caption("Nothing is deleted here: archived systems and places can be restored.")
 
 with st.form("manage_add_system", clear_on_submit=True):
     st.markdown("**Add a system (ICS)**")
@@ -119,11 +120,18 @@ def _system_panel(system, show_archived: bool, expanded: bool) -> None:  # noqa:
         locked = rounds[rounds["status"] != store.DRAFT]
         if not locked.empty:
             # One table, not a line per round: a system can hold hundreds of submitted rounds.
-            st.caption(f"{len(locked)} submitted round(s), locked (reopen one on the Assess page to change it):")
+            st.caption(
+                f"{summary.plural(len(locked), 'submitted round')}, locked "
+                "(reopen one on the Assess page to change it):"
+            )
             st.dataframe(
-                locked.rename(columns={"unit_name": "Unit", "round_label": "Round", "assessment_date": "Date"})[
-                    ["Unit", "Round", "Date"]
-                ],
+                pd.DataFrame(
+                    {
+                        "Unit": locked["unit_name"],
+                        "Round": locked["round_label"],
+                        "Date": locked["assessment_date"].map(formatting.day),
+                    }
+                ),
                 hide_index=True,
                 height=min(400, 38 + 35 * len(locked)),
             )
@@ -282,6 +290,7 @@ with st.expander("A person's data: export or erase (information governance)", ic
 
 st.header("Back up, export and restore")
 path = db_path()
+st.caption(f"The database file on this server: {path}")  # for the administrator who backs up the server
 
 
 def _fresh():
@@ -300,15 +309,41 @@ d1.download_button(
     key="manage_backup",
     on_click="ignore",  # a download changes nothing: no rerun
 )
-d2.download_button(
-    "Export everything (Excel)",
-    lambda: exports.xlsx_bytes(_fresh(), exports.assessment_ids(_fresh())),
-    file_name=f"maturity-export-{stamp}.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    icon=":material/table_view:",
-    key="manage_export_xlsx",
-    on_click="ignore",  # a download changes nothing: no rerun
-)
+prepared = st.session_state.get("manage_export_ready")
+if prepared and Path(prepared).exists():
+    with open(prepared, "rb") as workbook:
+        d2.download_button(
+            "Download the Excel export",
+            workbook,
+            file_name=f"maturity-export-{stamp}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            icon=":material/download:",
+            key="manage_export_xlsx",
+            on_click="ignore",  # a download changes nothing: no rerun
+        )
+    d2.button("Make a fresh export", key="manage_export_again", type="tertiary",
+              on_click=lambda: st.session_state.pop("manage_export_ready", None))  # fmt: skip
+elif d2.button("Export everything (Excel)", icon=":material/table_view:", key="manage_export_prepare"):
+    # A national workbook takes minutes: it is written to a file here, with progress shown, then offered.
+    bar = d2.progress(0.0, text="Starting the Excel export…")
+    titles = ["Responses", "Scores", "Actions", "Workshop notes", "Workshop votes"]
+
+    def _report(sheet: str, rows: int) -> None:
+        base = sheet.split(" (")[0]
+        step = titles.index(base) if base in titles else len(titles) - 1
+        bar.progress(min(0.99, (step + 0.5) / len(titles)),
+                     text=f"Writing {sheet}: {formatting.count(rows)} rows so far")  # fmt: skip
+
+    target = path.parent / "exports" / f"maturity-export-{stamp}.xlsx"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        exports.write_xlsx(_fresh(), exports.assessment_ids(_fresh()), target, progress=_report)
+    except (store.StoreError, OSError) as exc:
+        target.unlink(missing_ok=True)
+        show_error(exc)
+    else:
+        st.session_state["manage_export_ready"] = str(target)
+        st.rerun()
 d3.download_button(
     "Export everything (CSV)",
     lambda: exports.csv_bytes(exports.export_frame(_fresh(), exports.assessment_ids(_fresh()))),
@@ -363,11 +398,15 @@ with st.expander("Import assessments from CSV or Excel"):
     create_missing = st.checkbox("Create systems and places that do not exist yet", key="manage_import_create")
     if file is not None:
         try:
-            plan = imports.plan_import(db, imports.read_table(file.getvalue(), file.name), create_missing)
+            with st.spinner(f"Checking {plain(file.name)}: every row is read before anything is imported…"):
+                plan = imports.plan_import(db, imports.read_table(file.getvalue(), file.name), create_missing)
         except imports.ImportRefused as exc:
             show_error(exc)
             st.dataframe(
-                pd.DataFrame([vars(p) for p in exc.problems])[["row", "column", "value", "expected"]], hide_index=True
+                pd.DataFrame([vars(p) for p in exc.problems])[["row", "column", "value", "expected"]].rename(
+                    columns=str.capitalize
+                ),
+                hide_index=True,
             )
         except store.StoreError as exc:
             show_error(exc)
@@ -396,8 +435,15 @@ with st.expander("Import assessments from CSV or Excel"):
                     key="manage_import_choice",
                 )
             if st.button("Import", type="primary", key="manage_import_go"):
+                bar = st.progress(0.0, text="Importing…")
                 try:
-                    counts = imports.apply_plan(db, plan, actor(), choice)
+                    counts = imports.apply_plan(
+                        db, plan, actor(), choice,
+                        progress=lambda done, total: bar.progress(
+                            done / total if total else 1.0,
+                            text=f"Importing: {formatting.count(done)} of {formatting.count(total)} rounds",
+                        ),
+                    )  # fmt: skip
                 except store.StoreError as exc:
                     show_error(exc)
                 else:

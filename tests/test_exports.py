@@ -75,6 +75,14 @@ def test_xlsx_has_three_sheets_styled_and_formula_safe(fresh_db, fw):
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)  # no formula cells at all
     scores = {r[5]: r[6] for r in book["Scores"].iter_rows(min_row=2, values_only=True)}
     assert scores["Overall"] == 2.0
+    # Numbers are stored as numbers and shown by the app's rule: scores to two decimals, levels whole.
+    score_cells = [row[6] for row in book["Scores"].iter_rows(min_row=2)]
+    assert all(
+        isinstance(c.value, int | float) and c.number_format == "0.00" for c in score_cells if c.value is not None
+    )
+    level_column = list(exports.EXPORT_COLUMNS).index("level")
+    levels = [row[level_column] for row in sheet.iter_rows(min_row=2) if row[level_column].value is not None]
+    assert levels and all(c.number_format == "0" for c in levels)
     actions = [r[5] for r in book["Actions"].iter_rows(min_row=2, values_only=True)]
     assert actions == ["'@everyone pilot", "Second step"]
 
@@ -313,3 +321,12 @@ def test_a_round_with_optional_modules_exports_every_item_it_covers_and_scores_a
     result = store.score(db, aid)
     assert scores["score"].tolist() == [*(d.score for d in result.domains), result.overall]
     assert scores["items"].tolist() == [*(d.total for d in result.domains), result.total]
+
+
+def test_write_xlsx_reports_progress_sheet_by_sheet(fresh_db, fw, tmp_path, monkeypatch):
+    _, _, aid = _with_hostile_text(fresh_db, fw)
+    monkeypatch.setattr(exports, "PROGRESS_ROWS", 5)
+    seen: list[tuple[str, int]] = []
+    exports.write_xlsx(fresh_db, [aid], tmp_path / "x.xlsx", progress=lambda sheet, rows: seen.append((sheet, rows)))
+    assert [s for s, rows in seen if rows == 0] == ["Responses", "Scores", "Actions"]
+    assert ("Responses", 5) in seen and ("Responses", 15) in seen  # every PROGRESS_ROWS rows within a sheet

@@ -81,8 +81,10 @@ def test_what_real_spreadsheets_contain_is_handled(unit):
     )
     plan = imports.plan_import(db, imports.read_table(text.encode("utf-8"), "wide.csv"))
     assert plan.layout == "wide" and [a.unit for a in plan.assessments] == ["test place (Test ICS)"]
-    counts = imports.apply_plan(db, plan, ACTOR)
+    seen: list[tuple[int, int]] = []
+    counts = imports.apply_plan(db, plan, ACTOR, progress=lambda done, total: seen.append((done, total)))
     assert counts["created"] == 1
+    assert seen == [(0, 1), (1, 1)]  # progress from the start to the end, for the page's progress bar
     aid = int(store.list_assessments(db)["id"].iloc[0])
     saved = store.responses(db, aid)
     assert (saved["governance"]["level"], saved["shared-vision"]["level"], saved["referrals"]["answer"]) == (

@@ -269,6 +269,22 @@ def test_manage_adds_renames_archives_and_refuses_duplicates(tmp_path, monkeypat
     assert not at.exception
 
 
+def test_manage_prepares_the_excel_export_with_progress_then_offers_it(demo_path, monkeypatch, tmp_path):
+    """A national workbook takes minutes, so it is written first (with a progress bar) and then offered; the
+    page names no database path except in the backup section, where the administrator needs it."""
+    monkeypatch.setenv("CHECKLIST_DB", str(tmp_path / "copy.db"))
+    (tmp_path / "copy.db").write_bytes(demo_path.read_bytes())
+    at = _app(tmp_path / "copy.db", monkeypatch, "pages/manage.py")
+    assert "copy.db" not in at.caption[0].value
+    at.button(key="manage_export_prepare").click().run()
+    assert not at.exception
+    ready = at.session_state["manage_export_ready"]
+    assert ready.endswith(".xlsx") and Path(ready).stat().st_size > 10_000
+    assert any(b.label == "Download the Excel export" for b in at.get("download_button"))
+    at.button(key="manage_export_again").click().run()
+    assert any(b.label == "Export everything (Excel)" for b in at.button)
+
+
 def test_manage_refuses_a_round_label_the_unit_already_has(tmp_path, monkeypatch):
     path = tmp_path / "m.db"
     first = _draft(path)
