@@ -81,7 +81,12 @@ st.download_button(
     "Comparison report (PDF)",
     lambda: reports.pdf_bytes(
         reports.comparison_html(
-            open_fresh(), system_id, None if round_label == LATEST else round_label, clock.today(), anonymise
+            open_fresh(),
+            system_id,
+            None if round_label == LATEST else round_label,
+            clock.today(),
+            anonymise,
+            order=order,
         )
     ),
     file_name=f"places-compared-{names[system_id]}.pdf".replace(" ", "-"),
@@ -152,7 +157,9 @@ chart(
 )
 
 st.header("Roll-up from places to the system")
-rule = st.radio("Rule", analysis.ROLLUP_RULES, horizontal=True, key="cmp_rule")
+rule = st.radio(
+    "Rule", analysis.ROLLUP_RULES, format_func=str.capitalize, horizontal=True, key="cmp_rule", bind="query-params"
+)
 try:
     rolled = analysis.rollup(domains, rule, facts["population"])
 except ValueError as exc:

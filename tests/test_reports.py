@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
+import zlib
 from datetime import date
 
 import pytest
 
 from checklist import reports, store
 from tests.conftest import ACTOR
+
+
+def _alt_texts(pdf: bytes) -> list[str]:
+    """The /Alt entries of a PDF's structure tree (WeasyPrint keeps them in compressed object streams)."""
+    found = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            found += [t.decode("latin-1") for t in re.findall(rb"/Alt \((.*?)\)>>", zlib.decompress(stream))]
+        except zlib.error:
+            continue
+    return found
 
 
 @pytest.fixture
@@ -26,8 +39,14 @@ def test_html_report_holds_the_figures_and_every_section(latest):
     assert "<title>Ashby Vale · 2026 Q3: physical activity maturity</title>" in document
     assert f"Overall score <strong>{result.overall:.2f}</strong> out of 4: <strong>{result.band}</strong>" in document
     assert "since 2025 Q4" in document
-    for heading in ("Headline", "Domain scores", "Strengths and priorities", "Every item", "Action plan", "Method"):
+    for heading in ("Headline", "Domains: score now, change and projected", "Top five gaps to target",
+                    "Evidence and overdue actions", "Domain scores", "Strengths and priorities", "Every item",
+                    "Items not applicable", "Action plan", "About this assessment", "Method"):  # fmt: skip
         assert f"<h2>{heading}</h2>" in document
+    assert "fully reached" not in document and "rounded down" not in document
+    assert "nearest to" in document
+    assert "25 September 2026" in document and "2026-09-25" not in document  # dates in words
+    assert "<td>▲ up 0.50</td>" in document  # Governance and shared vision, with its arrow and words
     assert "Activity Alliance" in document and "February 2025" in document
     assert "<html lang='en-GB'>" in document
 
@@ -47,6 +66,7 @@ def test_pdf_is_tagged_titled_and_holds_the_figures(latest, tmp_path):
     result = store.score(db, aid)
     path = tmp_path / "report.pdf"
     path.write_bytes(reports.pdf_bytes(reports.assessment_html(db, aid, date(2026, 11, 23))))
+    assert [a for a in _alt_texts(path.read_bytes()) if a.startswith("Radar chart of domain scores. Weakest domain:")]
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
     assert "Tagged:          yes" in info
     assert "Title:           Ashby Vale · 2026 Q3: physical activity maturity" in info
@@ -75,6 +95,9 @@ def test_comparison_report_names_places_median_and_patterns(demo_path, tmp_path)
     path.write_bytes(reports.pdf_bytes(hidden))
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
     assert "Tagged:          yes" in info and "595.276 pts (A4)" in info  # landscape: the table fits
+    assert "Heatmap of 5 places by 7 domains, coloured by band. The table below gives every value." in _alt_texts(
+        path.read_bytes()
+    )
     empty = reports.comparison_html(db, 1, "1999 Q1", date(2026, 11, 23))
     assert "No place in this system has a submitted assessment" in empty
 
