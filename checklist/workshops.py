@@ -282,6 +282,40 @@ def set_revealed(db: sqlite_utils.Database, workshop_id: int, revealed: bool, ac
     _set(db, workshop_id, actor, revealed=int(bool(revealed)))
 
 
+def step_item(db: sqlite_utils.Database, workshop_id: int, step: int, actor: str, now: datetime | None = None) -> str:
+    """Move the room `step` items on (back when negative), stopping at the first and last; returns the item shown."""
+    workshop = get_workshop(db, workshop_id)
+    ids = [i.id for i in items_of(db, workshop)]
+    here = ids.index(workshop["current_item"]) if workshop["current_item"] in ids else 0
+    target = ids[max(0, min(len(ids) - 1, here + step))]
+    set_current_item(db, workshop_id, target, actor, now)
+    return target
+
+
+# Who history names for a change made from the projected presenter screen: its key is the permission.
+PRESENTER_SCREEN = "Presenter screen"
+SCREEN_ACTIONS = ("previous", "next", "reveal", "hide")
+
+
+def screen_control(
+    db: sqlite_utils.Database, workshop_id: int, key: str, action: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """One press on the presenter screen (Previous, Next, Reveal, Hide), allowed by the workshop's presenter key.
+
+    The key is shown only to people who may run the workshop, so whoever holds it may do what its
+    screen offers: move the room between items and show or hide the results. Returns the workshop.
+    """
+    if action not in SCREEN_ACTIONS:
+        raise StoreError(f"unknown presenter action {action[:20]!r}; expected one of: {', '.join(SCREEN_ACTIONS)}")
+    workshop = workshop_for_presenter(db, workshop_id, key)
+    _ensure_open(workshop, now)
+    if action in ("previous", "next"):
+        step_item(db, workshop_id, -1 if action == "previous" else 1, PRESENTER_SCREEN, now)
+    else:
+        set_revealed(db, workshop_id, action == "reveal", PRESENTER_SCREEN)
+    return get_workshop(db, workshop_id)
+
+
 def close_workshop(db: sqlite_utils.Database, workshop_id: int, actor: str, now: datetime | None = None) -> None:
     """Stop taking votes; the code no longer works. Reversible with reopen_workshop."""
     if get_workshop(db, workshop_id)["status"] == CLOSED:

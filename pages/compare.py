@@ -200,4 +200,4 @@ if len(all_names) > 1:
             "Median of each system's places per domain.",
         )
         st.markdown("**Lowest place per domain, by system**")
-        st.dataframe(_scores(pd.DataFrame(lows).T, "System"), hide_index=True)
+        st.table(_scores(pd.DataFrame(lows).T, "System"), hide_index=True, border="horizontal")  # headers wrap

@@ -192,6 +192,21 @@ def live_panel(workshop_id: int) -> None:
     st.iframe(f"/present/{workshop_id}?key={key}", height=460, alt="Live vote count and, once revealed, results")
 
 
+def presenter_screen_url(workshop_id: int) -> str:
+    """The projected presenter screen (web/live.py), opened with the workshop's presenter key."""
+    key = workshops.presenter_key(open_db(), workshop_id)
+    return f"/present/{workshop_id}/screen?key={key}"
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def follow_room(workshop_id: int, item: str, revealed: bool) -> None:
+    """Rerun the page when the room moved on elsewhere (the presenter screen's own controls), so Previous,
+    Next and the reveal switch start from what the room sees. One indexed read per tick, and only on this page."""
+    now = workshops.get_workshop(open_db(), workshop_id)
+    if (now["current_item"], now["revealed"]) != (item, bool(revealed)):
+        st.rerun()
+
+
 def _go(workshop_id: int, item_id: str) -> None:
     _act(workshops.set_current_item, workshop_id, item_id, actor())
 
@@ -251,7 +266,7 @@ def present(workshop: dict, items: list, domain_titles: dict[str, str]) -> None:
     position = order.index(current)
     jump_key = f"ws_jump_{wid}"
     st.session_state[jump_key] = current  # follow the room's item, whoever moved it
-    back, forward, jump = st.columns([1, 1, 4], vertical_alignment="bottom")
+    back, forward, jump, screen = st.columns([1, 1, 3, 2], vertical_alignment="bottom")
     back.button(
         "Previous",
         icon=":material/arrow_back:",
@@ -281,6 +296,15 @@ def present(workshop: dict, items: list, domain_titles: dict[str, str]) -> None:
         on_change=_jump,
         args=(wid, jump_key),
     )
+    screen.link_button(
+        "Open presenter screen",
+        presenter_screen_url(wid),
+        icon=":material/open_in_new:",
+        help="For the projector, in a new window: the item, its five levels and, once revealed, the votes, in "
+        "large type with no sidebar. Its own Previous, Next and Reveal buttons and Page Up / Page Down move the "
+        "room; this page follows.",
+    )
+    follow_room(wid, current, workshop["revealed"])
 
     item = next(i for i in items if i.id == current)
     show, side = st.columns([3, 2], gap="large")

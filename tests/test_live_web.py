@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import pytest
 import uvicorn
+from markupsafe import escape
 from starlette.applications import Starlette
 
 from checklist import live, store, workshops
@@ -246,3 +247,42 @@ def test_wrong_codes_from_many_devices_together_are_limited_too(port, room, monk
         web_live.WRONG_CODES.add(f"10.0.0.{n}")
     status, _, page = _call(port, "POST", "/join", {"code": w["code"], "sector": "health"})
     assert status == 429 and "Too many wrong codes" in page
+
+
+def _control(port, workshop_id, key, action, origin=None):
+    headers = {"Origin": origin} if origin else {}
+    status, _, body = _call(port, "POST", f"/present/{workshop_id}/control", ({"key": key, "action": action},), headers)
+    return status, json.loads(body) if body.startswith("{") else body
+
+
+def test_the_presenter_screen_shows_the_item_and_its_five_levels_as_text(port, room):
+    db, w = room
+    key = workshops.presenter_key(db, w["id"])
+    assert _call(port, "GET", f"/present/{w['id']}/screen?key=wrong")[0] == 403
+    status, headers, page = _call(port, "GET", f"/present/{w['id']}/screen?key={key}")
+    assert status == 200 and headers["cache-control"] == "no-store"
+    item = framework_for(store.get_assessment(db, w["assessment_id"])["framework_version"]).item("governance")
+    assert '<h1 id="title">Governance</h1>' in page and str(escape(item.statement)) in page
+    for level, name in enumerate(("Not started", "Emerging", "Developing", "Maturing", "Thriving")):
+        assert f"{level} · {name}</th>" in page and str(escape(item.levels[level])) in page
+    assert f'with code <strong class="code">{w["code"]}</strong>' in page
+    assert "<img src=x" not in page, "the unit's name is shown as text"
+    assert "&lt;img src=x onerror=alert(1)&gt; ICS" in page
+
+
+def test_the_presenter_screen_moves_the_room_and_reveals_with_its_key_only(port, room):
+    db, w = room
+    key = workshops.presenter_key(db, w["id"])
+    assert _control(port, w["id"], "wrong", "next")[0] == 403
+    assert _control(port, w["id"], key, "next", origin="http://elsewhere.example")[0] == 403
+    assert _control(port, w["id"], key, "jump")[0] == 409
+    assert workshops.get_workshop(db, w["id"])["current_item"] == "governance", "nothing moved"
+    assert _control(port, w["id"], key, "previous") == (200, {"ok": True, "item": "governance", "revealed": False})
+    assert _control(port, w["id"], key, "reveal") == (200, {"ok": True, "item": "governance", "revealed": True})
+    assert _control(port, w["id"], key, "next") == (200, {"ok": True, "item": "shared-vision", "revealed": False})
+    assert _control(port, w["id"], key, "hide")[1]["revealed"] is False
+    history = db.execute("SELECT actor FROM history WHERE entity = 'workshop' AND field = 'current_item'").fetchall()
+    assert history == [(workshops.PRESENTER_SCREEN,)], "history names the presenter screen"
+    workshops.close_workshop(db, w["id"], ACTOR)
+    status, body = _control(port, w["id"], key, "next")
+    assert status == 403 and "closed" in body["error"]

@@ -40,6 +40,8 @@ def test_a_facilitator_starts_a_live_workshop_and_sees_the_code_and_first_item(n
     assert at.header[0].value == "Governance"
     key = workshops.get_workshop(db, int(started["id"]))["presenter_key"]
     assert [e.proto.src for e in at.get("iframe")] == [f"/present/{started['id']}?key={key}"], "the live count"
+    screen = [e.proto for e in at.get("link_button") if e.proto.label == "Open presenter screen"]
+    assert [e.url for e in screen] == [f"/present/{started['id']}/screen?key={key}"], "the projected screen"
     assert at.image[0].captions == ["Scan to join"], "the QR code is shown"
 
 
@@ -211,3 +213,17 @@ def test_notes_follow_the_item_on_screen_and_hidden_results_hide_answers_beforeh
     assert at.selectbox(key=f"ws_note_about_{room['id']}").value == "governance"
     at.button(key=f"ws_next_{room['id']}").click().run()
     assert at.selectbox(key=f"ws_note_about_{room['id']}").value == "shared-vision"
+
+
+def test_the_page_follows_the_room_when_the_presenter_screen_moves_it(northmoor, demo_path, monkeypatch):
+    db, _, aid = northmoor
+    w = workshops.start_workshop(db, aid, ACTOR)
+    at = _app(demo_path, monkeypatch, "pages/workshop.py", workshop=str(w["id"]))
+    assert at.header[0].value == "Governance"
+    key = workshops.presenter_key(db, w["id"])
+    workshops.screen_control(db, w["id"], key, "next")  # a clicker on the projected screen
+    at.run()  # what the page's follow_room fragment does when it sees the room has moved
+    assert at.header[0].value == "Shared vision"
+    at.button(key=f"ws_next_{w['id']}").click().run()
+    third = [i.id for i in workshops.items_of(db, w)][2]
+    assert workshops.get_workshop(db, w["id"])["current_item"] == third, "Next starts from the room's item"

@@ -5,7 +5,7 @@ server-sent-events stream that says when the room changes (the item on screen, c
 its votes, which the group-commit writer stores. Waiting costs the server nothing but an open
 connection, and one change reaches every phone at once.
 
-Routes (all under /join, except the facilitator's live panel under /present):
+Routes (all under /join, except the facilitator's live panel and presenter screen under /present):
 - GET  /join                 the join form, or, with a valid pass, the voting page (works without JS)
 - POST /join                 join with a code, a sector and an optional name; sets the pass cookie
 - POST /join/vote            one vote (JSON from the page's script, or a plain form post)
@@ -13,6 +13,8 @@ Routes (all under /join, except the facilitator's live panel under /present):
 - POST /join/leave           forget the pass (join another workshop)
 - GET  /present/{id}         the facilitator's live count and (once revealed) results, for an iframe
 - GET  /present/{id}/events  the same as server-sent events
+- GET  /present/{id}/screen  the projected presenter screen: the item, its levels, the results once revealed
+- POST /present/{id}/control the presenter screen's Previous, Next, Reveal and Hide (allowed by the key)
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import time
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
@@ -34,9 +37,10 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from checklist import live, privacy, store, workshops
+from checklist import formatting, live, privacy, store, workshops
 from checklist.consensus import DONT_KNOW_LABEL, SECTORS, answer_label
 from checklist.framework import LEVEL_VALUES, framework_for
+from checklist.palette import DONT_KNOW_COLOUR, LEVEL_COLOURS
 
 HERE = Path(__file__).resolve().parent
 PASS_COOKIE = "workshop_pass"
@@ -48,6 +52,8 @@ WRONG_CODE_LIMIT = 10
 WRONG_CODES_FROM_EVERYONE = 1000
 WRONG_CODE_WINDOW = 600.0
 EVERYONE = "*"
+PUBLIC_URL_VAR = "CHECKLIST_PUBLIC_URL"  # the address people should open, as on the Workshop page
+LEVEL_LABELS = [formatting.level(v) for v in LEVEL_VALUES]
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(HERE / "templates"),
@@ -437,6 +443,90 @@ async def presenter_panel(request: Request) -> Response:
                    workshop_id=workshop["id"], large=request.query_params.get("large") == "1")  # fmt: skip
 
 
+def _screen_page(request: Request) -> Response:
+    db = _open()
+    try:
+        workshop_id = int(request.path_params["workshop_id"])
+        key = request.query_params.get("key", "")
+        try:
+            workshop = workshops.workshop_for_presenter(db, workshop_id, key)
+        except store.StoreError as exc:
+            return _render("screen.html", status=403, error=_sentence(str(exc)))
+        assessment = store.get_assessment(db, workshop["assessment_id"])
+        fw = framework_for(assessment["framework_version"])
+        items = workshops.items_of(db, workshop)
+        domains = {d.id: d.title for d in fw.domains}
+    finally:
+        db.close()
+    state = _room().watcher.state(workshop["id"])
+    base = os.environ.get(PUBLIC_URL_VAR) or workshops.base_url(str(request.url))
+    join = workshops.join_link(base, workshop["code"])
+    data = {
+        "code": workshop["code"],
+        "items": [
+            {**row, "domain": domains.get(item.domain, item.domain)}
+            for row, item in zip(_item_data(items), items, strict=True)
+        ],  # fmt: skip
+        "levels": LEVEL_LABELS,
+        "dont_know": DONT_KNOW_LABEL,
+        "state": state.presenter(),
+        "control": f"/present/{workshop['id']}/control",
+        "stream": f"/present/{workshop['id']}/events?key={quote(key)}",
+    }
+    ids = [i.id for i in items]
+    current = state.current_item if state.current_item in ids else ids[0]
+    item = items[ids.index(current)]
+    return _render(
+        "screen.html",
+        unit=assessment["unit_name"],
+        round_label=assessment["round_label"],
+        code=workshop["code"],
+        join_address=join.split("://", 1)[-1].split("?", 1)[0],
+        item=item,
+        domain=domains.get(item.domain, item.domain),
+        position=ids.index(current) + 1,
+        count=len(ids),
+        levels=LEVEL_LABELS,
+        level_colours=LEVEL_COLOURS,
+        dont_know=DONT_KNOW_LABEL,
+        dont_know_colour=DONT_KNOW_COLOUR,
+        data=_json_for_script(data),
+    )
+
+
+async def presenter_screen(request: Request) -> Response:
+    """The projected screen: the item, its five levels and, once revealed, how the room voted, in large type."""
+    return await asyncio.to_thread(_screen_page, request)
+
+
+async def presenter_control(request: Request) -> Response:
+    """A press on the presenter screen's controls (or its Page Up / Page Down): JSON {key, action}."""
+    if not _same_origin(request):
+        return Response("Cross-site request refused", status_code=403)
+    try:
+        body = await request.json()
+        key, action = str(body.get("key", ""))[:200], str(body.get("action", ""))[:20]
+    except (ValueError, AttributeError):
+        return JSONResponse({"ok": False, "error": "The request could not be read; expected a key and an action."}, 400)
+    workshop_id = int(request.path_params["workshop_id"])
+
+    def _control() -> dict[str, Any]:
+        db = _open()
+        try:
+            return workshops.screen_control(db, workshop_id, key, action)
+        finally:
+            db.close()
+
+    try:
+        workshop = await asyncio.to_thread(_control)
+    except workshops.WorkshopCodeError as exc:
+        return JSONResponse({"ok": False, "error": _sentence(str(exc))}, 403)
+    except store.StoreError as exc:
+        return JSONResponse({"ok": False, "error": _sentence(str(exc))}, 409)
+    _room().watcher.poke()  # the room hears now, not at the watcher's next look
+    return JSONResponse({"ok": True, "item": workshop["current_item"], "revealed": workshop["revealed"]})
+
+
 async def presenter_events(request: Request) -> Response:
     try:
         workshop = await asyncio.to_thread(_presenter_workshop, request)
@@ -465,6 +555,8 @@ def routes() -> list:
         Mount("/join/static", app=StaticFiles(directory=HERE / "static"), name="join-static"),
         Route("/present/{workshop_id:int}", presenter_panel, methods=["GET"]),
         Route("/present/{workshop_id:int}/events", presenter_events, methods=["GET"]),
+        Route("/present/{workshop_id:int}/screen", presenter_screen, methods=["GET"]),
+        Route("/present/{workshop_id:int}/control", presenter_control, methods=["POST"]),
     ]
 
 
