@@ -11,19 +11,32 @@ from datetime import date, datetime
 import pandas as pd
 import streamlit as st
 
-from checklist import access, analysis, clock, exports, reports, reviews, store, summary
+from checklist import (
+    access,
+    analysis,
+    clock,
+    exports,
+    formatting,
+    history_text,
+    reports,
+    reviews,
+    round_labels,
+    store,
+    summary,
+)
 from checklist.framework import ENABLERS_MODULE, WORKFORCE_MODULE, Framework, carry_over, framework_for
 from checklist.scoring import DONT_KNOW, LEVEL, LEVEL_VALUES, NOT_APPLICABLE
+from ui.autosave import SAVE_FAILURES
 from ui.common import (
     actor,
     choose_unit,
     ensure_router,
+    flash,
     framework,
     headline,
     open_db,
     open_fresh,
     plain,
-    show_error,
     show_flashes,
 )
 
@@ -37,6 +50,16 @@ CONFIDENCE_HELP = (
     "**Documented**: papers, plans or data show it. **Verified**: checked by someone independent "
     "or by people with lived experience."
 )
+
+# Easy Read wording for the page's own words where the framework file has none yet (a framework's
+# [easy_read] table overrides any of these by key, as it does for the answering words).
+EASY_WORDS = {
+    "col_item": "Question", "col_answer": "Our answer", "col_target": "Next step we want",
+    "col_gap": "Steps to go", "col_evidence": "What shows it", "col_confidence": "How sure", "col_link": "Open it",
+    "actions_heading": "Things to do", "action_add": "Plan something to do", "action_what": "What will you do?",
+    "action_owner": "Who will do it?", "action_due": "When by?", "action_aim": "Which step will it reach?",
+    "action_submit": "Add action", "action_status": "How is it going?",
+}  # fmt: skip
 
 show_flashes()
 db = open_db()
@@ -68,7 +91,48 @@ def _widget_value(row: dict, fields: dict) -> object:
     return row.get(next(iter(fields)))
 
 
-def _save(assessment_id: int, item_id: str, key: str, based_on: dict, **fields: object) -> None:
+def _saved(note: str) -> None:
+    """Say, on the next run, what was just saved (`note` is Markdown: user text in it is escaped with plain)."""
+    st.session_state.pop("assess_error", None)
+    st.session_state["assess_saved"] = note
+
+
+def _failed(exc: BaseException, note: str = "") -> None:
+    """Say, on the next run, that a change was not saved, which, and why (never a claim that it was)."""
+    st.session_state.pop("assess_saved", None)
+    st.session_state["assess_error"] = (note, store.explain(exc))
+
+
+def _sentence(text: str) -> str:
+    """A store message as a sentence: capital first letter, full stop at the end."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
+
+
+def _answer_words(value: object) -> str:
+    if value is None:
+        return "answer cleared"
+    if isinstance(value, int):
+        return formatting.level(value)
+    return history_text.ANSWER_WORDS.get(value, str(value))
+
+
+def _field_note(title: str, field: str, value: object) -> str:
+    """What a saved field was, in words: 'Referrals: 2 · Developing', 'Referrals: target 4 · Thriving'."""
+    if field == "answer":
+        return f"{title}: {_answer_words(value)}"
+    if field == "target_level":
+        return f"{title}: " + ("no target" if value is None else f"target {formatting.level(value)}")
+    if field == "confidence":
+        return f"{title}: how sure, " + ("not set" if value is None else str(value).capitalize())
+    words = {"evidence": "evidence", "evidence_links": "evidence links", "na_reason": "why it does not apply"}
+    return f"{title}: {words.get(field, field)}"
+
+
+def _save(assessment_id: int, item_id: str, key: str, based_on: dict, note: str, **fields: object) -> None:
     """Save what a widget now holds, saying which stored value the change started from."""
     for attempt in range(2):
         try:
@@ -83,6 +147,7 @@ def _save(assessment_id: int, item_id: str, key: str, based_on: dict, **fields: 
             if attempt == 0 and (own or moments_ago):
                 based_on = {k: current.get(k) for k in based_on}
                 continue
+            st.session_state.pop("assess_saved", None)
             st.session_state["assess_conflict"] = {
                 "aid": assessment_id,
                 "item": item_id,
@@ -92,12 +157,17 @@ def _save(assessment_id: int, item_id: str, key: str, based_on: dict, **fields: 
                 "theirs": exc.theirs,
                 "yours": exc.yours,
                 "yours_value": st.session_state[key],  # as the widget holds it (a level, or text)
+                "note": note,
             }
-        except store.StoreError as exc:
-            st.session_state["assess_error"] = str(exc)
+        except SAVE_FAILURES as exc:
+            _failed(exc, note)
+            if not isinstance(st.session_state[key], str):
+                # A choice goes back to what is stored, so the page never shows an unsaved level as if it
+                # were saved; typed text stays in its box, to try again or copy somewhere safe.
+                _set_later(key, st.session_state.get(_base_key(key)))
         else:
             st.session_state[_base_key(key)] = st.session_state[f"{key}__saved"] = st.session_state[key]
-            st.session_state["assess_saved"] = "Saved"
+            _saved(note)
         return
 
 
@@ -109,21 +179,31 @@ def _answer_fields(value: object) -> dict:
     return {"answer": value}
 
 
-def _save_answer(assessment_id: int, item_id: str, key: str) -> None:
+def _save_answer(assessment_id: int, item_id: str, key: str, title: str) -> None:
     base = _answer_fields(st.session_state.get(_base_key(key)))
+    value = st.session_state[key]
     _save(assessment_id, item_id, key, {"answer": base.get("answer"), "level": base.get("level")},
-          **_answer_fields(st.session_state[key]))  # fmt: skip
+          _field_note(title, "answer", value), **_answer_fields(value))  # fmt: skip
 
 
-def _save_field(assessment_id: int, item_id: str, field: str, key: str) -> None:
-    _save(assessment_id, item_id, key, {field: st.session_state.get(_base_key(key))}, **{field: st.session_state[key]})
+def _save_field(assessment_id: int, item_id: str, field: str, key: str, title: str) -> None:
+    value = st.session_state[key]
+    _save(assessment_id, item_id, key, {field: st.session_state.get(_base_key(key))},
+          _field_note(title, field, value), **{field: value})  # fmt: skip
 
 
 def _save_details(assessment_id: int, field: str, key: str) -> None:
     try:
         store.update_assessment_details(open_db(), assessment_id, actor(), **{field: st.session_state[key]})
-    except store.StoreError as exc:
-        st.session_state["assess_error"] = str(exc)
+    except SAVE_FAILURES as exc:
+        _failed(exc)
+    else:
+        words = {
+            "assessment_date": "assessment date",
+            "participants": "who took part",
+            "signed_off_by": "signed off by",
+        }
+        _saved(f"Round details: {words.get(field, field)}")
 
 
 def _seed(key: str, value: object) -> str:
@@ -168,11 +248,11 @@ def _resolve(conflict: dict, choice: str, merged: str | None = None) -> None:
     fields = _answer_fields(value) if field in ("answer", "level") else {field: value}
     try:
         store.save_response(open_db(), conflict["aid"], conflict["item"], actor(), based_on=base, **fields)
-    except store.StoreError as exc:
-        st.session_state["assess_error"] = str(exc)
+    except SAVE_FAILURES as exc:
+        _failed(exc)
         _set_later(key, stored)
     else:
-        st.session_state["assess_saved"] = "Saved"
+        _saved(conflict.get("note") or "Your version")
         _set_later(key, value)
 
 
@@ -229,7 +309,7 @@ def _answer_caption(fw: Framework, item, value: object, easy: bool) -> str:  # n
 
 def _words(fw: Framework, easy: bool, key: str, standard: str) -> str:
     """Interface wording: the framework's Easy Read version when the switch is on, else the standard one."""
-    return fw.easy(key, standard) if easy else standard
+    return fw.easy(key, EASY_WORDS.get(key, standard)) if easy else standard
 
 
 def _remember_easy() -> None:
@@ -243,10 +323,10 @@ def _remember_easy() -> None:
 def _move_version(assessment_id: int) -> None:
     try:
         plan = store.move_to_framework(open_db(), assessment_id, actor())
-    except store.StoreError as exc:
-        st.session_state["assess_error"] = str(exc)
+    except SAVE_FAILURES as exc:
+        _failed(exc)
     else:
-        st.session_state["assess_saved"] = (
+        _saved(
             f"Moved to framework {framework().version}: {len(plan.kept) + len(plan.review)} answer(s) kept, "
             f"{len(plan.review)} to look at again, {len(plan.dropped)} removed (kept in the history)"
         )
@@ -297,7 +377,7 @@ def choose_assessment() -> None:
     chosen = choose_unit(db, "assess")
     if chosen is None:
         return
-    system_id, place_id, _ = chosen
+    system_id, place_id, unit_name = chosen
     may_edit = access.can(actor(), access.EDIT, system_id, place_id)
     rounds = store.list_assessments(db, system_id=system_id, place_id=place_id, whole_system=place_id is None)
     st.header("Rounds")
@@ -307,8 +387,9 @@ def choose_assessment() -> None:
         with st.container(border=True):
             left, right = st.columns([4, 1], vertical_alignment="center")
             left.markdown(
-                f"**{plain(row.round_label)}** · {row.assessment_date} · {row.status.capitalize()} · "
-                f"{row.answered}/{row.total} answered"
+                f"**{plain(row.round_label)}** · assessed {formatting.day(row.assessment_date)} · "
+                f"{row.status.capitalize()} · {formatting.count(row.answered)} of {formatting.count(row.total)} "
+                "items answered"
             )
             verb = "Resume" if row.status == store.DRAFT and may_edit else "Open" if may_edit else "View"
             right.button(verb, key=f"assess_open_{row.id}", on_click=_open, args=(int(row.id),))
@@ -317,11 +398,16 @@ def choose_assessment() -> None:
         st.caption("You can read this unit's rounds; its lead starts and answers them.")
         return
     st.header("Start a new round")
+    taken = rounds["round_label"].tolist()
+    # The quarter's label, or the next one the unit does not have yet ("2026 Q4 round 2"): never a clash.
+    suggested = round_labels.free_label(store.suggest_round_label(clock.today()), taken)
     with st.form("assess_new_round"):
         label = st.text_input(
-            "Round label", value=store.suggest_round_label(clock.today()), help="For example the quarter: 2026 Q4"
+            "Round label",
+            value=suggested,
+            help="A name this unit's rounds do not have yet, for example the quarter: 2026 Q4",
         )
-        when = st.date_input("Assessment date", value=clock.today(), format="YYYY-MM-DD")
+        when = st.date_input("Assessment date", value=clock.today(), format="DD/MM/YYYY")
         # One switch per optional module of the framework new rounds use, in its own words.
         optional = {m.id: m for m in framework().modules if m.optional}
         chosen = {
@@ -334,6 +420,16 @@ def choose_assessment() -> None:
             "Who is taking part", placeholder="Roles or organisations: health, leisure, VCSE, lived experience…"
         )
         if st.form_submit_button("Start assessment", type="primary"):
+            if existing := round_labels.taken_as(label, taken):
+                clash = rounds[rounds["round_label"] == existing].iloc[0]
+                st.error(
+                    f"Not started: {plain(unit_name)} already has a round called '{plain(existing)}' "
+                    f"({clash['status']}, assessed {formatting.day(clash['assessment_date'])}). Choose another "
+                    f"label, for example '{plain(round_labels.free_label(existing, taken))}', or resume "
+                    "that round above.",
+                    icon=":material/error:",
+                )
+                return
             try:
                 new_id = store.create_assessment(
                     db,
@@ -346,8 +442,8 @@ def choose_assessment() -> None:
                     participants=participants,
                     include_enablers=chosen.get(ENABLERS_MODULE, False),
                 )
-            except store.StoreError as exc:
-                show_error(exc)
+            except SAVE_FAILURES as exc:
+                st.error(f"Not started: {plain(store.explain(exc))}", icon=":material/error:")
             else:
                 _open(new_id)
                 st.rerun()
@@ -356,7 +452,9 @@ def choose_assessment() -> None:
 # --- one assessment -------------------------------------------------------------------------
 
 
-def item_panel(assessment: dict, fw: Framework, saved: dict, easy: bool, locked: bool) -> None:
+def item_panel(
+    assessment: dict, fw: Framework, saved: dict, easy: bool, locked: bool, status: tuple[str, str] | None = None
+) -> None:
     aid = assessment["id"]
     items = fw.items_of(assessment)
     ids = [i.id for i in items]
@@ -409,6 +507,8 @@ def item_panel(assessment: dict, fw: Framework, saved: dict, easy: bool, locked:
 
     if conflict := st.session_state.get("assess_conflict"):
         conflict_dialog(conflict)
+    # Saved, or not saved and why, right above what was changed. Always drawn (see the caption above).
+    show_status(st.empty(), status, locked, fw, easy)
     # Each widget's starting value is seeded once from the database and never passed as index= or
     # value=: a parameter that changes after a save would make Streamlit remount the widget and
     # drop keyboard focus mid-answer.
@@ -428,7 +528,7 @@ def item_panel(assessment: dict, fw: Framework, saved: dict, easy: bool, locked:
             captions=[_answer_caption(fw, item, v, easy) for v in ANSWER_OPTIONS],
             key=answer_key,
             on_change=_save_answer,
-            args=(aid, item.id, answer_key),
+            args=(aid, item.id, answer_key, item.title),
             disabled=locked,
         )
         if choice == NOT_APPLICABLE:
@@ -437,7 +537,7 @@ def item_panel(assessment: dict, fw: Framework, saved: dict, easy: bool, locked:
                 _words(fw, easy, "not_applicable_help", "Why does this item not apply? (needed before submitting)"),
                 key=reason_key,
                 on_change=_save_field,
-                args=(aid, item.id, "na_reason", reason_key),
+                args=(aid, item.id, "na_reason", reason_key, item.title),
                 disabled=locked,
             )
     with right:
@@ -453,7 +553,7 @@ def item_panel(assessment: dict, fw: Framework, saved: dict, easy: bool, locked:
             help=prompt,
             key=evidence_key,
             on_change=_save_field,
-            args=(aid, item.id, "evidence", evidence_key),
+            args=(aid, item.id, "evidence", evidence_key, item.title),
             disabled=locked,
         )
         links_key = _seed(f"assess_links_{aid}_{item.id}", row.get("evidence_links", ""))
@@ -461,7 +561,7 @@ def item_panel(assessment: dict, fw: Framework, saved: dict, easy: bool, locked:
             "Links to evidence (optional)",
             key=links_key,
             on_change=_save_field,
-            args=(aid, item.id, "evidence_links", links_key),
+            args=(aid, item.id, "evidence_links", links_key, item.title),
             disabled=locked,
         )
         confidence_key = _seed(f"assess_confidence_{aid}_{item.id}", row.get("confidence"))
@@ -473,22 +573,22 @@ def item_panel(assessment: dict, fw: Framework, saved: dict, easy: bool, locked:
             help=CONFIDENCE_HELP,
             key=confidence_key,
             on_change=_save_field,
-            args=(aid, item.id, "confidence", confidence_key),
+            args=(aid, item.id, "confidence", confidence_key, item.title),
             disabled=locked,
         )
         target_key = _seed(f"assess_target_{aid}_{item.id}", row.get("target_level"))
         st.selectbox(
             _words(fw, easy, "target", "Target level for the next round"),
             [None, *LEVEL_VALUES],
-            format_func=lambda v: "No target set" if v is None else _answer_label(fw, v),
+            format_func=lambda v: "No target set" if v is None else formatting.level(v),
             key=target_key,
             on_change=_save_field,
-            args=(aid, item.id, "target_level", target_key),
+            args=(aid, item.id, "target_level", target_key, item.title),
             disabled=locked,
         )
 
     item_comments(assessment, fw, item.id)
-    actions_panel(assessment, fw, item.id, locked)
+    actions_panel(assessment, fw, item.id, locked, easy)
 
     back, _, forward = st.columns([1, 3, 1])
     back.button(
@@ -501,39 +601,51 @@ def item_panel(assessment: dict, fw: Framework, saved: dict, easy: bool, locked:
     )  # fmt: skip
 
 
-def _action_call(fn, *args: object, **kwargs: object) -> None:  # noqa: ANN001
+def _action_call(fn, *args: object, done: str = "", about: str = "", **kwargs: object) -> bool:  # noqa: ANN001
+    """Change an action; `done` says what was saved, with {} where the action's own words (`about`) go."""
     try:
         fn(open_db(), *args, **kwargs)
-    except store.StoreError as exc:
-        st.session_state["assess_error"] = str(exc)
+    except SAVE_FAILURES as exc:
+        _failed(exc, done.format(plain(about)))
+        return False
+    _saved(done.format(plain(about)))
+    flash("Saved: " + done.format(about))  # the actions sit below the status line, often out of sight
+    return True
 
 
-def actions_panel(assessment: dict, fw: Framework, item_id: str, locked: bool) -> None:
+def _set_action_status(action_id: int, key: str, description: str) -> None:
+    status = st.session_state[key]
+    if not _action_call(store.update_action, action_id, actor(), status=status,
+                        done=f"action “{{}}” is now {status}", about=description):  # fmt: skip
+        _set_later(key, st.session_state.get(_base_key(key)))  # show the status that is stored
+
+
+def actions_panel(assessment: dict, fw: Framework, item_id: str, locked: bool, easy: bool = False) -> None:
     aid = assessment["id"]
+    title = fw.item(item_id).title
     mine = store.list_actions(db, aid, include_deleted=True, item_id=item_id)  # this item's only: read on each answer
     live = mine[mine["deleted_at"].isna()]
     deleted = mine[mine["deleted_at"].notna()]
-    st.markdown(f"**Actions for this item** ({len(live)})")
+    st.markdown(f"**{_words(fw, easy, 'actions_heading', 'Actions for this item')}** ({len(live)})")
     for action in live.itertuples():
         with st.container(border=True):
             text, status, remove = st.columns([4, 2, 1], vertical_alignment="center")
-            due = f" · due {action.due_date}" if action.due_date else ""
+            due = f" · due {formatting.day(action.due_date)}" if action.due_date else ""
             owner = f" · owner: {plain(action.owner)}" if action.owner else ""
             aim = (
                 ""
                 if action.target_level is None or action.target_level != action.target_level
-                else (f" · aims for {_answer_label(fw, int(action.target_level))}")
+                else (f" · aims for {formatting.level(action.target_level)}")
             )
             text.markdown(f"{plain(action.description)}{owner}{due}{aim}")
             status_key = _seed(f"assess_action_status_{action.id}", action.status)
             status.selectbox(
-                "Status",
+                _words(fw, easy, "action_status", "Status"),
                 store.ACTION_STATUSES,
                 format_func=str.capitalize,
                 key=status_key,
-                on_change=lambda i=action.id, k=status_key: _action_call(
-                    store.update_action, i, actor(), status=st.session_state[k]
-                ),
+                on_change=_set_action_status,
+                args=(int(action.id), status_key, action.description),
                 disabled=locked,
             )
             remove.button(
@@ -541,11 +653,12 @@ def actions_panel(assessment: dict, fw: Framework, item_id: str, locked: bool) -
                 key=f"assess_action_delete_{action.id}",
                 on_click=_action_call,
                 args=(store.set_action_deleted, int(action.id), True, actor()),
+                kwargs={"done": "action “{}” deleted (it can be restored below)", "about": action.description},
                 disabled=locked,
                 help="Deleted actions can be restored below.",
             )
     if not deleted.empty and not locked:
-        with st.expander(f"Deleted actions ({len(deleted)}) — restore"):
+        with st.expander(f"Deleted actions ({len(deleted)}): restore"):
             for action in deleted.itertuples():
                 cols = st.columns([4, 1], vertical_alignment="center")
                 cols[0].markdown(plain(action.description))
@@ -554,24 +667,34 @@ def actions_panel(assessment: dict, fw: Framework, item_id: str, locked: bool) -
                     key=f"assess_action_restore_{action.id}",
                     on_click=_action_call,
                     args=(store.set_action_deleted, int(action.id), False, actor()),
+                    kwargs={"done": "action “{}” restored", "about": action.description},
                 )
     if locked:
         return
     with st.form(f"assess_add_action_{aid}_{item_id}", clear_on_submit=True):
-        st.markdown("Add an action")
-        description = st.text_input("What will be done")
+        st.markdown(f"**{_words(fw, easy, 'action_add', 'Add an action')}**")
+        description = st.text_input(_words(fw, easy, "action_what", "What will be done"))
         c1, c2, c3 = st.columns(3)
-        owner = c1.text_input("Owner")
-        due = c2.date_input("Due date", value=None, format="YYYY-MM-DD")
+        owner = c1.text_input(_words(fw, easy, "action_owner", "Owner"))
+        due = c2.date_input(_words(fw, easy, "action_due", "Due date"), value=None, format="DD/MM/YYYY")
         aim = c3.selectbox(
-            "Level it aims for", [None, *LEVEL_VALUES], format_func=lambda v: "—" if v is None else _answer_label(fw, v)
+            _words(fw, easy, "action_aim", "Level it aims for"),
+            [None, *LEVEL_VALUES],
+            format_func=lambda v: "No level chosen" if v is None else formatting.level(v),
         )
-        if st.form_submit_button("Add action"):
+        if st.form_submit_button(_words(fw, easy, "action_submit", "Add action")):
             try:
                 store.add_action(db, aid, item_id, actor(), description, owner=owner, due_date=due, target_level=aim)
-            except store.StoreError as exc:
-                show_error(exc)
+            except SAVE_FAILURES as exc:
+                # Here, beside the button: the form has emptied itself, so the words are repeated to copy back.
+                st.error(
+                    f"Not saved: the action “{plain(description.strip())}” was not added. "
+                    f"{plain(_sentence(store.explain(exc)))}",
+                    icon=":material/error:",
+                )
             else:
+                _saved(f"{title}: action “{plain(description.strip())}” added")
+                flash(f"Saved: action “{description.strip()}” added")
                 st.rerun()
 
 
@@ -580,7 +703,7 @@ def results_panel(assessment: dict, fw: Framework) -> None:
     result = current.result
     if assessment["status"] == store.DRAFT:
         st.info("Provisional: this assessment is still a draft. Scores will change as answers are added.")
-    headline(fw, result, comparison, previous.label if previous else None)
+    headline(fw, result, comparison, previous.label if previous else None)  # with the spread of levels by the band
     r1, r2 = st.columns(2)
     aid = assessment["id"]
     name = f"report-{assessment['unit_name']}-{assessment['round_label']}".replace(" ", "-")
@@ -604,11 +727,11 @@ def results_panel(assessment: dict, fw: Framework) -> None:
     )
     st.markdown("**Domain scores**")
     domains = summary.domain_table(fw, result, comparison)
-    # Two decimals, a sign on changes, a dash where there is nothing to show (pandas would print 0.5000 / None).
+    # The one number rule (checklist.formatting): two decimals, a sign on changes, a dash where there is none.
     st.table(
-        domains.style.format({"Score (0–4)": "{:.2f}", "Change since last round": "{:+.2f}"}, na_rep="—").hide(
-            axis="index"
-        )
+        domains.style.format(
+            {"Score (0–4)": formatting.score, "Change since last round": formatting.delta}, na_rep=formatting.NONE
+        ).hide(axis="index")
     )
     left, right = st.columns(2)
     with left:
@@ -624,11 +747,11 @@ def results_panel(assessment: dict, fw: Framework) -> None:
 def _review_call(fn, *args: object, done: str = "") -> None:  # noqa: ANN001
     try:
         fn(open_db(), *args)
-    except store.StoreError as exc:
-        st.session_state["assess_error"] = str(exc)
+    except SAVE_FAILURES as exc:
+        _failed(exc)
     else:
         if done:
-            st.session_state["assess_saved"] = done
+            _saved(done)
 
 
 def _add_comment(assessment_id: int, key: str) -> None:
@@ -642,10 +765,11 @@ def _add_comment(assessment_id: int, key: str) -> None:
 def _comment_line(fw: Framework, comment: pd.Series) -> str:
     about = fw.item(comment["item_id"]).title if isinstance(comment["item_id"], str) else "The round as a whole"
     line = (
-        f"**{plain(about)}**: {plain(comment['text'])}  \n{plain(comment['created_by'])}, {comment['created_at'][:10]}"
+        f"**{plain(about)}**: {plain(comment['text'])}  \n{plain(comment['created_by'])}, "
+        f"{formatting.day(comment['created_at'])}"
     )
     if isinstance(comment["addressed_at"], str):
-        line += f" · addressed by {plain(comment['addressed_by'])} on {comment['addressed_at'][:10]}"
+        line += f" · addressed by {plain(comment['addressed_by'])} on {formatting.day(comment['addressed_at'])}"
     return line
 
 
@@ -740,25 +864,114 @@ def comments_panel(assessment: dict, fw: Framework, saved: dict) -> None:
             st.caption("Every item with evidence is marked verified.")
 
 
-def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool, easy: bool = False) -> None:
-    aid = assessment["id"]
+def _gap_words(level: object, target: object) -> str:
+    if not isinstance(level, int) or target is None:
+        return formatting.NONE
+    gap = int(target) - level
+    if gap <= 0:
+        return "Met"
+    return f"{gap} level{'s' if gap > 1 else ''} to go"
+
+
+def review_table(assessment: dict, fw: Framework, saved: dict, easy: bool) -> None:
+    """Every item: answer, target and gap, the evidence itself, and a link that opens the item."""
+    words = {
+        key: _words(fw, easy, key, standard)
+        for key, standard in (("col_item", "Item"), ("col_answer", "Answer"),
+                              ("col_target", "Target"), ("col_gap", "Gap to target"), ("col_evidence", "Evidence"),
+                              ("col_confidence", "How sure"), ("col_link", "Open"))
+    }  # fmt: skip
     rows = []
     for item in fw.items_of(assessment):
         row = saved.get(item.id) or {}
         answer = row.get("answer")
+        level = row.get("level") if answer == LEVEL else None
+        evidence = (row.get("evidence") or "").strip()
         rows.append(
             {
-                "Domain": fw.domain(item.domain).title,
-                "Item": item.title,
-                "Answer": "Not answered"
-                if answer is None
-                else _answer_label(fw, row["level"] if answer == LEVEL else answer),
-                "Target": None if row.get("target_level") is None else _answer_label(fw, row["target_level"]),
-                "Evidence": "Yes" if row.get("evidence") else "None recorded",
-                "Confidence": (row.get("confidence") or "").capitalize(),
+                "item": item.title,
+                "answer": "Not answered" if answer is None else _answer_label(fw, level if answer == LEVEL else answer),
+                "target": formatting.level(row.get("target_level"), none="No target"),
+                "gap": _gap_words(level, row.get("target_level")),
+                "evidence": " ".join(evidence.split()) or "None recorded",
+                "confidence": (row.get("confidence") or "").capitalize() or formatting.NONE,
+                # Relative to the page's own address, so it works under any base path; opens the item to answer.
+                "link": f"?assessment={assessment['id']}&item={item.id}",
             }
         )
-    st.table(pd.DataFrame(rows), hide_index=True)
+    text = st.column_config.TextColumn
+    # Sized to fit the page at 1366 px wide without sideways scrolling.
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        height=35 * (len(rows) + 1) + 3,  # every item, no inner scrolling
+        column_config={
+            "item": text(words["col_item"], width=195),
+            "answer": text(words["col_answer"], width=115),
+            "target": text(words["col_target"], width=110),
+            "gap": text(words["col_gap"], width=95),
+            "evidence": text(words["col_evidence"], width=220, help="The evidence as recorded; open the item to edit"),
+            "confidence": text(words["col_confidence"], width=90),
+            "link": st.column_config.LinkColumn(words["col_link"], width=60, display_text="Open"),
+        },
+    )
+
+
+def _titles(fw: Framework, items: list) -> str:  # noqa: ANN001
+    return "\n".join(f"- {plain(fw.item(i).title)}" for i in items)
+
+
+def _cancel_submit() -> None:
+    st.session_state.pop("assess_confirm_submit", None)
+
+
+@st.dialog("Submit and lock this round?", width="large", on_dismiss=_cancel_submit)
+def submit_dialog(assessment: dict, fw: Framework, saved: dict, signed: str, easy: bool) -> None:
+    """What is about to be locked, named item by item, then Submit or Go back."""
+    aid = assessment["id"]
+    items = [i.id for i in fw.items_of(assessment)]
+    rows = {i: saved.get(i) or {} for i in items}
+    dont_know = [i for i in items if rows[i].get("answer") == DONT_KNOW]
+    with_level = [i for i in items if rows[i].get("answer") == LEVEL]
+    no_evidence = [i for i in with_level if not (rows[i].get("evidence") or "").strip()]
+    no_target = [i for i in with_level if rows[i].get("target_level") is None]
+    st.write(
+        f"Submitting locks {plain(assessment['unit_name'])} · {plain(assessment['round_label'])}: its answers, "
+        "evidence, targets and actions can no longer be changed unless the round is reopened (the history records "
+        "who reopened it and why). Check these first:"
+    )
+    for found, heading, meaning in (
+        (dont_know, "Don't know", "These stay evidence gaps and are left out of the scores."),
+        (no_evidence, "No evidence recorded", "These levels rest on nothing written down."),
+        (no_target, "No target set", "These items have a level but no target for the next round."),
+    ):
+        if found:
+            st.markdown(f"**{heading} ({len(found)})**: {meaning}\n{_titles(fw, found)}")
+        else:
+            st.markdown(f"**{heading}**: none.")
+    st.markdown(f"**Signed off by**: {plain(signed.strip())}" if signed.strip() else "**Signed off by**: not given.")
+    back, go = st.columns(2)
+    if back.button("Go back", key=f"assess_submit_back_{aid}", icon=":material/arrow_back:", width="stretch"):
+        _cancel_submit()
+        st.rerun()
+    if go.button(_words(fw, easy, "submit", "Submit and lock"), key=f"assess_submit_confirm_{aid}", type="primary",
+                 icon=":material/lock:", width="stretch"):  # fmt: skip
+        try:
+            store.submit_assessment(open_db(), aid, actor(), signed_off_by=signed)
+        except store.IncompleteError as exc:
+            st.error(f"Not submitted: {plain(str(exc))}:\n" + "\n".join(f"- {plain(p)}" for p in exc.problems))
+        except SAVE_FAILURES as exc:
+            st.error(f"Not submitted: {plain(_sentence(store.explain(exc)))}", icon=":material/error:")
+        else:
+            _cancel_submit()
+            done = _words(fw, easy, "submit_confirmed", "Assessment submitted and locked")
+            st.session_state["_flash"] = [(done, ":material/lock:")]
+            st.rerun()
+
+
+def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool, easy: bool = False) -> None:
+    aid = assessment["id"]
+    review_table(assessment, fw, saved, easy)
     comments_panel(assessment, fw, saved)
     may_edit = access.can(actor(), access.EDIT, assessment["system_id"], assessment["place_id"])
     if assessment["status"] == store.DRAFT and not may_edit:
@@ -766,7 +979,7 @@ def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool, eas
         return
     if locked:
         st.success(
-            f"Submitted on {assessment['submitted_at'][:10]} by {plain(assessment['submitted_by'])}"
+            f"Submitted on {formatting.day(assessment['submitted_at'])} by {plain(assessment['submitted_by'])}"
             + (f", signed off by {plain(assessment['signed_off_by'])}" if assessment["signed_off_by"] else "")
             + ". This assessment is locked."
         )
@@ -778,8 +991,8 @@ def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool, eas
             if st.button("Reopen assessment", key=f"assess_reopen_{aid}"):
                 try:
                     store.reopen_assessment(db, aid, actor(), reason)
-                except store.StoreError as exc:
-                    show_error(exc)
+                except SAVE_FAILURES as exc:
+                    st.error(f"Not reopened: {plain(_sentence(store.explain(exc)))}", icon=":material/error:")
                 else:
                     st.rerun()
         return
@@ -804,7 +1017,7 @@ def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool, eas
         date_key = _seed(f"assess_date_{aid}", date.fromisoformat(assessment["assessment_date"]))
         st.date_input(
             "Assessment date",
-            format="YYYY-MM-DD",
+            format="DD/MM/YYYY",
             key=date_key,
             on_change=_save_details,
             args=(aid, "assessment_date", date_key),
@@ -819,55 +1032,63 @@ def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool, eas
     problems = store.completeness_problems(db, aid)
     if problems:
         st.warning(
-            f"{len(problems)} item(s) need attention before submitting:\n" + "\n".join(f"- {p}" for p in problems)
+            f"{len(problems)} item(s) need attention before submitting:\n"
+            + "\n".join(f"- {plain(p)}" for p in problems)
         )
+    # Saved as it is typed, like the details above: a name entered and then left for another tab is not lost.
+    signed_key = _seed(f"assess_signoff_{aid}", assessment["signed_off_by"])
     signed = st.text_input(
-        "Signed off by (name and role)", value=assessment["signed_off_by"], key=f"assess_signoff_{aid}"
+        "Signed off by (name and role)",
+        key=signed_key,
+        on_change=_save_details,
+        args=(aid, "signed_off_by", signed_key),
     )
     if st.button(_words(fw, easy, "submit", "Submit and lock"), type="primary", key=f"assess_submit_{aid}"):
-        try:
-            store.submit_assessment(db, aid, actor(), signed_off_by=signed)
-        except store.IncompleteError as exc:
-            st.error(f"{plain(str(exc))}:\n" + "\n".join(f"- {plain(p)}" for p in exc.problems))
-        except store.StoreError as exc:
-            show_error(exc)
+        if problems:
+            st.error(
+                f"Not submitted: {len(problems)} item(s) need an answer before this assessment can be submitted:\n"
+                + "\n".join(f"- {plain(p)}" for p in problems)
+            )
         else:
-            done = _words(fw, easy, "submit_confirmed", "Assessment submitted and locked")
-            st.session_state["_flash"] = [(done, ":material/lock:")]
-            st.rerun()
+            # Nothing is locked yet: the dialog says what would be, and only its Submit button submits.
+            st.session_state["assess_confirm_submit"] = {"aid": aid, "signed": signed}
+    pending = st.session_state.get("assess_confirm_submit")
+    if pending and pending["aid"] == aid and not st.session_state.get("assess_conflict"):
+        submit_dialog(assessment, fw, saved, pending["signed"], easy)
 
 
-def history_panel(assessment: dict) -> None:
+def history_panel(assessment: dict, fw: Framework) -> None:
     frame = store.history(db, assessment["id"])
     if frame.empty:
         st.write("No changes recorded yet.")
         return
     room = frame["entity"].isin(["vote", "participant"])
     if room.any() and not st.toggle(
-        f"Show workshop votes and joins ({int(room.sum())})",
+        f"Show workshop votes and joins ({formatting.count(int(room.sum()))})",
         key=f"assess_history_votes_{assessment['id']}",
         help="Each vote cast in a workshop on this assessment, with who cast it. Hidden by default: there can be many.",
     ):
         frame = frame[~room]
-    frame = frame.iloc[::-1]
+    table = history_text.table(frame, fw)
+    st.caption(f"{formatting.count(len(table))} changes, newest first. Times are UTC.")
     st.dataframe(
-        frame.assign(
-            When=frame["at"].str.slice(0, 19).str.replace("T", " "),
-            Who=frame["actor"],
-            Item=frame["item_id"].fillna("—"),
-            Change=frame["field"],
-            Was=frame["old_value"].map(lambda v: "" if v is None else str(v)),
-            Now=frame["new_value"].map(lambda v: "" if v is None else str(v)),
-        )[["When", "Who", "Item", "Change", "Was", "Now"]],
+        table,
         hide_index=True,
+        column_config={
+            "When": st.column_config.TextColumn("When", width=190),
+            "Who": st.column_config.TextColumn("Who", width=130),
+            "What changed": st.column_config.TextColumn("What changed", width=565),
+        },
     )
 
 
 def _sign_off(assessment_id: int) -> None:
     try:
         store.sign_off(open_db(), assessment_id, actor())
-    except store.StoreError as exc:
-        st.session_state["assess_error"] = str(exc)
+    except SAVE_FAILURES as exc:
+        _failed(exc)
+    else:
+        _saved("Round signed off")
 
 
 def sign_off_panel(assessment: dict) -> None:
@@ -880,7 +1101,7 @@ def sign_off_panel(assessment: dict) -> None:
         return
     if assessment.get("signed_off_at"):
         st.success(
-            f"Signed off by {plain(assessment['signed_off_by'])} on {assessment['signed_off_at'][:10]}.",
+            f"Signed off by {plain(assessment['signed_off_by'])} on {formatting.day(assessment['signed_off_at'])}.",
             icon=":material/verified:",
         )
     elif access.can(actor(), access.REVIEW, assessment["system_id"], assessment["place_id"]):
@@ -892,6 +1113,45 @@ def sign_off_panel(assessment: dict) -> None:
             args=(assessment["id"],),
             help="Confirms, as reviewer, that the answers and evidence stand. Whoever submitted it cannot sign it off.",
         )
+
+
+def _take_status(assessment_id: int) -> tuple[str, str, str] | None:
+    """What the last change did: ("error" | "conflict" | "saved", what, detail), or None before any change."""
+    if conflict := st.session_state.get("assess_conflict"):
+        return "conflict", conflict.get("note", ""), conflict["message"]
+    if note := st.session_state.pop("assess_saved", None):
+        st.session_state["assess_last_saved"] = (assessment_id, clock.now().strftime("%H:%M"), note)
+    if failed := st.session_state.get("assess_error"):  # stays until a later change saves
+        return "error", *failed
+    last = st.session_state.get("assess_last_saved")
+    if last and last[0] == assessment_id:
+        return "saved", last[2], last[1]
+    return None
+
+
+def show_status(slot, status: tuple[str, str, str] | None, locked: bool, fw: Framework | None = None,  # noqa: ANN001
+                easy: bool = False) -> None:  # fmt: skip
+    """The save state in one line: saved (what, and when), or not saved and why. Nothing on a locked round."""
+    kind, what, detail = status or ("", "", "")
+    if kind == "error":
+        slot.error(
+            f"**Your change was not saved**{f' ({what})' if what else ''}. {plain(_sentence(detail))}",
+            icon=":material/error:",
+        )
+    elif kind == "conflict":
+        slot.error(
+            f"**Your change was not saved yet**{f' ({what})' if what else ''}: someone else changed it "
+            "while you were editing. Choose which version to keep in the box that opened.",
+            icon=":material/sync_problem:",
+        )
+    elif kind == "saved":
+        saved = fw.easy("saved", "Saved.").rstrip(".") if easy and fw else "Saved"
+        # Markdown in the text colour, not a caption: the saved state must be as legible as the answers.
+        slot.markdown(f":small[:green[:material/check_circle: **{saved} at {detail} UTC**] · {what}]")
+    elif not locked:
+        slot.markdown(":small[:material/cloud_done: Each change is saved the moment you make it.]")
+    else:
+        slot.empty()
 
 
 def show_assessment(assessment: dict) -> None:
@@ -910,18 +1170,12 @@ def show_assessment(assessment: dict) -> None:
     top.title(f"{plain(assessment['unit_name'])} · {plain(assessment['round_label'])}")
     switch.button("Choose another", on_click=_open, args=(None,), key="assess_choose_another")
     st.caption(
-        f"{plain(assessment['system_name'])} · assessed {assessment['assessment_date']} · "
-        f"{state} · framework "
-        f"{fw.version}"
+        f"{plain(assessment['system_name'])} · assessed {formatting.day(assessment['assessment_date'])} · "
+        f"{state} · framework {fw.version}"
         + "".join(f" · with the module {m.title}" for m in fw.modules if m.optional and m.id in chosen_modules)
     )
     st.progress(answered / len(items), text=f"{answered} of {len(items)} items answered")
-    error_slot = st.empty()  # always present, for the same reason as the caption above the answers
-    if error := st.session_state.pop("assess_error", None):
-        error_slot.error(f"Not saved: {plain(error)}", icon=":material/error:")
-    elif saved_note := st.session_state.pop("assess_saved", None):
-        # In the slot that is always there, so nothing below moves and keyboard focus stays put.
-        error_slot.caption(f":material/check_circle: {saved_note} at {clock.now().strftime('%H:%M:%S')} UTC")
+    status_slot = st.empty()  # always present, for the same reason as the caption above the answers
     if "assess_easy" not in st.session_state:
         st.session_state["assess_easy"] = st.query_params.get("easy") == "1"
     easy = st.toggle(
@@ -931,6 +1185,7 @@ def show_assessment(assessment: dict) -> None:
         help="Short sentences and everyday words, for workshops. Kept in the address, so a reload keeps it.",
     )
     version_panel(assessment, fw, may_edit)
+    status = _take_status(assessment["id"])
 
     # Only the open tab runs (a tab change reruns the page): an answer saved on the Answer tab does not
     # recompute the results, the review table and the history, which made each answer slow at scale.
@@ -939,13 +1194,15 @@ def show_assessment(assessment: dict) -> None:
     answer_tab, review_tab, results_tab, history_tab = st.tabs(
         TABS, default=first, key=f"{TAB_KEY}{assessment['id']}", on_change="rerun"
     )
+    # The save state shows once: beside the answers on the Answer tab, under the progress bar elsewhere.
+    show_status(status_slot, None if answer_tab.open else status, True, fw, easy)
     if answer_tab.open:
         with answer_tab:
             if not may_edit:
                 st.info("You can read this round; only a lead of this system or place can change it.")
             elif locked:
                 st.info("This assessment is submitted and locked. Reopen it from **Review and submit** to change it.")
-            item_panel(assessment, fw, saved, easy, locked)
+            item_panel(assessment, fw, saved, easy, locked, status)
     if review_tab.open:
         with review_tab:
             review_panel(assessment, fw, saved, locked, easy)
@@ -954,7 +1211,7 @@ def show_assessment(assessment: dict) -> None:
             results_panel(assessment, fw)
     if history_tab.open:
         with history_tab:
-            history_panel(assessment)
+            history_panel(assessment, fw)
 
 
 raw_id = st.query_params.get("assessment")

@@ -113,7 +113,7 @@ def test_a_clashing_round_label_is_refused_with_a_message(tmp_path, monkeypatch)
     at.selectbox(key="assess_place").set_value(at.selectbox(key="assess_place").options[1]).run()
     next(w for w in at.text_input if w.label == "Round label").set_value("2026 q4")
     at.button(key="FormSubmitter:assess_new_round-Start assessment").click().run()
-    assert "Page Place (Page ICS) already has a round called '2026 q4'" in _shown(at.error[0].value)
+    assert "Page Place already has a round called '2026 Q4'" in _shown(at.error[0].value)
     assert len(store.list_assessments(store.connect(path))) == 1
 
 
@@ -190,6 +190,8 @@ def test_submit_lists_the_unanswered_then_locks(tmp_path, monkeypatch, fw):
     at.run()
     at.text_input(key=f"assess_signoff_{aid}").input("Director of strategy")
     at.button(key=f"assess_submit_{aid}").click().run()
+    assert store.get_assessment(db, aid)["status"] == store.DRAFT, "the first click only asks to confirm"
+    at.button(key=f"assess_submit_confirm_{aid}").click().run()
     assert not at.exception
     assert store.get_assessment(db, aid)["status"] == store.SUBMITTED
     result = store.score(db, aid)
@@ -378,7 +380,6 @@ def test_dashboard_reads_its_choice_from_the_address_and_shows_the_projection_an
     assert float(projected.value) >= store.score(db, latest).overall
     counts = store.score(db, latest).level_counts
     assert any(c.value.startswith("Items by level: ") and f"{counts[1]} Emerging" in c.value for c in at.caption)
-
 
 
 def test_dashboard_marks_a_draft_as_provisional(demo_path, monkeypatch):

@@ -194,7 +194,9 @@ def test_assess_history_hides_workshop_votes_until_asked(northmoor, demo_path, m
     at.toggle(key=f"assess_history_votes_{aid}").set_value(True).run()
     shown = at.dataframe[-1].value
     votes = shown[shown["Who"] == f"participant {voter['id']} (Health and care)"]
-    assert len(votes) == 2 and set(votes["Change"]) == {"joined", "level"}
+    # in plain words, one row each: joining, then the vote with its level and the item's title
+    assert len(votes) == 2 and {w.split(" ")[0].casefold() for w in votes["What changed"]} == {"joined", "voted"}
+    assert any("2 · Developing on Governance" in w for w in votes["What changed"])
 
 
 def test_notes_follow_the_item_on_screen_and_hidden_results_hide_answers_beforehand(northmoor, demo_path, monkeypatch):

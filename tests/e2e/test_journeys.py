@@ -113,6 +113,11 @@ def test_set_up_assess_reload_submit_and_read_results(page: Page, server):
     page.get_by_role("tab", name="Review and submit").click()
     page.get_by_role("textbox", name="Signed off by (name and role)").fill("Director of strategy")
     page.get_by_role("button", name="Submit and lock").click()
+    # Submit asks first, naming what is about to be locked; only the dialog's own button submits.
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text("Submit and lock this round?")).to_be_visible()
+    expect(page.get_by_text("Submitted (locked)", exact=False)).to_have_count(0)
+    dialog.get_by_role("button", name="Submit and lock").click()
     # A submitted round opens on its results; its caption says it is locked.
     expect(page.get_by_text("Submitted (locked)", exact=False)).to_be_visible()
     expect(page.get_by_role("tab", name="Results")).to_have_attribute("aria-selected", "true")
@@ -191,6 +196,10 @@ def test_an_assessment_can_be_completed_by_keyboard_alone(page: Page, server):
     expect(page.get_by_role("tab", name="Review and submit")).to_have_attribute("aria-selected", "true")
     wait_idle(page)
     _tab_until(page, lambda a: a.get("text") == "Submit and lock")
+    page.keyboard.press("Enter")
+    # The confirmation opens with focus inside it: Tab reaches its own Submit and lock.
+    expect(page.get_by_role("dialog")).to_be_visible()
+    _tab_until(page, lambda a: (a.get("text") or "").endswith("Submit and lock"))  # after its lock icon
     page.keyboard.press("Enter")
     expect(page.get_by_text("Submitted (locked)", exact=False)).to_be_visible()
     assert store.get_assessment(db, assessment_id)["status"] == store.SUBMITTED
