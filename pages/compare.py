@@ -7,7 +7,7 @@ import streamlit as st
 
 from checklist import access, analysis, charts, clock, formatting, reports, store
 from ui import data
-from ui.common import actor, chart, ensure_router, framework, open_db, open_fresh, plain
+from ui.common import actor, chart, ensure_router, framework, open_db, open_fresh, plain, text_table
 
 ensure_router()
 db = open_db()
@@ -170,6 +170,13 @@ else:
             columns=str.capitalize
         ),
         hide_index=True,
+        # fixed widths: a long place name is cut (hover shows it) rather than pushing the table sideways
+        column_config={
+            "Domain": st.column_config.TextColumn(width=270),
+            "Lowest place": st.column_config.TextColumn(width=250),
+            **{c: st.column_config.TextColumn(width=85) for c in ("Rolled up", "Lowest", "Highest")},
+            "Places": st.column_config.NumberColumn(width=70),
+        },
     )
     # An average must never hide a place far behind: name every place a level or more below the roll-up.
     for _, row in rolled[rolled["rolled up"] - rolled["lowest"] >= 1].iterrows():
@@ -200,4 +207,4 @@ if len(all_names) > 1:
             "Median of each system's places per domain.",
         )
         st.markdown("**Lowest place per domain, by system**")
-        st.table(_scores(pd.DataFrame(lows).T, "System"), hide_index=True, border="horizontal")  # headers wrap
+        text_table(_scores(pd.DataFrame(lows).T, "System"))  # headers wrap

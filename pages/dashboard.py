@@ -9,7 +9,7 @@ import streamlit as st
 from checklist import access, analysis, charts, clock, exports, formatting, presentation, store, summary
 from checklist.scoring import DONT_KNOW
 from ui import data
-from ui.common import actor, chart, choose_unit, ensure_router, headline, open_db, open_fresh, plain
+from ui.common import actor, chart, choose_unit, ensure_router, headline, open_db, open_fresh, plain, text_table
 
 ensure_router()
 db = open_db()
@@ -201,7 +201,7 @@ else:
     overdue = int(plan["overdue"].sum())
     if overdue:
         st.warning(f"{overdue} {'action is' if overdue == 1 else 'actions are'} overdue.", icon=":material/schedule:")
-    st.table(presentation.actions(plan), hide_index=True, border="horizontal")  # wraps long actions
+    text_table(presentation.actions(plan))  # wraps long actions
 
 st.subheader("Actions from the previous round: planned against achieved")
 followed = analysis.planned_vs_achieved(db, current, previous)
@@ -210,7 +210,7 @@ if followed.empty:
 else:
     met = followed["met"].dropna()
     st.caption(f"{int(met.sum())} of {len(met)} actions with an aim reached the level they aimed for.")
-    st.table(presentation.followed_up(followed), hide_index=True, border="horizontal")
+    text_table(presentation.followed_up(followed))
 
 # --- where to learn from -----------------------------------------------------------------------------
 st.header("Where to learn from")

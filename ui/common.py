@@ -103,6 +103,13 @@ def chart(fig, data: pd.DataFrame, name: str, summary: str) -> None:  # noqa: AN
         csv_download(data, name, f"csv_{name}")
 
 
+def text_table(frame: pd.DataFrame) -> None:
+    """A static table that wraps long text (st.table), with every text cell shown exactly as typed: st.table renders
+    Markdown in cells, so user text is escaped like any other (`plain`)."""
+    shown = frame.map(lambda v: plain(v) if isinstance(v, str) else v)
+    st.table(shown, hide_index=True, border="horizontal")
+
+
 def csv_download(data: pd.DataFrame, name: str, key: str, label: str = "Download as CSV") -> None:
     """A formula-safe CSV of exactly this table; downloading does not rerun the page."""
     st.download_button(label, exports.csv_bytes(data), file_name=f"{name}.csv", mime="text/csv", key=key,
