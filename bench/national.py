@@ -14,8 +14,10 @@ shared and noisy, so a ratio is what holds):
 - the vote burst: 300 voters through the live room's vote writer (votes/s, p99, stored exactly once);
 - import of the national CSV into an empty database; Excel and CSV exports against the bare library
   writing the same rows; the board report and comparison report as PDF in a cold process; backup;
-- with --live: the live room at each N against a real server (bench/live_load.py) and the server's
-  peak RSS after visiting every page (at 1x only).
+- with --live: the live room at each N against a real server (bench/live_load.py), the time from the
+  facilitator pressing Reveal results to the bars on the presenter screen (Chromium, warm server, an
+  absolute target of one second: there is no floor for "what the room waits for"), and the server's
+  peak RSS after visiting every page (at 1x only). `--parts reveal` measures the reveal alone.
 
 It writes `bench/results.json` (a list of records {name, unit, value, floor, ratio, target, target_on,
 better, scale}) and, with --readme, the README's benchmark table.
@@ -73,6 +75,8 @@ TARGETS: dict[str, tuple[str, float | None, str, str]] = {
     "live votes lost or doubled": ("votes", 0.0, "value", "lower"),
     "live server cpu": ("cores", 1.0, "value", "lower"),
     "server peak rss after every page": ("MB", 300.0, "value", "lower"),
+    "reveal to chart on the presenter screen median": ("ms", 1000.0, "value", "lower"),
+    "reveal to chart on the presenter screen p95": ("ms", 1000.0, "value", "lower"),
 }
 
 
@@ -511,11 +515,80 @@ def measure_server(db_path: Path, scale: float, sizes: list[int], port: int = 87
                 record(f"live server cpu ({n} phones)", room["server_cpu_cores"] or 0.0, None, scale,
                        kind="live server cpu", participants=n),
             ]  # fmt: skip
+        out += measure_reveal(port, db_path, scale)
         out.append(record("server peak rss after every page", _visit_every_page(port, server.pid), None, scale))
     finally:
         server.terminate()
         server.wait(30)
     return out
+
+
+def _reveal_times(port: int, db_path: Path, repeat: int) -> list[float]:
+    """Milliseconds from the facilitator pressing Reveal results on the Workshop page (a warm server, Chromium)
+    to the vote bars showing on the presenter screen in a second window, as the room sees it.
+
+    The moment the screen shows the bars is taken in the screen's own page by a MutationObserver (so
+    Playwright's polling is not counted); both windows read the same machine clock.
+    """
+    from playwright.sync_api import sync_playwright
+
+    from checklist import workshops
+
+    db = store.connect(db_path)
+    drafts = store.list_assessments(db, status=store.DRAFT)
+    w = workshops.start_workshop(db, int(drafts["id"].iloc[0]), "bench facilitator")
+    for sector, level in [("health", 2), ("sport", 3), ("lived_experience", 1), ("vcse", None)]:
+        workshops.cast_vote(db, workshops.join(db, w["code"], sector)["token"], w["current_item"], level)
+    key = workshops.presenter_key(db, w["id"])
+    base = f"http://127.0.0.1:{port}"
+    idle = "[data-testid='stApp'][data-test-script-state='notRunning']"
+    times = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        screen = browser.new_page(viewport={"width": 1920, "height": 1080})
+        screen.goto(f"{base}/present/{w['id']}/screen?key={key}")
+        screen.wait_for_function("() => document.body.dataset.revealed === '0'", timeout=60_000)
+        screen.evaluate("""() => new MutationObserver(() => {
+            if (!window.__shownAt && document.body.dataset.revealed === '1' && document.querySelector('.bar'))
+              window.__shownAt = Date.now();
+          }).observe(document.body, {attributes: true, childList: true, subtree: true})""")
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        page.goto(f"{base}/workshop?workshop={w['id']}")
+        page.wait_for_selector(idle, timeout=180_000)
+        toggle = page.get_by_text("Reveal results", exact=True)
+        for n in range(repeat + 1):  # the first is a warm-up
+            screen.evaluate("() => { window.__shownAt = 0; }")
+            pressed = page.evaluate("() => Date.now()")
+            toggle.click()
+            screen.wait_for_function("() => window.__shownAt > 0", timeout=60_000)
+            if n:
+                times.append(screen.evaluate("() => window.__shownAt") - pressed)
+            page.wait_for_selector(idle, timeout=60_000)
+            toggle.click()  # hide again for the next press
+            screen.wait_for_function("() => document.body.dataset.revealed === '0'", timeout=60_000)
+            page.wait_for_selector(idle, timeout=60_000)
+        browser.close()
+    workshops.close_workshop(db, w["id"], "bench facilitator")
+    return times
+
+
+def measure_reveal(port: int, db_path: Path, scale: float, repeat: int = 9) -> list[dict]:
+    times = sorted(_reveal_times(port, db_path, repeat))
+    median = times[len(times) // 2]
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+    return [
+        record("reveal to chart on the presenter screen median", median, None, scale, presses=len(times)),
+        record("reveal to chart on the presenter screen p95", p95, None, scale, presses=len(times)),
+    ]
+
+
+def _reveal_on_its_own_server(db_path: Path, scale: float, port: int = 8766) -> list[dict]:
+    server = _serve(db_path, port)
+    try:
+        return measure_reveal(port, db_path, scale)
+    finally:
+        server.terminate()
+        server.wait(30)
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -598,7 +671,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
         "--parts",
         nargs="+",
         default=["pages", "votes", "files"],
-        choices=["pages", "votes", "files"],
+        choices=["pages", "votes", "files", "reveal"],
         help="which measures to take (all by default)",
     )
     args = parser.parse_args(argv)
@@ -613,7 +686,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
                 size = build(path, scale)
                 print(f"{scale:g}x: built {size} in {time.perf_counter() - t0:.0f} s", flush=True)
             parts = {"pages": measure_pages, "votes": measure_vote_burst,
-                     "files": lambda path, scale: measure_files(path, scale, work)}  # fmt: skip
+                     "files": lambda path, scale: measure_files(path, scale, work),
+                     "reveal": _reveal_on_its_own_server}  # fmt: skip
             for part in args.parts:
                 for r in parts[part](path, scale):
                     results.append(r)
