@@ -19,8 +19,9 @@ from checklist.framework import LEVEL_NAMES, Framework, framework_for, wording_c
 from checklist.scoring import DONT_KNOW, AssessmentScore, Comparison, compare, score_assessment
 
 ROLLUP_RULES = ("median", "minimum", "population-weighted mean")
-# An item "varies" across places when their levels span at least this many levels; it is "weak
-# everywhere" when the median place is at Emerging or below.
+# An item "varies" across places when their levels span at least this many levels; otherwise it is "weak
+# everywhere" when the median place is at Emerging or below. Varies is decided first: an item where one
+# place is Thriving is never called weak everywhere, however low the others are (it has a place to learn from).
 VARIES_SPAN = 2
 WEAK_MEDIAN = 1.0
 
@@ -432,10 +433,10 @@ def item_spread(fw: Framework, levels: pd.DataFrame) -> pd.DataFrame:
     for item in present:
         median, span = float(medians[item.id]), int(spans[item.id])
         pattern = (
-            "weak everywhere"
-            if median <= WEAK_MEDIAN
-            else "varies between places"
+            "varies between places"
             if span >= VARIES_SPAN
+            else "weak everywhere"
+            if median <= WEAK_MEDIAN
             else "similar"
         )
         rows.append(
@@ -473,7 +474,8 @@ def rollup(domains: pd.DataFrame, rule: str, population: pd.Series | None = None
                     f"missing for {', '.join(values.index[weights.isna()]) if weights is not None else 'all places'}"
                 )
             value = float(np.average(values, weights=weights))
-        lowest = values.idxmin()
+        # Every place at the lowest value is named: picking one of several tied places would single it out.
+        lowest = ", ".join(values.index[values == values.min()])
         rows.append(
             {
                 "domain": domain,

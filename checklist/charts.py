@@ -98,7 +98,7 @@ def radar(domains: pd.DataFrame, title: str = "Domain scores") -> go.Figure:
         },
     )
     # Room for the longest wrapped domain name on either side: nothing is cut at 1366 px in half the page.
-    return _layout(fig, title, height=500).update_layout(margin={"l": 125, "r": 125, "t": 80})
+    return _layout(fig, title, height=520).update_layout(margin={"l": 125, "r": 125, "t": 110})
 
 
 def radar_svg(domains: pd.DataFrame, width: int = 640, height: int = 480) -> str:
@@ -178,7 +178,7 @@ def item_levels(items: pd.DataFrame, title: str = "Every item's level") -> go.Fi
             continue
         fig.add_trace(
             go.Bar(
-                x=[value + 0.15] * len(part),  # a sliver for level 0, so it still shows
+                x=[max(value, 0.15)] * len(part),  # each bar ends at its level; level 0 keeps a sliver to show
                 y=[part["domain"], part["item"]],
                 orientation="h",
                 name=f"{value} · {name}",

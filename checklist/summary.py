@@ -10,9 +10,9 @@ from checklist.framework import Framework
 from checklist.scoring import AssessmentScore, Comparison
 
 
-def plural(n: int, word: str) -> str:
-    """'1 vote', '3 votes'."""
-    return f"{n} {word}{'' if n == 1 else 's'}"
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 vote', '3 votes'; with `many` for irregular words: plural(3, 'person', 'people') is '3 people'."""
+    return f"{n:,} {word if n == 1 else many or word + 's'}"
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from checklist import (
 )
 from checklist.framework import ENABLERS_MODULE, WORKFORCE_MODULE, Framework, carry_over, framework_for
 from checklist.scoring import DONT_KNOW, LEVEL, LEVEL_VALUES, NOT_APPLICABLE
+from checklist.summary import plural
 from ui.autosave import SAVE_FAILURES
 from ui.common import (
     actor,
@@ -339,8 +340,10 @@ def version_panel(assessment: dict, fw: Framework, may_edit: bool) -> None:
     newest = framework()
     if to_review := store.moved_items_to_review(db, assessment):
         st.warning(
-            f"Moved from an earlier framework: the wording of {len(to_review)} answered item(s) changed. Look at "
-            "them again: " + "; ".join(fw.item(i).title for i in to_review) + ".",
+            "Moved from an earlier framework: the wording of "
+            f"{plural(len(to_review), 'answered item')} changed. Look at them again: "
+            + "; ".join(fw.item(i).title for i in to_review)
+            + ".",
             icon=":material/published_with_changes:",
         )
     if fw.version == newest.version or not may_edit:
@@ -1032,8 +1035,8 @@ def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool, eas
     problems = store.completeness_problems(db, aid)
     if problems:
         st.warning(
-            f"{len(problems)} item(s) need attention before submitting:\n"
-            + "\n".join(f"- {plain(p)}" for p in problems)
+            f"{plural(len(problems), 'item')} {'needs' if len(problems) == 1 else 'need'} attention "
+            "before submitting:\n" + "\n".join(f"- {plain(p)}" for p in problems)
         )
     # Saved as it is typed, like the details above: a name entered and then left for another tab is not lost.
     signed_key = _seed(f"assess_signoff_{aid}", assessment["signed_off_by"])
@@ -1046,8 +1049,8 @@ def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool, eas
     if st.button(_words(fw, easy, "submit", "Submit and lock"), type="primary", key=f"assess_submit_{aid}"):
         if problems:
             st.error(
-                f"Not submitted: {len(problems)} item(s) need an answer before this assessment can be submitted:\n"
-                + "\n".join(f"- {plain(p)}" for p in problems)
+                f"Not submitted: {plural(len(problems), 'item')} {'needs' if len(problems) == 1 else 'need'} an answer "
+                "before this assessment can be submitted:\n" + "\n".join(f"- {plain(p)}" for p in problems)
             )
         else:
             # Nothing is locked yet: the dialog says what would be, and only its Submit button submits.

@@ -189,7 +189,8 @@ else:
 if len(all_names) > 1:
     st.header("Systems compared")
     st.caption(
-        "Each system's places (latest submitted round each), rolled up by the median; the lowest place is shown too."
+        "Each system's places (latest submitted round each), rolled up by the median; below it, the score of each "
+        "system's lowest place on each domain."
     )
     # Systems the user has no role for are shown only as System A, B, …
     others = iter(analysis.anonymised([n for s, n in all_names.items() if s not in names]).values())

@@ -127,8 +127,8 @@ for row in recent.itertuples():
     # One click opens the round: its results once submitted, where the work stands while a draft.
     st.page_link(
         "pages/assess.py",
-        label=f"{plain(row.unit_name)} · {plain(row.round_label)} — {row.status.capitalize()}, "
-        f"{formatting.day(row.assessment_date)} · {formatting.percent(row.completion)} answered",
+        label=f"{plain(row.unit_name)} · {plain(row.round_label)} — {row.status.capitalize()} · "
+        f"assessed {formatting.day(row.assessment_date)} · {formatting.percent(row.completion)} answered",
         icon=":material/task_alt:" if row.status != store.DRAFT else ":material/edit_note:",
         query_params={"assessment": str(row.id)},
     )

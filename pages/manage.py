@@ -161,7 +161,7 @@ else:
     shown = overview.iloc[(page - 1) * SYSTEMS_PER_PAGE : page * SYSTEMS_PER_PAGE]
     for system in shown.itertuples():
         _system_panel(system, show_archived, expanded=len(overview) == 1)
-    with st.expander(f"All {len(overview)} system(s) at a glance"):
+    with st.expander(f"All {summary.plural(len(overview), 'system')} at a glance"):
         st.dataframe(
             overview.assign(archived=overview["archived_at"].notna().map({True: "Archived", False: ""})).rename(
                 columns={

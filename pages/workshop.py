@@ -13,7 +13,7 @@ import os
 import pandas as pd
 import streamlit as st
 
-from checklist import access, consensus, live, store, workshops
+from checklist import access, consensus, formatting, live, store, workshops
 from checklist.consensus import AGREED, SECTORS, SPLIT, answer_label
 from checklist.framework import LEVEL_VALUES, framework_for
 from checklist.scoring import DONT_KNOW
@@ -137,7 +137,8 @@ def choose() -> None:
             text, buttons = st.columns([3, 2], vertical_alignment="center")
             status = workshops.state({"status": row.status, "expires_at": row.expires_at})
             text.markdown(
-                f"**{KIND_LABEL[row.mode]} · code {row.code}** · {status} · started {row.created_at[:10]}  \n"
+                f"**{KIND_LABEL[row.mode]} · code {row.code}** · {status} · "
+                f"started {formatting.day(row.created_at)}  \n"
                 f"{row.participants} joined · {row.votes} votes · {row.agreed} levels agreed"
             )
             buttons.button("Open", key=f"ws_open_{row.id}", on_click=_open, args=(int(row.id),))
@@ -168,9 +169,8 @@ def join_panel(workshop: dict, expanded: bool) -> None:
             if workshops.is_local_only(link):
                 st.warning(
                     "This address only works on this computer, so other people's phones and laptops cannot reach it. "
-                    "Run the app "
-                    f"on the network (streamlit run app.py --server.address 0.0.0.0) and set {PUBLIC_URL_VAR} to "
-                    "the address people should open, e.g. http://10.0.0.5:8501.",
+                    "Ask whoever runs the app to make it reachable on your network (the README's *Hosting* section "
+                    f"says how, with {PUBLIC_URL_VAR} set to the address people should open).",
                     icon=":material/wifi_off:",
                 )
 
@@ -266,7 +266,8 @@ def present(workshop: dict, items: list, domain_titles: dict[str, str]) -> None:
     position = order.index(current)
     jump_key = f"ws_jump_{wid}"
     st.session_state[jump_key] = current  # follow the room's item, whoever moved it
-    back, forward, jump, screen = st.columns([1, 1, 3, 2], vertical_alignment="bottom")
+    # Room for each button's label and its key badge at 1366 px (narrower columns squeezed the label out).
+    back, forward, jump, screen = st.columns([2, 2, 3, 2], vertical_alignment="bottom")
     back.button(
         "Previous",
         icon=":material/arrow_back:",
@@ -478,7 +479,10 @@ def summary_panel(workshop: dict, items: list) -> None:
     result = workshops.summary(db, workshop["id"])
     titles = {i.id: i.title for i in items}
     agreed = (result.agreed["agreed"] != "Not yet agreed").sum()
-    st.markdown(f"**{agreed} of {len(items)} items agreed** with {len(result.participants)} people taking part.")
+    st.markdown(
+        f"**{agreed} of {len(items)} items agreed** with {plural(len(result.participants), 'person', 'people')} "
+        "taking part."
+    )
     table = result.agreed.rename(
         columns={
             "item": "Item",
@@ -564,7 +568,7 @@ def run(workshop: dict) -> None:
     back.button("All workshops", key="ws_back", on_click=_open, args=(None,), icon=":material/arrow_back:")
     st.caption(
         f"{KIND_LABEL[workshop['mode']]} · code {workshop['code']} · "
-        f"{'open until ' + workshop['expires_at'][:16].replace('T', ' ') + ' UTC' if is_open else status}"
+        f"{'open until ' + formatting.moment(workshop['expires_at']) + ' UTC' if is_open else status}"
         + (
             f" · started from the answers collected beforehand (code "
             f"{workshops.get_workshop(db, workshop['seeded_from'])['code']})"

@@ -210,3 +210,18 @@ def test_anonymised_codes_run_on_like_spreadsheet_columns_for_any_number_of_plac
     assert codes[:2] == ["Place A", "Place B"] and codes[25:28] == ["Place Z", "Place AA", "Place AB"]
     assert codes[701:703] == ["Place ZZ", "Place AAA"]
     assert len(set(codes)) == 1000, "a national comparison (1,000 places) never runs out of codes"
+
+
+def test_an_item_with_a_thriving_place_is_never_weak_everywhere(fw):
+    """Low median but one place far ahead: it varies (someone to learn from), not weak everywhere."""
+    levels = pd.DataFrame({"referrals": [0.0, 1.0, 1.0, 1.0, 4.0], "governance": [0.0, 1.0, 1.0, 0.0, 1.0]},
+                          index=list("ABCDE"))  # fmt: skip
+    spread = analysis.item_spread(fw, levels).set_index("item")
+    assert spread.loc["Referrals", "pattern"] == "varies between places"
+    assert spread.loc["Governance", "pattern"] == "weak everywhere"
+
+
+def test_a_tie_for_lowest_names_every_place_at_that_value():
+    domains = pd.DataFrame({"Training": [1.0, 3.0, 1.0]}, index=["Ashby", "Brook", "Cole"])
+    rolled = analysis.rollup(domains, "median")
+    assert rolled.loc[0, "lowest place"] == "Ashby, Cole" and rolled.loc[0, "lowest"] == 1.0

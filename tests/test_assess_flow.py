@@ -142,7 +142,7 @@ def test_submit_with_unanswered_items_lists_them_and_asks_nothing(tmp_path, monk
     aid = _draft(path)
     at = _tab(_app(path, monkeypatch, "pages/assess.py", assessment=str(aid)), aid, "Review and submit")
     at.button(key=f"assess_submit_{aid}").click().run()
-    assert "Not submitted: 17 item(s) need an answer" in _errors(at)
+    assert "Not submitted: 17 items need an answer" in _errors(at)
     assert not [b for b in at.button if b.key == f"assess_submit_confirm_{aid}"]
 
 

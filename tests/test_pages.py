@@ -183,7 +183,7 @@ def test_submit_lists_the_unanswered_then_locks(tmp_path, monkeypatch, fw):
     at = _tab(_app(path, monkeypatch, "pages/assess.py", assessment=str(aid)), aid, "Review and submit")
     at.button(key=f"assess_submit_{aid}").click().run()
     shown = _shown(at.error[0].value)
-    assert "16 item(s) need an answer" in shown and "Referrals: not answered" in shown
+    assert "16 items need an answer" in shown and "Referrals: not answered" in shown
     assert store.get_assessment(db, aid)["status"] == store.DRAFT
     for n, item in enumerate(fw.items_for(False)):
         store.save_response(db, aid, item.id, ACTOR, level=n % 5)

@@ -99,7 +99,7 @@ def chart(fig, data: pd.DataFrame, name: str, summary: str) -> None:  # noqa: AN
     st.plotly_chart(fig, config={"displaylogo": False, "toImageButtonOptions": {"filename": name}})
     st.caption(summary)
     with st.expander(f"Data behind this chart ({name.replace('-', ' ')})"):
-        st.dataframe(data)
+        st.dataframe(data, hide_index=isinstance(data.index, pd.RangeIndex))  # a bare 0, 1, 2 … means nothing
         csv_download(data, name, f"csv_{name}")
 
 

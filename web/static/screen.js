@@ -90,6 +90,7 @@
     tick();
     $("votes").textContent = count(state.votes);
     $("joined").textContent = count(state.joined);
+    $("have").textContent = state.joined === 1 ? "has" : "have";  // "1 of 1 has voted"
     revealed = Boolean(state.revealed && state.rows);
     document.body.classList.toggle("revealed", revealed);
     $("reveal").setAttribute("aria-pressed", revealed ? "true" : "false");
