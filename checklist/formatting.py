@@ -5,7 +5,9 @@
 - A share is a whole percentage: 47%. Never "46.6667%".
 - A level is its number and name together: "2 · Developing", so colour or a bare digit never
   carries the meaning alone.
-- A date is day, month name and year: 24 November 2026 (the NHS style); a time adds hh:mm.
+- A date is day, month name and year: 24 November 2026 (the NHS style); a time adds hh:mm in UK time
+  (Europe/London: GMT in winter, BST in summer). Times are stored in UTC; people read them as the clock
+  on their wall shows.
 - A count has thousands separators: 12,345.
 
 Excel keeps numbers as numbers; EXCEL_FORMATS are the number formats that show them the same way.
@@ -13,9 +15,12 @@ Excel keeps numbers as numbers; EXCEL_FORMATS are the number formats that show t
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from checklist.framework import LEVEL_NAMES
+
+LOCAL_TIME = ZoneInfo("Europe/London")  # the zone data comes with tzdata (a pandas dependency) where the OS has none
 
 NONE = "—"
 LEVEL_SEPARATOR = " · "
@@ -80,11 +85,25 @@ def day(value: str | date | datetime | None, none: str = NONE) -> str:
     return f"{moment.day} {moment:%B %Y}"
 
 
+def _local(when: datetime) -> datetime:
+    """A stored time (UTC; a naive one is taken as UTC) as UK time."""
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(LOCAL_TIME)
+
+
 def moment(value: str | datetime | None, none: str = NONE) -> str:
-    """A date and time as '24 November 2026, 14:05' (times are stored in UTC and shown as stored)."""
+    """A date and time in UK time: '24 November 2026, 14:05'."""
     if value is None or value == "":
         return none
     when = _as_datetime(value)
     if not isinstance(when, datetime):
         return day(when)
+    when = _local(when)
     return f"{day(when)}, {when:%H:%M}"
+
+
+def time_of_day(value: str | datetime | None, none: str = NONE) -> str:
+    """Only the time, in UK time: '14:05' (for something that happened today, such as a save)."""
+    if value is None or value == "":
+        return none
+    when = _as_datetime(value)
+    return f"{_local(when):%H:%M}" if isinstance(when, datetime) else none

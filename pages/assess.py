@@ -1073,7 +1073,7 @@ def history_panel(assessment: dict, fw: Framework) -> None:
     ):
         frame = frame[~room]
     table = history_text.table(frame, fw)
-    st.caption(f"{formatting.count(len(table))} changes, newest first. Times are UTC.")
+    st.caption(f"{formatting.count(len(table))} changes, newest first. Times are UK time.")
     st.dataframe(
         table,
         hide_index=True,
@@ -1123,7 +1123,7 @@ def _take_status(assessment_id: int) -> tuple[str, str, str] | None:
     if conflict := st.session_state.get("assess_conflict"):
         return "conflict", conflict.get("note", ""), conflict["message"]
     if note := st.session_state.pop("assess_saved", None):
-        st.session_state["assess_last_saved"] = (assessment_id, clock.now().strftime("%H:%M"), note)
+        st.session_state["assess_last_saved"] = (assessment_id, formatting.time_of_day(clock.now()), note)
     if failed := st.session_state.get("assess_error"):  # stays until a later change saves
         return "error", *failed
     last = st.session_state.get("assess_last_saved")
@@ -1150,7 +1150,7 @@ def show_status(slot, status: tuple[str, str, str] | None, locked: bool, fw: Fra
     elif kind == "saved":
         saved = fw.easy("saved", "Saved.").rstrip(".") if easy and fw else "Saved"
         # Markdown in the text colour, not a caption: the saved state must be as legible as the answers.
-        slot.markdown(f":small[:green[:material/check_circle: **{saved} at {detail} UTC**] · {what}]")
+        slot.markdown(f":small[:green[:material/check_circle: **{saved} at {detail}**] · {what}]")
     elif not locked:
         slot.markdown(":small[:material/cloud_done: Each change is saved the moment you make it.]")
     else:

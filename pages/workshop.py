@@ -353,7 +353,7 @@ def present(workshop: dict, items: list, domain_titles: dict[str, str]) -> None:
     if agreement:
         st.success(
             f"Recorded: {_answer_label(agreement['level'])}, by {plain(agreement['agreed_by'])} at "
-            f"{agreement['agreed_at'][11:16]} UTC. It is the assessment's answer for this item; "
+            f"{formatting.time_of_day(agreement['agreed_at'])}. It is the assessment's answer for this item; "
             "record again to change it.",
             icon=":material/task_alt:",
         )
@@ -568,7 +568,7 @@ def run(workshop: dict) -> None:
     back.button("All workshops", key="ws_back", on_click=_open, args=(None,), icon=":material/arrow_back:")
     st.caption(
         f"{KIND_LABEL[workshop['mode']]} · code {workshop['code']} · "
-        f"{'open until ' + formatting.moment(workshop['expires_at']) + ' UTC' if is_open else status}"
+        f"{'open until ' + formatting.moment(workshop['expires_at']) if is_open else status}"
         + (
             f" · started from the answers collected beforehand (code "
             f"{workshops.get_workshop(db, workshop['seeded_from'])['code']})"

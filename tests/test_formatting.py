@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import pytest
@@ -35,6 +35,10 @@ def test_dates_and_times_are_written_out_and_counts_grouped():
     assert formatting.day(date(2026, 11, 24)) == "24 November 2026"
     assert formatting.moment("2026-11-24T14:05:09.123+00:00") == "24 November 2026, 14:05"
     assert formatting.moment(datetime(2026, 1, 2, 3, 4)) == "2 January 2026, 03:04"
+    # UK time, as on the wall: British Summer Time is an hour ahead of the stored UTC
+    assert formatting.moment("2026-07-01T14:05:00+00:00") == "1 July 2026, 15:05"
+    assert formatting.time_of_day("2026-07-01T23:30:00+00:00") == "00:30"
+    assert formatting.time_of_day(datetime(2026, 11, 24, 9, 7, tzinfo=UTC)) == "09:07"
     assert formatting.day(None) == "—" and formatting.count(12345) == "12,345"
 
 
