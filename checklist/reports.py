@@ -286,8 +286,9 @@ def _executive_summary(
         rest = len(overdue) - OVERDUE_ON_SUMMARY
         shown = f" (the {OVERDUE_ON_SUMMARY} longest overdue shown here)" if rest > 0 else ""
         parts.append(
-            f"<p><strong>{summary.plural(len(overdue), 'action')} overdue</strong> of "
-            f"{summary.plural(open_count, 'open action')}{shown}; every action in full is in the action plan.</p>"
+            f"<p><strong>{len(overdue)} of {summary.plural(open_count, 'open action')} "
+            f"{'is' if len(overdue) == 1 else 'are'} overdue</strong>{shown}; all actions are listed in the action "
+            "plan.</p>"
         )
         parts.append(_table_open(["Item the action is for", "Owner", "Was due"], [46, 32, 22], compact=True))
         for row in overdue.head(OVERDUE_ON_SUMMARY).itertuples():

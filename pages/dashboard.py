@@ -185,7 +185,7 @@ gaps = presentation.gaps(items)
 if gaps.empty:
     st.write("Every item with a target has reached it.")
 else:
-    st.dataframe(gaps, hide_index=True, column_config=WIDTHS)
+    st.dataframe(gaps, hide_index=True, column_config=WIDTHS, height=min(38 + 35 * len(gaps), 560))  # all rows
 st.subheader("Evidence gaps")
 evidence = presentation.evidence(items, DONT_KNOW)
 if evidence.empty:

@@ -86,7 +86,8 @@ for module in fw.modules:
     elif module.sources:
         st.caption("Draws on: " + "; ".join(module.sources))
     for domain in (d for d in fw.domains if d.module == module.id):
-        st.subheader(domain.title)
+        if domain.title != module.title:  # a one-domain module is not headed twice
+            st.subheader(domain.title)
         st.write(domain.easy_read if easy else domain.description)
         for item in fw.items_in(domain.id):
             point = f" (checklist point {item.checklist_point})" if item.checklist_point else ""

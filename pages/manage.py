@@ -284,7 +284,10 @@ with st.expander("A person's data: export or erase (information governance)", ic
             if st.button("Erase this person", disabled=not confirm, key="manage_privacy_erase"):
                 _attempt(privacy.erase_person, actor(), who, done="Erased: their name no longer appears in the record")
     days = privacy.participant_name_days()
-    st.caption(f"Workshop participants' names are removed {days} days after the workshop ends (at each start).")
+    st.caption(
+        f"Workshop participants' names are removed {days} days after the workshop ends "
+        "(checked each time the app starts)."
+    )
     if st.button("Remove old participants' names now", key="manage_privacy_forget"):
         _attempt(privacy.forget_participant_names, actor(), done="Old participants' names removed")
 

@@ -116,7 +116,7 @@ def test_the_first_page_is_the_executive_summary(built):
     assert "Shared vision" in page and "0 · Not started" in page and "2 · Developing" in page
     open_ = built["actions"][built["actions"]["status"].isin(["not started", "in progress"])]
     overdue = open_[pd.to_datetime(open_["due_date"]).dt.date < TODAY]
-    assert f"{len(overdue)} actions overdue of {len(open_)} open actions" in page
+    assert f"{len(overdue)} of {len(open_)} open actions are overdue" in page
     assert "15 July 2025" in page  # the longest overdue, its date in words
     assert f"Projected score {formatting.score(projected.overall)} ({projected.band})" in page
     assert "Evidence (notes or links) is recorded for" in page
