@@ -6,6 +6,8 @@ meaning alone; every page shows the data behind a chart as a table too.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -285,10 +287,16 @@ def heatmap(frame: pd.DataFrame, title: str, levels: bool = False) -> go.Figure:
             },
         )
     )
-    # Many columns get steeper labels, so neighbours never overlap.
+    # Many columns get steeper labels, so neighbours never overlap; the title sits above the slanted labels,
+    # with room for the longest of them (about 7 px a character at 14 px, times the slant).
     angle = -30 if len(frame.columns) <= 8 else -65
+    longest = max((len(str(c)) for c in frame.columns), default=0)
+    labels = 7 * longest * math.sin(math.radians(abs(angle)))
     fig.update_layout(yaxis={"autorange": "reversed"}, xaxis={"side": "top", "tickangle": angle})
-    return _layout(fig, title, height=max(320, 44 * len(frame.index) + 200))
+    return _layout(fig, title, height=max(320, 44 * len(frame.index) + 150 + int(labels))).update_layout(
+        title={"yref": "container", "y": 1, "yanchor": "top", "pad": {"t": 12}},
+        margin={"t": 60 + int(labels)},
+    )
 
 
 def distribution(spread: pd.DataFrame, title: str = "How places spread across levels, item by item") -> go.Figure:

@@ -207,5 +207,5 @@ if len(all_names) > 1:
             "systems-by-domain",
             "Median of each system's places per domain.",
         )
-        st.markdown("**Lowest place per domain, by system**")
+        st.markdown("**Score of the lowest place on each domain, by system**")
         text_table(_scores(pd.DataFrame(lows).T, "System"))  # headers wrap

@@ -56,9 +56,9 @@ MEASURE = """() => {
       if (r.width === 0) continue;
       if (r.left < frame.left - 1 || r.right > frame.right + 1 || r.top < frame.top - 1 || r.bottom > frame.bottom + 1)
         out.clipped.push(t.textContent.slice(0, 40));
-      boxes.push([t.textContent.slice(0, 40), r, t.closest('.annotation') !== null]);
+      boxes.push([t.textContent.slice(0, 40), r, t.closest('.annotation') !== null || t.matches('.gtitle')]);
     }
-    // An annotation (a median line's label) must not lie on any other label.
+    // The chart's title and any annotation (a median line's label) must not lie on any other label.
     for (const [name, r, isNote] of boxes) {
       if (!isNote) continue;
       for (const [other, o, otherNote] of boxes) {
