@@ -53,6 +53,9 @@ def test_a_vote_on_the_phone_appears_on_the_shared_screen_and_the_agreed_level_l
         phone.get_by_text("Lived experience (disabled person or carer)", exact=True).click()
         phone.get_by_role("button", name="Join").click()
         expect(phone.get_by_role("heading", name="Governance", exact=True)).to_be_visible()
+        # The last answer is below the fold on a phone: its confirmation still shows on screen. Then a change of mind.
+        phone.get_by_role("button", name="Don't know", exact=True).click()
+        expect(phone.get_by_text("Your vote is in: Don't know.")).to_be_in_viewport()
         phone.get_by_role("button", name="3 · Maturing", exact=True).click()
         expect(phone.get_by_text("Your vote is in: 3 · Maturing.")).to_be_visible()
         screenshot(phone, "workshop-phone-voted")
