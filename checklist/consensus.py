@@ -146,15 +146,26 @@ class Tally:
     def many_dont_know(self) -> bool:
         return self.dont_know >= MANY_DONT_KNOW_AT_LEAST and self.dont_know / self.votes >= MANY_DONT_KNOW_SHARE
 
+    def _levels(self) -> str:
+        """The ratings' range and median, levels named (the one rule: a level is its number and name):
+        'levels 1–3 (Emerging to Maturing), median 2 · Developing'; one level alone is 'level 3 · Maturing'."""
+        low, high, median = self.low, self.high, self.median
+        if low == high:
+            return f"level {low} · {LEVEL_NAMES[low]}"
+        if median == int(median):
+            middle = f"{int(median)} · {LEVEL_NAMES[int(median)]}"
+        else:
+            middle = f"{median:g} (between {LEVEL_NAMES[int(median)]} and {LEVEL_NAMES[int(median) + 1]})"
+        return f"levels {low}–{high} ({LEVEL_NAMES[low]} to {LEVEL_NAMES[high]}), median {middle}"
+
     def describe(self) -> str:
-        """One line for evidence and summaries: '12 votes; levels 1-3, median 2; 1 don't know; split'."""
+        """One line for evidence and summaries:
+        '12 votes; levels 1–3 (Emerging to Maturing), median 2 · Developing; 1 don't know; split'."""
         if self.votes == 0:
             return "no votes"
         parts = [f"{self.votes} vote{'s' if self.votes != 1 else ''}"]
         if self.rated:
-            low, high, median = self.low, self.high, self.median
-            spread = f"level {low}" if low == high else f"levels {low}–{high}"
-            parts.append(f"{spread}, median {median:g}")
+            parts.append(self._levels())
         if self.dont_know:
             parts.append(f"{self.dont_know} don't know")
         parts.append(STATUS_WORDS[self.status])

@@ -41,7 +41,11 @@ def test_dont_know_is_counted_but_not_rated():
     assert (t.votes, t.rated, t.dont_know) == (4, 2, 2)
     assert t.median == 2.5 and t.suggested_level == 2  # an exact half goes down, like the bands
     assert t.many_dont_know
-    assert t.describe() == ("4 votes; levels 2–3, median 2.5; 2 don't know; too few ratings to call agreed or split")
+    assert t.describe() == (
+        "4 votes; levels 2–3 (Developing to Maturing), median 2.5 (between Developing and Maturing); 2 don't know; "
+        "too few ratings to call agreed or split"
+    )
+    assert tally("i", [("vcse", 3)]).describe() == "1 vote; level 3 · Maturing; too few ratings to call agreed or split"
 
 
 def test_one_dont_know_is_never_many_however_small_the_room():

@@ -60,7 +60,7 @@ def test_votes_are_counted_live_hidden_until_revealed_and_the_agreed_level_is_sa
     assert (shown["votes"], shown["joined"], shown["summary"]) == (
         2,
         2,
-        "2 votes; levels 1–3, median 2; too few ratings to call agreed or split",
+        "2 votes; levels 1–3 (Emerging to Maturing), median 2 · Developing; too few ratings to call agreed or split",
     )
     at.segmented_control(key=f"ws_agree_{w['id']}_{item}").set_value(2)
     at.text_area(key=f"ws_agree_notes_{w['id']}_{item}").input("Health had seen the board papers.")
@@ -211,7 +211,10 @@ def test_notes_follow_the_item_on_screen_and_hidden_results_hide_answers_beforeh
     assert "median" not in text.split("Before the workshop:")[1].split("\n")[0]
     assert f"started from the answers collected beforehand (code {before['code']})" in text
     at.toggle(key=f"ws_reveal_{room['id']}_governance").set_value(True).run()
-    assert "**Before the workshop:** 3 votes; levels 0–4, median 4; split." in _shown(_texts(at))
+    assert (
+        "**Before the workshop:** 3 votes; levels 0–4 (Not started to Thriving), median 4 · Thriving; split."
+        in _shown(_texts(at))
+    )
     assert at.selectbox(key=f"ws_note_about_{room['id']}").value == "governance"
     at.button(key=f"ws_next_{room['id']}").click().run()
     assert at.selectbox(key=f"ws_note_about_{room['id']}").value == "shared-vision"

@@ -111,7 +111,8 @@ def test_the_agreed_level_becomes_the_answer_with_the_votes_as_evidence(live):
     saved = store.responses(db, aid)[item]
     assert (saved["answer"], saved["level"]) == ("level", 2)
     assert saved["evidence"].startswith("Board minutes, March.\n[Workshop ")
-    assert "Agreed 2 · Developing. Room: 4 votes; levels 1–3, median 2.5; split." in saved["evidence"]
+    room = "Room: 4 votes; levels 1–3 (Emerging to Maturing), median 2.5 (between Developing and Maturing); split."
+    assert "Agreed 2 · Developing. " + room in saved["evidence"]
     agreed = workshops.agreements(db, w["id"])[item]
     assert (agreed["votes"], agreed["low"], agreed["high"]) == (4, 1, 3)
     # Agreeing again replaces this workshop's line rather than piling up lines.

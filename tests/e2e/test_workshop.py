@@ -67,7 +67,7 @@ def test_a_vote_on_the_phone_appears_on_the_shared_screen_and_the_agreed_level_l
         presenter.get_by_text("Reveal results", exact=True).click()
         expect(live_count.get_by_role("table", name="Votes by level and sector")).to_be_visible()
         expect(live_count.locator("#summary")).to_have_text(
-            "1 vote; level 3, median 3; too few ratings to call agreed or split."
+            "1 vote; level 3 · Maturing; too few ratings to call agreed or split."
         )
 
         # The facilitator records the agreed level; it becomes the assessment's answer.
@@ -210,7 +210,7 @@ def test_the_presenter_screen_reads_from_the_back_of_the_room(browser, server):
         expect(screen.locator("#result-dont_know .count")).to_have_text("1 vote")
         expect(screen.get_by_role("rowheader", name="Don't know")).to_be_visible()
         expect(screen.locator("#result-4 .count")).to_have_text("0 votes")
-        expect(screen.locator("#summary")).to_have_text(re.compile(r"^2 votes; level 2, median 2; 1 don't know"))
+        expect(screen.locator("#summary")).to_have_text(re.compile(r"^2 votes; level 2 · Developing; 1 don't know"))
         expect(screen.get_by_role("button", name="Hide results")).to_have_attribute("aria-pressed", "true")
         for label in ("#result-2 .count", "#result-2 .sectors", "#result-dont_know .count"):
             assert _px(screen.locator(label)) >= 20, "chart labels are 20 px or more"
