@@ -25,7 +25,7 @@ import pandas as pd
 import segno
 import sqlite_utils
 
-from checklist import access, clock, consensus, store
+from checklist import access, clock, consensus, formatting, store
 from checklist.consensus import SECTORS, Tally, answer_label
 from checklist.framework import framework_for
 from checklist.scoring import DONT_KNOW, LEVEL
@@ -584,7 +584,7 @@ def record_agreement(
     seed = item_tally(db, workshop["seeded_from"], item_id) if workshop["seeded_from"] else None
     basis = room if room.votes or seed is None else seed
     moment = _when(now)
-    line = _evidence_line(workshop, level, room, seed, notes, moment.date().isoformat())
+    line = _evidence_line(workshop, level, room, seed, notes, formatting.day(moment.date()))
     row = {
         "workshop_id": workshop_id,
         "item_id": item_id,
