@@ -121,11 +121,9 @@ def radar_svg(domains: pd.DataFrame, width: int = 640, height: int = 480) -> str
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" font-family="Arial, sans-serif" font-size="12">',
            f'<rect width="{width}" height="{height}" fill="#FFFFFF"/>']  # fmt: skip
-    for level in range(1, 5):  # the level rings, labelled on the first axis
+    for level in range(1, 5):  # the level rings (labelled last, on top of the shapes)
         ring = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(k, level) for k in range(n)))
         out.append(f'<polygon points="{ring}" fill="none" stroke="#D0D0D0" stroke-width="1"/>')
-        x, y = point(0, level)
-        out.append(f'<text x="{x + 4:.1f}" y="{y + 4:.1f}" fill="#505A5F" font-size="11">{level}</text>')
     for k, label in enumerate(labels):
         x, y = point(k, 4)
         out.append(f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="#D0D0D0"/>')
@@ -133,7 +131,12 @@ def radar_svg(domains: pd.DataFrame, width: int = 640, height: int = 480) -> str
         anchor = "middle" if abs(lx - cx) < 20 else "start" if lx > cx else "end"
         lines = _wrap(label).split("<br>")
         for m, text in enumerate(lines):
-            dy = (m - (len(lines) - 1) / 2) * 14 + 4
+            if anchor != "middle":
+                dy = (m - (len(lines) - 1) / 2) * 14 + 4  # beside the axis end, centred on it
+            elif ly < cy:
+                dy = (m - (len(lines) - 1)) * 14 - 2  # above the top axis: stacked upwards, clear of the ring labels
+            else:
+                dy = m * 14 + 12  # below the bottom axis: stacked downwards
             out.append(
                 f'<text x="{lx:.1f}" y="{ly + dy:.1f}" text-anchor="{anchor}" fill="#0B0C0C">{escape(text)}</text>'
             )
@@ -150,6 +153,10 @@ def radar_svg(domains: pd.DataFrame, width: int = 640, height: int = 480) -> str
             f'<polygon points="{shape}" {fill} {stroke}' + (f' stroke-dasharray="{dash}"' if dash else "") + "/>"
         )
         legend.append((series.capitalize(), colour, dash))
+    for level in range(1, 5):  # ring labels on a white patch, so no shape hides them
+        x, y = point(0, level)
+        out.append(f'<rect x="{x + 2:.1f}" y="{y - 6:.1f}" width="9" height="12" fill="#FFFFFF" fill-opacity="0.85"/>')
+        out.append(f'<text x="{x + 3:.1f}" y="{y + 4:.1f}" fill="#505A5F" font-size="11">{level}</text>')
     for m, (name, colour, dash) in enumerate(legend):
         y = 18 + 18 * m
         out.append(f'<line x1="{width - 130}" y1="{y}" x2="{width - 100}" y2="{y}" stroke="{colour}" stroke-width="3"'
