@@ -706,7 +706,9 @@ def results_panel(assessment: dict, fw: Framework) -> None:
     result = current.result
     if assessment["status"] == store.DRAFT:
         st.info("Provisional: this assessment is still a draft. Scores will change as answers are added.")
-    headline(fw, result, comparison, previous.label if previous else None)  # with the spread of levels by the band
+    headline(  # with the spread of levels by the band
+        fw, result, comparison, previous.label if previous else None, provisional=assessment["status"] == store.DRAFT
+    )
     r1, r2 = st.columns(2)
     aid = assessment["id"]
     name = f"report-{assessment['unit_name']}-{assessment['round_label']}".replace(" ", "-")

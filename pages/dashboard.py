@@ -73,7 +73,9 @@ st.caption(
     f"framework {fw.version}" + (f" · compared with {plain(previous.label)}" if previous else " · no earlier round")
 )
 projected = store.projected_score(db, current.id)
-headline(fw, result, change, previous.label if previous else None, projected=projected)
+headline(
+    fw, result, change, previous.label if previous else None, projected=projected, provisional=not current.submitted
+)
 
 
 if access.can(actor(), access.EXPORT, system_id, place_id):

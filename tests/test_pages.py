@@ -390,6 +390,12 @@ def test_dashboard_marks_a_draft_as_provisional(demo_path, monkeypatch):
     at.selectbox(key="dash_place").set_value(place_id).run()
     at.selectbox(key="dash_round").set_value(int(draft.id)).run()
     assert "draft" in at.warning[0].value and "provisional" in at.warning[0].value
+    from streamlit.proto.Metric_pb2 import Metric
+
+    overall = next(m for m in at.metric if m.label == "Overall score (0–4)")
+    assert (
+        overall.delta.endswith("(provisional)") and overall.proto.color == Metric.MetricColor.GRAY
+    )  # grey: not a rise or fall
 
 
 def test_dashboard_with_little_data_explains_instead_of_breaking(tmp_path, monkeypatch, fw):

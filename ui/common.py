@@ -153,7 +153,9 @@ def choose_unit(db: sqlite_utils.Database, prefix: str, in_url: bool = False) ->
     return int(system_id), None if place_id is None else int(place_id), unit
 
 
-def headline(fw: Framework, result, change, previous_label: str | None, projected=None) -> None:  # noqa: ANN001
+def headline(  # noqa: ANN001
+    fw: Framework, result, change, previous_label: str | None, projected=None, provisional: bool = False
+) -> None:
     """The headline figures of a scored round (with the projection from open actions when given), the spread
     of item levels beside the band, and a warning when item wording changed since the last round."""
     columns = st.columns(5 if projected is not None else 4)
@@ -161,7 +163,11 @@ def headline(fw: Framework, result, change, previous_label: str | None, projecte
     columns[0].metric(
         "Overall score (0–4)",
         formatting.score(result.overall),
-        delta=None if delta is None else f"{formatting.delta(delta)} since {previous_label}",
+        # A draft's change is not yet a rise or fall: grey, and said to be provisional.
+        delta=None
+        if delta is None
+        else f"{formatting.delta(delta)} since {previous_label}" + (" (provisional)" if provisional else ""),
+        delta_color="off" if provisional else "normal",
     )
     columns[1].metric("Overall band", result.band or "No score yet", help="The level the score is nearest to.")
     columns[2].metric("Answered", f"{result.answered} of {result.total}")
