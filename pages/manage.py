@@ -127,7 +127,7 @@ def _system_panel(system, show_archived: bool, expanded: bool) -> None:  # noqa:
             st.dataframe(
                 pd.DataFrame(
                     {
-                        "Unit": locked["unit_name"],
+                        "Place or system": locked["unit_name"],
                         "Round": locked["round_label"],
                         "Date": locked["assessment_date"].map(formatting.day),
                     }
