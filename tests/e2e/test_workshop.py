@@ -34,8 +34,12 @@ def test_a_vote_on_the_phone_appears_on_the_shared_screen_and_the_agreed_level_l
         # The facilitator starts a live workshop; the join address and code are on screen.
         open_app(presenter, server, "workshop", heading="Workshop")
         choose(presenter, "System (ICS)", "Workshop ICS")
+        # Start only once the page shows this system's round (a loaded machine can still be drawing the last one).
+        expect(presenter.get_by_role("combobox", name="Round in progress")).to_have_value("Workshop round")
+        wait_idle(presenter)
         presenter.get_by_role("button", name="Start a live workshop").click()
         expect(presenter.get_by_role("heading", name="Governance", exact=True)).to_be_visible()
+        _poll(lambda: not workshops.list_workshops(db, aid).empty, "the workshop to be started")
         workshop = workshops.list_workshops(db, aid).iloc[0]
         link = presenter.locator('[data-testid="stCode"]').inner_text().strip()
         assert link == f"{server.url}/join?code={workshop['code']}"
