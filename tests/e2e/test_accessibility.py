@@ -69,6 +69,10 @@ def test_no_serious_violations(page: Page, server, name, path, heading, action):
         expect(page.get_by_role("switch", name=action)).to_be_checked()
     wait_idle(page)
     expect(page.locator('[data-testid="stSkeleton"]')).to_have_count(0)
+    # Streamlit fades elements while a run is in flight and fades them back after: judge contrast once the page
+    # shows no faded element and no fade is still playing.
+    expect(page.locator('[data-stale="true"]')).to_have_count(0)
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
     screenshot(page, f"a11y-{name}")
     assert _blocking(page) == []
 
