@@ -2,11 +2,19 @@
 
 Levels are always labelled with number and name as well as coloured, so colour never carries
 meaning alone; every page shows the data behind a chart as a table too.
+
+Plotly reads a subset of HTML in every text it draws (titles, ticks, legends, data labels, hover): `<a href>`
+becomes a clickable link, `<b>`, `<i>` and `<br>` format. Every text that reaches a figure from data (names,
+round labels, titles) passes through `chart_text` here, so it is drawn exactly as typed; the tables beside the
+charts take the data unescaped.
 """
 
 from __future__ import annotations
 
+import html
 import math
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,9 +39,24 @@ DASHES = ("dash", "dot", "dashdot", "longdash", "longdashdot")  # solid is kept 
 MARKERS = ("circle", "square", "diamond", "triangle-up", "x", "star", "cross", "hexagon")
 
 
+def chart_text(text: str) -> str:
+    """Text as plotly will draw it: literally, never as a link or formatting.
+
+    Escaping `&`, `<` and `>` is enough: plotly finds tags only at a `<`, and turns `&lt;`, `&gt;` and `&amp;`
+    back into the characters when it draws. `&` is escaped too, so a name typed as `&lt;` is not drawn as `<`,
+    and two different names never draw (or group on a category axis) as one.
+    """
+    return html.escape(text, quote=False)
+
+
+def _chart_texts(values: Iterable[Any]) -> list[Any]:
+    """chart_text over category values (names, labels); anything that is not text (a number) is left as it is."""
+    return [chart_text(v) if isinstance(v, str) else v for v in values]
+
+
 def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "x": 0},
+        title={"text": chart_text(title), "x": 0},
         font=FONT,
         height=height,
         margin={"l": 20, "r": 20, "t": 60, "b": 40},
@@ -48,8 +71,8 @@ def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
 SERIES_COLOURWAY = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#882255", "#F0E442")
 
 
-def _wrap(text: str, width: int = 16) -> str:
-    """Break a long label into lines for plotly (which does not wrap)."""
+def _lines(text: str, width: int = 16) -> list[str]:
+    """Break a long label into lines of about `width` characters, as typed."""
     lines, line = [], ""
     for word in text.split():
         if line and len(line) + len(word) + 1 > width:
@@ -57,7 +80,13 @@ def _wrap(text: str, width: int = 16) -> str:
             line = word
         else:
             line = f"{line} {word}".strip()
-    return "<br>".join([*lines, line])
+    return [*lines, line]
+
+
+def _wrap(text: str, width: int = 16) -> str:
+    """A long label broken into lines for plotly (which does not wrap): each line escaped, then joined with the
+    one tag the chart itself writes, so a `<br>` typed in a name is shown, not obeyed."""
+    return "<br>".join(chart_text(line) for line in _lines(text, width))
 
 
 def level_label(value: float | None) -> str:
@@ -129,7 +158,7 @@ def radar_svg(domains: pd.DataFrame, width: int = 640, height: int = 480) -> str
         out.append(f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="#D0D0D0"/>')
         lx, ly = point(k, 4.45)
         anchor = "middle" if abs(lx - cx) < 20 else "start" if lx > cx else "end"
-        lines = _wrap(label).split("<br>")
+        lines = _lines(label)
         for m, text in enumerate(lines):
             if anchor != "middle":
                 dy = (m - (len(lines) - 1) / 2) * 14 + 4  # beside the axis end, centred on it
@@ -174,7 +203,7 @@ def item_levels(items: pd.DataFrame, title: str = "Every item's level") -> go.Fi
     fig.add_trace(
         go.Bar(
             x=[0] * len(frame),
-            y=[frame["domain"], frame["item"]],
+            y=[_chart_texts(frame["domain"]), _chart_texts(frame["item"])],
             orientation="h",
             showlegend=False,
             marker={"opacity": 0},
@@ -188,13 +217,13 @@ def item_levels(items: pd.DataFrame, title: str = "Every item's level") -> go.Fi
         fig.add_trace(
             go.Bar(
                 x=[max(value, 0.15)] * len(part),  # each bar ends at its level; level 0 keeps a sliver to show
-                y=[part["domain"], part["item"]],
+                y=[_chart_texts(part["domain"]), _chart_texts(part["item"])],
                 orientation="h",
                 name=f"{value} · {name}",
                 marker={"color": LEVEL_COLOURS[value], "line": {"color": "#0B0C0C", "width": 0.5}},
                 text=[f"{value} · {name}"] * len(part),
                 textposition="outside",
-                customdata=part["descriptor"],
+                customdata=_chart_texts(part["descriptor"]),
                 hovertemplate="%{y}<br><b>%{text}</b><br>%{customdata}<extra></extra>",
             )
         )
@@ -203,7 +232,7 @@ def item_levels(items: pd.DataFrame, title: str = "Every item's level") -> go.Fi
         fig.add_trace(
             go.Bar(
                 x=[0.15] * len(unscored),
-                y=[unscored["domain"], unscored["item"]],
+                y=[_chart_texts(unscored["domain"]), _chart_texts(unscored["item"])],
                 orientation="h",
                 name="No score",
                 marker={
@@ -211,7 +240,7 @@ def item_levels(items: pd.DataFrame, title: str = "Every item's level") -> go.Fi
                         DONT_KNOW_COLOUR if a == "dont_know" else NOT_APPLICABLE_COLOUR for a in unscored["answer"]
                     ]
                 },
-                text=list(unscored["level_name"]),
+                text=_chart_texts(unscored["level_name"]),
                 textposition="outside",
                 hovertemplate="%{y}<br>%{text}<extra></extra>",
             )
@@ -230,11 +259,12 @@ def progress(rounds: pd.DataFrame, title: str = "Progress over rounds") -> go.Fi
     fig = go.Figure()
     for n, (series, part) in enumerate(rounds.groupby("series", sort=False)):
         overall = series == "Overall"
+        name = chart_text(series)
         fig.add_trace(
             go.Scatter(
-                x=part["round"],
+                x=_chart_texts(part["round"]),  # the same escaped label in every trace: points still line up
                 y=part["score"],
-                name=series,
+                name=name,
                 mode="lines+markers",
                 line={
                     "width": 5 if overall else 2,
@@ -242,7 +272,9 @@ def progress(rounds: pd.DataFrame, title: str = "Progress over rounds") -> go.Fi
                     "color": "#0B0C0C" if overall else None,
                 },
                 marker={"symbol": MARKERS[n % len(MARKERS)], "size": 9},
-                hovertemplate=series + " · %{x}: %{y:.2f}<extra></extra>",
+                # The name comes in as data, never as part of the template, where "%{…}" would be read.
+                customdata=[name] * len(part),
+                hovertemplate="%{customdata} · %{x}: %{y:.2f}<extra></extra>",
             )
         )
     fig.update_layout(
@@ -276,8 +308,8 @@ def heatmap(frame: pd.DataFrame, title: str, levels: bool = False) -> go.Figure:
     fig = go.Figure(
         go.Heatmap(
             z=shifted,
-            x=list(frame.columns),
-            y=list(frame.index),
+            x=_chart_texts(frame.columns),
+            y=_chart_texts(frame.index),
             zmin=0,
             zmax=5,
             colorscale=_level_scale(),
@@ -314,7 +346,7 @@ def distribution(spread: pd.DataFrame, title: str = "How places spread across le
             continue
         fig.add_trace(
             go.Bar(
-                y=spread["item"],
+                y=_chart_texts(spread["item"]),
                 x=spread[name],
                 name=f"{value} · {name}",
                 orientation="h",
@@ -334,14 +366,16 @@ def ranking(against: pd.DataFrame, title: str = "Places against the system media
     fig = go.Figure()
     # Every bar and the median line in one layout update: adding shapes one at a time revalidates the
     # whole figure each time, which dominated the Compare page at national scale.
+    # The bars sit on the places' category values, so they carry the same escaped names as the dots.
+    places = _chart_texts(against.index)
     spread = [
         {"type": "line", "x0": lo, "x1": hi, "y0": place, "y1": place, "line": {"color": "#767676", "width": 6}}
-        for place, lo, hi in zip(against.index, against["lowest domain"], against["highest domain"], strict=True)
+        for place, lo, hi in zip(places, against["lowest domain"], against["highest domain"], strict=True)
     ]
     fig.add_trace(
         go.Scatter(
             x=against["overall"],
-            y=against.index,
+            y=places,
             mode="markers+text",
             name="Overall score",
             marker={"color": "#1F5F99", "size": 14, "symbol": "diamond"},
@@ -395,6 +429,7 @@ def votes(rows: pd.DataFrame, title: str = "How the room voted") -> go.Figure:
     votes; bars run across so the level names stay readable in a narrow column.
     """
     fig = go.Figure()
+    answers = _chart_texts(VOTE_ANSWERS)  # the bars and the axis order share one spelling
     for position, sector in enumerate(SECTORS.values()):
         part = rows[rows["sector"] == sector] if not rows.empty else rows
         if part.empty:
@@ -402,9 +437,9 @@ def votes(rows: pd.DataFrame, title: str = "How the room voted") -> go.Figure:
         by_answer = dict(zip(part["answer"], part["votes"], strict=True))
         fig.add_trace(
             go.Bar(
-                y=list(VOTE_ANSWERS),
+                y=answers,
                 x=[by_answer.get(a, 0) for a in VOTE_ANSWERS],
-                name=sector,
+                name=chart_text(sector),
                 orientation="h",
                 marker={
                     "color": SECTOR_COLOURS[position],
@@ -419,13 +454,14 @@ def votes(rows: pd.DataFrame, title: str = "How the room voted") -> go.Figure:
                     },
                     "line": {"color": "#FFFFFF", "width": 1},
                 },
-                hovertemplate=f"{sector}: " + "%{x} vote(s) for %{y}<extra></extra>",
+                customdata=[chart_text(sector)] * len(answers),
+                hovertemplate="%{customdata}: %{x} vote(s) for %{y}<extra></extra>",
             )
         )
     totals = rows.groupby("answer")["votes"].sum() if not rows.empty else pd.Series(dtype=int)
     fig.add_trace(
         go.Scatter(
-            y=list(VOTE_ANSWERS),
+            y=answers,
             x=[int(totals.get(a, 0)) for a in VOTE_ANSWERS],
             mode="text",
             text=[str(int(totals.get(a, 0))) if totals.get(a, 0) else "" for a in VOTE_ANSWERS],
@@ -437,7 +473,7 @@ def votes(rows: pd.DataFrame, title: str = "How the room voted") -> go.Figure:
     top = int(totals.max()) if len(totals) else 1
     fig.update_layout(
         barmode="stack",
-        yaxis={"categoryorder": "array", "categoryarray": list(VOTE_ANSWERS), "autorange": "reversed"},
+        yaxis={"categoryorder": "array", "categoryarray": answers, "autorange": "reversed"},
         xaxis={"title": "Votes", "range": [0, top * 1.2 + 0.5], "dtick": max(1, top // 5)},
     )
     # Sectors listed in the same order on every chart (plotly reverses stacked bars' legend by default).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from checklist import charts
 from checklist.palette import LEVEL_COLOURS
@@ -161,3 +162,157 @@ def test_the_report_radar_is_drawn_without_a_browser_and_holds_every_domain_and_
     assert "Target" not in texts, "a series with no values is left out"
     strokes = [p.get("stroke") for p in root.iter(f"{ns}polygon") if p.get("stroke") != "#D0D0D0"]
     assert strokes == [charts.SERIES_COLOURS["previous"], charts.SERIES_COLOURS["current"]]
+
+
+# --- user text is drawn as text ------------------------------------------------------------------------
+# Plotly reads a subset of HTML in every text it draws (titles, ticks, legends, labels, hover): <a href> becomes
+# a clickable link, <b>, <i> and <br> format. Names, round labels and titles come from users, so every figure
+# must carry them escaped; the only markup left is the chart's own (line breaks and hover templates).
+LINK = '<a href="http://127.0.0.1:9/evil">link</a><b>bold</b>'
+HOSTILE = f"{LINK} & <i>Vale</i> <br> ![x](http://127.0.0.1:9/beacon.png) &lt;"
+ESCAPED = '&lt;a href="http://127.0.0.1:9/evil"&gt;link&lt;/a&gt;'
+# What a chart itself writes: line breaks in wrapped labels, the <extra> box of hover labels, a bold level.
+OWN_MARKUP = ("<br>", "<extra>", "</extra>", "<b>%{text}</b>")
+
+
+def _strings(node: object) -> list[str]:
+    """Every string anywhere in a figure's JSON: plotly may draw any of them."""
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for value in node.values() for s in _strings(value)]
+    if isinstance(node, list):
+        return [s for value in node for s in _strings(value)]
+    return []
+
+
+def _hostile_figures() -> dict[str, dict]:
+    import json
+
+    from checklist import consensus
+
+    domains = DOMAINS.assign(domain=[HOSTILE, "Training", f"Long {HOSTILE} name"])
+    items = ITEMS.assign(
+        item=[HOSTILE, "Shared vision", f"{LINK} 2", "Equipment"],
+        domain=[HOSTILE, HOSTILE, "Training", LINK],
+        descriptor=[HOSTILE, "mostly", "mostly", ""],
+        level_name=["Not started", "Maturing", "Maturing", HOSTILE],
+    )
+    rounds = pd.DataFrame(
+        {"round": [HOSTILE, LINK, HOSTILE, LINK], "date": [""] * 4,
+         "series": [HOSTILE, HOSTILE, "Overall", "Overall"], "score": [1.0, 2.0, 1.5, 2.5]}
+    )  # fmt: skip
+    grid = pd.DataFrame({HOSTILE: [1.0, None], "Governance": [3.25, 0.0]}, index=[LINK, HOSTILE])
+    spread = pd.DataFrame({"item": [HOSTILE, LINK], "Not started": [1, 0], "Developing": [2, 3]})
+    against = pd.DataFrame(
+        {"overall": [3.0, 1.0], "lowest domain": [2.0, 0.0], "highest domain": [4.0, 2.0]}, index=[HOSTILE, LINK]
+    )
+    tally = consensus.tally("x", [("health", 2), ("vcse", 3)])
+    figures = {
+        "radar": charts.radar(domains, HOSTILE),
+        "item_levels": charts.item_levels(items, HOSTILE),
+        "progress": charts.progress(rounds, HOSTILE),
+        "heatmap": charts.heatmap(grid, HOSTILE),
+        "heatmap of levels": charts.heatmap(grid, HOSTILE, levels=True),
+        "distribution": charts.distribution(spread, HOSTILE),
+        "ranking": charts.ranking(against, HOSTILE),
+        "votes": charts.votes(pd.DataFrame(consensus.tally_rows(tally)), HOSTILE),
+    }
+    return {name: json.loads(fig.to_json()) for name, fig in figures.items()}
+
+
+FIGURES = ["radar", "item_levels", "progress", "heatmap", "heatmap of levels", "distribution", "ranking", "votes"]
+
+
+@pytest.fixture(scope="module")
+def hostile_figures() -> dict[str, dict]:
+    return _hostile_figures()
+
+
+def test_every_figure_builder_is_checked_with_hostile_input():
+    """A new figure builder in checklist/charts.py must join the hostile sweep below."""
+    import inspect
+
+    import plotly.graph_objects as go
+
+    built = {
+        name
+        for name, f in inspect.getmembers(charts, inspect.isfunction)
+        if f.__module__ == charts.__name__ and inspect.signature(f).return_annotation in ("go.Figure", go.Figure)
+    }
+    built.discard("_layout")  # the shared layout, not a figure of its own
+    assert built == {n.split()[0] for n in FIGURES}
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_every_text_in_a_figure_built_from_hostile_input_is_escaped(name, hostile_figures):
+    figure = hostile_figures[name]
+    figure["layout"].pop("template", None)  # plotly's own theme, not ours (Streamlit replaces it)
+    texts = _strings(figure)
+    for text in texts:
+        rest = text
+        for markup in OWN_MARKUP:
+            rest = rest.replace(markup, "")
+        assert "<" not in rest, f"{name}: unescaped markup in {text!r}"
+    # The hostile text is still there, escaped, so it reads exactly as typed (votes draws no user text).
+    if name != "votes":
+        assert any(ESCAPED in t for t in texts), name
+    assert any(charts.chart_text(HOSTILE) in t for t in texts), name  # the title
+
+
+@pytest.mark.parametrize(
+    ("text", "drawn"),
+    [
+        ("Place A", "Place A"),
+        ("<b>x</b>", "&lt;b&gt;x&lt;/b&gt;"),
+        ("Health & care", "Health &amp; care"),
+        ("&lt;", "&amp;lt;"),  # an entity typed as text stays that text: two names never draw the same
+        ('"quoted"', '"quoted"'),
+    ],
+)
+def test_chart_text_makes_user_text_inert_for_plotly(text, drawn):
+    assert charts.chart_text(text) == drawn
+
+
+def test_escaped_labels_still_group_and_order_the_chart(hostile_figures):
+    """Plotly matches category values across traces and shapes: every one carries the same escaped text."""
+    figures = hostile_figures
+    order, *bars = figures["item_levels"]["data"]
+    drawn = {(d, i) for bar in bars for d, i in zip(*bar["y"], strict=True)}
+    assert drawn == set(zip(*order["y"], strict=True))  # every bar sits on a row of the ordering trace
+    assert order["y"][0][:2] == [charts.chart_text(HOSTILE)] * 2  # one domain group, not two
+    ranking = figures["ranking"]
+    rows = ranking["data"][0]["y"]
+    assert [s["y0"] for s in ranking["layout"]["shapes"] if s.get("yref") != "paper"] == rows
+    progress = {t["name"]: t for t in figures["progress"]["data"]}
+    assert set(progress) == {charts.chart_text(HOSTILE), "Overall"}
+    assert progress["Overall"]["x"] == progress[charts.chart_text(HOSTILE)]["x"] == [
+        charts.chart_text(HOSTILE), charts.chart_text(LINK)
+    ]  # fmt: skip
+    votes = figures["votes"]
+    assert votes["layout"]["yaxis"]["categoryarray"] == votes["data"][0]["y"]
+
+
+def test_a_line_break_the_chart_inserts_still_breaks_the_line(hostile_figures):
+    theta = hostile_figures["radar"]["data"][-1]["theta"]
+    long_label = theta[2]
+    assert "<br>" in long_label  # the chart's own wrapping survives the escaping
+    import html
+
+    assert html.unescape(long_label.replace("<br>", " ")) == " ".join(f"Long {HOSTILE} name".split())
+
+
+def test_the_report_drawings_show_hostile_names_as_text():
+    import xml.etree.ElementTree as ET
+
+    from checklist import report_charts
+
+    ns = "{http://www.w3.org/2000/svg}"
+    domains = DOMAINS.assign(domain=[HOSTILE, "Training", LINK])
+    grid = pd.DataFrame({HOSTILE: [1.0, None], "Governance": [3.25, 0.0]}, index=[LINK, HOSTILE])
+    for svg in (charts.radar_svg(domains), report_charts.heatmap_svg(grid)):
+        root = ET.fromstring(svg)
+        tags = {element.tag.removeprefix(ns) for element in root.iter()}
+        assert tags <= {"svg", "rect", "polygon", "line", "text", "title"}, tags  # no <a>, <b>, <i>, <img>
+        words = " ".join("".join(t.itertext()) for t in root.iter() if t.tag in (f"{ns}text", f"{ns}title"))
+        assert "<a href=" in words and "<b>bold</b>" in words

@@ -82,7 +82,7 @@ def _settle(page: Page, action: str | None) -> None:
     if action == "system":
         choose(page, "System (ICS)", "Northmoor and Vale ICS")  # other tests add systems: never rely on the default
     if action in ("system", "charts"):
-        expect(page.locator(".js-plotly-plot:visible").first).to_be_visible()
+        expect(page.locator(".js-plotly-plot:visible").first).to_be_visible(timeout=TIMEOUT_MS)
     wait_idle(page)
     expect(page.locator('[data-testid="stSkeleton"]')).to_have_count(0)
     # plotly draws its labels after the figure appears: wait until every chart has its axis labels
