@@ -1,7 +1,12 @@
 # The app for one ICS: shared mode behind a TLS reverse proxy, the database on a volume, run as a non-root user.
 #   docker build -t ics-maturity .
 #   docker run -d -p 127.0.0.1:8501:8501 -v ics-maturity-data:/data \
-#     -v /etc/ics-maturity/secrets.toml:/app/.streamlit/secrets.toml:ro ics-maturity
+#     -v /etc/ics-maturity/secrets.toml:/app/.streamlit/secrets.toml:ro \
+#     -e CHECKLIST_TRUSTED_PROXIES=172.17.0.1 --ulimit nofile=65536:65536 ics-maturity
+# CHECKLIST_TRUSTED_PROXIES is the address the host's nginx or Caddy reaches the container from (the bridge
+# gateway, 172.17.0.1 by default): only its X-Forwarded-For is believed. The file limit lets one container hold
+# a large workshop's event streams (docs/security.md). The secrets need a real [auth] cookie_secret: shared mode
+# will not start without one.
 FROM python:3.11-slim-bookworm
 
 # Pango and fonts for the PDF reports (their charts are SVG drawn by the app: no browser needed).

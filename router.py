@@ -13,7 +13,7 @@ import streamlit as st
 from checklist import access, store
 from ui import identity
 from ui.autosave import autosave_typing
-from ui.common import open_db, plain
+from ui.common import open_db, plain, remember_actor
 
 st.set_page_config(
     page_title="ICS physical activity maturity",
@@ -73,7 +73,9 @@ def _unavailable(exc: Exception) -> None:
 
 
 try:
-    user = identity.current_user(open_db())
+    db = open_db()
+    user = identity.current_user(db)
+    ended = identity.session_ended(db) if user is None else None
 except (store.StoreError, sqlite3.Error, OSError) as exc:
     problem = exc
 
@@ -83,8 +85,21 @@ except (store.StoreError, sqlite3.Error, OSError) as exc:
     st.navigation([st.Page(unavailable, title="Unavailable", default=True)]).run()
     st.stop()
 if user is None:
-    gate = _sign_in_page if identity.signed_in_as() is None else _unknown_user_page
-    st.navigation([st.Page(gate, title="Sign in", icon=":material/login:", default=True)]).run()
+    if ended is not None:
+
+        def gate() -> None:
+            identity.ended_page(ended)
+
+    else:
+        gate = _sign_in_page if identity.signed_in_as() is None else _unknown_user_page
+    # Every page's address answers with the gate (a bookmarked /assess?assessment=7 asks to sign in, with no
+    # "page not found" over it), and signing in brings the person back to the address they asked for.
+    at_every_address = [st.Page(gate, title="Sign in", icon=":material/login:", default=True)] + [
+        st.Page(gate, title="Sign in", icon=":material/login:", url_path=page.url_path)
+        for page, _ in NEEDS
+        if page.url_path
+    ]
+    st.navigation(at_every_address, position="hidden").run()
     st.stop()
 
 with st.sidebar:
@@ -94,7 +109,7 @@ with st.sidebar:
         st.caption(f"Signed in as {plain(user.name)} ({plain(user.email)})")
         st.button("Sign out", icon=":material/logout:", on_click=identity.sign_out, key="sign_out", type="tertiary")
 autosave_typing()  # same place on every page, so it never shifts the widgets below it
-st.session_state["_user"] = user
+remember_actor(user)  # checked afresh on every run (and by every callback before it): sessions end when they should
 listed = pages_for(user)
 st.session_state["_pages"] = [page.title for page in listed]  # what this person was offered
 try:

@@ -156,8 +156,24 @@ def find_user(db: sqlite_utils.Database, email: str) -> User | None:
     ).fetchone()
     if row is None:
         return None
-    grants = db.execute("SELECT role, system_id, place_id FROM grants WHERE user_id = ? ORDER BY id", [row[0]])
-    return User(name=row[2] or row[1], email=row[1], id=row[0], grants=tuple(Grant(*g) for g in grants.fetchall()))
+    return current(db, User(name=row[2] or row[1], email=row[1], id=row[0]))
+
+
+def current(db: sqlite_utils.Database, user: User) -> User:
+    """The same person as they stand in the database now: current roles, refused if disabled or removed.
+
+    A page holds the User it looked up when it was drawn; an admin may have changed their roles or turned
+    them off since, so every write asks again (store.authorise) rather than trusting what the page held.
+    """
+    if user.local or user.id is None:
+        return user
+    row = db.execute("SELECT email, name, disabled_at FROM users WHERE id = ?", [user.id]).fetchone()
+    if row is None or row[2] is not None:
+        raise PermissionDenied(
+            f"{user.name}'s access to this tool has been turned off; ask an administrator if you need it back"
+        )
+    grants = db.execute("SELECT role, system_id, place_id FROM grants WHERE user_id = ? ORDER BY id", [user.id])
+    return User(name=row[1] or row[0], email=row[0], id=user.id, grants=tuple(Grant(*g) for g in grants.fetchall()))
 
 
 def _clean_email(email: str) -> str:
@@ -171,7 +187,7 @@ def add_user(db: sqlite_utils.Database, acting: User | str, email: str, name: st
     """Add a user (or enable one again); returns their id. Needs the right to manage users."""
     from checklist.store import _record, _write
 
-    user = as_user(acting)
+    user = current(db, as_user(acting))
     check(user, MANAGE_USERS)
     email = _clean_email(email)
     name = " ".join((name or "").split())[:120]
@@ -199,7 +215,7 @@ def grant(
     """Give a user a role on a unit (None: every system). Needs the right to manage users."""
     from checklist.store import _record, _write
 
-    user = as_user(acting)
+    user = current(db, as_user(acting))
     check(user, MANAGE_USERS)
     if role not in ROLES:
         raise StoreError(f"role {role!r} is not one of {', '.join(ROLES)}")
@@ -224,7 +240,7 @@ def grant(
 def revoke(db: sqlite_utils.Database, acting: User | str, grant_id: int) -> None:
     from checklist.store import NotFoundError, _record, _write
 
-    user = as_user(acting)
+    user = current(db, as_user(acting))
     check(user, MANAGE_USERS)
     row = db.execute("SELECT user_id, role, system_id, place_id FROM grants WHERE id = ?", [grant_id]).fetchone()
     if row is None:
@@ -239,7 +255,7 @@ def disable_user(db: sqlite_utils.Database, acting: User | str, user_id: int) ->
     """Stop a user signing in (their history stays); add_user enables them again."""
     from checklist.store import _record, _write
 
-    user = as_user(acting)
+    user = current(db, as_user(acting))
     check(user, MANAGE_USERS)
     with _write(db):
         db.execute("UPDATE users SET disabled_at = ? WHERE id = ? AND disabled_at IS NULL", [clock.iso_now(), user_id])

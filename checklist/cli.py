@@ -93,8 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "restore":
             cmd.add_argument("file", type=Path, help="a backup made by `backup` (or the app's download)")
         if name == "privacy":
-            cmd.add_argument("action", choices=("forget-names", "export", "erase"), help="what to do")
+            cmd.add_argument("action", choices=("forget-names", "export", "erase", "erasures", "compact"),
+                             help="what to do (erasures: list the erasure register; compact: rebuild the file so "
+                                  "nothing erased stays in its unused space)")  # fmt: skip
             cmd.add_argument("who", nargs="?", help="with export or erase: their e-mail address, or name as recorded")
+            cmd.add_argument("--also", action="append", default=[], metavar="TEXT",
+                             help="with export or erase: more text that is them, e.g. a phone number they typed "
+                                  "(repeat for each)")  # fmt: skip
             cmd.add_argument("--days", type=int, help="with forget-names: days to keep names (default: the setting)")
             cmd.add_argument("--out", type=Path, help="with export: the JSON file to write")
         if name == "users":
@@ -246,6 +251,8 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     db = store.connect(db_path)
     safety = store.restore(db, args.file, db_path.parent / "backups", store.LOCAL_USER)
     print(f"restored {args.file} into {db_path}; the previous contents are in {safety} (restore that to undo)")
+    if erasures := len(privacy.erasure_register(db)):
+        print(f"{erasures} erasure(s) on record were applied again to what was restored, so nobody erased is back")
     return 0
 
 
@@ -295,17 +302,32 @@ def _cmd_privacy(args: argparse.Namespace) -> int:
         count = privacy.forget_participant_names(db, store.LOCAL_USER, args.days)
         print(f"removed the names of {count} participant(s) of workshops that ended long enough ago")
         return 0
+    if args.action == "compact":
+        if not privacy.compact(db):
+            raise store.StoreError("another program is using the database; stop the app, then run this again")
+        print(f"{args.db or store.default_db_path()} rebuilt: no erased text stays in its unused space")
+        return 0
+    if args.action == "erasures":
+        for entry in privacy.erasure_register(db):
+            print(f"erasure #{entry['number']}\t{entry['at']}\tby {entry['by']}\t"
+                  f"{entry['fields']} field(s) in {entry['rows']} row(s)")  # fmt: skip
+        return 0
     if not args.who:
         raise store.StoreError(f"privacy {args.action} needs the person's e-mail address or name")
     if args.action == "export":
         if args.out is None:
             raise store.StoreError("privacy export needs --out FILE.json")
-        found = privacy.personal_data(db, store.LOCAL_USER, args.who)
+        found = privacy.personal_data(db, store.LOCAL_USER, args.who, also=args.also)
         _write_atomically(args.out, json.dumps(found, indent=2, ensure_ascii=False).encode("utf-8"))
         print(f"wrote everything held about {args.who} to {args.out}")
         return 0
-    counts = privacy.erase_person(db, store.LOCAL_USER, args.who)
-    print(f"erased {args.who}: {sum(counts.values())} place(s) in the record now say 'Erased person'")
+    done = privacy.erase_person(db, store.LOCAL_USER, args.who, also=args.also)
+    print(f"erased {args.who} as erasure #{done.number}: {done.fields} value(s) in {done.rows} row(s) now say "
+          f"'{done.placeholder}'")  # fmt: skip
+    if not done.file_compacted:
+        print("the database is in use, so old copies may stay in its unused space: stop the app, then run "
+              "`python -m checklist privacy compact`")  # fmt: skip
+    print("backups made before now still hold them until they expire; restoring one applies this erasure again")
     return 0
 
 

@@ -199,7 +199,9 @@ def create_demo(db: sqlite_utils.Database, seed: int = DEMO_SEED) -> DemoSummary
                         "two members of the lived-experience steering group", framework_version=used.version,
                     )  # fmt: skip
                     _fill(db, rng, used, assessment_id, levels, workforce)
-                    store.submit_assessment(db, assessment_id, DEMO_ACTOR, signed_off_by="Director of strategy")
+                    store.submit_assessment(
+                        db, assessment_id, DEMO_ACTOR, note="Discussed with partners before submission."
+                    )
                     assessments += 1
                     levels = _progress(rng, levels, momentum)
                 if system_name == SYSTEMS[0][0] and unit_index in (0, 1):

@@ -158,7 +158,9 @@ EXPORT_COLUMNS = (
     "action_status",
     "action_target",
     "participants",
-    "signed_off_by",
+    "signed_off_by",  # only a reviewer's own recorded sign-off; never a typed name
+    "signed_off_at",
+    "submit_note",
 )
 PROGRESS_ROWS = 20_000  # how often write_xlsx reports how far it has got
 # How the workbook shows each numeric column (formatting.EXCEL_FORMATS); other columns are text or dates as text.
@@ -289,11 +291,12 @@ def _assessments(db: sqlite_utils.Database, scope: str) -> pd.DataFrame:
         db,
         f"""WITH {_SCOPE}
             SELECT scope.ord, a.id, {_UNIT_COLUMNS}, a.assessment_date, a.status, a.framework_version,
-                   a.include_workforce, a.include_enablers, a.participants, a.signed_off_by
+                   a.include_workforce, a.include_enablers, a.participants, a.signed_off_by,
+                   a.signed_off_at, a.submit_note
             FROM scope {_UNIT} ORDER BY scope.ord""",
         {"scope": scope},
         ["ord", "assessment_id", "system", "place", "round", "date", "status", "framework_version",
-         "include_workforce", "include_enablers", "participants", "signed_off_by"],
+         "include_workforce", "include_enablers", "participants", "signed_off_by", "signed_off_at", "submit_note"],
     )  # fmt: skip
     if len(frame) != len(asked := json.loads(scope)):
         missing = sorted(set(asked) - set(frame["assessment_id"]))
@@ -466,6 +469,8 @@ def _responses(db: sqlite_utils.Database, ids: list[int]) -> pd.DataFrame:
             },
             "participants": unit["participants"],
             "signed_off_by": unit["signed_off_by"],
+            "signed_off_at": unit["signed_off_at"].fillna(""),
+            "submit_note": unit["submit_note"],
         }
     )
     return out
@@ -813,13 +818,29 @@ def write_xlsx(
     headers styled and frozen, columns sized; "About this file" says what had to change to fit Excel.
     `progress(sheet title, rows written so far)` is called as each sheet starts and every PROGRESS_ROWS rows.
     """
+    import tempfile
+
+    # constant_memory keeps each sheet's rows in temporary files until the workbook closes: in a folder of
+    # this export's own, removed however the export ends, so a stopped export leaves nobody's evidence behind.
+    with tempfile.TemporaryDirectory(prefix="checklist-xlsx-") as scratch:
+        _write_xlsx(db, ids, target, progress, scratch)
+
+
+def _write_xlsx(
+    db: sqlite_utils.Database,
+    ids: list[int],
+    target: str | os.PathLike[str] | IO[bytes],
+    progress: Callable[[str, int], None] | None,
+    scratch: str,
+) -> None:
     import xlsxwriter
 
     book = xlsxwriter.Workbook(
         os.fspath(target) if isinstance(target, str | os.PathLike) else target,
         # Text is only ever text: never a formula, a link or a number guessed from it.
-        {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
-    )
+        {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+         "tmpdir": scratch},
+    )  # fmt: skip
     header = book.add_format(
         {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F5F99", "valign": "vcenter", "text_wrap": True}
     )

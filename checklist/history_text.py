@@ -46,7 +46,8 @@ ACTION_WORDS = {
 }  # fmt: skip
 ROUND_WORDS = {
     "round_label": "the round label", "assessment_date": "the assessment date", "participants": "who took part",
-    "signed_off_by": "the sign-off", "framework_version": "the framework version",
+    "signed_off_by": "the name given as sign-off (not a recorded sign-off)",
+    "submit_note": "the note at submission", "framework_version": "the framework version",
 }  # fmt: skip
 WORKSHOP_WORDS = {"current_item": "the item on screen", "code": "the workshop code", "expires_at": "when it closes"}
 NOTE_KINDS = {"note": "a note", "quote": "a quote", "parking": "a parking-lot note"}
@@ -232,9 +233,17 @@ class _Reader:
         fields = {r["field"]: r for r in rows}
         status = fields.get("status")
         if status is not None and status["new_value"] == "submitted":
-            signed = fields.get("signed_off_by")
-            return "submitted and locked the round" + (
-                f", signed off by {_quote(signed['new_value'])}" if signed and not _blank(signed["new_value"]) else ""
+            # Before sign-off was a reviewer's own act, a lead could type a name here: it was never a sign-off.
+            named = fields.get("signed_off_by")
+            note = fields.get("submit_note")
+            return (
+                "submitted and locked the round"
+                + (
+                    f", naming {_quote(named['new_value'])} as sign-off (not a recorded sign-off)"
+                    if named and not _blank(named["new_value"])
+                    else ""
+                )
+                + (f", with the note {_quote(note['new_value'])}" if note and not _blank(note["new_value"]) else "")
             )
         if status is not None and status["new_value"] == "draft":
             reason = fields.get("reopen_reason")
@@ -252,7 +261,9 @@ class _Reader:
             elif field.endswith(REFUSED):
                 parts.append(self._refused(r, {k: f"{v} of" for k, v in ROUND_WORDS.items()}, "this round"))
             elif field == "signed_off_by" and not _blank(new) and new == r["actor"]:
-                parts.append("signed off the round")
+                # A reviewer's own sign-off (older rounds recorded it by this field alone); said once.
+                if "signed_off_at" not in fields:
+                    parts.append("signed off the round")
             elif field == "signed_off_at":
                 parts.append("withdrew the round's sign-off" if _blank(new) else "signed off the round")
             elif field == "reopen_reason":

@@ -39,6 +39,10 @@ from checklist.scoring import DONT_KNOW, LEVEL, NOT_APPLICABLE
 
 LONG_REQUIRED = ("system", "place", "round", "date", "item_id")
 WIDE_REQUIRED = ("system", "place", "round", "date")
+# Columns about the round, not an item. A file's signed_off_by is only ever a name someone typed: it
+# comes in as part of the note at submission, said to be such, never as a sign-off.
+ROUND_COLUMNS = ("participants", "submit_note", "signed_off_by", "signed_off_at")
+FILE_SIGN_OFF_PREFIX = "Named as sign-off in an imported file (not a recorded sign-off): "
 TRUE = {"true", "yes", "y", "1", "x"}
 FALSE = {"false", "no", "n", "0", ""}
 DONT_KNOW_WORDS = {"don't know", "dont know", "dont_know", "dk", "unknown", "?"}
@@ -75,7 +79,7 @@ class PlannedAssessment:
     status: str
     framework_version: str
     participants: str = ""
-    signed_off_by: str = ""
+    submit_note: str = ""  # a file's sign-off names arrive here, named as such: a file cannot sign off
     responses: dict[str, dict] = field(default_factory=dict)
     actions: list[dict] = field(default_factory=list)
     existing_id: int | None = None
@@ -171,7 +175,17 @@ def _check_size(data: bytes, filename: str, name: str, bounds: Limits) -> None:
                 f"{filename} has {rows:,} lines; the limit is {bounds.max_rows:,} rows (CHECKLIST_MAX_ROWS)"
             )
         first = data[: data.find(b"\n")] if b"\n" in data else data
-        columns = next(csv.reader([first.decode("utf-8-sig", errors="replace")]), [])
+        if b"\x00" in first:  # a header row never holds NUL (a value may): another kind of file, renamed, or UTF-16
+            raise store.StoreError(
+                f"{filename}: not UTF-8 text (it holds NUL bytes, so it is another kind of file or UTF-16); "
+                "expected a CSV saved as UTF-8 (Excel: CSV UTF-8)"
+            )
+        try:
+            columns = next(csv.reader([first.decode("utf-8-sig", errors="replace")]), [])
+        except csv.Error:
+            raise store.StoreError(
+                f"{filename}: could not be read as CSV text; expected a .csv or .xlsx file"
+            ) from None
         if len(columns) > bounds.max_columns:
             raise store.StoreError(
                 f"{filename} has {len(columns):,} columns; the limit is {bounds.max_columns} "
@@ -205,8 +219,10 @@ def read_table(data: bytes, filename: str, bounds: Limits | None = None) -> pd.D
         raise store.StoreError(f"{filename}: could not be read (not an Excel .xlsx file)") from None
     except UnicodeDecodeError:
         raise store.StoreError(f"{filename}: not UTF-8 text; save the CSV as UTF-8 (Excel: CSV UTF-8)") from None
-    except (ValueError, KeyError, OSError) as exc:
-        raise store.StoreError(f"{filename}: could not be read ({exc})") from None
+    except (ValueError, KeyError, OSError, csv.Error) as exc:
+        raise store.StoreError(
+            f"{filename}: could not be read as a table ({exc}); expected a .csv or .xlsx file"
+        ) from None
     # Trim, and undo the export's formula guard, so an exported file imports back exactly. Column by column
     # (a national file has two million cells); only cells starting with an apostrophe need the guard undone.
     frame = frame.fillna("").astype(str)
@@ -272,6 +288,15 @@ def _flag(text: str) -> bool | None:
 
 
 # --- validating and planning --------------------------------------------------------------------------
+
+
+def _note_of(row: Mapping[str, Any]) -> str:
+    """The round's note at submission from a file's row: its note, then any sign-off name it gave."""
+    note = str(row.get("submit_note") or "").strip()
+    named = str(row.get("signed_off_by") or "").strip()
+    if named:
+        note = "\n".join(part for part in (note, FILE_SIGN_OFF_PREFIX + named) if part)
+    return note
 
 
 def plan_import(db: sqlite_utils.Database, frame: pd.DataFrame, create_missing: bool = False) -> ImportPlan:
@@ -359,7 +384,7 @@ def plan_import(db: sqlite_utils.Database, frame: pd.DataFrame, create_missing: 
         key = (system.lower(), place.lower(), label.lower())
         if key not in plans:
             plans[key] = PlannedAssessment(
-                system, place, label, when, status, version, row.get("participants", ""), row.get("signed_off_by", "")
+                system, place, label, when, status, version, row.get("participants", ""), _note_of(row)
             )
         return plans[key]
 
@@ -397,7 +422,7 @@ def plan_import(db: sqlite_utils.Database, frame: pd.DataFrame, create_missing: 
                 _actions(row_no, row, row["item_id"], problems)
             else:
                 for column in frame.columns:
-                    if column not in (*WIDE_REQUIRED, "status", "framework_version", "participants", "signed_off_by"):
+                    if column not in (*WIDE_REQUIRED, "status", "framework_version", *ROUND_COLUMNS):
                         _wide_fields(row_no, column, row[column], problems)
             continue
         if layout == "long":
@@ -407,12 +432,7 @@ def plan_import(db: sqlite_utils.Database, frame: pd.DataFrame, create_missing: 
                 plan.actions += _actions(row_no, row, row["item_id"], problems)
         else:
             for column in frame.columns:
-                if column in WIDE_REQUIRED or column in (
-                    "status",
-                    "framework_version",
-                    "participants",
-                    "signed_off_by",
-                ):
+                if column in WIDE_REQUIRED or column in ("status", "framework_version", *ROUND_COLUMNS):
                     continue
                 fields = _wide_fields(row_no, column, row[column], problems)
                 if fields is not None:
@@ -624,8 +644,8 @@ def apply_plan(
                     action["description"],
                     **{k: v for k, v in action.items() if k not in ("item_id", "description")},
                 )
-            if planned.signed_off_by or planned.status == store.SUBMITTED:
-                store.update_assessment_details(db, aid, actor, signed_off_by=planned.signed_off_by)
+            if planned.submit_note:
+                store.update_assessment_details(db, aid, actor, submit_note=planned.submit_note)
             if planned.status == store.SUBMITTED:
                 store.submit_assessment(db, aid, actor)
     if progress is not None:
@@ -696,11 +716,11 @@ def _add_round_in_bulk(
         )
         history.append((now, name, "action", str(cursor.lastrowid), aid, action["item_id"], "created", None,
                         store._encode({k: v for k, v in clean.items() if k in store.ACTION_FIELDS})))  # fmt: skip
-    signed = (planned.signed_off_by or "").strip()
-    if signed:
-        db.execute("UPDATE assessments SET signed_off_by = ? WHERE id = ?", [signed, aid])
-        history.append((now, name, "assessment", str(aid), aid, None, "signed_off_by", store._encode(""),
-                        store._encode(signed)))  # fmt: skip
+    note = store._clean_note(planned.submit_note)
+    if note:
+        db.execute("UPDATE assessments SET submit_note = ? WHERE id = ?", [note, aid])
+        history.append((now, name, "assessment", str(aid), aid, None, "submit_note", store._encode(""),
+                        store._encode(note)))  # fmt: skip
     if planned.status == store.SUBMITTED:
         # The same rule as store.completeness_problems, applied to the answers written above.
         problems = unanswered

@@ -104,8 +104,10 @@ def _mean(values: list[float]) -> float | None:
 
 def _status_line(a: dict, store) -> str:  # noqa: ANN001
     if a["status"] == store.SUBMITTED:
-        signed = f", signed off by {_e(a['signed_off_by'])}" if a["signed_off_by"] else ", not yet signed off"
-        return f"Submitted{signed}"
+        # Only a reviewer's recorded sign-off counts; a note at submission never reads as one.
+        if a.get("signed_off_at"):
+            return f"Submitted, signed off by {_e(a['signed_off_by'])} on {formatting.day(a['signed_off_at'])}"
+        return "Submitted, not yet signed off"
     return "Draft"
 
 
@@ -513,7 +515,8 @@ def assessment_html(db: sqlite_utils.Database, assessment_id: int, today: date, 
         f"Unit: {_e(unit)} ({_e(a['system_name'])}). Round {_e(a['round_label'])}, assessed "
         f"{formatting.day(a['assessment_date'])}. Status: {_status_line(a, store)}.<br>"
         f"Who took part: {_e(a['participants'] or 'not recorded')}.<br>"
-        f"Framework version {_e(fw.version)}. Report made {formatting.day(today)}.</p>"
+        + (f"Lead's note at submission: {_e(a['submit_note'])}.<br>" if a.get("submit_note") else "")
+        + f"Framework version {_e(fw.version)}. Report made {formatting.day(today)}.</p>"
     )
     parts.append(
         "<h2>Method</h2><p>Each item is rated on five levels:</p><ul>"

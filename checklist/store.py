@@ -57,7 +57,8 @@ CONFIDENCE_LEVELS = ("asserted", "documented", "verified")
 ACTION_STATUSES = ("not started", "in progress", "done", "dropped")
 RESPONSE_FIELDS = ("answer", "level", "na_reason", "evidence", "evidence_links", "confidence", "target_level")
 ACTION_FIELDS = ("description", "owner", "due_date", "status", "target_level")
-ASSESSMENT_DETAIL_FIELDS = ("round_label", "assessment_date", "participants", "signed_off_by")
+ASSESSMENT_DETAIL_FIELDS = ("round_label", "assessment_date", "participants", "submit_note")
+MAX_SUBMIT_NOTE = 2000
 
 
 # Re-exported: pages and the CLI catch store.StoreError, permission refusals included.
@@ -344,6 +345,77 @@ def _m0007_enablers_module(db: sqlite_utils.Database) -> None:
     )
 
 
+SIGN_OFF_NOTE_PREFIX = "Named as sign-off when submitted (not a recorded sign-off): "
+
+
+@MIGRATIONS(name="0008_sign_off_identity")
+def _m0008_sign_off_identity(db: sqlite_utils.Database) -> None:
+    # A sign-off is a reviewer's own act, recorded by who they are (their user id), never a name anyone
+    # could type. The lead's typed "signed off by" becomes a free note at submission, named as such;
+    # a recorded sign-off keeps its name and gains the signer's id where one person matches it.
+    # Sessions end at sign-out: a person's identity tokens issued before sessions_ended_at are refused.
+    for statement in (
+        "ALTER TABLE assessments ADD COLUMN submit_note TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE assessments ADD COLUMN signed_off_user_id INTEGER REFERENCES users(id)",
+        "ALTER TABLE assessments ADD COLUMN submitted_by_user_id INTEGER REFERENCES users(id)",
+        "ALTER TABLE users ADD COLUMN sessions_ended_at TEXT",
+    ):
+        db.execute(statement)
+    now = _now()
+    rows = db.execute(
+        "SELECT id, signed_off_by, signed_off_at, submitted_by FROM assessments WHERE signed_off_by != ''"
+    ).fetchall()
+    for aid, name, signed_at, _submitted_by in rows:
+        matches = db.execute("SELECT id FROM users WHERE name = ? OR email = ? COLLATE NOCASE", [name, name]).fetchall()
+        if signed_at is not None and len(matches) == 1:
+            db.execute("UPDATE assessments SET signed_off_user_id = ? WHERE id = ?", [matches[0][0], aid])
+            continue
+        if signed_at is not None and not matches:
+            continue  # signed off with the button by someone with no account (local mode): kept as it was
+        note = SIGN_OFF_NOTE_PREFIX + name
+        db.execute(
+            "UPDATE assessments SET submit_note = ?, signed_off_by = '', signed_off_at = NULL WHERE id = ?",
+            [note, aid],
+        )
+        for field, old, new in (("signed_off_by", name, ""), ("submit_note", "", note)):
+            _record(db, "update 0008 (sign-off by identity)", "assessment", aid, field, old, new,
+                    assessment_id=aid, at=now)  # fmt: skip
+    for aid, submitted_by in db.execute(
+        "SELECT id, submitted_by FROM assessments WHERE submitted_by IS NOT NULL AND submitted_by != ''"
+    ).fetchall():
+        found = db.execute(
+            "SELECT id FROM users WHERE name = ? OR email = ? COLLATE NOCASE", [submitted_by, submitted_by]
+        ).fetchall()
+        if len(found) == 1:
+            db.execute("UPDATE assessments SET submitted_by_user_id = ? WHERE id = ?", [found[0][0], aid])
+
+
+# Registered after 0008 on purpose: sqlite-utils applies migrations in the order they are defined, not by name.
+@MIGRATIONS(name="0009_erasures")
+def _m0009_erasures(db: sqlite_utils.Database) -> None:
+    # The erasure register (privacy.erase_person): erasure #N, when, by whom, how much it changed. Its terms are
+    # kept only as salted digests with their word lengths (BLOBs, so no erasure rewrites them): enough for a
+    # restore to find and erase them again, never readable as the person.
+    for statement in (
+        """CREATE TABLE erasures (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            erased_by TEXT NOT NULL,
+            rows_changed INTEGER NOT NULL,
+            fields_changed INTEGER NOT NULL,
+            salt BLOB NOT NULL UNIQUE
+        )""",
+        """CREATE TABLE erasure_terms (
+            erasure_id INTEGER NOT NULL REFERENCES erasures(id),
+            kind TEXT NOT NULL CHECK (kind IN ('words', 'digits', 'value')),
+            shape BLOB NOT NULL,
+            digest BLOB NOT NULL,
+            PRIMARY KEY (erasure_id, kind, digest)
+        )""",
+    ):
+        db.execute(statement)
+
+
 KNOWN_MIGRATIONS = tuple(m.name for m in MIGRATIONS._migrations)
 
 
@@ -594,8 +666,9 @@ def authorise(
     if place_id is not None and system_id is None:
         row = db.execute("SELECT system_id FROM places WHERE id = ?", [place_id]).fetchone()
         system_id = row[0] if row else None
-    access.check(access.as_user(actor), action, system_id, place_id, what)
-    return name
+    user = access.current(db, access.as_user(actor))  # roles as they stand now, not as the page saw them
+    access.check(user, action, system_id, place_id, what)
+    return user.name if isinstance(actor, access.User) else name
 
 
 # --- systems and places -------------------------------------------------------------------
@@ -853,15 +926,19 @@ def update_assessment_details(
     if unknown:
         raise StoreError(f"unknown assessment field(s) {', '.join(sorted(unknown))}")
     old = get_assessment(db, assessment_id)
-    _ensure_draft(old)
     clean: dict[str, Any] = {}
     for key, value in changes.items():
         if key == "assessment_date":
             clean[key] = _parse_date(value)
         elif key == "round_label":
             clean[key] = _clean_name(value, "round")
+        elif key == "submit_note":
+            clean[key] = _clean_note(value)
         else:
             clean[key] = (value or "").strip()
+    if all(old[k] == v for k, v in clean.items()):
+        return  # nothing would change (a late echo of a saved box, even on a locked round): nothing to refuse
+    _ensure_draft(old)
     if "round_label" in clean:
         clash = _row(
             db,
@@ -1060,7 +1137,7 @@ FIELD_WORDS = {
     "evidence": "the evidence", "evidence_links": "the evidence links", "confidence": "how sure the evidence is",
     "target_level": "the target", "description": "the action", "owner": "the action's owner",
     "due_date": "the due date", "status": "the action's status", "round_label": "the round label",
-    "assessment_date": "the assessment date", "participants": "who took part", "signed_off_by": "the sign-off",
+    "assessment_date": "the assessment date", "participants": "who took part", "submit_note": "the note at submission",
 }  # fmt: skip
 _EMPTY_RESPONSE = {
     "answer": None, "level": None, "na_reason": "", "evidence": "", "evidence_links": "",
@@ -1125,7 +1202,8 @@ def save_response(
     verifying = set(clean) == {"confidence"} and clean["confidence"] == "verified"
     action = access.REVIEW if verifying else access.EDIT
     if not verifying and clean.get("confidence") == "verified":
-        access.check(access.as_user(actor), access.REVIEW, assessment["system_id"], assessment["place_id"],
+        access.check(access.current(db, access.as_user(actor)), access.REVIEW, assessment["system_id"],
+                     assessment["place_id"],
                      "mark evidence verified")  # fmt: skip
     actor = authorise(db, actor, action, assessment_id=assessment_id, what="change this assessment's answers")
     _ensure_draft(assessment)
@@ -1211,11 +1289,24 @@ def completeness_problems(db: sqlite_utils.Database, assessment_id: int) -> list
     return problems
 
 
-def submit_assessment(db: sqlite_utils.Database, assessment_id: int, actor: str, signed_off_by: str = "") -> None:
-    """Check completeness, then lock the assessment. Raises IncompleteError listing what is missing."""
+def _clean_note(value: Any) -> str:
+    note = (value or "").strip()
+    if len(note) > MAX_SUBMIT_NOTE:
+        raise StoreError(f"the note is {len(note)} characters long; expected at most {MAX_SUBMIT_NOTE}")
+    return note
+
+
+def submit_assessment(db: sqlite_utils.Database, assessment_id: int, actor: access.User | str, note: str = "") -> None:
+    """Check completeness, then lock the assessment. Raises IncompleteError listing what is missing.
+
+    `note` is the lead's free note at submission (kept as the round's submit_note). It is never a
+    sign-off: only a reviewer's own `sign_off` records one.
+    """
+    who = access.as_user(actor)
     actor = authorise(db, actor, access.EDIT, assessment_id=assessment_id, what="submit this round")
     assessment = get_assessment(db, assessment_id)
     _ensure_draft(assessment)
+    note = _clean_note(note) if note and note.strip() else assessment["submit_note"]
     problems = completeness_problems(db, assessment_id)
     if problems:
         raise IncompleteError(
@@ -1225,13 +1316,13 @@ def submit_assessment(db: sqlite_utils.Database, assessment_id: int, actor: str,
     with _write(db):
         db["assessments"].update(
             assessment_id,
-            {"status": SUBMITTED, "submitted_at": now, "submitted_by": actor, "updated_at": now,
-             "signed_off_by": signed_off_by.strip() or assessment["signed_off_by"]},
+            {"status": SUBMITTED, "submitted_at": now, "submitted_by": actor, "submitted_by_user_id": who.id,
+             "updated_at": now, "submit_note": note},
         )  # fmt: skip
         _record(db, actor, "assessment", assessment_id, "status", DRAFT, SUBMITTED, assessment_id=assessment_id, at=now)
-        if signed_off_by.strip() and signed_off_by.strip() != assessment["signed_off_by"]:
-            _record(db, actor, "assessment", assessment_id, "signed_off_by", assessment["signed_off_by"],
-                    signed_off_by.strip(), assessment_id=assessment_id, at=now)  # fmt: skip
+        if note != assessment["submit_note"]:
+            _record(db, actor, "assessment", assessment_id, "submit_note", assessment["submit_note"], note,
+                    assessment_id=assessment_id, at=now)  # fmt: skip
 
 
 def move_to_framework(
@@ -1307,37 +1398,55 @@ def reopen_assessment(db: sqlite_utils.Database, assessment_id: int, actor: str,
         raise StoreError("reopening a submitted assessment needs a reason, recorded in its history")
     now = _now()
     with _write(db):
-        # A sign-off was of the round as submitted: reopening withdraws it (history keeps who and when).
-        db["assessments"].update(assessment_id, {"status": DRAFT, "updated_at": now, "signed_off_at": None})
+        # A sign-off was of the round as submitted: reopening withdraws it, whoever gave it (history keeps
+        # who and when), so a resubmitted round waits for a new one.
+        db["assessments"].update(
+            assessment_id,
+            {"status": DRAFT, "updated_at": now, "signed_off_at": None, "signed_off_by": "",
+             "signed_off_user_id": None},
+        )  # fmt: skip
         _record(db, actor, "assessment", assessment_id, "status", SUBMITTED, DRAFT, assessment_id=assessment_id, at=now)
         if assessment.get("signed_off_at"):
             _record(db, actor, "assessment", assessment_id, "signed_off_at", assessment["signed_off_at"], None,
+                    assessment_id=assessment_id, at=now)  # fmt: skip
+            _record(db, actor, "assessment", assessment_id, "signed_off_by", assessment["signed_off_by"], "",
                     assessment_id=assessment_id, at=now)  # fmt: skip
         _record(db, actor, "assessment", assessment_id, "reopen_reason", None, reason.strip(),
                 assessment_id=assessment_id, at=now)  # fmt: skip
 
 
-def sign_off(db: sqlite_utils.Database, assessment_id: int, actor: access.User | str) -> None:
-    """A reviewer's sign-off of a submitted round, recorded with who and when.
+def sign_off(db: sqlite_utils.Database, assessment_id: int, actor: access.User) -> None:
+    """A reviewer's sign-off of a submitted round, recorded by who they are (their user id) and when.
 
-    Four eyes: whoever submitted the round cannot sign it off.
+    Only a signed-in person can sign off (never a name typed by someone else, nor the one user of local
+    mode). Four eyes: whoever submitted the round cannot sign it off, compared by identity, so a
+    renamed account is still the same person.
     """
+    if not isinstance(actor, access.User) or actor.id is None:
+        raise access.PermissionDenied(
+            "a sign-off is a reviewer's own act: sign in on the shared copy of the tool as a reviewer to give it "
+            "(local mode has no sign-off)"
+        )
     name = authorise(db, actor, access.REVIEW, assessment_id=assessment_id, what="sign off this round")
     assessment = get_assessment(db, assessment_id)
+    if assessment.get("signed_off_at"):
+        raise StoreError(f"{assessment['unit_name']} · {assessment['round_label']} is already signed off")
     if assessment["status"] != SUBMITTED:
         raise StoreError(
             f"{assessment['unit_name']} · {assessment['round_label']} is still a draft; it can be signed off "
             "once its lead has submitted it"
         )
-    if (assessment["submitted_by"] or "").casefold() == name.casefold():
+    if assessment["submitted_by_user_id"] == actor.id:
         raise access.PermissionDenied(
             f"{name} submitted this round, so someone else must sign it off (a second pair of eyes)"
         )
     now = _now()
     with _write(db):
-        db["assessments"].update(assessment_id, {"signed_off_by": name, "signed_off_at": now, "updated_at": now})
-        _record(db, name, "assessment", assessment_id, "signed_off_by", assessment["signed_off_by"], name,
-                assessment_id=assessment_id, at=now)  # fmt: skip
+        db["assessments"].update(
+            assessment_id, {"signed_off_by": name, "signed_off_user_id": actor.id, "signed_off_at": now,
+                            "updated_at": now},
+        )  # fmt: skip
+        _record(db, name, "assessment", assessment_id, "signed_off_at", None, now, assessment_id=assessment_id, at=now)
 
 
 # --- actions ------------------------------------------------------------------------------
@@ -1521,6 +1630,7 @@ def data_version(db: sqlite_utils.Database) -> int:
 # --- backup and restore ---------------------------------------------------------------------------
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+RESTORE_STAGING_PREFIX = "restoring-"  # a restore's private working copy, in the backups folder while it runs
 
 
 def backup(db: sqlite_utils.Database, destination: str | Path) -> Path:
@@ -1540,10 +1650,18 @@ def backup(db: sqlite_utils.Database, destination: str | Path) -> Path:
 
 
 def backup_bytes(db: sqlite_utils.Database) -> bytes:
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        return backup(db, Path(tmp) / "backup.db").read_bytes()
+    """The same snapshot as `backup`, for a download: made in memory, so no copy of the data is left on disk."""
+    memory = sqlite3.connect(":memory:")
+    try:
+        db.conn.backup(memory)
+        data = bytearray(memory.serialize())
+    finally:
+        memory.close()
+    # An in-memory copy keeps the live file's write-ahead-log mode in its header (bytes 18 and 19 are 2); 1 is what
+    # `PRAGMA journal_mode = DELETE` writes there, so the download opens as one self-contained file (SQLite's
+    # file format, section 1.3.3).
+    data[18:20] = b"\x01\x01"
+    return bytes(data)
 
 
 def _schema_entries(db: sqlite_utils.Database) -> dict[tuple[str, str], str]:
@@ -1614,19 +1732,37 @@ def check_backup(path: str | Path) -> dict[str, int]:
 def restore(db: sqlite_utils.Database, source: str | Path, backups_dir: str | Path, actor: str) -> Path:
     """Replace the database's contents with a checked backup, after backing up what is there now.
 
+    Every erasure on record (privacy's erasure register) is applied again to what is restored, and the register
+    itself is carried over, so a restore never brings back a person erased since the backup was made.
     Returns the path of that safety backup: restoring it undoes this restore.
     """
+    import tempfile
+
+    from checklist import privacy  # imported here: privacy is built on this module
+
     actor = authorise(db, actor, access.RESTORE, what="restore a backup")
     check_backup(source)
-    stamp = clock.now().strftime("%Y%m%dT%H%M%S%fZ")
-    safety = backup(db, Path(backups_dir) / f"before-restore-{stamp}.db")
-    incoming = sqlite3.connect(f"file:{Path(source)}?mode=ro", uri=True)
-    try:
-        incoming.backup(db.conn)
-    finally:
-        incoming.close()
+    register = privacy.erasure_records(db)
+    backups = Path(backups_dir)
+    backups.mkdir(parents=True, exist_ok=True)
+    # The backup is brought up to date and has the erasures applied in a private copy first, so the live file
+    # never holds what was erased and a failure half-way leaves it as it was. The copy goes with its folder.
+    with tempfile.TemporaryDirectory(prefix=RESTORE_STAGING_PREFIX, dir=backups) as scratch:
+        staged = sqlite_utils.Database(sqlite3.connect(Path(scratch) / "restoring.db"))
+        try:
+            incoming = sqlite3.connect(f"file:{Path(source)}?mode=ro", uri=True)
+            try:
+                incoming.backup(staged.conn)
+            finally:
+                incoming.close()
+            migrate(staged)  # an older backup is brought up to date; the file it came from is untouched
+            privacy.reapply_erasures(staged, register, actor)
+            stamp = clock.now().strftime("%Y%m%dT%H%M%S%fZ")
+            safety = backup(db, backups / f"before-restore-{stamp}.db")
+            staged.conn.backup(db.conn)
+        finally:
+            staged.close()
     db.conn.execute("PRAGMA journal_mode = WAL")
-    migrate(db)  # an older backup is brought up to date; the file it came from is untouched
     with _write(db):
         _record(db, actor, "database", "restore", "restored_from", str(safety), Path(source).name)
     return safety

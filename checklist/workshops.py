@@ -246,6 +246,11 @@ def workshop_by_code(db: sqlite_utils.Database, code: str, now: datetime | None 
     return workshop
 
 
+# Changes history does not list: the timer restarts with every move (the move is listed), and the presenter key
+# is a secret (history is shown and exported; a key in it would let a reader drive the room).
+_UNRECORDED = frozenset({"item_started_at", "presenter_key"})
+
+
 def _set(db: sqlite_utils.Database, workshop_id: int, actor: str, **changes: Any) -> None:
     old = get_workshop(db, workshop_id)
     actor = authorise(db, actor, access.RUN_WORKSHOP, assessment_id=old["assessment_id"], what="run this workshop")
@@ -255,7 +260,7 @@ def _set(db: sqlite_utils.Database, workshop_id: int, actor: str, **changes: Any
         db.execute(f"UPDATE workshops SET {assignments} WHERE id = ?", [*changes.values(), workshop_id])
         for key, value in changes.items():
             before = int(old[key]) if key == "revealed" else old[key]
-            if before != value and key != "item_started_at":
+            if before != value and key not in _UNRECORDED:
                 _record(db, actor, "workshop", workshop_id, key, before, value, assessment_id=old["assessment_id"])
 
 
@@ -324,7 +329,11 @@ def close_workshop(db: sqlite_utils.Database, workshop_id: int, actor: str, now:
 
 
 def reopen_workshop(db: sqlite_utils.Database, workshop_id: int, actor: str, now: datetime | None = None) -> str:
-    """Take votes again (for a fresh lifetime). Returns the code, which changes if another open workshop took it."""
+    """Take votes again (for a fresh lifetime). Returns the code, which changes if another open workshop took it.
+
+    The presenter key is replaced: a key shown before the workshop closed (on a screen, in a browser's history,
+    in a proxy's log) no longer drives the room. The Workshop page fetches the new one with `presenter_key`.
+    """
     workshop = get_workshop(db, workshop_id)
     moment = _when(now)
     if workshop["status"] == OPEN and _iso(moment) <= workshop["expires_at"]:
@@ -333,7 +342,7 @@ def reopen_workshop(db: sqlite_utils.Database, workshop_id: int, actor: str, now
                  [workshop["code"], workshop_id])  # fmt: skip
     code = _new_code(db) if clash else workshop["code"]
     _set(db, workshop_id, actor, status=OPEN, closed_at=None, code=code,
-         expires_at=_iso(moment + LIFETIME[workshop["mode"]]))  # fmt: skip
+         expires_at=_iso(moment + LIFETIME[workshop["mode"]]), presenter_key=secrets.token_urlsafe(18))  # fmt: skip
     return code
 
 
@@ -341,9 +350,22 @@ def reopen_workshop(db: sqlite_utils.Database, workshop_id: int, actor: str, now
 
 
 def join(
-    db: sqlite_utils.Database, code: str, sector: str, name: str = "", now: datetime | None = None
+    db: sqlite_utils.Database,
+    code: str,
+    sector: str,
+    name: str = "",
+    now: datetime | None = None,
+    token: str | None = None,
 ) -> dict[str, Any]:
-    """Join the open workshop with this code; returns the participant, with the secret token to vote with."""
+    """Join the open workshop with this code; returns the participant, with the secret token to vote with.
+
+    `token` is the pass the device already holds, if any: a device that joined this workshop before rejoins as
+    the same participant (same token, sector and name), so keeping its cookies never makes it a second voter.
+    """
+    if token:
+        held = _row(db, "SELECT workshop_id FROM participants WHERE token = ?", [token])
+        if held is not None and held["workshop_id"] == workshop_by_code(db, code, now)["id"]:
+            return participant(db, token, now)
     if sector not in SECTORS:
         raise StoreError(f"sector {sector!r} is not one of: {', '.join(SECTORS.values())}")
     name = " ".join((name or "").split())

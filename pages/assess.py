@@ -29,7 +29,10 @@ from checklist.scoring import DONT_KNOW, LEVEL, LEVEL_VALUES, NOT_APPLICABLE
 from checklist.summary import plural
 from ui.autosave import SAVE_FAILURES
 from ui.common import (
+    ACTING,
+    acting,
     actor,
+    cannot_open,
     choose_unit,
     ensure_router,
     flash,
@@ -202,7 +205,7 @@ def _save_details(assessment_id: int, field: str, key: str) -> None:
         words = {
             "assessment_date": "assessment date",
             "participants": "who took part",
-            "signed_off_by": "signed off by",
+            "submit_note": "note at submission",
         }
         _saved(f"Round details: {words.get(field, field)}")
 
@@ -607,7 +610,7 @@ def item_panel(
 def _action_call(fn, *args: object, done: str = "", about: str = "", **kwargs: object) -> bool:  # noqa: ANN001
     """Change an action; `done` says what was saved, with {} where the action's own words (`about`) go."""
     try:
-        fn(open_db(), *args, **kwargs)
+        fn(open_db(), *acting(args), **kwargs)
     except SAVE_FAILURES as exc:
         _failed(exc, done.format(plain(about)))
         return False
@@ -618,7 +621,7 @@ def _action_call(fn, *args: object, done: str = "", about: str = "", **kwargs: o
 
 def _set_action_status(action_id: int, key: str, description: str) -> None:
     status = st.session_state[key]
-    if not _action_call(store.update_action, action_id, actor(), status=status,
+    if not _action_call(store.update_action, action_id, ACTING, status=status,
                         done=f"action “{{}}” is now {status}", about=description):  # fmt: skip
         _set_later(key, st.session_state.get(_base_key(key)))  # show the status that is stored
 
@@ -655,7 +658,7 @@ def actions_panel(assessment: dict, fw: Framework, item_id: str, locked: bool, e
                 "Delete",
                 key=f"assess_action_delete_{action.id}",
                 on_click=_action_call,
-                args=(store.set_action_deleted, int(action.id), True, actor()),
+                args=(store.set_action_deleted, int(action.id), True, ACTING),
                 kwargs={"done": "action “{}” deleted (it can be restored below)", "about": action.description},
                 disabled=locked,
                 help="Deleted actions can be restored below.",
@@ -669,7 +672,7 @@ def actions_panel(assessment: dict, fw: Framework, item_id: str, locked: bool, e
                     "Restore",
                     key=f"assess_action_restore_{action.id}",
                     on_click=_action_call,
-                    args=(store.set_action_deleted, int(action.id), False, actor()),
+                    args=(store.set_action_deleted, int(action.id), False, ACTING),
                     kwargs={"done": "action “{}” restored", "about": action.description},
                 )
     if locked:
@@ -751,7 +754,7 @@ def results_panel(assessment: dict, fw: Framework) -> None:
 
 def _review_call(fn, *args: object, done: str = "") -> None:  # noqa: ANN001
     try:
-        fn(open_db(), *args)
+        fn(open_db(), *acting(args))
     except SAVE_FAILURES as exc:
         _failed(exc)
     else:
@@ -761,7 +764,7 @@ def _review_call(fn, *args: object, done: str = "") -> None:  # noqa: ANN001
 
 def _add_comment(assessment_id: int, key: str) -> None:
     item_id = st.session_state.get(f"{key}_item")
-    _review_call(reviews.add_comment, assessment_id, st.session_state.get(f"{key}_text", ""), actor(),
+    _review_call(reviews.add_comment, assessment_id, st.session_state.get(f"{key}_text", ""), ACTING,
                  item_id or None, done="Comment added")  # fmt: skip
     if "assess_error" not in st.session_state:
         st.session_state[f"{key}_text"] = ""
@@ -790,7 +793,7 @@ def item_comments(assessment: dict, fw: Framework, item_id: str) -> None:
                 "Mark this comment addressed",
                 key=f"assess_item_comment_addressed_{int(comment['id'])}",
                 on_click=_review_call,
-                args=(reviews.set_addressed, int(comment["id"]), True, user),
+                args=(reviews.set_addressed, int(comment["id"]), True, ACTING),
                 kwargs={"done": "Comment marked addressed"},
             )
 
@@ -819,7 +822,7 @@ def comments_panel(assessment: dict, fw: Framework, saved: dict) -> None:
                 "Open again" if addressed else "Mark addressed",
                 key=f"assess_comment_addressed_{cid}",
                 on_click=_review_call,
-                args=(reviews.set_addressed, cid, not addressed, user),
+                args=(reviews.set_addressed, cid, not addressed, ACTING),
                 kwargs={"done": "Comment opened again" if addressed else "Comment marked addressed"},
             )
         if may_review and comment["created_by"].casefold() == user.name.casefold():
@@ -827,7 +830,7 @@ def comments_panel(assessment: dict, fw: Framework, saved: dict) -> None:
                 "Withdraw",
                 key=f"assess_comment_withdraw_{cid}",
                 on_click=_review_call,
-                args=(reviews.withdraw, cid, user),
+                args=(reviews.withdraw, cid, ACTING),
                 kwargs={"done": "Comment withdrawn (kept in the history)"},
             )
     if not may_review:
@@ -862,7 +865,7 @@ def comments_panel(assessment: dict, fw: Framework, saved: dict) -> None:
                 "Mark evidence verified",
                 key=f"{key}_verify",
                 on_click=_review_call,
-                args=(reviews.verify_evidence, aid, chosen, user),
+                args=(reviews.verify_evidence, aid, chosen, ACTING),
                 kwargs={"done": "Evidence marked verified"},
             )
         else:
@@ -931,7 +934,7 @@ def _cancel_submit() -> None:
 
 
 @st.dialog("Submit and lock this round?", width="large", on_dismiss=_cancel_submit)
-def submit_dialog(assessment: dict, fw: Framework, saved: dict, signed: str, easy: bool) -> None:
+def submit_dialog(assessment: dict, fw: Framework, saved: dict, note: str, easy: bool) -> None:
     """What is about to be locked, named item by item, then Submit or Go back."""
     aid = assessment["id"]
     items = [i.id for i in fw.items_of(assessment)]
@@ -954,7 +957,8 @@ def submit_dialog(assessment: dict, fw: Framework, saved: dict, signed: str, eas
             st.markdown(f"**{heading} ({len(found)})**: {meaning}\n{_titles(fw, found)}")
         else:
             st.markdown(f"**{heading}**: none.")
-    st.markdown(f"**Signed off by**: {plain(signed.strip())}" if signed.strip() else "**Signed off by**: not given.")
+    st.markdown(f"**Your note**: {plain(note.strip())}" if note.strip() else "**Your note**: none.")
+    st.caption("A reviewer signs the round off after it is submitted, in their own name; a note is not a sign-off.")
     back, go = st.columns(2)
     if back.button("Go back", key=f"assess_submit_back_{aid}", icon=":material/arrow_back:", width="stretch"):
         _cancel_submit()
@@ -962,7 +966,7 @@ def submit_dialog(assessment: dict, fw: Framework, saved: dict, signed: str, eas
     if go.button(_words(fw, easy, "submit", "Submit and lock"), key=f"assess_submit_confirm_{aid}", type="primary",
                  icon=":material/lock:", width="stretch"):  # fmt: skip
         try:
-            store.submit_assessment(open_db(), aid, actor(), signed_off_by=signed)
+            store.submit_assessment(open_db(), aid, actor(), note=note)
         except store.IncompleteError as exc:
             st.error(f"Not submitted: {plain(str(exc))}:\n" + "\n".join(f"- {plain(p)}" for p in exc.problems))
         except SAVE_FAILURES as exc:
@@ -985,8 +989,12 @@ def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool, eas
     if locked:
         st.success(
             f"Submitted on {formatting.day(assessment['submitted_at'])} by {plain(assessment['submitted_by'])}"
-            + (f", signed off by {plain(assessment['signed_off_by'])}" if assessment["signed_off_by"] else "")
             + ". This assessment is locked."
+            + (
+                f" The lead's note at submission: {plain(assessment['submit_note'])}"
+                if assessment["submit_note"]
+                else ""
+            )
         )
         sign_off_panel(assessment)
         if not may_edit:
@@ -1040,13 +1048,17 @@ def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool, eas
             f"{plural(len(problems), 'item')} {'needs' if len(problems) == 1 else 'need'} attention "
             "before submitting:\n" + "\n".join(f"- {plain(p)}" for p in problems)
         )
-    # Saved as it is typed, like the details above: a name entered and then left for another tab is not lost.
-    signed_key = _seed(f"assess_signoff_{aid}", assessment["signed_off_by"])
-    signed = st.text_input(
-        "Signed off by (name and role)",
-        key=signed_key,
+    # Saved as it is typed, like the details above: a note written and then left for another tab is not lost.
+    # Never a sign-off: a reviewer gives that after submission, in their own name.
+    note_key = _seed(f"assess_note_{aid}", assessment["submit_note"])
+    note = st.text_area(
+        "Note at submission (optional)",
+        key=note_key,
+        max_chars=store.MAX_SUBMIT_NOTE,
         on_change=_save_details,
-        args=(aid, "signed_off_by", signed_key),
+        args=(aid, "submit_note", note_key),
+        help="Anything a reader should know about this round. It is not a sign-off: once the round is submitted, "
+        "a reviewer signs it off in their own name.",
     )
     if st.button(_words(fw, easy, "submit", "Submit and lock"), type="primary", key=f"assess_submit_{aid}"):
         if problems:
@@ -1056,10 +1068,10 @@ def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool, eas
             )
         else:
             # Nothing is locked yet: the dialog says what would be, and only its Submit button submits.
-            st.session_state["assess_confirm_submit"] = {"aid": aid, "signed": signed}
+            st.session_state["assess_confirm_submit"] = {"aid": aid, "note": note}
     pending = st.session_state.get("assess_confirm_submit")
     if pending and pending["aid"] == aid and not st.session_state.get("assess_conflict"):
-        submit_dialog(assessment, fw, saved, pending["signed"], easy)
+        submit_dialog(assessment, fw, saved, pending["note"], easy)
 
 
 def history_panel(assessment: dict, fw: Framework) -> None:
@@ -1097,18 +1109,22 @@ def _sign_off(assessment_id: int) -> None:
 
 
 def sign_off_panel(assessment: dict) -> None:
-    """A submitted round's sign-off in shared mode: who and when, or, for a reviewer, the button to give it.
+    """A submitted round's sign-off: who and when, or, for a reviewer, the button to give it.
 
-    Local mode has one user, who cannot be their own second pair of eyes: there the name typed in
-    "Signed off by" stands for the sign-off given outside the tool.
+    Only a signed-in reviewer can sign off, by their own act. Local mode has one user, who cannot be
+    their own second pair of eyes, so it has no sign-off.
     """
-    if assessment["status"] != store.SUBMITTED or actor().local:
+    if assessment["status"] != store.SUBMITTED:
         return
     if assessment.get("signed_off_at"):
         st.success(
             f"Signed off by {plain(assessment['signed_off_by'])} on {formatting.day(assessment['signed_off_at'])}.",
             icon=":material/verified:",
         )
+    elif actor().local:
+        st.caption("Not signed off: a reviewer signs a round off, in their own name, on a shared copy of the tool.")
+    elif assessment.get("submitted_by_user_id") == actor().id:
+        st.caption("Not signed off yet: you submitted this round, so another reviewer signs it off.")
     elif access.can(actor(), access.REVIEW, assessment["system_id"], assessment["place_id"]):
         st.button(
             "Sign off this round",
@@ -1225,12 +1241,9 @@ if raw_id:
     try:
         chosen = store.get_assessment(db, int(raw_id))
     except (ValueError, store.NotFoundError):
-        st.warning(f"There is no assessment {plain(raw_id)}; choose one below.")
+        cannot_open("assessment", raw_id)
 if chosen is not None and not access.can(actor(), access.READ, chosen["system_id"], chosen["place_id"]):
-    st.error(
-        f"Assessment {plain(raw_id)} is not one you may open. Ask an administrator if you need access.",
-        icon=":material/lock:",
-    )
+    cannot_open("assessment", raw_id)
     chosen = None
 if chosen is None:
     choose_assessment()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from checklist import access, clock, exports, formatting, imports, privacy, store, summary
+from checklist import access, clock, downloads, exports, formatting, imports, privacy, store, summary
+from checklist.summary import plural
 from ui import identity
 from ui.common import actor, db_path, ensure_router, flash, open_db, plain, show_error, show_flashes
 
@@ -257,32 +257,62 @@ for person in people:
 
 with st.expander("A person's data: export or erase (information governance)", icon=":material/policy:"):
     st.write(
-        "Everything the app holds about one person, as a file, or their name and address replaced with "
-        '"Erased person N" everywhere it was recorded. Free text that mentions them is listed in the '
-        "export for you to edit by hand."
+        "Everything the app holds about one person, as a file, or removed: their name, address and any other "
+        'text you add below become "Erased person N" in every table and every stored text, history included. '
+        "The export lists exactly what erasure would change."
     )
-    who = st.text_input("Their e-mail address, or their name as the history shows it", key="manage_privacy_who")
-    if who.strip():
-        try:
-            found = privacy.personal_data(db, actor(), who)
-        except store.StoreError as exc:
-            show_error(exc)
-        else:
-            st.caption(
-                f"Found: {len(found['changes'])} change(s) in the history, "
-                f"{len(found['free text mentioning them (review by hand)'])} mention(s) in free text."
-            )
-            st.download_button(
-                "Download their data (JSON)",
-                json.dumps(found, indent=2, ensure_ascii=False).encode("utf-8"),
-                file_name="personal-data.json",
-                mime="application/json",
-                key="manage_privacy_export",
-                on_click="ignore",
-            )
-            confirm = st.checkbox("I understand this cannot be undone", key="manage_privacy_confirm")
-            if st.button("Erase this person", disabled=not confirm, key="manage_privacy_erase"):
-                _attempt(privacy.erase_person, actor(), who, done="Erased: their name no longer appears in the record")
+    with st.form("manage_privacy_find"):
+        who = st.text_input("Their e-mail address, or their name as the history shows it", key="manage_privacy_who")
+        extra = st.text_area(
+            "Other text that identifies them, one per line (optional)",
+            key="manage_privacy_also",
+            help="For example a phone number or another spelling of their name that people typed into evidence or "
+            "notes. Phone numbers are found however they are spaced.",
+        )
+        looked = st.form_submit_button("Find what is held about them")
+    also = [line.strip() for line in (extra or "").splitlines() if line.strip()]
+    if looked:
+        # The search reads every stored text: run on request, not on every rerun of the page.
+        st.session_state.pop("manage_privacy_found", None)
+        if who.strip():
+            try:
+                st.session_state["manage_privacy_found"] = (who, also, privacy.personal_data(db, actor(), who, also))
+            except store.StoreError as exc:
+                show_error(exc)
+    held = st.session_state.get("manage_privacy_found")
+    if held and held[0] == who and held[1] == also:
+        found = held[2]
+        everything = found["everything held about them"]
+        st.caption(
+            f"Found: {plural(len(found['changes']), 'change')} in the history made by them, and "
+            f"{plural(len(everything), 'stored value')} that name them (each listed in the download)."
+        )
+        st.download_button(
+            "Download their data (JSON)",
+            json.dumps(found, indent=2, ensure_ascii=False).encode("utf-8"),
+            file_name="personal-data.json",
+            mime="application/json",
+            key="manage_privacy_export",
+            on_click="ignore",
+        )
+        confirm = st.checkbox("I understand this cannot be undone", key="manage_privacy_confirm")
+        if st.button("Erase this person", disabled=not confirm, key="manage_privacy_erase"):
+            try:
+                done = privacy.erase_person(db, actor(), who, also)
+            except store.StoreError as exc:
+                show_error(exc)
+            else:
+                st.session_state.pop("manage_privacy_found", None)
+                flash(
+                    f"Erasure #{done.number}: {plural(done.fields, 'stored value')} now say '{done.placeholder}'"
+                    + ("" if done.file_compacted else "; the file could not be compacted yet (run: python -m "
+                       "checklist privacy compact)")
+                )  # fmt: skip
+                st.rerun()
+        st.caption(
+            "Backups made before the erasure still hold them until they age out; restoring one applies every "
+            "erasure again. See docs/information-governance.md."
+        )
     days = privacy.participant_name_days()
     st.caption(
         f"Workshop participants' names are removed {days} days after the workshop ends "
@@ -312,22 +342,36 @@ d1.download_button(
     key="manage_backup",
     on_click="ignore",  # a download changes nothing: no rerun
 )
+downloads.sweep(path)  # workbooks earlier versions left beside the database, and uploads nobody restored
+
+
+def _drop_export() -> None:
+    st.session_state.pop("manage_export_ready", None)
+
+
+# A workbook of everything holds every evidence text and name: it lives in this session only until it is
+# downloaded or downloads.KEEP_FOR has passed, and never as a file on the server.
 prepared = st.session_state.get("manage_export_ready")
-if prepared and Path(prepared).exists():
-    with open(prepared, "rb") as workbook:
-        d2.download_button(
-            "Download the Excel export",
-            workbook,
-            file_name=f"maturity-export-{stamp}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            icon=":material/download:",
-            key="manage_export_xlsx",
-            on_click="ignore",  # a download changes nothing: no rerun
-        )
-    d2.button("Make a fresh export", key="manage_export_again", type="tertiary",
-              on_click=lambda: st.session_state.pop("manage_export_ready", None))  # fmt: skip
+if prepared is not None and prepared.expired():
+    _drop_export()
+    prepared = None
+    d2.caption(
+        f"The Excel export was dropped after {downloads.KEEP_FOR.seconds // 60} minutes without being downloaded, "
+        "so no copy of it waits on the server. Make a fresh one."
+    )
+if prepared is not None:
+    d2.download_button(
+        "Download the Excel export",
+        prepared.data,
+        file_name=f"maturity-export-{stamp}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+        key="manage_export_xlsx",
+        on_click=_drop_export,  # the browser has it now: the server lets its copy go
+    )
+    d2.button("Make a fresh export", key="manage_export_again", type="tertiary", on_click=_drop_export)
 elif d2.button("Export everything (Excel)", icon=":material/table_view:", key="manage_export_prepare"):
-    # A national workbook takes minutes: it is written to a file here, with progress shown, then offered.
+    # A national workbook takes minutes: it is made here, in memory, with progress shown, then offered.
     bar = d2.progress(0.0, text="Starting the Excel export…")
     titles = ["Responses", "Scores", "Actions", "Workshop notes", "Workshop votes"]
 
@@ -337,15 +381,11 @@ elif d2.button("Export everything (Excel)", icon=":material/table_view:", key="m
         bar.progress(min(0.99, (step + 0.5) / len(titles)),
                      text=f"Writing {sheet}: {formatting.count(rows)} rows so far")  # fmt: skip
 
-    target = path.parent / "exports" / f"maturity-export-{stamp}.xlsx"
-    target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        exports.write_xlsx(_fresh(), exports.assessment_ids(_fresh()), target, progress=_report)
+        st.session_state["manage_export_ready"] = downloads.excel_export(_fresh(), progress=_report)
     except (store.StoreError, OSError) as exc:
-        target.unlink(missing_ok=True)
         show_error(exc)
     else:
-        st.session_state["manage_export_ready"] = str(target)
         st.rerun()
 d3.download_button(
     "Export everything (CSV)",

@@ -19,7 +19,10 @@ from checklist.framework import LEVEL_VALUES, framework_for
 from checklist.scoring import DONT_KNOW
 from checklist.summary import plural
 from ui.common import (
+    ACTING,
+    acting,
     actor,
+    cannot_open,
     choose_unit,
     csv_download,
     db_path,
@@ -76,7 +79,7 @@ def _start(assessment_id: int, mode: str, seeded_from: int | None = None) -> Non
 def _act(fn, *args, message: str | None = None, **kwargs) -> None:  # noqa: ANN001
     """Run a store write from a callback; a refusal is shown on the next run instead of raising."""
     try:
-        fn(open_db(), *args, **kwargs)
+        fn(open_db(), *acting(args), **kwargs)
     except store.StoreError as exc:
         st.session_state["ws_error"] = str(exc)
     else:
@@ -208,7 +211,7 @@ def follow_room(workshop_id: int, item: str, revealed: bool) -> None:
 
 
 def _go(workshop_id: int, item_id: str) -> None:
-    _act(workshops.set_current_item, workshop_id, item_id, actor())
+    _act(workshops.set_current_item, workshop_id, item_id, ACTING)
 
 
 def _jump(workshop_id: int, key: str) -> None:
@@ -216,7 +219,7 @@ def _jump(workshop_id: int, key: str) -> None:
 
 
 def _reveal(workshop_id: int, key: str) -> None:
-    _act(workshops.set_revealed, workshop_id, st.session_state[key], actor())
+    _act(workshops.set_revealed, workshop_id, st.session_state[key], ACTING)
 
 
 def _agree(workshop_id: int, item_id: str, level_key: str, notes_key: str) -> None:
@@ -229,7 +232,7 @@ def _agree(workshop_id: int, item_id: str, level_key: str, notes_key: str) -> No
         workshops.record_agreement,
         workshop_id,
         item_id,
-        actor(),
+        ACTING,
         level,
         notes=st.session_state.get(notes_key, ""),
         message=f"Agreed level saved to the assessment: {_answer_label(choice)}",
@@ -257,7 +260,7 @@ def present(workshop: dict, items: list, domain_titles: dict[str, str]) -> None:
                 key=f"ws_accept_{wid}",
                 icon=":material/done_all:",
                 on_click=_act,
-                args=(workshops.accept_agreed, wid, actor()),
+                args=(workshops.accept_agreed, wid, ACTING),
                 kwargs={"message": "Levels agreed beforehand recorded"},
                 help="Each item whose answers beforehand were agreed gets their median (rounded down); "
                 "you can still change any of them.",
@@ -345,7 +348,7 @@ def present(workshop: dict, items: list, domain_titles: dict[str, str]) -> None:
             icon=":material/timer:",
             type="tertiary",
             on_click=_act,
-            args=(workshops.restart_timer, wid, actor()),
+            args=(workshops.restart_timer, wid, ACTING),
         )
 
     st.subheader("The level the room agreed", anchor=False)
@@ -458,7 +461,7 @@ def notes_panel(workshop: dict, items: list) -> None:
                 key=f"ws_note_rm_{row.id}",
                 type="tertiary",
                 on_click=_act,
-                args=(workshops.set_note_deleted, int(row.id), True, actor()),
+                args=(workshops.set_note_deleted, int(row.id), True, ACTING),
                 kwargs={"message": "Note removed: restore it from Removed notes"},
             )
     if not removed.empty:
@@ -471,7 +474,7 @@ def notes_panel(workshop: dict, items: list) -> None:
                     key=f"ws_note_restore_{row.id}",
                     type="tertiary",
                     on_click=_act,
-                    args=(workshops.set_note_deleted, int(row.id), False, actor()),
+                    args=(workshops.set_note_deleted, int(row.id), False, ACTING),
                 )
 
 
@@ -621,7 +624,7 @@ def run(workshop: dict) -> None:
             key="ws_close",
             icon=":material/lock:",
             on_click=_act,
-            args=(workshops.close_workshop, workshop["id"], actor()),
+            args=(workshops.close_workshop, workshop["id"], ACTING),
             kwargs={"message": "Workshop closed: its code no longer works. You can reopen it."},
             help="Stops voting; the code stops working. Votes, agreed levels and notes are kept.",
         )
@@ -631,7 +634,7 @@ def run(workshop: dict) -> None:
             key="ws_reopen",
             icon=":material/lock_open:",
             on_click=_act,
-            args=(workshops.reopen_workshop, workshop["id"], actor()),
+            args=(workshops.reopen_workshop, workshop["id"], ACTING),
             kwargs={"message": "Workshop reopened"},
         )
 
@@ -643,11 +646,11 @@ if raw_id:
     try:
         chosen = workshops.get_workshop(db, int(raw_id))
     except (ValueError, store.NotFoundError):
-        st.warning(f"There is no workshop {plain(raw_id)}; choose one below.")
+        cannot_open("workshop", raw_id)
 if chosen is not None:
     owner = store.get_assessment(db, chosen["assessment_id"])
     if not access.can(actor(), access.RUN_WORKSHOP, owner["system_id"], owner["place_id"]):
-        st.error(f"Workshop {plain(raw_id)} is not one you may run. Ask an administrator if you need to.")
+        cannot_open("workshop", raw_id)
         chosen = None
 if chosen is None:
     if message := st.session_state.pop("ws_error", None):

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +23,41 @@ ACTOR = "test user"
 # real date. Browser tests (marked e2e) are the exception: they share data with a real server
 # process, which runs on the real clock, so both sides must agree on the time.
 FROZEN_AT = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+@contextmanager
+def serving(app) -> Iterator[int]:  # noqa: ANN001
+    """An ASGI app served by a real uvicorn on 127.0.0.1 in a thread, as app.py is: uvicorn's own proxy-header
+    handling kept off the raw peer (web.edge.keep_raw_peer) while it loads. Yields the port."""
+    import uvicorn
+    import uvicorn.config
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    from web import edge
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        number = sock.getsockname()[1]
+    edge.keep_raw_peer()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=number, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    uvicorn.config.ProxyHeadersMiddleware = ProxyHeadersMiddleware  # loaded: the rest of the session as it was
+    try:
+        yield number
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def signed_in(email: str, issued_ago: float = 60, lasts: float = 3600) -> dict:
+    """What Streamlit's st.user holds for someone signed in through OpenID Connect: the ID token's claims,
+    issued `issued_ago` seconds before the frozen now and ending `lasts` seconds after it was issued."""
+    issued = FROZEN_AT.timestamp() - issued_ago
+    return {"is_logged_in": True, "email": email, "iat": int(issued), "exp": int(issued + lasts)}
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from checklist import access, store, workshops
 from checklist.access import ADMIN, LEAD, REVIEWER, VIEWER, Grant, PermissionDenied, User
-from tests.conftest import ACTOR
+from tests.conftest import ACTOR, signed_in
 from tests.test_pages import APP, _shown, _tab, _texts
 from ui import identity
 
@@ -112,17 +112,20 @@ def test_sign_off_needs_a_second_pair_of_eyes_and_reopening_withdraws_it(shared_
     with pytest.raises(store.StoreError, match="still a draft"):
         store.sign_off(db, aid, people[REVIEWER])
     store.submit_assessment(db, aid, people[LEAD])
-    admin_id = access.add_user(db, ACTOR, "admin@example.nhs.uk", "A lead")  # same name as the submitter
-    access.grant(db, ACTOR, admin_id, ADMIN)
+    # Four eyes by identity: the submitter, given a reviewer's role and renamed, is still the submitter.
+    lead = people[LEAD]
+    access.grant(db, ACTOR, lead.id, REVIEWER, sid, place_a)
+    access.add_user(db, ACTOR, lead.email, "Someone Else Entirely")
     with pytest.raises(PermissionDenied, match="someone else must sign it off"):
-        store.sign_off(db, aid, access.find_user(db, "admin@example.nhs.uk"))
+        store.sign_off(db, aid, access.find_user(db, lead.email))
     with pytest.raises(PermissionDenied):
         store.sign_off(db, aid, people[VIEWER])
     store.sign_off(db, aid, people[REVIEWER])
     signed = store.get_assessment(db, aid)
     assert signed["signed_off_by"] == "A reviewer" and signed["signed_off_at"]
     store.reopen_assessment(db, aid, people[LEAD], "A correction")
-    assert store.get_assessment(db, aid)["signed_off_at"] is None
+    reopened = store.get_assessment(db, aid)
+    assert (reopened["signed_off_at"], reopened["signed_off_by"], reopened["signed_off_user_id"]) == (None, "", None)
 
 
 def test_users_are_added_once_disabled_and_enabled_again(fresh_db):
@@ -167,7 +170,7 @@ def shared_demo(demo_path, monkeypatch):
 
 def _as(email: str | None, page: str | None = None, **params: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
-    at.user = {"is_logged_in": False} if email is None else {"is_logged_in": True, "email": email}
+    at.user = {"is_logged_in": False} if email is None else signed_in(email)
     at.run()
     if not page and not params:
         return at
@@ -189,7 +192,7 @@ def test_each_role_gets_the_pages_the_matrix_gives_it(shared_demo, role):
 @pytest.mark.parametrize("page", ["pages/manage.py", "pages/workshop.py"])
 def test_a_page_not_listed_cannot_be_reached_by_switching_to_it(shared_demo, page):
     at = AppTest.from_file(APP, default_timeout=60)
-    at.user = {"is_logged_in": True, "email": "viewer@example.nhs.uk"}
+    at.user = signed_in("viewer@example.nhs.uk")
     at.run()
     with pytest.raises(Exception):  # noqa: B017, PT011 - Streamlit refuses a page not in the navigation
         at.switch_page(page).run()
@@ -210,7 +213,11 @@ def test_an_unknown_person_is_told_to_ask_their_administrator(shared_demo):
 def test_a_lead_of_one_place_cannot_open_another_places_draft_by_address(shared_demo):
     db, sid, place_a, place_b, draft_of = shared_demo
     at = _as("lead@example.nhs.uk", "pages/assess.py", assessment=str(draft_of[place_b]))
-    assert "is not one you may open" in _texts(at)
+    refused = _shown(at.warning[0].value)
+    assert "cannot be opened: there is no such assessment, or it is not one you may open" in refused
+    missing = _as("lead@example.nhs.uk", "pages/assess.py", assessment="99999")
+    # The same answer whether the round exists or not: nobody learns which ids exist.
+    assert _shown(missing.warning[0].value).replace("99999", "N") == refused.replace(str(draft_of[place_b]), "N")
     at = _as("lead@example.nhs.uk", "pages/assess.py", assessment=str(draft_of[place_a]))
     assert not at.exception and "Draft: every change is saved" in _texts(at)
 
@@ -231,3 +238,13 @@ def test_local_mode_needs_no_sign_in_and_says_so(demo_path, monkeypatch):
     monkeypatch.delenv(identity.MODE_VAR, raising=False)
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert [c.value for c in at.sidebar.caption] == ["Local mode: anyone using this computer can change everything."]
+
+
+def test_an_unknown_workshop_and_one_you_may_not_run_get_the_same_answer(shared_demo):
+    db, sid, place_a, place_b, draft_of = shared_demo
+    theirs = workshops.start_workshop(db, draft_of[place_b], ACTOR)["id"]
+    refused = _as("lead@example.nhs.uk", "pages/workshop.py", workshop=str(theirs))
+    missing = _as("lead@example.nhs.uk", "pages/workshop.py", workshop="99999")
+    said = [_shown(at.warning[0].value) for at in (refused, missing)]
+    assert "cannot be opened: there is no such workshop, or it is not one you may open" in said[0]
+    assert said[0].replace(str(theirs), "N") == said[1].replace("99999", "N")

@@ -128,12 +128,14 @@ def test_submit_asks_first_naming_what_it_locks_and_go_back_keeps_the_draft(tmp_
     assert store.get_assessment(db, aid)["status"] == store.DRAFT
     assert not [b for b in at.button if b.key == f"assess_submit_confirm_{aid}"], "the confirmation has closed"
 
-    at.text_input(key=f"assess_signoff_{aid}").input("Director of strategy")
+    at.text_area(key=f"assess_note_{aid}").input("Signed off by the director of strategy")
     at.button(key=f"assess_submit_{aid}").click().run()
-    assert "**Signed off by**: Director of strategy" in [m.value for m in at.markdown]
+    assert "**Your note**: Signed off by the director of strategy" in [m.value for m in at.markdown]
     at.button(key=f"assess_submit_confirm_{aid}").click().run()
     assessment = store.get_assessment(db, aid)
-    assert (assessment["status"], assessment["signed_off_by"]) == (store.SUBMITTED, "Director of strategy")
+    assert assessment["status"] == store.SUBMITTED
+    assert assessment["submit_note"] == "Signed off by the director of strategy"
+    assert (assessment["signed_off_by"], assessment["signed_off_at"]) == ("", None), "a typed note is never a sign-off"
     assert not at.exception
 
 
@@ -298,7 +300,13 @@ def _said(rows, fw) -> list[str]:
          "Priya Shah started the round “2026 Q4”"),
         ([_row("status", "draft", "submitted", entity="assessment", item_id=None, entity_id="3"),
           _row("signed_off_by", "", "Director of strategy", entity="assessment", item_id=None, entity_id="3")],
-         "Priya Shah submitted and locked the round, signed off by “Director of strategy”"),
+         "Priya Shah submitted and locked the round, naming “Director of strategy” as sign-off (not a recorded "
+         "sign-off)"),
+        ([_row("status", "draft", "submitted", entity="assessment", item_id=None, entity_id="3"),
+          _row("submit_note", "", "Seen by the board", entity="assessment", item_id=None, entity_id="3")],
+         "Priya Shah submitted and locked the round, with the note “Seen by the board”"),
+        ([_row("signed_off_at", None, "2026-11-20T10:00:00+00:00", entity="assessment", item_id=None, entity_id="3")],
+         "Priya Shah signed off the round"),
         ([_row("status", "submitted", "draft", entity="assessment", item_id=None, entity_id="3"),
           _row("signed_off_at", "2026-11-20T10:00:00+00:00", None, entity="assessment", item_id=None, entity_id="3"),
           _row("reopen_reason", None, "Recheck referrals", entity="assessment", item_id=None, entity_id="3")],

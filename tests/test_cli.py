@@ -112,6 +112,20 @@ def test_failed_commands_leave_no_file_behind(tmp_path):
     assert result.returncode == 1 and "does not exist" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "data",
+    [b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00" * 40, b'x"y\rz,w"\r,v\x01\x02' * 40, bytes(range(1, 256)) * 8],
+    ids=["png", "bare-carriage-return", "every-byte"],
+)
+def test_a_binary_file_renamed_csv_gets_one_line_not_a_traceback(tmp_path, data):
+    store.connect(tmp_path / "x.db").close()
+    (tmp_path / "photo.csv").write_bytes(data)
+    result = _run("import", "--db", str(tmp_path / "x.db"), str(tmp_path / "photo.csv"))
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: photo.csv:") and len(result.stderr.strip().splitlines()) == 1
+    assert store.list_assessments(store.connect(tmp_path / "x.db")).empty
+
+
 def test_import_is_all_or_nothing_and_says_why(tmp_path, capsys):
     db = tmp_path / "cli.db"
     main(["demo", "--db", str(db)])

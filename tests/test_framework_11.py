@@ -328,7 +328,7 @@ def test_a_10_round_loads_scores_and_compares_with_a_11_round_naming_changed_ite
     system_id = store.create_system(fresh_db, "Test ICS", ACTOR)
     old = store.create_assessment(fresh_db, system_id, None, "2025 Q1", "2025-03-01", ACTOR, framework_version="1.0")
     _answer_all(fresh_db, old, v10, 2)
-    store.submit_assessment(fresh_db, old, ACTOR, signed_off_by="Director")
+    store.submit_assessment(fresh_db, old, ACTOR, note="Director saw it")
     new = store.create_assessment(fresh_db, system_id, None, "2026 Q1", "2026-03-01", ACTOR)
     _answer_all(fresh_db, new, v11, 3)
     assert store.get_assessment(fresh_db, old)["framework_version"] == "1.0"

@@ -32,6 +32,11 @@ def test_the_image_runs_as_a_non_root_user_with_the_database_on_a_volume():
     assert _instructions("FROM")[0].startswith("python:3.11")
 
 
+def test_the_image_says_how_to_trust_its_proxy_and_hold_a_large_room():
+    header = "".join(line for line in DOCKERFILE.splitlines() if line.startswith("#"))
+    assert "CHECKLIST_TRUSTED_PROXIES=" in header and "--ulimit nofile=" in header
+
+
 def test_the_image_carries_no_secret_and_every_part_of_the_app():
     copied = " ".join(_instructions("COPY"))
     assert "secrets.toml" not in copied, "secrets are mounted at run time, never built in"

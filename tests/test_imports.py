@@ -126,6 +126,10 @@ def test_a_submitted_row_set_must_be_complete(unit):
         (b"a,b\n1,2\n", "x.csv", "missing column"),
         (b"", "x.csv", "no rows found"),
         (b"\xff\xfe\x00bad", "x.csv", "not UTF-8"),
+        # Another kind of file renamed .csv: a PNG, an Excel workbook (a zip), bytes with a bare CR in a field.
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00", "x.csv", "not UTF-8"),
+        (b"PK\x03\x04\x14\x00\x06\x00\x08\x00", "x.csv", "not UTF-8 text .*NUL bytes"),
+        (b'x"y\rz,w"\r,v', "x.csv", "could not be read as CSV text"),
         (b"PK not really", "x.xlsx", "could not be read"),
         (b"whatever", "x.pdf", "expected a .csv or .xlsx file"),
     ],
@@ -133,6 +137,12 @@ def test_a_submitted_row_set_must_be_complete(unit):
 def test_unreadable_files_are_refused_with_a_reason(fresh_db, data, name, message):
     with pytest.raises(store.StoreError, match=message):
         imports.import_bytes(fresh_db, data, name, ACTOR)
+
+
+def test_a_nul_inside_a_value_is_text_pasted_from_somewhere_not_a_binary_file():
+    data = b"system,place,round,date,governance\nA,,R1,2026-01-01,2\nB,,R\x001,2026-01-01,3\n"
+    frame = imports.read_table(data, "x.csv")
+    assert frame["round"].tolist() == ["R1", "R\x001"]
 
 
 def test_a_filled_in_template_imports_back(unit, fw):

@@ -11,36 +11,23 @@ import time
 from urllib.parse import urlencode
 
 import pytest
-import uvicorn
 from markupsafe import escape
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 from checklist import live, store, workshops
 from checklist.framework import framework_for
-from tests.conftest import ACTOR
+from tests.conftest import ACTOR, serving
+from web import edge
 from web import live as web_live
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def port():
-    """The live routes alone, served by uvicorn in a thread, as st.App serves them beside Streamlit."""
-    number = _free_port()
-    server = uvicorn.Server(uvicorn.Config(Starlette(routes=web_live.routes()), host="127.0.0.1", port=number,
-                                           log_level="warning", lifespan="off"))  # fmt: skip
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield number
-    server.should_exit = True
-    thread.join(10)
+    """The live routes alone, served by uvicorn in a thread, as st.App serves them beside Streamlit (app.py):
+    behind the edge middleware, with uvicorn's own proxy-header handling kept off the raw peer."""
+    with serving(Starlette(routes=web_live.routes(), middleware=[Middleware(edge.EdgeMiddleware)])) as number:
+        yield number
 
 
 @pytest.fixture
@@ -48,6 +35,7 @@ def room(tmp_path, monkeypatch):
     """A database the server uses, with a live workshop on a system whose name is hostile markup."""
     path = tmp_path / "web.db"
     monkeypatch.setenv(store.DB_ENV_VAR, str(path))
+    monkeypatch.delenv(edge.TRUSTED_PROXIES_VAR, raising=False)
     web_live.WRONG_CODES._seen.clear()
     db = store.connect(path)
     system_id = store.create_system(db, "<img src=x onerror=alert(1)> ICS", ACTOR)
@@ -57,8 +45,9 @@ def room(tmp_path, monkeypatch):
     db.close()
 
 
-def _call(port, method, path, body=None, headers=None):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+def _call(port, method, path, body=None, headers=None, source="127.0.0.1"):
+    """One request from `source` (any 127.x.y.z address is this machine: a different peer for the server)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=(source, 0))
     headers = dict(headers or {})
     payload = None
     if isinstance(body, dict):
@@ -72,8 +61,8 @@ def _call(port, method, path, body=None, headers=None):
     return response.status, dict(response.getheaders()), response.read().decode()
 
 
-def _join(port, code, sector="lived_experience", name="Sam"):
-    status, headers, _ = _call(port, "POST", "/join", {"code": code, "sector": sector, "name": name})
+def _join(port, code, sector="lived_experience", name="Sam", source="127.0.0.1"):
+    status, headers, _ = _call(port, "POST", "/join", {"code": code, "sector": sector, "name": name}, source=source)
     assert status == 303, status
     return headers["set-cookie"].split(";")[0]
 
@@ -226,7 +215,7 @@ def test_the_presenter_stream_needs_its_key_and_shows_results_only_when_revealed
     assert state["rows"] == [{"sector": "Lived experience (disabled person or carer)", "answer": "4 · Thriving",
                               "votes": 1}]  # fmt: skip
     connection.close()
-    status, _, page = _call(port, "GET", f"/present/{w['id']}?key={key}")
+    status, _, page = _call(port, "GET", f"/present/{w['id']}", headers={"Cookie": f"presenter_key={key}"})
     assert status == 200 and "Votes on this item" in page
 
 
@@ -240,13 +229,284 @@ def test_answers_beforehand_go_item_by_item_in_any_order(port, room):
     assert workshops.my_votes(db, cookie.split("=", 1)[1]) == {"referrals": 2}
 
 
-def test_wrong_codes_from_many_devices_together_are_limited_too(port, room, monkeypatch):
+def test_wrong_codes_from_everyone_slow_only_those_who_guessed(port, room, monkeypatch):
+    """Many wrong codes from everyone together tighten each guesser's own limit; a phone that made no wrong
+    guess still joins with the right code."""
     _, w = room
     monkeypatch.setattr(web_live, "WRONG_CODES_FROM_EVERYONE", 5)
-    for n in range(5):  # five devices, one wrong code each: each under its own limit
-        web_live.WRONG_CODES.add(f"10.0.0.{n}")
-    status, _, page = _call(port, "POST", "/join", {"code": w["code"], "sector": "health"})
+    for n in range(5):  # five phones, one wrong code each: each under its own limit
+        assert _call(port, "POST", "/join", {"code": "ZZZZZZ", "sector": "health"}, source=f"127.0.1.{n}")[0] == 404
+    assert _join(port, w["code"], source="127.0.1.99").startswith(web_live.PASS_COOKIE)
+    for _ in range(web_live.WRONG_CODE_LIMIT_UNDER_ATTACK - 1):
+        _call(port, "POST", "/join", {"code": "ZZZZZZ", "sector": "health"}, source="127.0.1.0")
+    status, _, page = _call(port, "POST", "/join", {"code": w["code"], "sector": "health"}, source="127.0.1.0")
     assert status == 429 and "Too many wrong codes" in page
+
+
+def test_a_guesser_never_locks_another_phone_out(port, room):
+    _, w = room
+    for _ in range(web_live.WRONG_CODE_LIMIT):
+        assert _call(port, "POST", "/join", {"code": "ZZZZZZ", "sector": "health"}, source="127.0.2.1")[0] == 404
+    assert _call(port, "POST", "/join", {"code": w["code"], "sector": "health"}, source="127.0.2.1")[0] == 429
+    assert _join(port, w["code"], source="127.0.2.2").startswith(web_live.PASS_COOKIE)
+
+
+def test_forged_forwarded_for_does_not_make_a_guesser_someone_else(port, room):
+    _, w = room
+    for n in range(web_live.WRONG_CODE_LIMIT):
+        forged = {"X-Forwarded-For": f"10.9.8.{n}"}
+        assert (
+            _call(port, "POST", "/join", {"code": "ZZZZZZ", "sector": "health"}, forged, source="127.0.3.1")[0] == 404
+        )
+    right = {"code": w["code"], "sector": "health"}
+    assert _call(port, "POST", "/join", right, {"X-Forwarded-For": "10.9.9.9"}, source="127.0.3.1")[0] == 429
+
+
+def test_behind_a_trusted_proxy_each_phone_is_its_own_client(port, room, monkeypatch):
+    _, w = room
+    monkeypatch.setenv(edge.TRUSTED_PROXIES_VAR, "127.0.0.1")
+    for _ in range(web_live.WRONG_CODE_LIMIT):  # one phone's typos, through the proxy
+        assert _call(port, "POST", "/join", {"code": "ZZZZZZ", "sector": "health"},
+                     {"X-Forwarded-For": "203.0.113.5"})[0] == 404  # fmt: skip
+    next_phone = {"X-Forwarded-For": "203.0.113.6"}
+    assert _call(port, "POST", "/join", {"code": w["code"], "sector": "health"}, next_phone)[0] == 303
+    forged = {"X-Forwarded-For": "198.51.100.1, 203.0.113.5"}  # the typist again, with a forged address in front
+    assert _call(port, "POST", "/join", {"code": w["code"], "sector": "health"}, forged)[0] == 429
+
+
+@pytest.mark.parametrize(
+    ("proxies", "source", "proto", "secure"),
+    [("127.0.0.1", "127.0.0.1", "https", True), ("", "127.0.0.1", "https", False),
+     ("127.0.0.1", "127.0.4.1", "https", False), ("127.0.0.1", "127.0.0.1", "http", False)],
+)  # fmt: skip
+def test_the_pass_is_secure_when_the_phone_used_https(port, room, monkeypatch, proxies, source, proto, secure):
+    _, w = room
+    monkeypatch.setenv(edge.TRUSTED_PROXIES_VAR, proxies)
+    _, headers, _ = _call(port, "POST", "/join", {"code": w["code"], "sector": "health"},
+                          {"X-Forwarded-Proto": proto}, source=source)  # fmt: skip
+    assert ("secure" in headers["set-cookie"].lower()) is secure
+
+
+# --- bounded bodies ---------------------------------------------------------------------------------------------
+
+
+def _offer(port: int, head: str, megabytes: int) -> tuple[bytes, int]:
+    """Send a request head, then offer a chunked body of `megabytes` from another thread while this one waits for
+    the answer; returns the status line and how many body bytes the server let in before it answered."""
+    sent = [0]
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(head.encode())
+
+        def offer() -> None:
+            block = b"x" * 65536
+            try:
+                for _ in range(megabytes * 16):
+                    sock.sendall(b"%x\r\n%s\r\n" % (len(block), block))
+                    sent[0] += len(block)
+                sock.sendall(b"0\r\n\r\n")
+            except OSError:
+                pass  # the server answered and closed before taking it all: that is the point
+
+        sender = threading.Thread(target=offer, daemon=True)
+        sender.start()
+        status = sock.makefile("rb").readline()
+        sock.shutdown(socket.SHUT_RDWR)
+        sender.join(30)
+    return status, sent[0]
+
+
+@pytest.mark.parametrize("path", ["/join", "/join/vote", "/join/leave", "/present/{id}/control"])
+def test_a_body_past_the_limit_is_refused_with_413_without_reading_it_all(port, room, path):
+    _, w = room
+    target = path.replace("{id}", str(w["id"]))
+    # No length declared: the server counts what it reads and stops at the limit (of 200 MB offered).
+    head = (f"POST {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n")  # fmt: skip
+    status, sent = _offer(port, head, 200)
+    assert status.startswith(b"HTTP/1.1 413"), status
+    assert sent < 50 * 1024 * 1024, f"{sent} bytes went in before the refusal"
+    # A declared length past the limit is refused before a byte of the body is read.
+    head = (f"POST {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {200 * 1024 * 1024}\r\n\r\n")  # fmt: skip
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(head.encode())
+        assert sock.makefile("rb").readline().startswith(b"HTTP/1.1 413")
+
+
+def test_a_body_just_under_the_limit_is_read(port, room):
+    db, w = room
+    cookie = _join(port, w["code"])
+    padded = {"item": "governance", "level": "2", "pad": "x" * (web_live.MAX_BODY_BYTES - 100)}
+    status, _, body = _call(port, "POST", "/join/vote", (padded,), {"Cookie": cookie})
+    assert status == 200 and json.loads(body)["ok"]
+
+
+DEEP = "[" * 2000 + "]" * 2000
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/join/vote", '{"item": ' + DEEP + "}"),
+        ("/join/vote", "{not json"),
+        ("/join/vote", "[1, 2]"),
+        ("/present/{id}/control", DEEP),
+        ("/present/{id}/control", "\xff\xfe"),
+    ],
+)
+def test_a_malformed_json_body_is_a_400_with_a_plain_message(port, room, path, body):
+    db, w = room
+    cookie = _join(port, w["code"])
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("POST", path.replace("{id}", str(w["id"])), body=body.encode("latin-1"),
+                       headers={"Content-Type": "application/json", "Cookie": cookie})  # fmt: skip
+    response = connection.getresponse()
+    answer = json.loads(response.read())
+    assert response.status == 400 and answer["ok"] is False and "could not be read" in answer["error"]
+
+
+# --- one device, one participant -----------------------------------------------------------------------------------
+
+
+def test_a_device_that_kept_its_pass_rejoins_as_the_same_participant(port, room):
+    db, w = room
+    cookie = _join(port, w["code"])
+    for _ in range(15):
+        status, headers, _ = _call(port, "POST", "/join", {"code": w["code"], "sector": "health"}, {"Cookie": cookie})
+        assert status == 303 and headers.get("set-cookie", cookie).split(";")[0] == cookie
+        _call(port, "POST", "/join/vote", ({"item": "governance", "level": "3"},), {"Cookie": cookie})
+    assert workshops.participant_count(db, w["id"]) == 1
+    assert workshops.item_tally(db, w["id"], "governance").votes == 1
+
+
+# --- event streams ------------------------------------------------------------------------------------------------
+
+
+def _open_stream(port, path, cookie="", source="127.0.0.1"):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=(source, 0))
+    connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+    response = connection.getresponse()
+    if response.status == 200:
+        response.fp.readline()  # the stream is open (its first line has arrived)
+    return connection, response
+
+
+def test_event_streams_are_capped_per_pass_per_client_and_in_all(port, room, monkeypatch):
+    _, w = room
+    monkeypatch.setattr(web_live, "STREAMS_PER_CLIENT", 6)
+    monkeypatch.setattr(web_live.STREAMS, "budget", 9)
+    opened = []
+    try:
+        cookie = _join(port, w["code"], source="127.0.5.1")
+        for _ in range(web_live.STREAMS_PER_PASS):
+            opened.append(_open_stream(port, "/join/events", cookie, source="127.0.5.1"))
+            assert opened[-1][1].status == 200
+        connection, response = _open_stream(port, "/join/events", cookie, source="127.0.5.1")
+        assert response.status == 429 and "already has" in json.loads(response.read())["error"]
+        connection.close()
+        # Another pass from the same address: up to the per-client number.
+        other = _join(port, w["code"], source="127.0.5.1")
+        for _ in range(2):
+            opened.append(_open_stream(port, "/join/events", other, source="127.0.5.1"))
+            assert opened[-1][1].status == 200
+        connection, response = _open_stream(port, "/join/events", other, source="127.0.5.1")
+        assert response.status == 429 and response.getheader("retry-after")
+        connection.close()
+        # Other clients up to the server's budget, then nobody more.
+        for n in range(3):
+            third = _join(port, w["code"], source=f"127.0.6.{n}")
+            opened.append(_open_stream(port, "/join/events", third, source=f"127.0.6.{n}"))
+            assert opened[-1][1].status == 200
+        last = _join(port, w["code"], source="127.0.7.1")
+        connection, response = _open_stream(port, "/join/events", last, source="127.0.7.1")
+        assert response.status == 429 and "busy" in json.loads(response.read())["error"]
+        connection.close()
+        # A stream that closes gives its place back.
+        opened.pop()[0].close()
+        _wait_for(lambda: web_live.STREAMS.total < 9)
+        connection, response = _open_stream(port, "/join/events", last, source="127.0.7.1")
+        assert response.status == 200
+        opened.append((connection, response))
+    finally:
+        for connection, _ in opened:
+            connection.close()
+
+
+def _wait_for(condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the server did not notice in time"
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize(("limit", "streams"), [(1024, 448), (256, 64), (65536, 32704), (100, 0)])
+def test_the_stream_budget_follows_the_file_limit(limit, streams):
+    assert web_live.stream_budget(limit) == streams
+
+
+# --- security headers and the presenter key -----------------------------------------------------------------------
+
+
+def test_the_pages_carry_a_policy_their_own_scripts_and_styles_fit(port, room):
+    db, w = room
+    cookie = _join(port, w["code"])
+    key = workshops.presenter_key(db, w["id"])
+    screen_cookie = _call(port, "GET", f"/present/{w['id']}/screen?key={key}")[1]["set-cookie"].split(";")[0]
+    pages = {
+        "/join?code=ABC": ("", "'none'"),
+        "/join": (cookie, "'none'"),
+        f"/present/{w['id']}": (screen_cookie, "'self'"),
+        f"/present/{w['id']}/screen": (screen_cookie, "'self'"),
+    }
+    for path, (sent, ancestors) in pages.items():
+        status, headers, page = _call(port, "GET", path, headers={"Cookie": sent} if sent else {})
+        assert status == 200, path
+        policy = headers["content-security-policy"]
+        assert f"frame-ancestors {ancestors}" in policy and "script-src 'self'" in policy, path
+        assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"], path
+        # No inline script runs: every <script> is a file of this site or a JSON data block.
+        for tag in page.split("<script")[1:]:
+            head = tag.split(">", 1)[0]
+            assert ' src="/join/static/' in head or 'type="application/json"' in head, (path, head)
+        assert " style=" not in page, f"{path} has an inline style attribute the policy would block"
+        for block in page.split("<style")[1:]:
+            nonce = block.split(">", 1)[0].split('nonce="')[1].split('"')[0]
+            assert f"'nonce-{nonce}'" in policy, path
+
+
+def test_the_presenter_key_leaves_the_address_at_first_use(port, room):
+    db, w = room
+    key = workshops.presenter_key(db, w["id"])
+    for page in ("", "/screen"):
+        status, headers, _ = _call(port, "GET", f"/present/{w['id']}{page}?large=1&key={key}")
+        assert status == 303 and headers["location"] == f"/present/{w['id']}{page}?large=1"
+        cookie = headers["set-cookie"]
+        assert cookie.startswith(f"{web_live.PRESENTER_COOKIE}={key};")
+        for flag in ("HttpOnly", "SameSite=strict", f"Path=/present/{w['id']}"):
+            assert flag.lower() in cookie.lower(), (flag, cookie)
+        status, _, html_page = _call(port, "GET", f"/present/{w['id']}{page}", headers={"Cookie": cookie.split(";")[0]})
+        assert status == 200 and key not in html_page, "the key is nowhere in the page, nor in the addresses it uses"
+        assert _call(port, "GET", f"/present/{w['id']}{page}")[0] == 403, "without the cookie, nothing"
+        wrong = _call(port, "GET", f"/present/{w['id']}{page}?key=", headers={"Cookie": cookie.split(";")[0]})
+        assert wrong[0] == 403 and "set-cookie" not in wrong[1], "a key in the address is that key, even empty"
+    sent = {"Cookie": f"{web_live.PRESENTER_COOKIE}={key}"}
+    status, _, body = _call(port, "POST", f"/present/{w['id']}/control", ({"action": "next"},), sent)
+    assert status == 200 and json.loads(body)["item"] == "shared-vision", "the screen's buttons work by the cookie"
+    connection, response = _open_stream(port, f"/present/{w['id']}/events", sent["Cookie"])
+    assert response.status == 200
+    connection.close()
+
+
+def test_a_reopened_workshop_has_a_new_presenter_key(port, room):
+    db, w = room
+    old = workshops.presenter_key(db, w["id"])
+    workshops.close_workshop(db, w["id"], ACTOR)
+    workshops.reopen_workshop(db, w["id"], ACTOR)
+    new = workshops.presenter_key(db, w["id"])
+    assert new != old
+    assert _control(port, w["id"], old, "next")[0] == 403
+    assert _call(port, "GET", f"/present/{w['id']}/screen", headers={"Cookie": f"presenter_key={old}"})[0] == 403
+    assert _control(port, w["id"], new, "next")[0] == 200
 
 
 def _control(port, workshop_id, key, action, origin=None):
@@ -259,7 +519,7 @@ def test_the_presenter_screen_shows_the_item_and_its_five_levels_as_text(port, r
     db, w = room
     key = workshops.presenter_key(db, w["id"])
     assert _call(port, "GET", f"/present/{w['id']}/screen?key=wrong")[0] == 403
-    status, headers, page = _call(port, "GET", f"/present/{w['id']}/screen?key={key}")
+    status, headers, page = _call(port, "GET", f"/present/{w['id']}/screen", headers={"Cookie": f"presenter_key={key}"})
     assert status == 200 and headers["cache-control"] == "no-store"
     item = framework_for(store.get_assessment(db, w["assessment_id"])["framework_version"]).item("governance")
     assert '<h1 id="title">Governance</h1>' in page and str(escape(item.statement)) in page

@@ -188,7 +188,7 @@ def test_submit_lists_the_unanswered_then_locks(tmp_path, monkeypatch, fw):
     for n, item in enumerate(fw.items_for(False)):
         store.save_response(db, aid, item.id, ACTOR, level=n % 5)
     at.run()
-    at.text_input(key=f"assess_signoff_{aid}").input("Director of strategy")
+    at.text_area(key=f"assess_note_{aid}").input("Seen by the director of strategy")
     at.button(key=f"assess_submit_{aid}").click().run()
     assert store.get_assessment(db, aid)["status"] == store.DRAFT, "the first click only asks to confirm"
     at.button(key=f"assess_submit_confirm_{aid}").click().run()
@@ -243,7 +243,7 @@ def test_results_show_change_since_the_previous_round(demo_path, monkeypatch):
 
 def test_an_unknown_assessment_id_says_so(demo_path, monkeypatch):
     at = _app(demo_path, monkeypatch, "pages/assess.py", assessment="99999")
-    assert "There is no assessment 99999" in _shown(at.warning[0].value)
+    assert "Assessment 99999 cannot be opened: there is no such assessment" in _shown(at.warning[0].value)
     assert at.title[0].value == "Assess"
 
 
@@ -281,7 +281,7 @@ def test_manage_prepares_the_excel_export_with_progress_then_offers_it(demo_path
     at.button(key="manage_export_prepare").click().run()
     assert not at.exception
     ready = at.session_state["manage_export_ready"]
-    assert ready.endswith(".xlsx") and Path(ready).stat().st_size > 10_000
+    assert ready.data[:2] == b"PK" and len(ready.data) > 10_000
     assert any(b.label == "Download the Excel export" for b in at.get("download_button"))
     at.button(key="manage_export_again").click().run()
     assert any(b.label == "Export everything (Excel)" for b in at.button)
@@ -463,3 +463,25 @@ def test_manage_saves_a_places_population_for_weighted_roll_ups(tmp_path, monkey
     at.number_input(key="manage_place_population_1").set_value(245000).run()
     assert not at.exception
     assert store.get_place(store.connect(path), 1)["population"] == 245000
+
+
+def test_manage_finds_a_persons_data_with_extra_terms_then_erases_them_by_number(tmp_path, monkeypatch):
+    path = tmp_path / "people.db"
+    db = store.connect(path)
+    sid = store.create_system(db, "Test ICS", ACTOR)
+    aid = store.create_assessment(db, sid, None, "R1", "2026-11-01", ACTOR)
+    store.save_response(db, aid, "governance", "Priya Shah", answer="level", level=2,
+                        evidence="Ask Priya Shah on 07700 900123")  # fmt: skip
+    at = _app(path, monkeypatch, "pages/manage.py")
+    at.text_input(key="manage_privacy_who").input("Priya Shah")
+    at.text_area(key="manage_privacy_also").input("07700 900123")
+    at.button(key="FormSubmitter:manage_privacy_find-Find what is held about them").click().run()
+    assert not at.exception
+    found = "Found: 3 changes in the history made by them, and 6 stored values"
+    assert any(c.value.startswith(found) for c in at.caption)
+    at.checkbox(key="manage_privacy_confirm").check().run()
+    at.button(key="manage_privacy_erase").click().run()
+    assert not at.exception
+    evidence = store.responses(db, aid)["governance"]["evidence"]
+    assert "Priya" not in evidence and "900123" not in evidence and "Erased person" in evidence
+    assert db.execute("SELECT count(*) FROM erasures").fetchone()[0] == 1

@@ -66,14 +66,17 @@ def test_one_persons_data_is_exported_then_erased_everywhere(draft):
                                                                          "place_id": None}]  # fmt: skip
     assert len(found["changes"]) >= 3 and found["actions.owner"] and found["responses.updated_by"]
     assert {"table": "responses", "row": 1, "column": "evidence"} in found["free text mentioning them (review by hand)"]
+    held = {(c["table"], c["column"]) for c in found["everything held about them"]}
+    assert {("history", "actor"), ("history", "new_value"), ("responses", "evidence"), ("users", "email")} <= held
 
-    counts = privacy.erase_person(db, ACTOR, "priya.shah@example.nhs.uk")
-    assert counts["history"] >= 3 and counts["actions.owner"] == 1
+    result = privacy.erase_person(db, ACTOR, "priya.shah@example.nhs.uk")
+    assert result.columns["history.actor"] >= 3 and result.columns["actions.owner"] == 1
     assert access.find_user(db, "priya.shah@example.nhs.uk") is None, "they can no longer sign in"
     text = " ".join(str(v) for row in db.execute("SELECT * FROM history").fetchall() for v in row)
-    assert "Priya Shah" not in text.replace("Board minutes, Priya Shah", "")
+    assert "Priya Shah" not in text, "free text in history too, evidence included"
     assert "priya.shah@example.nhs.uk" not in text
-    assert store.list_actions(db, aid)["owner"].tolist() == [f"Erased person {uid}"]
+    assert store.list_actions(db, aid)["owner"].tolist() == [f"Erased person {result.number}"]
+    assert store.responses(db, aid)["governance"]["evidence"] == f"Board minutes, Erased person {result.number}"
     last = db.execute("SELECT actor, entity, field FROM history ORDER BY id DESC LIMIT 1").fetchone()
     assert last == (ACTOR, "person", "erased"), "the erasure is itself recorded"
     with pytest.raises(Exception, match="append-only"):
@@ -88,3 +91,28 @@ def test_erasing_needs_an_admin_and_a_known_person(draft):
         privacy.erase_person(db, access.find_user(db, "v@example.nhs.uk"), "anyone@example.nhs.uk")
     with pytest.raises(store.StoreError, match="nobody called"):
         privacy.erase_person(db, ACTOR, "nobody@example.nhs.uk")
+
+
+def test_a_name_too_short_to_find_in_text_is_erased_where_it_is_a_whole_value(draft):
+    db, aid = draft
+    uid = access.add_user(db, ACTOR, "v@example.nhs.uk", "V")
+    access.grant(db, ACTOR, uid, access.LEAD)
+    v = access.find_user(db, "v@example.nhs.uk")
+    store.save_response(db, aid, "governance", v, answer="level", level=2, evidence="Section V of the plan")
+    result = privacy.erase_person(db, ACTOR, "v@example.nhs.uk")
+    actors = {a for (a,) in db.execute("SELECT actor FROM history WHERE entity = 'response'")}
+    assert actors == {f"Erased person {result.number}"}
+    assert store.responses(db, aid)["governance"]["evidence"] == "Section V of the plan", "a letter in text stays"
+
+
+def test_the_export_includes_agreed_levels_notes_and_text_only_history_still_holds(draft):
+    db, aid = draft
+    room = workshops.start_workshop(db, aid, ACTOR)
+    workshops.record_agreement(db, room["id"], room["current_item"], ACTOR, 2, notes="Ann Lee has the minutes")
+    store.save_response(db, aid, "governance", ACTOR, evidence="Ring Ann Lee")
+    store.save_response(db, aid, "governance", ACTOR, evidence="Minutes of 3 March")
+    found = privacy.personal_data(db, ACTOR, "Ann Lee")
+    held = {(c["table"], c["column"]) for c in found["everything held about them"]}
+    assert ("agreements", "notes") in held
+    values = [c["value"] for c in found["everything held about them"] if c["table"] == "history"]
+    assert '"Ring Ann Lee"' in values, "text since edited out, which only history holds"

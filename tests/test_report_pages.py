@@ -104,7 +104,7 @@ def test_the_first_page_is_the_executive_summary(built):
     page = _pdftotext(built["board"], 1)
     result, previous, projected = built["result"], built["previous"], built["projected"]
     assert "Ashby Vale" in page and "Round 2026 Q3" in page and "assessed 25 September 2026" in page
-    assert "Submitted, signed off by Director of strategy" in page
+    assert "Submitted, not yet signed off" in page and "Director of strategy" not in page  # a note never signs off
     change = result.overall - previous.overall
     assert f"Overall score {formatting.score(result.overall)} out of 4: {result.band}" in page
     assert f"up {formatting.score(change)} since 2025 Q4 ({formatting.score(previous.overall)})" in page

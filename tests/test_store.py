@@ -202,9 +202,10 @@ def test_submit_lists_what_is_missing_then_locks(draft, fw):
     assert len(info.value.problems) == 17
     _answer_all(db, aid, fw)
     store.save_response(db, aid, "equipment", ACTOR, answer=NOT_APPLICABLE, na_reason="Commissioned nationally")
-    store.submit_assessment(db, aid, ACTOR, signed_off_by="Director of strategy")
+    store.submit_assessment(db, aid, ACTOR, note="Discussed at the partnership board")
     assessment = store.get_assessment(db, aid)
-    assert (assessment["status"], assessment["signed_off_by"]) == (store.SUBMITTED, "Director of strategy")
+    assert (assessment["status"], assessment["submit_note"]) == (store.SUBMITTED, "Discussed at the partnership board")
+    assert (assessment["signed_off_by"], assessment["signed_off_at"]) == ("", None), "a note is never a sign-off"
     with pytest.raises(store.LockedError, match="is submitted and locked; reopen it first"):
         store.save_response(db, aid, "referrals", ACTOR, level=4)
     with pytest.raises(store.LockedError):

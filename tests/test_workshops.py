@@ -303,3 +303,34 @@ def test_the_collected_table_shows_only_sectors_that_answered_and_what_waits_for
     workshops.record_agreement(db, room["id"], "governance", ACTOR, 2, now=T0)
     assert workshops.agreed_beforehand(db, room["id"]) == {}
     assert workshops.agreed_beforehand(db, before["id"]) == {}  # not a seeded workshop
+
+
+def test_a_participant_who_joins_again_with_their_pass_is_the_same_participant(live, draft):
+    db, aid, w = live
+    first = workshops.join(db, w["code"], "health", "Asha", now=T0)
+    again = workshops.join(db, w["code"].lower(), "sport", "Someone else", now=T0, token=first["token"])
+    assert (again["id"], again["token"], again["sector"], again["name"]) == (first["id"], first["token"], "health",
+                                                                             "Asha")  # fmt: skip
+    assert workshops.participant_count(db, w["id"]) == 1
+    # A pass for another workshop, or a pass nobody issued, is no help: that is a new participant.
+    other = workshops.start_workshop(db, aid, ACTOR, mode=workshops.INDEPENDENT, now=T0)
+    elsewhere = workshops.join(db, other["code"], "health", now=T0, token=first["token"])
+    assert elsewhere["id"] != first["id"] and elsewhere["workshop"]["id"] == other["id"]
+    assert workshops.join(db, w["code"], "vcse", now=T0, token="made-up")["id"] != first["id"]
+    assert workshops.participant_count(db, w["id"]) == 2
+
+
+def test_reopening_replaces_the_presenter_key_and_never_writes_it_in_history(live):
+    db, aid, w = live
+    old = workshops.presenter_key(db, w["id"])
+    assert workshops.reopen_workshop(db, w["id"], ACTOR, now=T0) == w["code"]
+    assert workshops.presenter_key(db, w["id"]) == old, "an open workshop is not reopened, so its key stays"
+    workshops.close_workshop(db, w["id"], ACTOR, now=T0)
+    workshops.reopen_workshop(db, w["id"], ACTOR, now=T0)
+    new = workshops.presenter_key(db, w["id"])
+    assert new and new != old
+    with pytest.raises(WorkshopCodeError, match="presenter link is not valid"):
+        workshops.workshop_for_presenter(db, w["id"], old)
+    assert workshops.workshop_for_presenter(db, w["id"], new)["id"] == w["id"]
+    written = " ".join(str(v) for row in db.execute("SELECT * FROM history").fetchall() for v in row)
+    assert old not in written and new not in written

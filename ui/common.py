@@ -9,6 +9,7 @@ import pandas as pd
 import sqlite_utils
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from checklist import access, exports, formatting, presentation, store
 from checklist.framework import Framework, current_framework
@@ -32,12 +33,22 @@ def ensure_router() -> None:
 
     Only a session's first run can meet that state on a real server, so the guard acts once per
     session (AppTest resets the flag before every run; rerunning there would drop each click).
+
+    It also stops a page whose sign-in has ended (signed out elsewhere, expired, disabled): behind the
+    router that is already settled for this run, but a page run on its own must not draw for nobody.
     """
     first_run = not st.session_state.get("_router_checked", False)
     st.session_state["_router_checked"] = True
     if first_run and PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+    try:
+        actor()  # the router has checked this run already (a memo); a page run on its own checks here
+    except access.PermissionDenied as exc:
+        from ui import identity
+
+        identity.ended_page(str(exc))
+        st.stop()
 
 
 def db_path() -> Path:
@@ -56,9 +67,69 @@ def open_fresh() -> sqlite_utils.Database:
     return store.connect(db_path(), apply_migrations=False)
 
 
+ACTOR_KEY = "_user"  # (this run, the person acting as checked in it)
+
+
+def _this_run() -> object | None:
+    """Something that is the same object for the whole of one script run and new for the next (or None)."""
+    ctx = get_script_run_ctx()
+    return None if ctx is None else ctx.cursors  # Streamlit makes a new dict at the start of every run
+
+
+def remember_actor(user: access.User) -> None:
+    """The router's check of this run: actor() answers from it until the run ends."""
+    st.session_state[ACTOR_KEY] = (_this_run(), user)
+
+
 def actor() -> access.User:
-    """Who is acting in this run (set by the router after sign-in; the local user in local mode)."""
-    return st.session_state.get("_user") or access.LOCAL
+    """Who is acting now: the local user in local mode; in shared mode the signed-in person, checked in this run.
+
+    A widget's callback runs at the start of the next run, before the router's check, so it must not trust
+    the last run's answer: unless this very run has checked, the session (signed out elsewhere? expired?
+    disabled?) and the person's current roles are read afresh, and a session that has ended acts as nobody.
+    """
+    from ui import identity  # identity is the one place that reads the sign-in; it does not import this module
+
+    if not identity.shared():
+        return access.LOCAL
+    run = _this_run()
+    held = st.session_state.get(ACTOR_KEY)
+    if run is not None and isinstance(held, tuple) and held[0] is run:
+        return held[1]
+    db = open_db()
+    user = identity.current_user(db)
+    if user is None:
+        raise access.PermissionDenied(
+            identity.session_ended(db) or "You are not signed in as someone this tool knows. Sign in again."
+        )
+    st.session_state[ACTOR_KEY] = (run, user)
+    return user
+
+
+class _Acting:
+    """Stands in a callback's arguments for whoever is acting when it runs (see `acting`)."""
+
+    def __repr__(self) -> str:
+        return "ACTING"
+
+
+ACTING = _Acting()
+
+
+def acting(args: tuple) -> tuple:
+    """A callback's arguments with ACTING replaced by actor() now: a person captured when the page was drawn
+    may have signed out, expired or lost a role since, so callbacks ask at the moment they act."""
+    return tuple(actor() if a is ACTING else a for a in args)
+
+
+def cannot_open(kind: str, raw_id: str) -> None:
+    """The one answer for an address naming something this person cannot open, whether it exists or not: two
+    different messages would tell a stranger which ids exist."""
+    st.warning(
+        f"{kind.capitalize()} {plain(raw_id)} cannot be opened: there is no such {kind}, or it is not one you may "
+        "open. Choose one below, or ask an administrator if you need access.",
+        icon=":material/lock:",
+    )
 
 
 def framework() -> Framework:
@@ -163,10 +234,11 @@ def headline(  # noqa: ANN001
     columns[0].metric(
         "Overall score (0–4)",
         formatting.score(result.overall),
-        # A draft's change is not yet a rise or fall: grey, and said to be provisional.
+        # A draft's change is not yet a rise or fall: grey, and said to be provisional. A metric's delta is
+        # Markdown, so the round label (user text) is escaped; the number is not, as Streamlit reads its sign.
         delta=None
         if delta is None
-        else f"{formatting.delta(delta)} since {previous_label}" + (" (provisional)" if provisional else ""),
+        else f"{formatting.delta(delta)} since {plain(previous_label)}" + (" (provisional)" if provisional else ""),
         delta_color="off" if provisional else "normal",
     )
     columns[1].metric("Overall band", result.band or "No score yet", help="The level the score is nearest to.")

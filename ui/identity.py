@@ -10,10 +10,11 @@ AppTest injects a user by setting `at.user`, so every role can be tried without 
 from __future__ import annotations
 
 import os
+import sys
 
 import streamlit as st
 
-from checklist import access
+from checklist import access, sessions, store
 
 MODE_VAR = "CHECKLIST_MODE"
 LOCAL = "local"
@@ -31,20 +32,29 @@ def shared() -> bool:
     return mode() == SHARED
 
 
+def _claims() -> dict:
+    return st.user.to_dict() if hasattr(st.user, "to_dict") else dict(st.user)
+
+
 def signed_in_as() -> str | None:
     """The e-mail (or subject) the identity provider vouched for, or None when nobody is signed in."""
-    user = st.user
-    if not user.get("is_logged_in"):
+    return sessions.identity_of(_claims())
+
+
+def session_ended(db) -> str | None:  # noqa: ANN001
+    """Why this browser's sign-in may no longer act (signed out elsewhere, expired, disabled), or None."""
+    if not shared() or signed_in_as() is None:
         return None
-    return (user.get("email") or user.get("sub") or "").strip() or None
+    return sessions.session_problem(db, _claims())
 
 
 def current_user(db) -> access.User | None:  # noqa: ANN001
-    """The acting user: the local user in local mode; in shared mode the known user signed in, else None."""
+    """The acting user: the local user in local mode; in shared mode the known, enabled user signed in with a
+    session still good (not signed out, not expired), else None. Asked afresh on every run and every write."""
     if not shared():
         return access.LOCAL
     who = signed_in_as()
-    if who is None:
+    if who is None or sessions.session_problem(db, _claims()) is not None:
         return None
     return access.find_user(db, who)
 
@@ -54,4 +64,36 @@ def sign_in() -> None:
 
 
 def sign_out() -> None:
-    st.logout()
+    """End this person's sessions everywhere (a copied cookie stops working too), then sign out here."""
+    who = signed_in_as()
+    try:
+        if who is not None:
+            db = store.connect(store.default_db_path(), apply_migrations=False)
+            try:
+                sessions.end_sessions(db, who)
+            finally:
+                db.close()
+    finally:
+        st.logout()
+
+
+def ended_page(reason: str) -> None:
+    """What a browser whose sign-in has ended sees instead of any page: why, and the way back in."""
+    st.title("Sign in again")
+    st.info(reason, icon=":material/lock_clock:")  # one of sessions' own sentences, never user text
+    st.button("Sign in", type="primary", icon=":material/login:", on_click=sign_in, key="sign_in_again")
+
+
+def refuse_unsafe_start() -> None:
+    """Shared mode never starts with a cookie secret someone else could know: with it anyone can mint an
+    identity cookie for any person (an admin included). Called when the server loads app.py."""
+    if not shared():
+        return
+    try:
+        secret = (st.secrets.get("auth") or {}).get("cookie_secret")
+    except (FileNotFoundError, OSError, ValueError):  # no secrets file, or one that is not TOML
+        secret = None
+    problem = sessions.cookie_secret_problem(secret)
+    if problem is not None:
+        print(f"error: shared mode will not start: {problem}", file=sys.stderr)
+        raise SystemExit(2)

@@ -15,6 +15,17 @@ Routes (all under /join, except the facilitator's live panel and presenter scree
 - GET  /present/{id}/events  the same as server-sent events
 - GET  /present/{id}/screen  the projected presenter screen: the item, its levels, the results once revealed
 - POST /present/{id}/control the presenter screen's Previous, Next, Reveal and Hide (allowed by the key)
+
+What keeps one client from spoiling the room for everyone else:
+- Who a client is comes from web/edge.py (the connecting peer, or what a trusted proxy says): every limit,
+  cookie flag and log line here uses it.
+- Wrong join codes are limited per client (an IPv6 client by its /64). When very many wrong codes arrive from
+  everyone together (guessing spread over many addresses), each client that has guessed wrong is allowed
+  fewer; a client that has made no wrong guess is never stopped, so the right code always works for it.
+- Every body is read with a cap (MAX_BODY_BYTES): past it, 413; malformed JSON or forms, 400 and a sentence.
+- Event streams are capped per pass, per client and in all; the total follows the process's file limit, so
+  the server never runs out of file handles (see `stream_budget`).
+- The presenter key is exchanged for a cookie on first use, so it leaves the address bar and later addresses.
 """
 
 from __future__ import annotations
@@ -23,35 +34,87 @@ import asyncio
 import json
 import logging
 import os
+import secrets
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
-from checklist import formatting, live, privacy, store, workshops
+from checklist import downloads, formatting, live, privacy, store, workshops
 from checklist.consensus import DONT_KNOW_LABEL, SECTORS, answer_label
 from checklist.framework import LEVEL_VALUES, framework_for
 from checklist.palette import DONT_KNOW_COLOUR, LEVEL_COLOURS
+from web import edge
 
+try:  # Unix: the process's own limit on open files decides how many event streams it can hold
+    import resource
+except ImportError:  # pragma: no cover - Windows has no such limit to read
+    resource = None  # type: ignore[assignment]
+
+_LOG = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 PASS_COOKIE = "workshop_pass"
 PASS_MAX_AGE = 60 * 60 * 24 * 22  # longer than any workshop's lifetime
+PRESENTER_COOKIE = "presenter_key"
+PRESENTER_MAX_AGE = int(workshops.LIFETIME[workshops.LIVE].total_seconds())
 KEEPALIVE_SECONDS = 15
-# Wrong join codes: at most this many per client address in the window, and this many from everyone
-# together (against guessing spread over many addresses), so codes cannot be guessed.
+# Wrong join codes, per client in a sliding window. With 31^6 possible codes and 10 tries in 10 minutes, one
+# client guessing without a pause would take about 170 years on average to hit one of ten open workshops.
+# When WRONG_CODES_FROM_EVERYONE wrong codes have arrived from everyone in the window (guessing spread over
+# many real addresses), each client that has itself guessed wrong is allowed WRONG_CODE_LIMIT_UNDER_ATTACK:
+# a phone with no wrong guess is never stopped.
 WRONG_CODE_LIMIT = 10
+WRONG_CODE_LIMIT_UNDER_ATTACK = 3
 WRONG_CODES_FROM_EVERYONE = 1000
 WRONG_CODE_WINDOW = 600.0
+MAX_TRACKED_CLIENTS = 100_000  # the wrong-code memory forgets the quietest clients past this
 EVERYONE = "*"
+# Bodies: a join, a vote or a press on the presenter screen is well under 1 KB.
+MAX_BODY_BYTES = 4096
+MAX_FORM_FIELDS = 20
+# Event streams. Each open stream holds one file (its socket), and the phone holding it needs a second while it
+# sends a vote, so a stream is budgeted two files; FILES_RESERVED are kept for everything else (Python, SQLite,
+# Streamlit's own connections, logs). With the common default file limit of 1024 that is (1024 - 128) // 2 =
+# 448 streams: 448 phones, one stream each, facilitators' screens included. Raise the limit to hold more
+# (LimitNOFILE=65536 in systemd, `ulimit -n 65536`, or docker run --ulimit nofile=65536): 32,704 streams.
+STREAMS_PER_PASS = 4  # one phone's tabs
+PRESENTER_STREAMS = 8  # per workshop: the Workshop page's panel, the projected screen, a co-facilitator's
+STREAMS_PER_CLIENT_VAR = "CHECKLIST_STREAMS_PER_CLIENT"
+FILES_RESERVED = 128
+FILES_PER_STREAM = 2
+UNLIMITED_FILES = 1_048_576  # what an unlimited file limit is taken to mean
+STREAM_RETRY_SECONDS = 30
+
+
+def _whole_number(var: str, default: int) -> int:
+    """A setting that is a whole number of 1 or more (its default when unset); anything else stops the server."""
+    text = os.environ.get(var, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{var}={text!r} is not a whole number of 1 or more")
+    return int(text)
+
+
+# A venue's Wi-Fi puts a whole room behind one address: this many phones may share one.
+STREAMS_PER_CLIENT = _whole_number(STREAMS_PER_CLIENT_VAR, 200)
 PUBLIC_URL_VAR = "CHECKLIST_PUBLIC_URL"  # the address people should open, as on the Workshop page
 LEVEL_LABELS = [formatting.level(v) for v in LEVEL_VALUES]
 
@@ -85,9 +148,13 @@ def _json_for_script(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
 
 
-def _render(template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    html = TEMPLATES.get_template(template).render(sectors=SECTORS, **context)
-    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+def _render(template: str, status: int = 200, frame_ancestors: str = "'none'", **context: Any) -> HTMLResponse:
+    """A page with its own Content-Security-Policy: only this site's scripts and styles, plus the one <style>
+    element a page may carry (marked with this response's nonce)."""
+    nonce = secrets.token_urlsafe(16)
+    html = TEMPLATES.get_template(template).render(sectors=SECTORS, style_nonce=nonce, **context)
+    headers = {"Cache-Control": "no-store", "Content-Security-Policy": edge.page_policy(frame_ancestors, nonce)}
+    return HTMLResponse(html, status_code=status, headers=headers)
 
 
 def _same_origin(request: Request) -> bool:
@@ -97,7 +164,7 @@ def _same_origin(request: Request) -> bool:
 
 
 class _WrongCodes:
-    """Wrong join codes per client address in a sliding window."""
+    """Wrong join codes per client in a sliding window, and from everyone together."""
 
     def __init__(self) -> None:
         self._seen: dict[str, deque[float]] = {}
@@ -110,24 +177,117 @@ class _WrongCodes:
         return stamps
 
     def blocked_for(self, who: str) -> int:
-        """Seconds until this client may try again (0: it may try now)."""
-        for key, limit in ((who, WRONG_CODE_LIMIT), (EVERYONE, WRONG_CODES_FROM_EVERYONE)):
-            stamps = self._recent(key)
-            if len(stamps) >= limit:
-                return max(1, int(stamps[0] + WRONG_CODE_WINDOW - time.monotonic()) + 1)
-        return 0
+        """Seconds until this client may try a code again (0: it may try now).
 
-    def add(self, who: str) -> None:
+        Only this client's own wrong codes can stop it: many from everyone lower its allowance, never below
+        WRONG_CODE_LIMIT_UNDER_ATTACK, so a client without a wrong guess always gets its code looked at.
+        """
+        mine = self._recent(who)
+        limit = WRONG_CODE_LIMIT
+        if len(self._recent(EVERYONE)) >= WRONG_CODES_FROM_EVERYONE:
+            limit = min(limit, WRONG_CODE_LIMIT_UNDER_ATTACK)
+        if len(mine) < limit:
+            return 0
+        # It may try again once enough of its own wrong codes have left the window.
+        freed_at = mine[len(mine) - limit] + WRONG_CODE_WINDOW
+        return max(1, int(freed_at - time.monotonic()) + 1)
+
+    def add(self, who: str) -> int:
+        """Count a wrong code from this client; returns how many it has made in the window."""
         now = time.monotonic()
-        self._recent(who).append(now)
+        mine = self._recent(who)
+        mine.append(now)
         self._recent(EVERYONE).append(now)
+        if len(self._seen) > MAX_TRACKED_CLIENTS:
+            self._forget_quietest()
+        return len(mine)
+
+    def _forget_quietest(self) -> None:
+        """Bound the memory: drop clients with nothing in the window, then the longest quiet, down to half."""
+        for who in [w for w in self._seen if w != EVERYONE and not self._recent(w)]:
+            del self._seen[who]
+        if len(self._seen) > MAX_TRACKED_CLIENTS:
+            by_last = sorted((s[-1], w) for w, s in self._seen.items() if w != EVERYONE)
+            for _, who in by_last[: len(by_last) - MAX_TRACKED_CLIENTS // 2]:
+                del self._seen[who]
 
 
 WRONG_CODES = _WrongCodes()
 
 
 def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client every limit counts (web/edge.py: the peer, or what a trusted proxy says; an IPv6 host's /64)."""
+    return edge.of(request).client_key
+
+
+_LOGGED: dict[tuple[str, str], float] = {}
+LOG_QUIET_SECONDS = 60.0
+
+
+def _log_refusal(what: str, who: str, detail: str = "") -> None:
+    """Say in the log that a client was refused, once a minute per client and kind, so refusals cannot flood it."""
+    now = time.monotonic()
+    if now - _LOGGED.get((what, who), -LOG_QUIET_SECONDS) < LOG_QUIET_SECONDS:
+        return
+    if len(_LOGGED) > 10_000:
+        _LOGGED.clear()
+    _LOGGED[(what, who)] = now
+    _LOG.warning("live room: %s refused to %s%s", what, who, f" ({detail})" if detail else "")
+
+
+# --- bodies ------------------------------------------------------------------------------------------------------
+
+
+class BodyProblem(Exception):
+    """A request body the live routes will not read: too large (413) or malformed (400)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+TOO_LARGE = f"The request is too large; expected at most {MAX_BODY_BYTES:,} bytes."
+
+
+async def _body(request: Request) -> bytes:
+    """The request's body, read with a cap: a declared length past it is refused unread, and a body without one
+    (chunked) is refused as soon as it passes it, so no client can make the server hold more."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.strip().isdigit():
+            raise BodyProblem(400, "The request's length could not be read.")
+        if int(declared) > MAX_BODY_BYTES:
+            raise BodyProblem(413, TOO_LARGE)
+    received = bytearray()
+    async for chunk in request.stream():
+        received += chunk
+        if len(received) > MAX_BODY_BYTES:
+            raise BodyProblem(413, TOO_LARGE)
+    return bytes(received)
+
+
+def _json_object(body: bytes, what: str) -> dict[str, Any]:
+    """A JSON object, or a 400 that says what was expected (never a 500: deep nesting is refused too)."""
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        data = None
+    if not isinstance(data, dict):
+        raise BodyProblem(400, f"The request could not be read; expected {what} as a JSON object.")
+    return data
+
+
+def _form(body: bytes) -> dict[str, str]:
+    """A posted form (application/x-www-form-urlencoded, as every form here posts), first value of each field."""
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
+    except ValueError:
+        raise BodyProblem(400, "The form could not be read; send it again from the page.") from None
+    fields: dict[str, str] = {}
+    for key, value in pairs:
+        fields.setdefault(key, value)
+    return fields
 
 
 # --- what the page shows ---------------------------------------------------------------------
@@ -242,13 +402,17 @@ def _join_page(request: Request) -> Response:
 async def join_submit(request: Request) -> Response:
     if not _same_origin(request):
         return Response("Cross-site request refused", status_code=403)
-    form = await request.form()
-    code = str(form.get("code", ""))[:40]
-    name = str(form.get("name", ""))[:200]
-    sector = str(form.get("sector", "")) or None
+    try:
+        form = _form(await _body(request))
+    except BodyProblem as exc:
+        return _render("join.html", status=exc.status, code="", name="", sector=None, error=exc.message)
+    code = form.get("code", "")[:40]
+    name = form.get("name", "")[:200]
+    sector = form.get("sector", "") or None
     who = _client(request)
     wait = WRONG_CODES.blocked_for(who)
     if wait:
+        _log_refusal("joining", who, "too many wrong codes")
         minutes = max(1, round(wait / 60))
         error = (
             f"Too many wrong codes have been tried here. Wait about {minutes} minute{'s' if minutes != 1 else ''}, "
@@ -258,25 +422,27 @@ async def join_submit(request: Request) -> Response:
     if sector not in SECTORS:
         error = "Choose which part of the system you come from, then press Join."
         return _render("join.html", status=400, code=code, name=name, sector=None, error=error)
+    held = request.cookies.get(PASS_COOKIE) or None
 
     def _join() -> dict[str, Any]:
         db = _open()
         try:
-            return workshops.join(db, code, sector, name)
+            return workshops.join(db, code, sector, name, token=held)
         finally:
             db.close()
 
     try:
         joined = await asyncio.to_thread(_join)
     except workshops.WorkshopCodeError as exc:
-        WRONG_CODES.add(who)
+        if WRONG_CODES.add(who) == WRONG_CODE_LIMIT:
+            _log_refusal("joining", who, f"{WRONG_CODE_LIMIT} wrong codes in {WRONG_CODE_WINDOW / 60:.0f} minutes")
         return _render("join.html", status=404, code=code, name=name, sector=sector, error=_sentence(str(exc)))
     except store.StoreError as exc:
         return _render("join.html", status=400, code=code, name=name, sector=sector, error=_sentence(str(exc)))
     _room().watcher.poke()
     response = RedirectResponse("/join", status_code=303)
     response.set_cookie(PASS_COOKIE, joined["token"], max_age=PASS_MAX_AGE, httponly=True, samesite="lax",
-                        path="/", secure=request.url.scheme == "https")  # fmt: skip
+                        path="/", secure=edge.of(request).secure)  # fmt: skip
     return response
 
 
@@ -297,10 +463,13 @@ async def vote(request: Request) -> Response:
     wants_json = request.headers.get("content-type", "").startswith("application/json")
     token = request.cookies.get(PASS_COOKIE, "")
     try:
-        body = await request.json() if wants_json else dict(await request.form())
-        item_id, raw = str(body.get("item", ""))[:80], body.get("level")
-    except (ValueError, AttributeError):
-        return JSONResponse({"ok": False, "error": "The vote could not be read; expected an item and a level."}, 400)
+        raw_body = await _body(request)
+        body = _json_object(raw_body, "an item and a level") if wants_json else _form(raw_body)
+    except BodyProblem as exc:
+        if wants_json or exc.status == 413:
+            return JSONResponse({"ok": False, "error": exc.message}, exc.status)
+        return _back(exc.message)
+    item_id, raw = str(body.get("item", ""))[:80], body.get("level")
     level = _parse_level(raw)
     if isinstance(level, str):
         error = _sentence(level)
@@ -321,8 +490,6 @@ async def vote(request: Request) -> Response:
 
 
 def _back(message: str, item: str | None = None) -> Response:
-    from urllib.parse import urlencode
-
     query = {"said": message, **({"item": item} if item else {})}
     return RedirectResponse(f"/join?{urlencode(query)}", status_code=303)
 
@@ -330,6 +497,10 @@ def _back(message: str, item: str | None = None) -> Response:
 async def leave(request: Request) -> Response:
     if not _same_origin(request):
         return Response("Cross-site request refused", status_code=403)
+    try:
+        await _body(request)  # nothing is needed from it, but nothing past the cap is taken either
+    except BodyProblem as exc:
+        return PlainTextResponse(exc.message, exc.status)
     response = RedirectResponse("/join", status_code=303)
     response.delete_cookie(PASS_COOKIE, path="/")
     return response
@@ -384,7 +555,80 @@ async def _channel(workshop_id: int) -> AsyncIterator[_Channel]:
             channel.unwatch()
 
 
-def _stream(workshop_id: int, view: str) -> StreamingResponse:
+# --- event streams -------------------------------------------------------------------------------------------
+
+
+def stream_budget(file_limit: int | None = None) -> int:
+    """How many event streams this process may hold at once, from its limit on open files (FILES_RESERVED kept
+    back, FILES_PER_STREAM per stream): 448 with the common default of 1024."""
+    if file_limit is None:
+        file_limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0] if resource is not None else 1024
+    if resource is not None and file_limit == resource.RLIM_INFINITY:
+        file_limit = UNLIMITED_FILES
+    return max(0, (file_limit - FILES_RESERVED) // FILES_PER_STREAM)
+
+
+class _Streams:
+    """Open event streams by pass, by client and in all, counted in the event loop (one thread: no lock)."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.by_pass: Counter[str] = Counter()
+        self.by_client: Counter[str] = Counter()
+        self.budget: int | None = None  # set when the server starts; worked out on first use otherwise
+
+    def admit(self, holder: str, client: str, per_holder: int) -> str | None:
+        """Count one more stream, or say (a sentence) why it may not open."""
+        if self.budget is None:
+            self.budget = stream_budget()
+        if self.by_pass[holder] >= per_holder:
+            return (
+                f"This pass already has {per_holder} live connections open (other tabs or windows). "
+                "Close one, then reload this page."
+            )
+        if self.by_client[client] >= STREAMS_PER_CLIENT:
+            return f"{STREAMS_PER_CLIENT} live connections are already open from your network. Try again shortly."
+        if self.total >= self.budget:
+            return "The server is busy with as many live connections as it can hold. Try again in a minute."
+        self.total += 1
+        self.by_pass[holder] += 1
+        self.by_client[client] += 1
+        return None
+
+    def release(self, holder: str, client: str) -> None:
+        self.total -= 1
+        for counts, key in ((self.by_pass, holder), (self.by_client, client)):
+            counts[key] -= 1
+            if counts[key] <= 0:
+                del counts[key]
+
+
+STREAMS = _Streams()
+
+
+class _CountedStream(StreamingResponse):
+    """An event stream that gives its place back when it ends, however it ends (even before its first byte)."""
+
+    def __init__(self, body: AsyncIterator[str], holder: str, client: str) -> None:
+        super().__init__(body, media_type="text/event-stream",
+                         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})  # fmt: skip
+        self._holder, self._client = holder, client
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            STREAMS.release(self._holder, self._client)
+
+
+def _stream(request: Request, workshop_id: int, view: str, holder: str, per_holder: int) -> Response:
+    """The room's changes as server-sent events, if this pass, this client and the server have room for one more."""
+    who = _client(request)
+    refusal = STREAMS.admit(holder, who, per_holder)  # no await between this and the response: nothing leaks
+    if refusal:
+        _log_refusal("an event stream", who, refusal)
+        return JSONResponse({"ok": False, "error": refusal}, 429, headers={"Retry-After": str(STREAM_RETRY_SECONDS)})
+
     async def events() -> AsyncIterator[str]:
         async with _channel(workshop_id) as channel:
             version = -1
@@ -400,11 +644,7 @@ def _stream(workshop_id: int, view: str) -> StreamingResponse:
                 if state.status != workshops.OPEN and view == "public":
                     return
 
-    return StreamingResponse(
-        events(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+    return _CountedStream(events(), holder, who)
 
 
 async def participant_events(request: Request) -> Response:
@@ -421,16 +661,41 @@ async def participant_events(request: Request) -> Response:
         workshop_id = await asyncio.to_thread(_who)
     except store.StoreError as exc:
         return JSONResponse({"ok": False, "ended": True, "error": _sentence(str(exc))}, 410)
-    return _stream(workshop_id, "public")
+    return _stream(request, workshop_id, "public", f"pass:{token}", STREAMS_PER_PASS)
+
+
+# --- the presenter's panel and screen --------------------------------------------------------------------------
+
+
+def _presenter_key(request: Request, sent: str = "") -> str:
+    """The presenter key a request carries: one it sends itself (a control's body, or the address on first use,
+    even empty) before the cookie it was exchanged for."""
+    if sent:
+        return sent
+    if "key" in request.query_params:
+        return request.query_params["key"]
+    return request.cookies.get(PRESENTER_COOKIE, "")
 
 
 def _presenter_workshop(request: Request) -> dict[str, Any]:
     db = _open()
     try:
         workshop_id = int(request.path_params["workshop_id"])
-        return workshops.workshop_for_presenter(db, workshop_id, request.query_params.get("key", ""))
+        return workshops.workshop_for_presenter(db, workshop_id, _presenter_key(request))
     finally:
         db.close()
+
+
+def _key_to_cookie(request: Request) -> Response:
+    """Take the presenter key out of the address: the same address without it, and the key in a cookie only this
+    workshop's /present addresses get (HttpOnly, SameSite=Strict; Secure over https)."""
+    kept = [(name, value) for name, value in request.query_params.multi_items() if name != "key"]
+    address = request.url.path + (f"?{urlencode(kept)}" if kept else "")
+    response = RedirectResponse(address, status_code=303, headers={"Cache-Control": "no-store"})
+    response.set_cookie(PRESENTER_COOKIE, request.query_params["key"], max_age=PRESENTER_MAX_AGE, httponly=True,
+                        samesite="strict", path=f"/present/{request.path_params['workshop_id']}",
+                        secure=edge.of(request).secure)  # fmt: skip
+    return response
 
 
 async def presenter_panel(request: Request) -> Response:
@@ -438,8 +703,10 @@ async def presenter_panel(request: Request) -> Response:
         workshop = await asyncio.to_thread(_presenter_workshop, request)
     except store.StoreError as exc:
         return HTMLResponse(f"<p>{_sentence(str(exc))}</p>", status_code=403)
+    if "key" in request.query_params:
+        return _key_to_cookie(request)
     state = _room().watcher.state(workshop["id"])
-    return _render("present.html", state=_json_for_script(state.presenter()), key=request.query_params["key"],
+    return _render("present.html", frame_ancestors="'self'", state=_json_for_script(state.presenter()),
                    workshop_id=workshop["id"], large=request.query_params.get("large") == "1")  # fmt: skip
 
 
@@ -447,11 +714,12 @@ def _screen_page(request: Request) -> Response:
     db = _open()
     try:
         workshop_id = int(request.path_params["workshop_id"])
-        key = request.query_params.get("key", "")
         try:
-            workshop = workshops.workshop_for_presenter(db, workshop_id, key)
+            workshop = workshops.workshop_for_presenter(db, workshop_id, _presenter_key(request))
         except store.StoreError as exc:
-            return _render("screen.html", status=403, error=_sentence(str(exc)))
+            return _render("screen.html", status=403, frame_ancestors="'self'", error=_sentence(str(exc)))
+        if "key" in request.query_params:
+            return _key_to_cookie(request)
         assessment = store.get_assessment(db, workshop["assessment_id"])
         fw = framework_for(assessment["framework_version"])
         items = workshops.items_of(db, workshop)
@@ -471,13 +739,14 @@ def _screen_page(request: Request) -> Response:
         "dont_know": DONT_KNOW_LABEL,
         "state": state.presenter(),
         "control": f"/present/{workshop['id']}/control",
-        "stream": f"/present/{workshop['id']}/events?key={quote(key)}",
+        "stream": f"/present/{workshop['id']}/events",
     }
     ids = [i.id for i in items]
     current = state.current_item if state.current_item in ids else ids[0]
     item = items[ids.index(current)]
     return _render(
         "screen.html",
+        frame_ancestors="'self'",
         unit=assessment["unit_name"],
         round_label=assessment["round_label"],
         code=workshop["code"],
@@ -500,14 +769,16 @@ async def presenter_screen(request: Request) -> Response:
 
 
 async def presenter_control(request: Request) -> Response:
-    """A press on the presenter screen's controls (or its Page Up / Page Down): JSON {key, action}."""
+    """A press on the presenter screen's controls (or its Page Up / Page Down): JSON {action}, allowed by the
+    presenter cookie (or a "key" in the body, for other clients)."""
     if not _same_origin(request):
         return Response("Cross-site request refused", status_code=403)
     try:
-        body = await request.json()
-        key, action = str(body.get("key", ""))[:200], str(body.get("action", ""))[:20]
-    except (ValueError, AttributeError):
-        return JSONResponse({"ok": False, "error": "The request could not be read; expected a key and an action."}, 400)
+        body = _json_object(await _body(request), "an action")
+    except BodyProblem as exc:
+        return JSONResponse({"ok": False, "error": exc.message}, exc.status)
+    key = _presenter_key(request, str(body.get("key") or "")[:200])
+    action = str(body.get("action", ""))[:20]
     workshop_id = int(request.path_params["workshop_id"])
 
     def _control() -> dict[str, Any]:
@@ -532,7 +803,7 @@ async def presenter_events(request: Request) -> Response:
         workshop = await asyncio.to_thread(_presenter_workshop, request)
     except store.StoreError as exc:
         return JSONResponse({"ok": False, "error": _sentence(str(exc))}, 403)
-    return _stream(workshop["id"], "presenter")
+    return _stream(request, workshop["id"], "presenter", f"presenter:{workshop['id']}", PRESENTER_STREAMS)
 
 
 def _forget_old_names() -> None:
@@ -566,8 +837,14 @@ async def lifespan(app: Any) -> AsyncIterator[None]:
 
     Each start also applies the retention rule for participants' names (information governance).
     """
+    edge.trusted_proxies()  # a wrong CHECKLIST_TRUSTED_PROXIES stops the server here, with its message
     await asyncio.to_thread(_room)
     await asyncio.to_thread(_forget_old_names)
+    await asyncio.to_thread(downloads.sweep, _db_path())  # files an earlier run left for downloads
+    STREAMS.budget = stream_budget()
+    _LOG.info("live room: up to %d event streams at once (file limit %s), %d per client, %d per pass",
+              STREAMS.budget, resource.getrlimit(resource.RLIMIT_NOFILE)[0] if resource else "unknown",
+              STREAMS_PER_CLIENT, STREAMS_PER_PASS)  # fmt: skip
     try:
         yield
     finally:

@@ -111,7 +111,7 @@ def test_set_up_assess_reload_submit_and_read_results(page: Page, server):
             page.get_by_role("button", name="Next item →").click()
 
     page.get_by_role("tab", name="Review and submit").click()
-    page.get_by_role("textbox", name="Signed off by (name and role)").fill("Director of strategy")
+    page.get_by_role("textbox", name="Note at submission (optional)").fill("Discussed at the partnership board")
     page.get_by_role("button", name="Submit and lock").click()
     # Submit asks first, naming what is about to be locked; only the dialog's own button submits.
     dialog = page.get_by_role("dialog")

@@ -12,12 +12,15 @@ import shutil
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from checklist import access, store
+from checklist.framework import framework_for
 from tests.e2e.conftest import TIMEOUT_MS, _free_port, _start, screenshot
 
 pytestmark = pytest.mark.e2e
@@ -39,31 +42,18 @@ def _wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"{url} did not answer in 60 s: {log.read_text()}")
 
 
-@pytest.fixture(scope="module")
-def shared_server(_demo_template, tmp_path_factory):
-    """The app in shared mode on a copy of the demo, with a real provider; yields (url, db path, drafts)."""
+@contextmanager
+def _shared_app(db_path: Path, tmp: Path, id_token_seconds: int = 3600) -> Iterator[str]:
+    """The app in shared mode on db_path, signing in through a real provider started for it; yields its address."""
     node = shutil.which("node")
     if node is None or not (HERE / "node_modules" / "oidc-provider").exists():
         pytest.fail("the sign-in test needs Node.js and `npm ci` in tests/e2e/oidc (make test does it)")
-    tmp = tmp_path_factory.mktemp("e2e-shared")
-    db_path = tmp / "shared.db"
-    shutil.copy(_demo_template, db_path)
-    db = store.connect(db_path)
-    systems = store.list_systems(db)
-    system_id = int(systems["id"].iloc[0])
-    places = store.list_places(db, system_id)
-    place_a, place_b = (int(places["id"].iloc[n]) for n in (0, 1))
-    names = {place_a: str(places["name"].iloc[0]), place_b: str(places["name"].iloc[1])}
-    drafts = {p: store.create_assessment(db, system_id, p, "Sign-in round", "2026-11-20", "e2e") for p in names}
-    for email, place in (("lead.a@example.nhs.uk", place_a), ("lead.b@example.nhs.uk", place_b)):
-        access.grant(db, "e2e", access.add_user(db, "e2e", email, email.split("@")[0]), access.LEAD, system_id, place)
-    db.close()
-
     app_port, provider_port = _free_port(), _free_port()
     app_url = f"http://127.0.0.1:{app_port}"
     provider_log = tmp / "provider.log"
     provider = subprocess.Popen(
-        [node, str(HERE / "provider.mjs"), str(provider_port), CLIENT_ID, CLIENT_SECRET, f"{app_url}/oauth2callback"],
+        [node, str(HERE / "provider.mjs"), str(provider_port), CLIENT_ID, CLIENT_SECRET, f"{app_url}/oauth2callback",
+         str(id_token_seconds)],
         cwd=HERE, stdout=provider_log.open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
@@ -82,13 +72,43 @@ def shared_server(_demo_template, tmp_path_factory):
         process, url = _start(db_path, tmp / "streamlit.log", port=app_port, env={"CHECKLIST_MODE": "shared"},
                               args=("--secrets.files", str(secrets)))  # fmt: skip
         try:
-            yield url, db_path, drafts, names
+            yield url
         finally:
             process.terminate()
             process.wait(timeout=10)
     finally:
         provider.terminate()
         provider.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def shared_server(_demo_template, tmp_path_factory):
+    """The app in shared mode on a copy of the demo, with a real provider; yields (url, db path, drafts, names).
+
+    Place A has a lead and a reviewer, place B a lead; each place has a draft, and place A a complete one
+    ready to submit (drafts["ready"])."""
+    tmp = tmp_path_factory.mktemp("e2e-shared")
+    db_path = tmp / "shared.db"
+    shutil.copy(_demo_template, db_path)
+    db = store.connect(db_path)
+    systems = store.list_systems(db)
+    system_id = int(systems["id"].iloc[0])
+    places = store.list_places(db, system_id)
+    place_a, place_b = (int(places["id"].iloc[n]) for n in (0, 1))
+    names = {place_a: str(places["name"].iloc[0]), place_b: str(places["name"].iloc[1])}
+    drafts = {p: store.create_assessment(db, system_id, p, "Sign-in round", "2026-11-20", "e2e") for p in names}
+    for email, role, place in (("lead.a@example.nhs.uk", access.LEAD, place_a),
+                               ("lead.b@example.nhs.uk", access.LEAD, place_b),
+                               ("reviewer.a@example.nhs.uk", access.REVIEWER, place_a)):  # fmt: skip
+        access.grant(db, "e2e", access.add_user(db, "e2e", email, email.split("@")[0]), role, system_id, place)
+    ready = store.create_assessment(db, system_id, place_a, "Ready round", "2026-11-21", "e2e")
+    round_ = store.get_assessment(db, ready)
+    for item in framework_for(round_["framework_version"]).items_of(round_):
+        store.save_response(db, ready, item.id, "e2e", answer="level", level=2)
+    drafts["ready"] = ready
+    db.close()
+    with _shared_app(db_path, tmp) as url:
+        yield url, db_path, drafts, names
 
 
 def _sign_in(page: Page, url: str, email: str) -> None:
@@ -124,7 +144,7 @@ def _sign_out(page: Page) -> None:
 
 def test_each_person_sees_what_their_role_allows_and_no_more(browser: Browser, shared_server):
     url, db_path, drafts, names = shared_server
-    place_a, place_b = list(drafts)
+    place_a, place_b = list(drafts)[:2]
     context = browser.new_context(viewport={"width": 1366, "height": 900})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
@@ -134,6 +154,7 @@ def test_each_person_sees_what_their_role_allows_and_no_more(browser: Browser, s
         page.goto(f"{url}/manage")
         expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
         expect(page.get_by_role("link", name="Manage")).to_have_count(0)
+        expect(page.get_by_text("Page not found")).to_have_count(0)  # every address answers with the sign-in
 
         # A lead of place A sees and edits A.
         _sign_in(page, url, "lead.a@example.nhs.uk")
@@ -154,7 +175,7 @@ def test_each_person_sees_what_their_role_allows_and_no_more(browser: Browser, s
         # A lead of place B cannot open A's draft by its address.
         _sign_in(page, url, "lead.b@example.nhs.uk")
         page.goto(f"{url}/assess?assessment={drafts[place_a]}")
-        expect(page.get_by_text(f"Assessment {drafts[place_a]} is not one you may open")).to_be_visible()
+        expect(page.get_by_text(f"Assessment {drafts[place_a]} cannot be opened")).to_be_visible()
         expect(page.get_by_role("heading", name=f"{names[place_a]} · Sign-in round")).to_have_count(0)
         screenshot(page, "sign-in-lead-b-refused")
         _sign_out(page)
@@ -165,5 +186,171 @@ def test_each_person_sees_what_their_role_allows_and_no_more(browser: Browser, s
         expect(page.get_by_role("link", name="Assess")).to_have_count(0)
         screenshot(page, "sign-in-unknown")
         _sign_out(page)
+    finally:
+        context.close()
+
+
+def _context(browser: Browser):  # noqa: ANN202
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    return context
+
+
+def _wait_until(check, what: str, seconds: float = 30) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen in {seconds} s")
+        time.sleep(0.2)
+
+
+def test_signing_out_ends_a_copied_session_at_its_next_request(browser: Browser, shared_server):
+    url, db_path, drafts, names = shared_server
+    place_a = next(p for p in drafts if p != "ready")
+    expect.set_options(timeout=TIMEOUT_MS)
+    mine, copied = _context(browser), _context(browser)
+    try:
+        page = mine.new_page()
+        _sign_in(page, url, "lead.a@example.nhs.uk")
+        copied.add_cookies(mine.cookies())  # someone copies the identity cookie
+        thief = copied.new_page()
+        thief.goto(f"{url}/assess?assessment={drafts[place_a]}")
+        expect(thief.locator('[data-testid="stSidebar"]')).to_contain_text("Signed in as lead.a")
+        group = thief.get_by_role("radiogroup", name="Governance: which level fits today?")
+        expect(group).to_be_visible()
+
+        db = store.connect(db_path)
+        before = store.responses(db, drafts[place_a]).get("governance", {}).get("level")
+        _sign_out(page)  # the owner signs out: every copy of the session ends
+        group.get_by_text("1 · Emerging", exact=True).click()  # the copy's page was still open
+        expect(thief.get_by_role("heading", name="Sign in again")).to_be_visible()
+        expect(thief.get_by_text("You signed out of this session")).to_be_visible()
+        after = store.responses(db, drafts[place_a]).get("governance", {}).get("level")
+        assert after == before != 1, "nothing saved from an ended session"
+        thief.goto(f"{url}/manage")
+        expect(thief.get_by_role("heading", name="Sign in again")).to_be_visible()
+        expect(thief.get_by_text("Page not found")).to_have_count(0)
+        screenshot(thief, "sign-in-copied-session-refused")
+
+        _sign_in(page, url, "lead.a@example.nhs.uk")  # signing in again starts a new, good session
+        page.goto(f"{url}/assess?assessment={drafts[place_a]}")
+        expect(page.get_by_text("Draft: every change is saved as you make it")).to_be_visible()
+        _sign_out(page)
+    finally:
+        mine.close()
+        copied.close()
+
+
+def test_a_person_disabled_while_their_page_is_open_cannot_save(browser: Browser, shared_server):
+    url, db_path, drafts, names = shared_server
+    place_b = list(drafts)[1]
+    expect.set_options(timeout=TIMEOUT_MS)
+    context = _context(browser)
+    try:
+        page = context.new_page()
+        _sign_in(page, url, "lead.b@example.nhs.uk")
+        page.goto(f"{url}/assess?assessment={drafts[place_b]}")
+        group = page.get_by_role("radiogroup", name="Governance: which level fits today?")
+        expect(group).to_be_visible()
+        db = store.connect(db_path)
+        uid = db.execute("SELECT id FROM users WHERE email = 'lead.b@example.nhs.uk'").fetchone()[0]
+        access.disable_user(db, "e2e", uid)
+        group.get_by_text("2 · Developing", exact=True).click()
+        expect(page.get_by_text("access to this tool has been turned off").first).to_be_visible()
+        assert "governance" not in store.responses(db, drafts[place_b]), "nothing saved by a disabled person"
+        screenshot(page, "sign-in-disabled-refused")
+        access.add_user(db, "e2e", "lead.b@example.nhs.uk")  # enabled again for the other tests
+    finally:
+        context.close()
+
+
+def test_sign_off_is_the_reviewers_own_act_and_reopening_withdraws_it(browser: Browser, shared_server):
+    url, db_path, drafts, names = shared_server
+    ready = drafts["ready"]
+    expect.set_options(timeout=TIMEOUT_MS)
+    context = _context(browser)
+    page = context.new_page()
+    try:
+        # The lead submits with a note naming someone: it is a note, never a sign-off.
+        _sign_in(page, url, "lead.a@example.nhs.uk")
+        page.goto(f"{url}/assess?assessment={ready}")
+        page.get_by_role("tab", name="Review and submit").click()
+        note = page.get_by_role("textbox", name="Note at submission (optional)")
+        note.fill("Signed off by Rita Reviewer")
+        note.press("Control+Enter")
+        page.get_by_role("button", name="Submit and lock").click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog.get_by_text("Your note: Signed off by Rita Reviewer")).to_be_visible()
+        expect(dialog.get_by_text("a note is not a sign-off")).to_be_visible()
+        dialog.get_by_role("button", name="Submit and lock").click()
+        expect(dialog).to_have_count(0)
+        page.get_by_role("tab", name="Review and submit").click()
+        expect(page.get_by_text("This assessment is locked", exact=False)).to_be_visible()
+        expect(page.get_by_text("you submitted this round, so another reviewer signs it off")).to_be_visible()
+        expect(page.get_by_text("Signed off by Rita Reviewer").first).to_be_visible()  # shown as the lead's note
+        expect(page.get_by_text("Signed off by lead.a")).to_have_count(0)
+        expect(page.get_by_role("button", name="Sign off this round")).to_have_count(0)
+        screenshot(page, "sign-off-lead-note")
+        _sign_out(page)
+
+        # The reviewer signs it off, in their own name.
+        _sign_in(page, url, "reviewer.a@example.nhs.uk")
+        page.goto(f"{url}/assess?assessment={ready}")
+        page.get_by_role("tab", name="Review and submit").click()
+        page.get_by_role("button", name="Sign off this round").click()
+        expect(page.get_by_text("Signed off by reviewer.a on")).to_be_visible()
+        db = store.connect(db_path)
+        reviewer = db.execute("SELECT id FROM users WHERE email = 'reviewer.a@example.nhs.uk'").fetchone()[0]
+        assert store.get_assessment(db, ready)["signed_off_user_id"] == reviewer
+        screenshot(page, "sign-off-reviewer")
+        _sign_out(page)
+
+        # The lead reopens it: the sign-off is withdrawn, and the page no longer claims one.
+        _sign_in(page, url, "lead.a@example.nhs.uk")
+        page.goto(f"{url}/assess?assessment={ready}")
+        page.get_by_role("tab", name="Review and submit").click()
+        page.get_by_text("Reopen for changes").click()
+        page.get_by_label("Why is it being reopened? (kept in the history)").fill("One more change")
+        page.get_by_role("button", name="Reopen assessment").click()
+        expect(page.get_by_text("Draft: every change is saved as you make it")).to_be_visible()
+        _wait_until(lambda: store.get_assessment(db, ready)["status"] == store.DRAFT, "the reopen")
+        assert store.get_assessment(db, ready)["signed_off_at"] is None
+        expect(page.get_by_text("Signed off by reviewer.a")).to_have_count(0)
+        _sign_out(page)
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def short_lived_server(_demo_template, tmp_path_factory):
+    """Shared mode against a provider whose ID tokens last 8 seconds."""
+    tmp = tmp_path_factory.mktemp("e2e-expiry")
+    db_path = tmp / "expiry.db"
+    shutil.copy(_demo_template, db_path)
+    db = store.connect(db_path)
+    access.grant(db, "e2e", access.add_user(db, "e2e", "viewer@example.nhs.uk", "viewer"), access.VIEWER)
+    db.close()
+    with _shared_app(db_path, tmp, id_token_seconds=8) as url:
+        yield url
+
+
+def test_an_identity_past_its_expiry_is_refused(browser: Browser, short_lived_server):
+    url = short_lived_server
+    expect.set_options(timeout=TIMEOUT_MS)
+    context = _context(browser)
+    try:
+        page = context.new_page()
+        _sign_in(page, url, "viewer@example.nhs.uk")
+        ended = page.get_by_role("heading", name="Sign in again")
+        # Each visit is a new request; once the token's exp has passed, the next one is refused.
+        deadline = time.monotonic() + 60
+        while not ended.count():
+            assert time.monotonic() < deadline, "an expired identity was still accepted after a minute"
+            page.goto(f"{url}/dashboard")
+            page.get_by_role("heading", name="Sign in again").or_(
+                page.get_by_role("link", name="Dashboard")
+            ).first.wait_for()
+        expect(page.get_by_text("Your sign-in has expired")).to_be_visible()
+        screenshot(page, "sign-in-expired")
     finally:
         context.close()

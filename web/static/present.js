@@ -67,7 +67,8 @@
   setInterval(tick, 1000);
   show(JSON.parse($("present-data").textContent));
   if (window.EventSource) {
-    var stream = new EventSource(window.PRESENT_STREAM);
+    // The presenter key travels in this workshop's cookie, never in the address.
+    var stream = new EventSource(document.body.dataset.stream);
     stream.onmessage = function (event) { show(JSON.parse(event.data)); };
   }
 })();

@@ -4,7 +4,6 @@
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
   var data = JSON.parse($("screen-data").textContent);
-  var key = new URLSearchParams(window.location.search).get("key") || "";
   var items = data.items;
   var shown = null; // the item on screen
   var revealed = false;
@@ -146,7 +145,7 @@
       method: "POST",
       headers: { "Content-Type": "application/json" },
       credentials: "same-origin",
-      body: JSON.stringify({ key: key, action: action })
+      body: JSON.stringify({ action: action }) // the presenter key is in this workshop's cookie
     }).then(function (response) {
       return response.json();
     }).then(function (body) {

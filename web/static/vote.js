@@ -147,8 +147,19 @@
         if ($("item").getBoundingClientRect().top < 0) $("item").scrollIntoView({ block: "start" });
       }
     };
+    // A stream the server refused (the workshop ended, or too many open: 429) is closed for good: load the page
+    // again, after 3 s, then 6, 12 ... up to a minute while it keeps being refused, spread out so a room of
+    // phones does not come back all at once.
+    var tries = 0;
+    try { tries = Number(sessionStorage.getItem("stream-retries")) || 0; } catch (e) { /* storage off */ }
+    stream.onopen = function () {
+      try { sessionStorage.removeItem("stream-retries"); } catch (e) { /* storage off */ }
+    };
     stream.onerror = function () {
-      if (stream.readyState === EventSource.CLOSED) window.location.reload();
+      if (stream.readyState !== EventSource.CLOSED) return;
+      try { sessionStorage.setItem("stream-retries", String(tries + 1)); } catch (e) { /* storage off */ }
+      var wait = Math.min(60000, 3000 * Math.pow(2, tries)) * (1 + Math.random());
+      setTimeout(function () { window.location.reload(); }, wait);
     };
   }
   render();

@@ -1,9 +1,10 @@
 // A real, standards-conformant OpenID Connect provider for the sign-in test, on 127.0.0.1 only.
 // Any login is accepted (the provider's development login form); the login is the account's e-mail.
-// Usage: node provider.mjs PORT CLIENT_ID CLIENT_SECRET REDIRECT_URI
+// Usage: node provider.mjs PORT CLIENT_ID CLIENT_SECRET REDIRECT_URI [ID_TOKEN_SECONDS]
+// ID_TOKEN_SECONDS (default 3600) sets how long an ID token lasts: its exp, which the app must honour.
 import Provider from "oidc-provider";
 
-const [port, clientId, clientSecret, redirectUri] = process.argv.slice(2);
+const [port, clientId, clientSecret, redirectUri, idTokenSeconds] = process.argv.slice(2);
 const issuer = `http://127.0.0.1:${port}`;
 
 const provider = new Provider(issuer, {
@@ -30,6 +31,7 @@ const provider = new Provider(issuer, {
   conformIdTokenClaims: false,
   features: { devInteractions: { enabled: true } },
   cookies: { keys: ["checklist-test-only-key"] },
+  ttl: { IdToken: Number(idTokenSeconds || 3600) },
 });
 provider.proxy = false;
 provider.listen(Number(port), "127.0.0.1", () => {
