@@ -24,7 +24,18 @@ def test_every_domain_is_documented(domain):
 
 
 @pytest.mark.parametrize(
-    "setting", [store.DB_ENV_VAR, "--db", "PORT", "ADDRESS", identity.MODE_VAR, "CHECKLIST_PUBLIC_URL", "[auth]"]
+    "setting",
+    [
+        store.DB_ENV_VAR,
+        "--db",
+        "PORT",
+        "ADDRESS",
+        identity.MODE_VAR,
+        "CHECKLIST_PUBLIC_URL",
+        "[auth]",
+        "CHECKLIST_TRUSTED_PROXIES",
+        "CHECKLIST_STREAMS_PER_CLIENT",
+    ],  # fmt: skip
 )
 def test_every_setting_is_documented(setting):
     assert setting in README
@@ -44,3 +55,15 @@ def test_every_page_is_described():
         title = re.search(r'st\.Page\("pages/' + page.name + r'", title="([^"]+)"', (ROOT / "router.py").read_text())
         assert title, f"{page.name} is not routed in router.py"
         assert f"**{title.group(1)}**" in README, f"README does not describe the {title.group(1)} page"
+
+
+def test_the_security_page_covers_what_an_operator_needs_and_names_real_tests():
+    page = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    for heading in ("## What is protected", "## From whom", "## Trust boundaries", "## Controls", "## Headers",
+                    "## Limits", "## What an operator must do"):  # fmt: skip
+        assert heading in page
+    assert "CHECKLIST_TRUSTED_PROXIES" in page and "cookie_secret" in page
+    for path, name in re.findall(r"`(tests/[\w/]+\.py)::(\w+)`", page):
+        assert f"def {name}(" in (ROOT / path).read_text(encoding="utf-8"), f"{path}::{name} is not a test"
+    for path in re.findall(r"`(tests/[\w/]+\.py)`", page):
+        assert (ROOT / path).exists(), path
