@@ -29,6 +29,9 @@ COMPARE = st.Page("pages/compare.py", title="Compare places", icon=":material/co
 WORKSHOP = st.Page("pages/workshop.py", title="Workshop", icon=":material/co_present:", url_path="workshop")
 FRAMEWORK = st.Page("pages/framework.py", title="The framework", icon=":material/menu_book:", url_path="framework")
 MANAGE = st.Page("pages/manage.py", title="Manage", icon=":material/settings:", url_path="manage")
+ACCESSIBILITY = st.Page(
+    "pages/accessibility.py", title="Accessibility", icon=":material/accessibility:", url_path="accessibility"
+)
 # Which action makes a page worth listing (the pages themselves check again per unit).
 NEEDS = [
     (HOME, None),
@@ -38,6 +41,7 @@ NEEDS = [
     (WORKSHOP, access.RUN_WORKSHOP),
     (FRAMEWORK, None),
     (MANAGE, access.MANAGE_USERS),
+    (ACCESSIBILITY, None),
 ]
 
 
@@ -53,6 +57,7 @@ def _sign_in_page() -> None:
     )
     st.button("Sign in", type="primary", icon=":material/login:", on_click=identity.sign_in, key="sign_in")
     st.caption("Joining a workshop as a participant needs no account: open the address on the shared screen.")
+    st.page_link(ACCESSIBILITY, label="Accessibility statement", icon=":material/accessibility:")
 
 
 def _unknown_user_page() -> None:
@@ -94,10 +99,10 @@ if user is None:
         gate = _sign_in_page if identity.signed_in_as() is None else _unknown_user_page
     # Every page's address answers with the gate (a bookmarked /assess?assessment=7 asks to sign in, with no
     # "page not found" over it), and signing in brings the person back to the address they asked for.
-    at_every_address = [st.Page(gate, title="Sign in", icon=":material/login:", default=True)] + [
+    at_every_address = [st.Page(gate, title="Sign in", icon=":material/login:", default=True), ACCESSIBILITY] + [
         st.Page(gate, title="Sign in", icon=":material/login:", url_path=page.url_path)
         for page, _ in NEEDS
-        if page.url_path
+        if page.url_path and page is not ACCESSIBILITY  # the statement is open to everyone
     ]
     st.navigation(at_every_address, position="hidden").run()
     st.stop()

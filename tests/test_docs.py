@@ -52,7 +52,7 @@ def test_quick_start_is_two_commands_that_exist_in_the_makefile():
 
 def test_every_page_is_described():
     for page in (ROOT / "pages").glob("*.py"):
-        title = re.search(r'st\.Page\("pages/' + page.name + r'", title="([^"]+)"', (ROOT / "router.py").read_text())
+        title = re.search(r'st\.Page\(\s*"pages/' + page.name + r'", title="([^"]+)"', (ROOT / "router.py").read_text())
         assert title, f"{page.name} is not routed in router.py"
         assert f"**{title.group(1)}**" in README, f"README does not describe the {title.group(1)} page"
 

@@ -72,6 +72,11 @@ def test_the_join_form_fills_in_the_code_from_the_qr_link(port, room):
     assert status == 200 and 'value="ABC123"' in page and "Which part of the system do you come from?" in page
 
 
+def test_the_join_page_links_to_the_accessibility_statement(port):
+    status, _, body = _call(port, "GET", "/join")
+    assert status == 200 and '<a href="/accessibility">Accessibility statement</a>' in body
+
+
 @pytest.mark.parametrize(
     ("form", "status", "message"),
     [

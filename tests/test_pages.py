@@ -23,6 +23,7 @@ PAGES = [
     "pages/framework.py",
     "pages/manage.py",
     "pages/workshop.py",
+    "pages/accessibility.py",
 ]
 
 
@@ -485,3 +486,31 @@ def test_manage_finds_a_persons_data_with_extra_terms_then_erases_them_by_number
     evidence = store.responses(db, aid)["governance"]["evidence"]
     assert "Priya" not in evidence and "900123" not in evidence and "Erased person" in evidence
     assert db.execute("SELECT count(*) FROM erasures").fetchone()[0] == 1
+
+
+def test_the_accessibility_statement_has_the_sections_the_regulations_expect(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHECKLIST_ACCESSIBILITY_CONTACT", "access@example-ics.nhs.uk <b>or</b> 0113 *496* 0000")
+    at = _app(tmp_path / "a.db", monkeypatch, "pages/accessibility.py")
+    assert not at.exception and at.title[0].value == "Accessibility statement"
+    said = "\n".join(m.value for m in at.markdown)
+    for heading in ("How accessible this tool is", "Feedback and contact information",
+                    "Reporting accessibility problems", "Enforcement procedure", "Compliance status",
+                    "Non-accessible content", "Preparation of this accessibility statement"):  # fmt: skip
+        assert f"## {heading}" in said or f"### {heading}" in said, heading
+    assert "partially compliant with the Web Content Accessibility Guidelines version 2.2 AA" in said
+    shown = _shown(said)
+    assert "access@example-ics.nhs.uk <b>or</b> 0113 *496* 0000" in shown, "the contact shows exactly as set"
+    assert "{" not in said, "every blank is filled"
+
+
+def test_the_accessibility_statement_is_open_before_signing_in(demo_path, monkeypatch):
+    from ui import identity
+
+    monkeypatch.setenv(identity.MODE_VAR, identity.SHARED)
+    monkeypatch.setenv(store.DB_ENV_VAR, str(demo_path))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.user = {"is_logged_in": False}
+    at.run()
+    assert [t.value for t in at.title] == ["Sign in"]
+    at.switch_page("pages/accessibility.py").run()
+    assert not at.exception and [t.value for t in at.title] == ["Accessibility statement"]

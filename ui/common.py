@@ -22,7 +22,7 @@ def _migrated(path: str) -> bool:
     return True
 
 
-def ensure_router() -> None:
+def ensure_router(public: bool = False) -> None:
     """Make sure this page runs inside app.py's st.navigation, even on a server's first request.
 
     Streamlit sets a process-wide flag when a pages/ folder sits beside the entry script and only
@@ -42,6 +42,8 @@ def ensure_router() -> None:
     if first_run and PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+    if public:  # open to everyone (the accessibility statement): no sign-in to check
+        return
     try:
         actor()  # the router has checked this run already (a memo); a page run on its own checks here
     except access.PermissionDenied as exc:

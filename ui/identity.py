@@ -82,6 +82,7 @@ def ended_page(reason: str) -> None:
     st.title("Sign in again")
     st.info(reason, icon=":material/lock_clock:")  # one of sessions' own sentences, never user text
     st.button("Sign in", type="primary", icon=":material/login:", on_click=sign_in, key="sign_in_again")
+    st.page_link("pages/accessibility.py", label="Accessibility statement", icon=":material/accessibility:")
 
 
 def refuse_unsafe_start() -> None:

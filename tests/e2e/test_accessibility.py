@@ -49,6 +49,7 @@ STATES = [
     ("join-form", "join", "Join a workshop", None),
     ("framework", "framework", "The framework", None),
     ("manage", "manage", "Manage systems and places", None),
+    ("accessibility-statement", "accessibility", "Accessibility statement", None),
 ]
 
 
