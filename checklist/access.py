@@ -23,7 +23,8 @@ from typing import Any
 import sqlite_utils
 
 from checklist import clock
-from checklist.errors import StoreError
+from checklist.db import record, write_transaction
+from checklist.errors import NotFoundError, StoreError
 
 ADMIN = "admin"
 LEAD = "lead"
@@ -185,22 +186,20 @@ def _clean_email(email: str) -> str:
 
 def add_user(db: sqlite_utils.Database, acting: User | str, email: str, name: str = "") -> int:
     """Add a user (or enable one again); returns their id. Needs the right to manage users."""
-    from checklist.store import _record, _write
-
     user = current(db, as_user(acting))
     check(user, MANAGE_USERS)
     email = _clean_email(email)
     name = " ".join((name or "").split())[:120]
     existing = db.execute("SELECT id, name, disabled_at FROM users WHERE email = ? COLLATE NOCASE", [email]).fetchone()
-    with _write(db):
+    with write_transaction(db):
         if existing:
             db.execute("UPDATE users SET name = ?, disabled_at = NULL WHERE id = ?", [name or existing[1], existing[0]])
-            _record(db, user.name, "user", existing[0], "enabled", existing[2], None)
+            record(db, user.name, "user", existing[0], "enabled", existing[2], None)
             return int(existing[0])
         cursor = db.execute(
             "INSERT INTO users (email, name, created_at) VALUES (?, ?, ?)", [email, name, clock.iso_now()]
         )
-        _record(db, user.name, "user", cursor.lastrowid, "created", None, {"email": email, "name": name})
+        record(db, user.name, "user", cursor.lastrowid, "created", None, {"email": email, "name": name})
         return int(cursor.lastrowid)
 
 
@@ -213,8 +212,6 @@ def grant(
     place_id: int | None = None,
 ) -> None:
     """Give a user a role on a unit (None: every system). Needs the right to manage users."""
-    from checklist.store import _record, _write
-
     user = current(db, as_user(acting))
     check(user, MANAGE_USERS)
     if role not in ROLES:
@@ -228,38 +225,34 @@ def grant(
         raise StoreError(f"no system with id {system_id}")
     if db.execute("SELECT 1 FROM users WHERE id = ?", [user_id]).fetchone() is None:
         raise StoreError(f"no user with id {user_id}")
-    with _write(db):
+    with write_transaction(db):
         db.execute(
             "INSERT OR IGNORE INTO grants (user_id, role, system_id, place_id) VALUES (?, ?, ?, ?)",
             [user_id, role, system_id, place_id],
         )
-        _record(db, user.name, "user", user_id, "granted", None,
-                {"role": role, "system_id": system_id, "place_id": place_id})  # fmt: skip
+        record(db, user.name, "user", user_id, "granted", None,
+               {"role": role, "system_id": system_id, "place_id": place_id})  # fmt: skip
 
 
 def revoke(db: sqlite_utils.Database, acting: User | str, grant_id: int) -> None:
-    from checklist.store import NotFoundError, _record, _write
-
     user = current(db, as_user(acting))
     check(user, MANAGE_USERS)
     row = db.execute("SELECT user_id, role, system_id, place_id FROM grants WHERE id = ?", [grant_id]).fetchone()
     if row is None:
         raise NotFoundError(f"no role with id {grant_id}")
-    with _write(db):
+    with write_transaction(db):
         db.execute("DELETE FROM grants WHERE id = ?", [grant_id])
-        _record(db, user.name, "user", row[0], "revoked",
-                {"role": row[1], "system_id": row[2], "place_id": row[3]}, None)  # fmt: skip
+        record(db, user.name, "user", row[0], "revoked",
+               {"role": row[1], "system_id": row[2], "place_id": row[3]}, None)  # fmt: skip
 
 
 def disable_user(db: sqlite_utils.Database, acting: User | str, user_id: int) -> None:
     """Stop a user signing in (their history stays); add_user enables them again."""
-    from checklist.store import _record, _write
-
     user = current(db, as_user(acting))
     check(user, MANAGE_USERS)
-    with _write(db):
+    with write_transaction(db):
         db.execute("UPDATE users SET disabled_at = ? WHERE id = ? AND disabled_at IS NULL", [clock.iso_now(), user_id])
-        _record(db, user.name, "user", user_id, "disabled", None, True)
+        record(db, user.name, "user", user_id, "disabled", None, True)
 
 
 def list_users(db: sqlite_utils.Database) -> list[dict[str, Any]]:

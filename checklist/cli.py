@@ -1,16 +1,29 @@
-"""Command line: `python -m checklist COMMAND [--db PATH]`. A thin layer over checklist.store."""
+"""Command line: `checklist COMMAND [--db PATH]` (installed with the package; `python -m checklist` is the same).
+A thin layer over checklist.store."""
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
+import os
 import sqlite3
 import sys
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Collection, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from checklist import access, clock, demo, exports, imports, privacy, reports, store
-from checklist.framework import FrameworkError, current_framework, registry
+from checklist import access, clock, demo, exports, formatting, imports, privacy, reports, restoring, store
+from checklist.framework import FrameworkError, current_framework, framework_for, registry
+from checklist.scoring import DONT_KNOW, NOT_APPLICABLE
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+PROG = "checklist"
+# What a shell reports for a program ended by SIGPIPE (128 + 13): a reader that stopped early (`| head`).
+EXIT_PIPE_CLOSED = 141
 
 COMMANDS_HELP = {
     "init": "create the database (or bring its schema up to date) and say where it is",
@@ -40,7 +53,7 @@ def _db_arg(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m checklist",
+        prog=PROG,
         description="ICS physical activity maturity framework: database and framework tools.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -56,14 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
                 help="do nothing (and succeed) when the database already holds data",
             )
         if name == "score":
-            cmd.add_argument("assessment_id", type=int, help="the assessment's id (see `list`)")
+            cmd.add_argument("assessment_id", type=int, metavar="ID", help="the assessment's id (see `list`)")
         if name == "export":
             cmd.add_argument("--format", choices=("csv", "xlsx"), default="csv", help="default: %(default)s")
             cmd.add_argument("--out", type=Path, required=True, help="file to write")
-            scope = cmd.add_mutually_exclusive_group()
-            scope.add_argument("--assessment", type=int, help="one assessment")
-            scope.add_argument("--place", type=int, help="every round of one place")
-            scope.add_argument("--system", type=int, help="every assessment in one system")
+            cmd.add_argument("--assessment", type=int, metavar="ID", help="one assessment, by its id (see `list`)")
+            cmd.add_argument("--place", metavar="NAME|ID", help="every round of one place (with --system: its place)")
+            cmd.add_argument("--system", metavar="NAME|ID", help="every assessment in one system")
         if name == "import":
             cmd.add_argument("file", type=Path, help="a .csv or .xlsx file")
             cmd.add_argument(
@@ -82,8 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("--out", type=Path, required=True, help="the .xlsx file to write")
         if name == "report":
             which = cmd.add_mutually_exclusive_group(required=True)
-            which.add_argument("--assessment", type=int, help="one assessment's board report (see `list` for ids)")
-            which.add_argument("--system", type=int, help="a commissioner's comparison of the system's places")
+            which.add_argument("--assessment", type=int, metavar="ID", help="one assessment's board report")
+            which.add_argument("--system", metavar="NAME|ID", help="a commissioner's comparison of the system's places")
             cmd.add_argument("--round", default=None, help="with --system: one round label (default: latest of each)")
             cmd.add_argument("--anonymise", action="store_true", help="with --system: Place A, B, … instead of names")
             cmd.add_argument("--format", choices=("pdf", "html"), default="pdf", help="default: %(default)s")
@@ -107,9 +119,87 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("email", nargs="?", help="with add or disable: the address they sign in with")
             cmd.add_argument("--name", default="", help="with add: their name, as history shows it")
             cmd.add_argument("--role", choices=access.ROLES, help="with add: a role to give them")
-            cmd.add_argument("--system", help="with --role: the system's name (leave out for every system)")
-            cmd.add_argument("--place", help="with --role and --system: one place's name")
+            cmd.add_argument("--system", metavar="NAME|ID", help="with --role: the system (leave out for every system)")
+            cmd.add_argument("--place", metavar="NAME|ID", help="with --role and --system: one of its places")
     return parser
+
+
+# --- systems and places by name or id --------------------------------------------------------
+
+CHOICES_NAMED = 12  # an unknown name lists the choices when there are no more than this; else suggests close ones
+
+
+def _choice(what: str, given: str, units: Sequence[tuple[int, str, str]], owner: str = "") -> int:
+    """The id of the one unit `given` names: its id, or its whole name in any case. `units` are (id, name, how an
+    error names it); `owner` is the system a place was looked for in, if any. Anything else is a one-line error."""
+    wanted = " ".join(given.split())  # names are stored with their spaces tidied the same way
+    number = int(wanted) if wanted.isascii() and wanted.isdigit() else None
+    found = [u for u in units if u[0] == number or u[1].casefold() == wanted.casefold()]
+    if len(found) == 1:
+        return found[0][0]
+    if found:
+        which = "give its id" + (", or the system with --system" if what == "place" and not owner else "")
+        raise store.StoreError(f"{given!r} names {len(found)} {what}s: {'; '.join(u[2] for u in found)}; {which}")
+    missing = f"{owner} has no {what}" if owner else f"no {what}"
+    missing += f" with id {number}" if number is not None else f" called {given!r}"
+    if not units:
+        raise store.NotFoundError(f"{missing}; there are no {what}s yet")
+    if len(units) <= CHOICES_NAMED:
+        raise store.NotFoundError(f"{missing}; expected one of: {'; '.join(u[2] for u in units)}")
+    close = difflib.get_close_matches(wanted, list(dict.fromkeys(u[1] for u in units)), n=3)
+    hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+    raise store.NotFoundError(f"{missing}; {hint}expected a {what}'s name or id (`{PROG} list` shows them)")
+
+
+def _system_id(db: sqlite_utils.Database, given: str) -> int:
+    """A system named by name (any case) or id; archived ones too, since their rounds are still there."""
+    systems = store.list_systems(db, include_archived=True)
+    units = [(int(i), n, f"{n} (id {i})") for i, n in zip(systems["id"], systems["name"], strict=True)]
+    return _choice("system", given, units)
+
+
+def _place_id(db: sqlite_utils.Database, given: str, system_id: int | None = None) -> int:
+    """A place named by name (any case) or id, in one system or in any (archived ones too)."""
+    systems = store.list_systems(db, include_archived=True)
+    if system_id is not None:
+        systems = systems[systems["id"] == system_id]
+    units: list[tuple[int, str, str]] = []
+    for sid, system in zip(systems["id"], systems["name"], strict=True):
+        places = store.list_places(db, int(sid), include_archived=True)
+        where = "" if system_id is not None else f" in {system}"
+        units += [(int(i), n, f"{n}{where} (id {i})") for i, n in zip(places["id"], places["name"], strict=True)]
+    owner = str(systems["name"].iloc[0]) if system_id is not None and not systems.empty else ""
+    return _choice("place", given, units, owner)
+
+
+# --- tables on a terminal ---------------------------------------------------------------------
+
+# Bidirectional overrides and isolates: a name holding one would make the rest of its line read backwards.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _shown(value: object) -> str:
+    """Text as a terminal should get it: control characters (an escape sequence in an imported name) become \ufffd."""
+    return "".join("\ufffd" if unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS else c for c in str(value))
+
+
+def _columns(text: str) -> int:
+    """How many terminal columns the text takes: a wide (East Asian) character two, a combining mark none."""
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _print_table(headers: Sequence[str], rows: Sequence[Sequence[object]], right: Collection[int] = ()) -> None:
+    """A header, a rule, then the rows; every column as wide as its widest cell, so no name is ever cut.
+    Columns numbered in `right` (numbers) are aligned right."""
+    cells = [[_shown(c) for c in row] for row in [headers, *rows]]
+    widths = [max(_columns(row[i]) for row in cells) for i in range(len(headers))]
+    cells.insert(1, ["-" * w for w in widths])
+    for row in cells:
+        padded = (
+            " " * (w - _columns(text)) + text if i in right else text + " " * (w - _columns(text))
+            for i, (text, w) in enumerate(zip(row, widths, strict=True))
+        )
+        print("  ".join(padded).rstrip())
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
@@ -149,11 +239,20 @@ def _cmd_list(args: argparse.Namespace) -> int:
     if frame.empty:
         print("no assessments yet")
         return 0
-    for row in frame.itertuples():
-        print(
-            f"{row.id:>5}  {row.unit_name:35.35}  {row.round_label:10}  {row.assessment_date}  "
-            f"{row.status:9}  {row.answered}/{row.total}"
+    rows = [
+        (
+            row.id,
+            row.round_label,
+            row.assessment_date,
+            row.status,
+            f"{row.answered}/{row.total}",
+            f"{row.system_name} ({row.system_id})",
+            f"{row.place_name} ({int(row.place_id)})" if isinstance(row.place_name, str) else "(whole system)",
         )
+        for row in frame.itertuples()
+    ]
+    # The names come last, so a narrow terminal wraps them rather than the columns a script or reader scans.
+    _print_table(("ID", "Round", "Date", "Status", "Answered", "System (ID)", "Place (ID)"), rows, right={0})
     return 0
 
 
@@ -161,12 +260,48 @@ def _cmd_score(args: argparse.Namespace) -> int:
     db = store.connect(args.db, must_exist=True)
     assessment = store.get_assessment(db, args.assessment_id)
     result = store.score(db, args.assessment_id)
-    fmt = lambda v: "—" if v is None else f"{v:.2f}"  # noqa: E731
-    print(f"{assessment['unit_name']} · {assessment['round_label']} ({assessment['status']})")
-    print(f"overall {fmt(result.overall)} {result.band or 'no score'}; answered {result.answered}/{result.total}")
+    framework = framework_for(assessment["framework_version"])
+    unit = assessment["unit_name"]
+    if assessment["place_name"] is not None:
+        unit = f"{unit}, {assessment['system_name']}"
+    details = (assessment["round_label"], assessment["assessment_date"], assessment["status"])
+    print(_shown(f"{unit} · {' · '.join(details)} (framework {framework.version})"))
+    not_applicable = sum(i.kind == NOT_APPLICABLE for i in result.items)
+    unscored = [
+        f"{n} {words}" for n, words in ((result.dont_know, "don't know"), (not_applicable, "not applicable")) if n
+    ]
+    print(
+        f"Overall score {formatting.score(result.overall)} · {result.band or 'no score yet'}; "
+        f"{result.answered} of {result.total} items answered" + (f" ({', '.join(unscored)})" if unscored else "")
+    )
+    print()
+    domains = [
+        (framework.domain(d.domain_id).title, formatting.score(d.score), d.band or formatting.NONE,
+         f"{d.answered}/{d.total}") for d in result.domains
+    ]  # fmt: skip
+    _print_table(("Domain", "Score", "Band", "Answered"), domains, right={1})
+    print()
+    items: list[tuple[str, str, str]] = []
     for domain in result.domains:
-        print(f"  {domain.domain_id:22} {fmt(domain.score):>5} {domain.band or ''}")
+        items.append((framework.domain(domain.domain_id).title, "", ""))
+        items += [
+            (f"  {framework.item(i.item_id).title}", _answer_words(i.kind, i.level), formatting.level(i.target, ""))
+            for i in result.items
+            if i.domain_id == domain.domain_id
+        ]
+    _print_table(("Domain and item", "Level", "Target"), items)
     return 0
+
+
+def _answer_words(kind: str | None, level: int | None) -> str:
+    """An item's answer as a reader says it: '2 · Developing', Don't know, Not applicable or Not answered."""
+    if kind is None:
+        return "Not answered"
+    if kind == DONT_KNOW:
+        return "Don't know"
+    if kind == NOT_APPLICABLE:
+        return "Not applicable"
+    return formatting.level(level)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -179,7 +314,11 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     db = store.connect(args.db, must_exist=True)
-    ids = exports.assessment_ids(db, system_id=args.system, place_id=args.place, assessment_id=args.assessment)
+    if args.assessment is not None and (args.place or args.system):
+        raise store.StoreError("--assessment names one round already; leave out --place and --system")
+    system_id = None if args.system is None else _system_id(db, args.system)
+    place_id = None if args.place is None else _place_id(db, args.place, system_id)
+    ids = exports.assessment_ids(db, system_id=system_id, place_id=place_id, assessment_id=args.assessment)
     # Written straight to a file beside the target, then renamed: a national workbook never sits in memory,
     # and a failed export leaves nothing half-written.
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -222,17 +361,18 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
-    when = store._parse_date(args.date)
+    when = store.parse_date(args.date)
     data = exports.template_xlsx(current_framework(), args.system, args.place, args.round, when, args.workforce)
     _write_atomically(args.out, data)
-    print(f"template written to {args.out}: fill the level column, then `python -m checklist import {args.out}`")
+    print(f"template written to {args.out}: fill the level column, then `{PROG} import {args.out}`")
     return 0
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     db = store.connect(args.db, must_exist=True)
     if args.system is not None:
-        document = reports.comparison_html(db, args.system, args.round, clock.today(), args.anonymise)
+        system_id = _system_id(db, args.system)
+        document = reports.comparison_html(db, system_id, args.round, clock.today(), args.anonymise)
     else:
         document = reports.assessment_html(db, args.assessment, clock.today())
     _write_atomically(args.out, reports.pdf_bytes(document) if args.format == "pdf" else document.encode("utf-8"))
@@ -249,7 +389,7 @@ def _cmd_backup(args: argparse.Namespace) -> int:
 def _cmd_restore(args: argparse.Namespace) -> int:
     db_path = Path(args.db) if args.db else store.default_db_path()
     db = store.connect(db_path)
-    safety = store.restore(db, args.file, db_path.parent / "backups", store.LOCAL_USER)
+    safety = restoring.restore(db, args.file, db_path.parent / "backups", store.LOCAL_USER)
     print(f"restored {args.file} into {db_path}; the previous contents are in {safety} (restore that to undo)")
     if erasures := len(privacy.erasure_register(db)):
         print(f"{erasures} erasure(s) on record were applied again to what was restored, so nobody erased is back")
@@ -276,17 +416,9 @@ def _cmd_users(args: argparse.Namespace) -> int:
     system_id = place_id = None
     if args.role:  # find the unit first, so a typo adds nobody
         if args.system:
-            match = store.list_systems(db, include_archived=True)
-            match = match[match["name"].str.casefold() == args.system.strip().casefold()]
-            if match.empty:
-                raise store.NotFoundError(f"no system called {args.system!r}; see `list` for the names")
-            system_id = int(match["id"].iloc[0])
+            system_id = _system_id(db, args.system)
             if args.place:
-                places = store.list_places(db, system_id, include_archived=True)
-                places = places[places["name"].str.casefold() == args.place.strip().casefold()]
-                if places.empty:
-                    raise store.NotFoundError(f"{args.system} has no place called {args.place!r}")
-                place_id = int(places["id"].iloc[0])
+                place_id = _place_id(db, args.place, system_id)
         elif args.place:
             raise store.StoreError("--place needs --system too")
     user_id = access.add_user(db, store.LOCAL_USER, args.email, args.name)
@@ -326,7 +458,7 @@ def _cmd_privacy(args: argparse.Namespace) -> int:
           f"'{done.placeholder}'")  # fmt: skip
     if not done.file_compacted:
         print("the database is in use, so old copies may stay in its unused space: stop the app, then run "
-              "`python -m checklist privacy compact`")  # fmt: skip
+              f"`{PROG} privacy compact`")  # fmt: skip
     print("backups made before now still hold them until they expire; restoring one applies this erasure again")
     return 0
 
@@ -348,18 +480,43 @@ HANDLERS = {
 }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def _run(args: argparse.Namespace) -> int:
     try:
         return HANDLERS[args.command](args)
+    except BrokenPipeError:  # an OSError, but not the database's: main() ends quietly
+        raise
     except (store.StoreError, FrameworkError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except (sqlite3.Error, OSError) as exc:  # a busy, read-only, full or damaged database: one line, not a traceback
         print(f"error: {store.explain(exc, getattr(args, 'db', None))}", file=sys.stderr)
         return 1
-    except BrokenPipeError:  # output piped into `head` and the like
-        return 0
+
+
+def _stdout_to_devnull() -> None:
+    """Point standard output at /dev/null, so the flush at exit has nowhere to fail (Python's recipe for a closed
+    pipe: the signal module's "Note on SIGPIPE")."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (a test capturing output): nothing to flush
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command and return its exit code (the `checklist` script and `python -m checklist`)."""
+    try:
+        try:
+            return _run(build_parser().parse_args(argv))
+        finally:
+            # Flushed here rather than at exit, so a reader that stopped early (`checklist framework | head`) is
+            # met below, --help included, instead of in a message from the interpreter's shutdown.
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return EXIT_PIPE_CLOSED
 
 
 if __name__ == "__main__":  # pragma: no cover

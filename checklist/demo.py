@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import sqlite_utils
 
 from checklist import store, workshops
+from checklist.db import write_transaction
 from checklist.framework import Framework, current_framework, framework_for
 from checklist.scoring import DONT_KNOW, LEVEL, MAX_LEVEL, NOT_APPLICABLE
 
@@ -30,6 +31,9 @@ DRAFT_ROUND = ("2026 Q4", date(2026, 11, 20))
 # The first round of every unit was made with framework 1.0, the later ones with the current version,
 # so the demo shows rounds of two versions side by side (with the items whose wording changed named).
 FIRST_ROUND_VERSION = "1.0"
+# The random draws follow this version's items, so items a later version adds (which the demo never answers:
+# they are optional enablers) leave every demo figure where it was.
+PROFILE_VERSION = "1.1"
 
 EVIDENCE = {
     0: "Nothing found when we looked; raised at the last partnership meeting.",
@@ -178,7 +182,7 @@ def create_demo(db: sqlite_utils.Database, seed: int = DEMO_SEED) -> DemoSummary
     rng = random.Random(seed)
     framework = current_framework()
     places = assessments = 0
-    with store._write(db):
+    with write_transaction(db):
         for system_name, place_list in SYSTEMS:
             system_id = store.create_system(
                 db, system_name, DEMO_ACTOR, population=sum(p for _, p in place_list) * 1000
@@ -188,7 +192,7 @@ def create_demo(db: sqlite_utils.Database, seed: int = DEMO_SEED) -> DemoSummary
                 units.append(store.create_place(db, system_id, place_name, DEMO_ACTOR, population=population * 1000))
                 places += 1
             for unit_index, place_id in enumerate(units):
-                levels = _profile(rng, framework)
+                levels = _profile(rng, framework_for(PROFILE_VERSION))
                 momentum = rng.uniform(0.5, 1.3)
                 workforce = unit_index % 2 == 1
                 for round_label, when in ROUNDS:

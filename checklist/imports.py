@@ -26,6 +26,7 @@ import pandas as pd
 import sqlite_utils
 
 from checklist import access, clock, store
+from checklist.db import encode, write_transaction
 from checklist.exports import ACTION_SEPARATOR, unneutralise
 from checklist.framework import (
     ENABLERS_MODULE,
@@ -599,7 +600,7 @@ def apply_plan(
     if on_existing not in (SKIP, REPLACE):
         raise store.StoreError(f"on_existing {on_existing!r} must be {SKIP!r} or {REPLACE!r}")
     counts = {"created": 0, "replaced": 0, "skipped": 0}
-    with store._write(db):
+    with write_transaction(db):
         units = _Units(db, actor)
         allowed: dict = {}  # units the actor was checked for once: one check per unit, not per round
         total = len(plan.assessments)
@@ -630,7 +631,7 @@ def apply_plan(
                 counts["replaced"] += 1
             in_scope = {i.id for i in fw.items_of(store.get_assessment(db, aid))}
             for item_id in in_scope:
-                fields = dict(store._EMPTY_RESPONSE)
+                fields = dict(store.EMPTY_RESPONSE)
                 fields.update(planned.responses.get(item_id, {}))
                 if fields["answer"] != LEVEL:
                     fields["level"] = None
@@ -670,35 +671,35 @@ def _add_round_in_bulk(
         if allowed is not None:
             allowed[(system_id, place_id)] = name
     now = clock.iso_now()
-    label = store._clean_name(planned.round_label, "round")
+    label = store.clean_name(planned.round_label, "round")
     cursor = db.execute(
         """INSERT INTO assessments (system_id, place_id, round_label, assessment_date, framework_version,
                include_workforce, include_enablers, status, participants, signed_off_by, created_at, created_by,
                updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', ?, '', ?, ?, ?)""",
-        [system_id, place_id, label, store._parse_date(planned.assessment_date), fw.version, int(bool(workforce)),
+        [system_id, place_id, label, store.parse_date(planned.assessment_date), fw.version, int(bool(workforce)),
          int(bool(enablers)), (planned.participants or "").strip(), now, name, now],
     )  # fmt: skip
     aid = int(cursor.lastrowid)
-    history: list[tuple] = [(now, name, "assessment", str(aid), aid, None, "created", None, store._encode(label))]
+    history: list[tuple] = [(now, name, "assessment", str(aid), aid, None, "created", None, encode(label))]
     responses = []
     unanswered = []  # the completeness check a submission needs, from the rows about to be written
     for item in fw.items_for(workforce, enablers):
-        fields = dict(store._EMPTY_RESPONSE)
+        fields = dict(store.EMPTY_RESPONSE)
         fields.update(planned.responses.get(item.id, {}))
         if fields["answer"] != LEVEL:
             fields["level"] = None
-        clean = {**store._EMPTY_RESPONSE, **store._clean_response(fields)}
+        clean = {**store.EMPTY_RESPONSE, **store.clean_response(fields)}
         if clean["answer"] is None:
             unanswered.append(f"{item.title}: not answered")
         elif clean["answer"] == NOT_APPLICABLE and not clean["na_reason"]:
             unanswered.append(f"{item.title}: marked not applicable without a reason")
-        changed = [k for k in store.RESPONSE_FIELDS if clean[k] != store._EMPTY_RESPONSE[k]]
+        changed = [k for k in store.RESPONSE_FIELDS if clean[k] != store.EMPTY_RESPONSE[k]]
         if not changed:
             continue
         responses.append([aid, item.id, *(clean[k] for k in store.RESPONSE_FIELDS), now, name])
         history += [(now, name, "response", f"{aid}:{item.id}", aid, item.id, k,
-                     store._encode(store._EMPTY_RESPONSE[k]), store._encode(clean[k])) for k in changed]  # fmt: skip
+                     encode(store.EMPTY_RESPONSE[k]), encode(clean[k])) for k in changed]  # fmt: skip
     columns = ", ".join(store.RESPONSE_FIELDS)
     marks = ", ".join("?" for _ in store.RESPONSE_FIELDS)
     db.conn.executemany(
@@ -707,7 +708,7 @@ def _add_round_in_bulk(
         responses,
     )
     for action in planned.actions:
-        clean = store._clean_action({k: v for k, v in action.items() if k != "item_id"})
+        clean = store.clean_action({k: v for k, v in action.items() if k != "item_id"})
         clean = {"status": "not started", **clean}
         cursor = db.execute(
             f"""INSERT INTO actions (assessment_id, item_id, {", ".join(clean)}, created_at, created_by, updated_at)
@@ -715,12 +716,12 @@ def _add_round_in_bulk(
             [aid, action["item_id"], *clean.values(), now, name, now],
         )
         history.append((now, name, "action", str(cursor.lastrowid), aid, action["item_id"], "created", None,
-                        store._encode({k: v for k, v in clean.items() if k in store.ACTION_FIELDS})))  # fmt: skip
-    note = store._clean_note(planned.submit_note)
+                        encode({k: v for k, v in clean.items() if k in store.ACTION_FIELDS})))  # fmt: skip
+    note = store.clean_note(planned.submit_note)
     if note:
         db.execute("UPDATE assessments SET submit_note = ? WHERE id = ?", [note, aid])
-        history.append((now, name, "assessment", str(aid), aid, None, "submit_note", store._encode(""),
-                        store._encode(note)))  # fmt: skip
+        history.append((now, name, "assessment", str(aid), aid, None, "submit_note", encode(""),
+                        encode(note)))  # fmt: skip
     if planned.status == store.SUBMITTED:
         # The same rule as store.completeness_problems, applied to the answers written above.
         problems = unanswered
@@ -732,8 +733,8 @@ def _add_round_in_bulk(
             "UPDATE assessments SET status = 'submitted', submitted_at = ?, submitted_by = ? WHERE id = ?",
             [now, name, aid],
         )
-        history.append((now, name, "assessment", str(aid), aid, None, "status", store._encode(store.DRAFT),
-                        store._encode(store.SUBMITTED)))  # fmt: skip
+        history.append((now, name, "assessment", str(aid), aid, None, "status", encode(store.DRAFT),
+                        encode(store.SUBMITTED)))  # fmt: skip
     db.conn.executemany(
         """INSERT INTO history (at, actor, entity, entity_id, assessment_id, item_id, field, old_value, new_value)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",

@@ -31,6 +31,7 @@ from typing import Any
 import sqlite_utils
 
 from checklist import clock, consensus, store, workshops
+from checklist.db import change_token, durable_commits
 
 _LOG = logging.getLogger(__name__)
 MAX_BATCH = 2000
@@ -138,7 +139,7 @@ class VoteWriter:
     def _run(self) -> None:
         try:
             db = store.connect(self.path, apply_migrations=False)
-            db.execute("PRAGMA synchronous = FULL")
+            durable_commits(db)
         except BaseException as exc:  # reported to the constructor's caller
             self._error = exc
             self._ready.set()
@@ -268,8 +269,8 @@ class RoomWatcher:
                 if not watched:
                     continue
                 try:
-                    version = db.execute("PRAGMA data_version").fetchone()[0]
-                    # A commit by any other connection changes data_version; expiry changes with time alone.
+                    version = change_token(db)
+                    # A commit by any other connection changes the token; expiry changes with time alone.
                     if version != seen or self._any_expiring(watched):
                         seen = version
                         new = set(watched)

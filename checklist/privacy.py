@@ -40,7 +40,8 @@ from typing import Any
 import sqlite_utils
 
 from checklist import access, clock
-from checklist.store import HISTORY_GUARDS, StoreError, _record, _write, authorise
+from checklist.db import history_unlocked, record, write_transaction
+from checklist.store import StoreError, authorise
 
 NAME_DAYS_VAR = "CHECKLIST_PARTICIPANT_NAME_DAYS"
 DEFAULT_NAME_DAYS = 30
@@ -72,32 +73,6 @@ def participant_name_days() -> int:
     return int(raw)
 
 
-# --- the one sanctioned way past history's append-only guard -------------------------------------------------
-
-
-@contextmanager
-def _history_unlocked(db: sqlite_utils.Database) -> Iterator[None]:
-    """Let the caller's transaction UPDATE history rows, then put the guard back exactly as the schema has it.
-
-    Only the update guard is lifted (nothing here deletes history), only inside a transaction, so a failure
-    rolls the lifting back with everything else and the guard can never be left off.
-    """
-    if not db.conn.in_transaction:
-        raise StoreError("history is rewritten only inside a transaction")
-    update_guard = next(s for s in HISTORY_GUARDS if "history_no_update" in s)
-    db.execute("DROP TRIGGER history_no_update")
-    try:
-        yield
-    finally:
-        # After some failures SQLite has already rolled the transaction back, dropping included.
-        if not db.execute("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'history_no_update'"
-                          ).fetchone():  # fmt: skip
-            db.execute(update_guard)
-    found = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'history'"))
-    if sorted(" ".join(s.split()) for s in found.values()) != sorted(" ".join(s.split()) for s in HISTORY_GUARDS):
-        raise StoreError("history's append-only guard is not as the app makes it; nothing was changed")
-
-
 def forget_participant_names(
     db: sqlite_utils.Database, actor: access.User | str, days: int | None = None, now: datetime | None = None
 ) -> int:
@@ -117,7 +92,7 @@ def forget_participant_names(
         return 0
     from checklist.consensus import SECTORS
 
-    with _write(db), _history_unlocked(db):
+    with write_transaction(db), history_unlocked(db):
         for participant_id, _, sector in rows:
             db.execute("UPDATE participants SET name = '' WHERE id = ?", [participant_id])
             # Earlier versions named participants in history's actor column; give those rows the sector instead.
@@ -127,8 +102,8 @@ def forget_participant_names(
             )
         for workshop_id in sorted({w for _, w, _ in rows}):
             count = sum(1 for _, w, _ in rows if w == workshop_id)
-            _record(db, name, "workshop", workshop_id, "participant names removed", None,
-                    {"participants": count, "after days": days})  # fmt: skip
+            record(db, name, "workshop", workshop_id, "participant names removed", None,
+                   {"participants": count, "after days": days})  # fmt: skip
     return len(rows)
 
 
@@ -551,7 +526,7 @@ def _rewrite(db: sqlite_utils.Database, terms: Terms, placeholder: Callable[[str
         changes.setdefault(min(labels), {}).setdefault((cell.table, cell.column), []).append((cell.row, new))
     counted: dict[str, Counter] = {}
     touches_history = any(table == "history" for found in changes.values() for table, _ in found)
-    with _history_unlocked(db) if touches_history else _nothing():
+    with history_unlocked(db) if touches_history else _nothing():
         for label, found in changes.items():
             counts: Counter = Counter()
             rows = set()
@@ -586,7 +561,7 @@ def _record_erasure(db: sqlite_utils.Database, actor: str, number: int, summary:
     """The readable record of an erasure: its number and how much changed, in the register and in history."""
     db.execute("UPDATE erasures SET rows_changed = ?, fields_changed = ? WHERE id = ?",
                [summary["rows"], summary["fields"], number])  # fmt: skip
-    _record(db, actor, "person", number, "erased", None, summary)
+    record(db, actor, "person", number, "erased", None, summary)
 
 
 def compact(db: sqlite_utils.Database) -> bool:
@@ -627,7 +602,7 @@ def erase_person(db: sqlite_utils.Database, actor: access.User | str, who: str, 
     previous = db.execute("PRAGMA secure_delete").fetchone()[0]
     db.execute("PRAGMA secure_delete = ON")  # what is freed is zeroed, not left in the file's free space
     try:
-        with _write(db):
+        with write_transaction(db):
             number = int(db.execute(
                 "INSERT INTO erasures (at, erased_by, rows_changed, fields_changed, salt) VALUES (?, ?, 0, 0, ?)",
                 [clock.iso_now(), name, salt]).lastrowid)  # fmt: skip
@@ -679,27 +654,27 @@ def reapply_erasures(db: sqlite_utils.Database, records: Sequence[dict[str, Any]
     Erasures the restored database lacks are added under their own numbers (a new one if that number is taken by
     a different erasure); each that changed anything is recorded in history. Returns fields changed per number.
     """
-    with _write(db):
+    with write_transaction(db):
         known = {row[0] for row in db.execute("SELECT salt FROM erasures").fetchall()}
-        for record in records:
-            if record["salt"] in known:
+        for entry in records:
+            if entry["salt"] in known:
                 continue
-            taken = db.execute("SELECT 1 FROM erasures WHERE id = ?", [record["number"]]).fetchone()
+            taken = db.execute("SELECT 1 FROM erasures WHERE id = ?", [entry["number"]]).fetchone()
             number = int(db.execute(
                 """INSERT INTO erasures (id, at, erased_by, rows_changed, fields_changed, salt)
                    VALUES (?, ?, ?, ?, ?, ?)""",
-                [None if taken else record["number"], record["at"], record["by"], record["rows"], record["fields"],
-                 record["salt"]]).lastrowid)  # fmt: skip
+                [None if taken else entry["number"], entry["at"], entry["by"], entry["rows"], entry["fields"],
+                 entry["salt"]]).lastrowid)  # fmt: skip
             db.conn.executemany(
                 "INSERT OR IGNORE INTO erasure_terms (erasure_id, kind, shape, digest) VALUES (?, ?, ?, ?)",
-                [(number, kind, _pack(shape), digest) for kind, shape, digest in record["terms"]],
+                [(number, kind, _pack(shape), digest) for kind, shape, digest in entry["terms"]],
             )
         search = Terms.from_register(erasure_records(db))
         if not search:
             return {}
         counted = _rewrite(db, search, lambda label: PLACEHOLDER.format(number=label))
         for label, counts in sorted(counted.items()):
-            _record(db, actor, "person", label, "erased again after a restore", None, _summary(counts))
+            record(db, actor, "person", label, "erased again after a restore", None, _summary(counts))
     # A backup carries its unused space too, which may still hold text deleted before it was made (SQLite built
     # without SQLITE_SECURE_DELETE leaves it there): rebuilt, only what is in the tables goes on.
     db.execute("VACUUM")

@@ -15,15 +15,17 @@ import pandas as pd
 import sqlite_utils
 
 from checklist import access, store
+from checklist.clock import iso_now
+from checklist.db import query_frame, query_row, record, write_transaction
 from checklist.errors import StoreError
-from checklist.store import _frame, _now, _record, _row, _write, authorise
+from checklist.store import authorise
 
 MAX_COMMENT = 2000
 VERIFIED = "verified"
 
 
 def _comment(db: sqlite_utils.Database, comment_id: int) -> dict[str, Any]:
-    row = _row(db, "SELECT * FROM review_comments WHERE id = ?", [comment_id])
+    row = query_row(db, "SELECT * FROM review_comments WHERE id = ?", [comment_id])
     if row is None:
         raise store.NotFoundError(f"no review comment with id {comment_id}")
     return row
@@ -36,22 +38,22 @@ def add_comment(
     name = authorise(db, actor, access.REVIEW, assessment_id=assessment_id, what="comment on this round's evidence")
     assessment = store.get_assessment(db, assessment_id)
     if item_id is not None:
-        store._check_item(assessment, item_id)
+        store.check_item(assessment, item_id)
     text = (text or "").strip()
     if not text:
         raise StoreError("the comment is empty; expected some text")
     if len(text) > MAX_COMMENT:
         raise StoreError(f"the comment is {len(text)} characters long; expected at most {MAX_COMMENT}")
-    now = _now()
-    with _write(db):
+    now = iso_now()
+    with write_transaction(db):
         cursor = db.execute(
             """INSERT INTO review_comments (assessment_id, item_id, text, created_at, created_by)
                VALUES (?, ?, ?, ?, ?)""",
             [assessment_id, item_id, text, now, name],
         )
         comment_id = int(cursor.lastrowid)
-        _record(db, name, "review_comment", comment_id, "text", None, text,
-                assessment_id=assessment_id, item_id=item_id, at=now)  # fmt: skip
+        record(db, name, "review_comment", comment_id, "text", None, text,
+               assessment_id=assessment_id, item_id=item_id, at=now)  # fmt: skip
     return comment_id
 
 
@@ -71,14 +73,14 @@ def set_addressed(db: sqlite_utils.Database, comment_id: int, addressed: bool, a
         raise StoreError("that comment was withdrawn by its reviewer; there is nothing to address")
     if bool(comment["addressed_at"]) == addressed:
         return
-    now = _now() if addressed else None
-    with _write(db):
+    now = iso_now() if addressed else None
+    with write_transaction(db):
         db.execute(
             "UPDATE review_comments SET addressed_at = ?, addressed_by = ? WHERE id = ?",
             [now, name if addressed else None, comment_id],
         )
-        _record(db, name, "review_comment", comment_id, "addressed", bool(comment["addressed_at"]), addressed,
-                assessment_id=assessment["id"], item_id=comment["item_id"])  # fmt: skip
+        record(db, name, "review_comment", comment_id, "addressed", bool(comment["addressed_at"]), addressed,
+               assessment_id=assessment["id"], item_id=comment["item_id"])  # fmt: skip
 
 
 def withdraw(db: sqlite_utils.Database, comment_id: int, actor: access.User | str) -> None:
@@ -92,11 +94,11 @@ def withdraw(db: sqlite_utils.Database, comment_id: int, actor: access.User | st
         )
     if comment["withdrawn_at"]:
         return
-    now = _now()
-    with _write(db):
+    now = iso_now()
+    with write_transaction(db):
         db.execute("UPDATE review_comments SET withdrawn_at = ? WHERE id = ?", [now, comment_id])
-        _record(db, name, "review_comment", comment_id, "withdrawn", False, True,
-                assessment_id=comment["assessment_id"], item_id=comment["item_id"], at=now)  # fmt: skip
+        record(db, name, "review_comment", comment_id, "withdrawn", False, True,
+               assessment_id=comment["assessment_id"], item_id=comment["item_id"], at=now)  # fmt: skip
 
 
 def comments(
@@ -113,7 +115,7 @@ def comments(
         params.append(item_id)
     if open_only:
         where += " AND addressed_at IS NULL"
-    return _frame(
+    return query_frame(
         db,
         f"""SELECT id, item_id, text, created_at, created_by, addressed_at, addressed_by, withdrawn_at
             FROM review_comments WHERE assessment_id = ? {where}
@@ -140,24 +142,24 @@ def verify_evidence(db: sqlite_utils.Database, assessment_id: int, item_id: str,
     """
     name = authorise(db, actor, access.REVIEW, assessment_id=assessment_id, what="mark evidence verified")
     assessment = store.get_assessment(db, assessment_id)
-    store._check_item(assessment, item_id)
+    store.check_item(assessment, item_id)
     if assessment.get("signed_off_at"):
         raise StoreError(
             f"{assessment['unit_name']} · {assessment['round_label']} is already signed off; reopen it to review again"
         )
-    with _write(db):
-        row = _row(db, "SELECT evidence, confidence FROM responses WHERE assessment_id = ? AND item_id = ?",
-                   [assessment_id, item_id])  # fmt: skip
+    with write_transaction(db):
+        row = query_row(db, "SELECT evidence, confidence FROM responses WHERE assessment_id = ? AND item_id = ?",
+                        [assessment_id, item_id])  # fmt: skip
         if row is None or not (row["evidence"] or "").strip():
             raise StoreError("this item has no evidence recorded yet, so there is nothing to verify")
         if row["confidence"] == VERIFIED:
             return False
-        now = _now()
+        now = iso_now()
         db.execute(
             """UPDATE responses SET confidence = ?, updated_at = ?, updated_by = ?
                WHERE assessment_id = ? AND item_id = ?""",
             [VERIFIED, now, name, assessment_id, item_id],
         )
-        _record(db, name, "response", f"{assessment_id}:{item_id}", "confidence", row["confidence"], VERIFIED,
-                assessment_id=assessment_id, item_id=item_id, at=now)  # fmt: skip
+        record(db, name, "response", f"{assessment_id}:{item_id}", "confidence", row["confidence"], VERIFIED,
+               assessment_id=assessment_id, item_id=item_id, at=now)  # fmt: skip
     return True

@@ -18,6 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from checklist import clock
+from checklist.db import write_transaction
 
 MIN_SECRET_LENGTH = 32
 # The placeholder in .streamlit/secrets.example.toml: public, so never a secret.
@@ -104,9 +105,7 @@ def end_sessions(db: sqlite_utils.Database, email: str) -> None:
     Not a change to anyone's data, and only ever the person's own sessions (the caller is signing out),
     so it needs no role; it is kept with the user so every app server sees it.
     """
-    from checklist.store import _write
-
-    with _write(db):
+    with write_transaction(db):
         db.execute(
             "UPDATE users SET sessions_ended_at = ? WHERE email = ? COLLATE NOCASE", [clock.iso_now(), email.strip()]
         )

@@ -26,10 +26,12 @@ import segno
 import sqlite_utils
 
 from checklist import access, clock, consensus, formatting, store
+from checklist.clock import iso_now
 from checklist.consensus import SECTORS, Tally, answer_label
+from checklist.db import query_frame, query_row, record, write_transaction
 from checklist.framework import framework_for
 from checklist.scoring import DONT_KNOW, LEVEL
-from checklist.store import StoreError, _frame, _now, _record, _row, _write, authorise
+from checklist.store import StoreError, authorise
 
 LIVE = "live"
 INDEPENDENT = "independent"
@@ -67,7 +69,7 @@ def normalise_code(code: str) -> str:
 def _new_code(db: sqlite_utils.Database) -> str:
     while True:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        if not _row(db, "SELECT id FROM workshops WHERE code = ? AND status = 'open'", [code]):
+        if not query_row(db, "SELECT id FROM workshops WHERE code = ? AND status = 'open'", [code]):
             return code
 
 
@@ -99,7 +101,7 @@ def qr_png(url: str, scale: int = 10) -> bytes:
 
 
 def get_workshop(db: sqlite_utils.Database, workshop_id: int) -> dict[str, Any]:
-    row = _row(db, "SELECT * FROM workshops WHERE id = ?", [workshop_id])
+    row = query_row(db, "SELECT * FROM workshops WHERE id = ?", [workshop_id])
     if row is None:
         raise store.NotFoundError(f"no workshop with id {workshop_id}")
     row["revealed"] = bool(row["revealed"])
@@ -141,7 +143,7 @@ def start_workshop(
             raise StoreError("only a live workshop can start from answers collected beforehand")
     moment = _when(now)
     first_item = items_of(db, {"assessment_id": assessment_id})[0].id if mode == LIVE else None
-    with _write(db):
+    with write_transaction(db):
         code = _new_code(db)
         workshop_id = (
             db["workshops"]
@@ -162,8 +164,8 @@ def start_workshop(
             )
             .last_pk
         )
-        _record(db, actor, "workshop", workshop_id, "started", None, {"code": code, "mode": mode},
-                assessment_id=assessment_id)  # fmt: skip
+        record(db, actor, "workshop", workshop_id, "started", None, {"code": code, "mode": mode},
+               assessment_id=assessment_id)  # fmt: skip
         if seeded_from is not None:
             # The answers beforehand are what the room now works from: stop them changing under it
             # (reopening the collection is still possible).
@@ -176,7 +178,7 @@ def presenter_key(db: sqlite_utils.Database, workshop_id: int) -> str:
     key = get_workshop(db, workshop_id).get("presenter_key")
     if key:
         return key
-    with _write(db):
+    with write_transaction(db):
         db.execute(
             "UPDATE workshops SET presenter_key = ? WHERE id = ? AND presenter_key IS NULL",
             [secrets.token_urlsafe(18), workshop_id],
@@ -194,7 +196,7 @@ def workshop_for_presenter(db: sqlite_utils.Database, workshop_id: int, key: str
 
 def list_workshops(db: sqlite_utils.Database, assessment_id: int) -> pd.DataFrame:
     """One assessment's workshops, newest first, with how many joined and voted."""
-    return _frame(
+    return query_frame(
         db,
         """SELECT w.id, w.code, w.mode, w.status, w.seeded_from, w.created_at, w.closed_at, w.expires_at,
                   (SELECT count(*) FROM participants p WHERE p.workshop_id = w.id) AS participants,
@@ -235,7 +237,7 @@ def workshop_by_code(db: sqlite_utils.Database, code: str, now: datetime | None 
             f"{code.strip()!r} is not a workshop code; expected the {CODE_LENGTH} letters and numbers "
             "shown on the facilitator's screen"
         )
-    row = _row(db, "SELECT id FROM workshops WHERE code = ? ORDER BY status = 'open' DESC, id DESC", [wanted])
+    row = query_row(db, "SELECT id FROM workshops WHERE code = ? ORDER BY status = 'open' DESC, id DESC", [wanted])
     if row is None:
         raise WorkshopCodeError(
             f"no workshop has the code {wanted}; check it against the facilitator's screen "
@@ -255,13 +257,13 @@ def _set(db: sqlite_utils.Database, workshop_id: int, actor: str, **changes: Any
     old = get_workshop(db, workshop_id)
     actor = authorise(db, actor, access.RUN_WORKSHOP, assessment_id=old["assessment_id"], what="run this workshop")
     assignments = ", ".join(f"{key} = ?" for key in changes)  # keys come from this module, never from input
-    with _write(db):
+    with write_transaction(db):
         # One statement, so a reopened workshop takes its new code and its open status together.
         db.execute(f"UPDATE workshops SET {assignments} WHERE id = ?", [*changes.values(), workshop_id])
         for key, value in changes.items():
             before = int(old[key]) if key == "revealed" else old[key]
             if before != value and key not in _UNRECORDED:
-                _record(db, actor, "workshop", workshop_id, key, before, value, assessment_id=old["assessment_id"])
+                record(db, actor, "workshop", workshop_id, key, before, value, assessment_id=old["assessment_id"])
 
 
 def set_current_item(
@@ -338,8 +340,8 @@ def reopen_workshop(db: sqlite_utils.Database, workshop_id: int, actor: str, now
     moment = _when(now)
     if workshop["status"] == OPEN and _iso(moment) <= workshop["expires_at"]:
         return workshop["code"]
-    clash = _row(db, "SELECT id FROM workshops WHERE code = ? AND status = 'open' AND id != ?",
-                 [workshop["code"], workshop_id])  # fmt: skip
+    clash = query_row(db, "SELECT id FROM workshops WHERE code = ? AND status = 'open' AND id != ?",
+                      [workshop["code"], workshop_id])  # fmt: skip
     code = _new_code(db) if clash else workshop["code"]
     _set(db, workshop_id, actor, status=OPEN, closed_at=None, code=code,
          expires_at=_iso(moment + LIFETIME[workshop["mode"]]), presenter_key=secrets.token_urlsafe(18))  # fmt: skip
@@ -363,7 +365,7 @@ def join(
     the same participant (same token, sector and name), so keeping its cookies never makes it a second voter.
     """
     if token:
-        held = _row(db, "SELECT workshop_id FROM participants WHERE token = ?", [token])
+        held = query_row(db, "SELECT workshop_id FROM participants WHERE token = ?", [token])
         if held is not None and held["workshop_id"] == workshop_by_code(db, code, now)["id"]:
             return participant(db, token, now)
     if sector not in SECTORS:
@@ -374,7 +376,7 @@ def join(
     workshop = workshop_by_code(db, code, now)
     token = secrets.token_urlsafe(16)
     moment = _iso(_when(now))
-    with _write(db):
+    with write_transaction(db):
         participant_id = (
             db["participants"]
             .insert(
@@ -382,9 +384,9 @@ def join(
             )  # fmt: skip
             .last_pk
         )
-        _record(db, _participant_actor(participant_id, name, sector), "participant", participant_id, "joined",
-                None, {"workshop": workshop["code"], "sector": sector},
-                assessment_id=workshop["assessment_id"])  # fmt: skip
+        record(db, _participant_actor(participant_id, name, sector), "participant", participant_id, "joined",
+               None, {"workshop": workshop["code"], "sector": sector},
+               assessment_id=workshop["assessment_id"])  # fmt: skip
     return participant(db, token, now)
 
 
@@ -395,7 +397,7 @@ def _participant_actor(participant_id: int, name: str, sector: str) -> str:
 
 def participant(db: sqlite_utils.Database, token: str, now: datetime | None = None) -> dict[str, Any]:
     """The participant a token belongs to, with their workshop; refused once the workshop is closed."""
-    row = _row(db, "SELECT * FROM participants WHERE token = ?", [token or ""])
+    row = query_row(db, "SELECT * FROM participants WHERE token = ?", [token or ""])
     if row is None:
         raise WorkshopCodeError(
             "this voting link is not recognised; join again with the code on the facilitator's screen"
@@ -407,7 +409,7 @@ def participant(db: sqlite_utils.Database, token: str, now: datetime | None = No
 
 def workshop_for_token(db: sqlite_utils.Database, token: str) -> dict[str, Any] | None:
     """The workshop a participant link belongs to, open or not (None for an unknown link)."""
-    row = _row(db, "SELECT workshop_id FROM participants WHERE token = ?", [token or ""])
+    row = query_row(db, "SELECT workshop_id FROM participants WHERE token = ?", [token or ""])
     return None if row is None else get_workshop(db, row["workshop_id"])
 
 
@@ -444,7 +446,7 @@ def cast_votes(
     voters: dict[str, dict[str, Any]] = {}
     item_ids: dict[int, tuple[str, ...]] = {}
     results: list[dict[str, Any] | StoreError] = []
-    with _write(db):
+    with write_transaction(db):
         for request in requests:
             try:
                 results.append(_apply_vote(db, request, moment, voters, item_ids, now))
@@ -494,10 +496,10 @@ def _apply_vote(
            DO UPDATE SET answer = excluded.answer, level = excluded.level, cast_at = excluded.cast_at""",
         [voter["id"], item_id, workshop["id"], answer, level, moment],
     )
-    _record(db, actor, "vote", f"{workshop['id']}:{voter['id']}:{item_id}", "level",
-            None if old is None else (old[1] if old[0] == LEVEL else DONT_KNOW),
-            level if level is not None else DONT_KNOW, assessment_id=workshop["assessment_id"],
-            item_id=item_id, at=moment)  # fmt: skip
+    record(db, actor, "vote", f"{workshop['id']}:{voter['id']}:{item_id}", "level",
+           None if old is None else (old[1] if old[0] == LEVEL else DONT_KNOW),
+           level if level is not None else DONT_KNOW, assessment_id=workshop["assessment_id"],
+           item_id=item_id, at=moment)  # fmt: skip
     return {
         "workshop_id": workshop["id"],
         "item_id": item_id,
@@ -518,7 +520,7 @@ def my_votes(db: sqlite_utils.Database, token: str) -> dict[str, int | None]:
 
 
 def participants(db: sqlite_utils.Database, workshop_id: int) -> pd.DataFrame:
-    return _frame(
+    return query_frame(
         db,
         """SELECT p.id, p.name, p.sector, p.joined_at, count(v.item_id) AS votes
            FROM participants p LEFT JOIN votes v ON v.participant_id = p.id
@@ -619,18 +621,18 @@ def record_agreement(
         "agreed_at": _iso(moment),
         "agreed_by": actor,
     }
-    with _write(db):
+    with write_transaction(db):
         # One transaction, and the evidence read inside its lock: the agreement and the assessment's
         # answer land together or not at all, and text someone saved a moment ago is kept, not overwritten.
         existing = store.responses(db, workshop["assessment_id"]).get(item_id, {}).get("evidence", "")
         evidence = _merge_evidence(existing, workshop["code"], line)
-        old = _row(db, "SELECT * FROM agreements WHERE workshop_id = ? AND item_id = ?", [workshop_id, item_id])
+        old = query_row(db, "SELECT * FROM agreements WHERE workshop_id = ? AND item_id = ?", [workshop_id, item_id])
         store.save_response(db, workshop["assessment_id"], item_id, actor,
                             answer=row["answer"], level=level, evidence=evidence)  # fmt: skip
         db["agreements"].upsert(row, pk=("workshop_id", "item_id"))
-        _record(db, actor, "agreement", f"{workshop_id}:{item_id}", "level",
-                None if old is None else old["level"], level, assessment_id=workshop["assessment_id"],
-                item_id=item_id)  # fmt: skip
+        record(db, actor, "agreement", f"{workshop_id}:{item_id}", "level",
+               None if old is None else old["level"], level, assessment_id=workshop["assessment_id"],
+               item_id=item_id)  # fmt: skip
     return row
 
 
@@ -689,8 +691,8 @@ def add_note(
         raise StoreError(f"the note is {len(text)} characters long; expected at most {MAX_NOTE}")
     assessment = store.get_assessment(db, assessment_id)
     if item_id is not None:
-        store._check_item(assessment, item_id)
-    with _write(db):
+        store.check_item(assessment, item_id)
+    with write_transaction(db):
         note_id = (
             db["notes"]
             .insert(
@@ -706,27 +708,27 @@ def add_note(
             )  # fmt: skip
             .last_pk
         )
-        _record(db, actor, "note", note_id, "created", None, {"kind": kind, "text": text},
-                assessment_id=assessment_id, item_id=item_id)  # fmt: skip
+        record(db, actor, "note", note_id, "created", None, {"kind": kind, "text": text},
+               assessment_id=assessment_id, item_id=item_id)  # fmt: skip
     return int(note_id)
 
 
 def set_note_deleted(db: sqlite_utils.Database, note_id: int, deleted: bool, actor: str) -> None:
     """Remove a note (or bring it back): notes are hidden, never erased."""
-    old = _row(db, "SELECT * FROM notes WHERE id = ?", [note_id])
+    old = query_row(db, "SELECT * FROM notes WHERE id = ?", [note_id])
     if old is None:
         raise store.NotFoundError(f"no note with id {note_id}")
     actor = authorise(db, actor, access.RUN_WORKSHOP, assessment_id=old["assessment_id"], what="remove notes here")
-    value = _now() if deleted else None
-    with _write(db):
+    value = iso_now() if deleted else None
+    with write_transaction(db):
         db.execute("UPDATE notes SET deleted_at = ? WHERE id = ?", [value, note_id])
-        _record(db, actor, "note", note_id, "deleted_at", old["deleted_at"], value,
-                assessment_id=old["assessment_id"], item_id=old["item_id"])  # fmt: skip
+        record(db, actor, "note", note_id, "deleted_at", old["deleted_at"], value,
+               assessment_id=old["assessment_id"], item_id=old["item_id"])  # fmt: skip
 
 
 def list_notes(db: sqlite_utils.Database, assessment_id: int, include_deleted: bool = False) -> pd.DataFrame:
     where = "" if include_deleted else "AND deleted_at IS NULL"
-    return _frame(
+    return query_frame(
         db,
         f"""SELECT id, workshop_id, item_id, kind, text, created_at, created_by, deleted_at
             FROM notes WHERE assessment_id = ? {where} ORDER BY id""",

@@ -19,7 +19,8 @@ import pytest
 import sqlite_utils
 from hypothesis import strategies as st
 
-from checklist import access, privacy, reviews, store, workshops
+from checklist import access, privacy, restoring, reviews, store, workshops
+from checklist.db import check_exact_schema
 from checklist.framework import framework_for
 from tests.conftest import ACTOR
 
@@ -214,7 +215,7 @@ def test_erasure_is_recorded_by_number_and_history_stays_append_only(world):
     for statement in ("UPDATE history SET actor = 'x'", "DELETE FROM history"):
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             db.execute(statement)
-    store._check_exact_schema(db, "the database after an erasure")  # the guards are back exactly as made
+    check_exact_schema(db, "the database after an erasure")  # the guards are back exactly as made
 
 
 def test_a_failed_erasure_changes_nothing_and_keeps_the_guard(world, monkeypatch):
@@ -358,7 +359,7 @@ def test_restoring_an_older_backup_applies_the_erasures_made_since(world, tmp_pa
     result = privacy.erase_person(db, ACTOR, EMAIL, also=[PHONE])
     register = privacy.erasure_register(db)
 
-    store.restore(db, older, tmp_path / "backups", ACTOR)
+    restoring.restore(db, older, tmp_path / "backups", ACTOR)
 
     assert _leftovers(db) == [], "restoring never brings an erased person back"
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -381,7 +382,7 @@ def test_a_restore_leaves_nothing_erased_in_the_unused_space_the_backup_brought(
     raw.close()
     assert set(_raw_hits(older)) == {NAME, EMAIL, PHONE}
     privacy.erase_person(db, ACTOR, EMAIL, also=[PHONE])
-    store.restore(db, older, tmp_path / "backups", ACTOR)
+    restoring.restore(db, older, tmp_path / "backups", ACTOR)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     assert _leftovers(db) == [] and _raw_hits(path) == []
 
@@ -402,7 +403,7 @@ def test_restoring_a_backup_made_before_the_register_existed_still_applies_it(tm
     access.add_user(live, ACTOR, EMAIL, NAME)
     privacy.erase_person(live, ACTOR, EMAIL, also=[PHONE])
 
-    store.restore(live, tmp_path / "old.db", tmp_path / "backups", ACTOR)
+    restoring.restore(live, tmp_path / "old.db", tmp_path / "backups", ACTOR)
 
     assert store.list_systems(live)["name"].tolist() == ["Old ICS"]
     assert _leftovers(live) == []
@@ -414,9 +415,20 @@ def test_restoring_a_backup_made_after_the_erasure_changes_nothing_more(world, t
     privacy.erase_person(db, ACTOR, EMAIL, also=[PHONE])
     later = store.backup(db, tmp_path / "after-erasure.db")
     register = privacy.erasure_register(db)
-    store.restore(db, later, tmp_path / "backups", ACTOR)
+    restoring.restore(db, later, tmp_path / "backups", ACTOR)
     assert privacy.erasure_register(db) == register, "not doubled"
     assert not db.execute("SELECT 1 FROM history WHERE field = 'erased again after a restore'").fetchall()
+
+
+def test_the_store_alone_will_not_restore_over_erasures_it_cannot_apply_again(world, tmp_path):
+    """store.restore knows nothing of privacy: with erasures on record it refuses to restore without the step
+    that applies them again (checklist.restoring), rather than bring an erased person back."""
+    db, _, _ = world
+    older = store.backup(db, tmp_path / "before-erasure.db")
+    privacy.erase_person(db, ACTOR, EMAIL, also=[PHONE])
+    with pytest.raises(RuntimeError, match="restore through checklist.restoring.restore"):
+        store.restore(db, older, tmp_path / "backups", ACTOR)
+    assert _leftovers(db) == [] and not (tmp_path / "backups").exists()
 
 
 @pytest.mark.parametrize(
@@ -435,7 +447,7 @@ def test_a_backup_that_tampers_with_the_register_is_refused(tmp_path, tamper, me
     other.conn.commit()
     other.close()
     with pytest.raises(store.StoreError, match=message):
-        store.restore(live, tmp_path / "other.db", tmp_path / "backups", ACTOR)
+        restoring.restore(live, tmp_path / "other.db", tmp_path / "backups", ACTOR)
     assert store.list_systems(live)["name"].tolist() == ["Live ICS"]
 
 

@@ -8,7 +8,7 @@ import time
 import pytest
 import sqlite_utils
 
-from checklist import store
+from checklist import clock, store
 from checklist.scoring import DONT_KNOW, LEVEL, NOT_APPLICABLE
 from tests.conftest import ACTOR
 
@@ -176,14 +176,14 @@ def test_any_earlier_state_can_be_rebuilt(draft):
     db, aid = draft
     store.save_response(db, aid, "referrals", ACTOR, level=1, evidence="first")
     time.sleep(0.002)
-    midpoint = store._now()
+    midpoint = clock.iso_now()
     time.sleep(0.002)
     store.save_response(db, aid, "referrals", ACTOR, level=3, evidence="second")
     store.save_response(db, aid, "governance", ACTOR, answer=DONT_KNOW)
     then = store.responses_as_of(db, aid, midpoint)
     assert set(then) == {"referrals"}
     assert (then["referrals"]["level"], then["referrals"]["evidence"]) == (1, "first")
-    now = store.responses_as_of(db, aid, store._now())
+    now = store.responses_as_of(db, aid, clock.iso_now())
     assert now["referrals"]["level"] == 3 and now["governance"]["answer"] == DONT_KNOW
 
 
