@@ -22,6 +22,16 @@ WORKFORCE_MODULE = "workforce"
 ENABLERS_MODULE = "enablers"
 REPORT_LABEL = "In the report"
 SOURCE_LABEL = "In the source"
+# How a scale's quantity words are read. 1.0 and 1.1 define bands ('some' = at least one and no more than
+# half); from 1.2 the words are thresholds ('more than half' includes every one), so levels nest.
+SCALE_BANDS = "bands"
+SCALE_THRESHOLDS = "thresholds"
+# Where an item is judged (Item.unit): for the system as a whole, for the area a round covers (the system
+# or one place), or across the neighbourhood teams of that area.
+UNIT_SYSTEM = "system"
+UNIT_PLACE = "place"
+UNIT_NEIGHBOURHOOD = "neighbourhood"
+ASSESSMENT_UNITS = (UNIT_SYSTEM, UNIT_PLACE, UNIT_NEIGHBOURHOOD)
 
 
 class FrameworkError(ValueError):
@@ -91,44 +101,174 @@ class Reference:
         return SOURCE_LABEL if self.source else REPORT_LABEL
 
 
+_JUST_ABOVE = 1e-6  # a share just above a 'more than' bound: one unit out of a very large number
+
+
 @dataclass(frozen=True)
 class ScaleTerm:
-    """A defined quantity word ('some', 'most', 'all'): the share of what an item counts it stands for."""
+    """A defined quantity word: a band of shares (1.0, 1.1: 'some', 'most', 'all') or, from 1.2, a threshold
+    ('at least one', 'more than half', 'every one') that every larger share also meets."""
 
     word: str
     meaning: str
     easy_read: str
-    up_to_percent: float
-    inclusive: bool
+    up_to_percent: float = 100.0  # bands only: the upper bound of the band
+    inclusive: bool = True  # bands only: whether the upper bound itself is in the band
+    more_than_percent: float | None = None  # thresholds only: met by any share above this
+    at_least_percent: float | None = None  # thresholds only: met by this share or any above it
+
+    @property
+    def is_threshold(self) -> bool:
+        return self.more_than_percent is not None or self.at_least_percent is not None
 
     def covers(self, percent: float) -> bool:
+        """Bands: whether `percent` is at or below the band's upper bound. Thresholds: whether it is met."""
+        if self.is_threshold:
+            return self.is_met_by(percent)
         return percent <= self.up_to_percent if self.inclusive else percent < self.up_to_percent
+
+    def is_met_by(self, percent: float) -> bool:
+        """Whether a share of `percent` meets this threshold (a band word is never a threshold)."""
+        if self.more_than_percent is not None:
+            return percent > self.more_than_percent
+        if self.at_least_percent is not None:
+            return percent >= self.at_least_percent
+        raise ValueError(f"{self.word!r} is a band, not a threshold; use covers()")
+
+    @property
+    def smallest_share(self) -> float:
+        """The smallest share (in percent) that meets this threshold: just above a 'more than' bound."""
+        if self.at_least_percent is not None:
+            return self.at_least_percent
+        if self.more_than_percent is not None:
+            return self.more_than_percent + _JUST_ABOVE
+        raise ValueError(f"{self.word!r} is a band, not a threshold")
 
 
 @dataclass(frozen=True)
 class Scale:
-    """How to read the levels: the cumulative rule and the defined words 'some', 'most' and 'all'."""
+    """How to read the levels: the cumulative rule and the defined quantity words.
+
+    `kind` is SCALE_BANDS (1.0, 1.1: each share has exactly one word) or SCALE_THRESHOLDS (from 1.2: a share
+    meets every threshold at or below it, so 'every one' also meets 'more than half' and 'at least one')."""
 
     rule: str
     easy_rule: str
     counting: str
     terms: tuple[ScaleTerm, ...]
+    kind: str = SCALE_BANDS
 
     def term_for(self, count: int, total: int) -> str:
-        """The defined word for `count` out of `total` (e.g. 3 of 5 places is 'most')."""
-        if total <= 0 or not 0 <= count <= total:
-            raise ValueError(f"a count of {count} out of {total} is not a share; expected 0 <= count <= total > 0")
-        percent = 100 * count / total
+        """The defined word for `count` out of `total` (e.g. 3 of 5 places is 'most'); bands only."""
+        if self.kind == SCALE_THRESHOLDS:
+            raise ValueError("a threshold scale gives a share every word it meets; use met_terms(count, total)")
+        percent = _percent(count, total)
         for term in self.terms:
             if term.covers(percent):
                 return term.word
         raise ValueError(f"no defined word covers {percent:.1f}%")  # unreachable for a validated scale
+
+    def met_terms(self, count: int, total: int) -> tuple[str, ...]:
+        """Every threshold word that `count` out of `total` meets, weakest first (none for a share of 0)."""
+        percent = _percent(count, total)
+        return tuple(t.word for t in self.terms if t.is_met_by(percent))
+
+    def meets(self, word: str, percent: float) -> bool:
+        """Whether a share of `percent` meets the threshold `word`."""
+        return self.term(word).is_met_by(percent)
 
     def term(self, word: str) -> ScaleTerm:
         for term in self.terms:
             if term.word == word:
                 return term
         raise KeyError(f"the scale defines no word {word!r}")
+
+
+def _percent(count: int, total: int) -> float:
+    if total <= 0 or not 0 <= count <= total:
+        raise ValueError(f"a count of {count} out of {total} is not a share; expected 0 <= count <= total > 0")
+    return 100 * count / total
+
+
+@dataclass(frozen=True)
+class AssessmentUnit:
+    """Where an item is judged (system, place or neighbourhood), with what that means for a round."""
+
+    id: str
+    name: str
+    meaning: str
+    easy_read: str
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One condition an item's levels may require, worded so a reviewer can check it ('people can refer
+    themselves'). `implies` names facts that always hold with it; `holds_from_share` names the threshold
+    word from which the counted share alone makes it hold (a written route in one team means referral happens)."""
+
+    id: str
+    means: str
+    implies: tuple[str, ...] = ()
+    holds_from_share: str = ""
+
+
+@dataclass(frozen=True)
+class LevelRequirement:
+    """What one level of an item needs on its own: a share of what the item counts (a threshold word, or
+    '' when no share is needed) and the facts that must hold."""
+
+    share: str = ""
+    needs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """An item's five levels as data (framework 1.2 on): the facts they use and what each level needs, so a
+    program can say which level a described state meets and check that the levels nest."""
+
+    share_of: str  # what the share counts, in a few words ('' when no level needs a share)
+    facts: tuple[Fact, ...]
+    requirements: tuple[LevelRequirement, ...]  # one per level, 0 to 4; level 0 needs nothing
+
+    def fact(self, fact_id: str) -> Fact:
+        for fact in self.facts:
+            if fact.id == fact_id:
+                return fact
+        raise KeyError(f"no fact {fact_id!r}; expected one of: {', '.join(f.id for f in self.facts)}")
+
+    @property
+    def uses_share(self) -> bool:
+        return any(r.share for r in self.requirements)
+
+    def state(self, facts: Iterable[str], percent: float | None, scale: Scale) -> frozenset[str]:
+        """The facts that hold in a state: those given, those the share makes hold, and all they imply."""
+        held = set(facts)
+        if percent is not None:
+            held |= {f.id for f in self.facts if f.holds_from_share and scale.meets(f.holds_from_share, percent)}
+        todo = list(held)
+        while todo:
+            for implied in self.fact(todo.pop()).implies:
+                if implied not in held:
+                    held.add(implied)
+                    todo.append(implied)
+        return frozenset(held)
+
+    def meets(self, level: int, facts: Iterable[str], percent: float | None, scale: Scale) -> bool:
+        """Whether a state meets `level`'s own requirement (not the levels below it)."""
+        need = self.requirements[level]
+        if need.share and (percent is None or not scale.meets(need.share, percent)):
+            return False
+        return set(need.needs) <= self.state(facts, percent, scale)
+
+    def level(self, facts: Iterable[str], percent: float | None, scale: Scale) -> int:
+        """The level a state sits at by the cumulative rule: the highest level met along with every level below."""
+        facts = tuple(facts)
+        reached = 0
+        for level in LEVEL_VALUES[1:]:
+            if not self.meets(level, facts, percent, scale):
+                break
+            reached = level
+        return reached
 
 
 @dataclass(frozen=True)
@@ -149,6 +289,17 @@ class Item:
     counted: str = ""
     change_note: str = ""
     easy_evidence_prompt: str = ""
+    # Framework 1.2 on (empty in 1.0 and 1.1):
+    unit: str = ""
+    """Where the item is judged: UNIT_SYSTEM, UNIT_PLACE or UNIT_NEIGHBOURHOOD (see Framework.units)."""
+    evidence_examples: tuple[str, ...] = ()
+    """One example of evidence per level, 0 to 4 (the Assess page and the Excel template show them)."""
+    criteria: Criteria | None = None
+    """The levels as data: the share and facts each level needs (see Framework.defined_level)."""
+
+    def evidence_example(self, level: int) -> str:
+        """The example of evidence for `level`, or '' if this item gives none."""
+        return self.evidence_examples[level] if self.evidence_examples else ""
 
     @property
     def fingerprint(self) -> str:
@@ -189,6 +340,7 @@ class Framework:
     changes: str = ""
     scale: Scale | None = None
     easy_ui: Mapping[str, str] = field(default_factory=dict, compare=False)
+    units: tuple[AssessmentUnit, ...] = ()  # framework 1.2 on: what each Item.unit means
     _item_index: Mapping[str, Item] = field(default_factory=dict, repr=False, compare=False)
 
     def item(self, item_id: str) -> Item:
@@ -261,6 +413,29 @@ class Framework:
     def level_name(self, value: int) -> str:
         return self.levels[value].name
 
+    def unit(self, unit_id: str) -> AssessmentUnit:
+        for unit in self.units:
+            if unit.id == unit_id:
+                return unit
+        raise KeyError(f"unknown unit {unit_id!r} in framework {self.version}")
+
+    def defined_level(
+        self, item_id: str, facts: Iterable[str] = (), count: int | None = None, total: int | None = None
+    ) -> int:
+        """The level an item's definitions give a state: the facts that hold and, where the item counts,
+        `count` out of `total` (e.g. 9 of 9 neighbourhood teams). Raises ValueError for a framework
+        without criteria (1.0, 1.1)."""
+        item = self.item(item_id)
+        if item.criteria is None or self.scale is None:
+            raise ValueError(f"item {item_id!r} of framework {self.version} has no criteria to compute a level from")
+        unknown = sorted(set(facts) - {f.id for f in item.criteria.facts})
+        if unknown:
+            raise ValueError(f"item {item_id!r} has no fact(s) {', '.join(unknown)}")
+        if (count is None) != (total is None):
+            raise ValueError("give both count and total, or neither")
+        percent = None if count is None or total is None else _percent(count, total)
+        return item.criteria.level(facts, percent, self.scale)
+
 
 # --- loading and validation -------------------------------------------------------------
 
@@ -319,7 +494,9 @@ def _unique(where: str, ids: list[str]) -> None:
 def parse_framework(data: dict[str, Any], origin: str = "framework") -> Framework:
     """Validate a framework read from TOML and build it; raises FrameworkError naming the entry."""
     top = _Entry(
-        origin, data, ("framework", "scale", "easy_read", "levels", "modules", "domains", "case_studies", "items")
+        origin,
+        data,
+        ("framework", "scale", "units", "easy_read", "levels", "modules", "domains", "case_studies", "items"),
     )
     head = _Entry(
         f"{origin} [framework]",
@@ -345,6 +522,8 @@ def parse_framework(data: dict[str, Any], origin: str = "framework") -> Framewor
 
     scale = _scale(origin, data["scale"]) if "scale" in data else None
     easy_ui = _easy_ui(origin, data["easy_read"]) if "easy_read" in data else {}
+    units = _units(origin, data["units"]) if "units" in data else ()
+    unit_ids = [u.id for u in units]
 
     modules: list[Module] = []
     for n, raw in enumerate(top.tables("modules")):
@@ -392,6 +571,7 @@ def parse_framework(data: dict[str, Any], origin: str = "framework") -> Framewor
     allowed = (
         "id", "domain", "checklist_point", "title", "statement", "evidence_prompt", "why_it_matters",
         "learn_from", "levels", "case_studies", "references", "easy_read", "counted", "change_note",
+        "unit", "evidence_examples", "criteria",
     )  # fmt: skip
     for n, raw in enumerate(top.tables("items")):
         ident = raw.get("id") if isinstance(raw, dict) else None
@@ -424,6 +604,29 @@ def parse_framework(data: dict[str, Any], origin: str = "framework") -> Framewor
                     f"expected one of: {', '.join(sorted(document_ids)) or '(no module defines sources)'}"
                 )
             refs.append(Reference(ref_entry.text("section"), ref_entry.text("note"), source_id))
+        unit = entry.text("unit", required=bool(units)) if units or "unit" in raw else ""
+        if unit and unit not in unit_ids:
+            raise FrameworkError(
+                f"{entry.where}: unit {unit!r} is not defined; expected one of: "
+                f"{', '.join(unit_ids) or '(this framework defines no [[units]])'}"
+            )
+        examples = entry.texts("evidence_examples")
+        if examples and len(examples) != len(LEVEL_VALUES):
+            raise FrameworkError(
+                f"{entry.where}: 'evidence_examples' has {len(examples)} entries; expected exactly "
+                f"{len(LEVEL_VALUES)} (one per level, {LEVEL_VALUES[0]} to {LEVEL_VALUES[-1]}) or none"
+            )
+        criteria = None
+        if "criteria" in raw:
+            criteria = _criteria(entry.where, raw["criteria"], scale)
+        elif scale is not None and scale.kind == SCALE_THRESHOLDS:
+            raise FrameworkError(
+                f"{entry.where}: missing table 'criteria'; a framework whose scale words are thresholds "
+                "must say, for every item, what share and facts each level needs"
+            )
+        counted = entry.text("counted", required=False)
+        if criteria is not None and criteria.uses_share and not counted:
+            raise FrameworkError(f"{entry.where}: its levels need a share, so 'counted' must say what is counted")
         items.append(
             Item(
                 id=item_id,
@@ -439,9 +642,12 @@ def parse_framework(data: dict[str, Any], origin: str = "framework") -> Framewor
                 checklist_point=point,
                 case_studies=studies,
                 references=tuple(refs),
-                counted=entry.text("counted", required=False),
+                counted=counted,
                 change_note=entry.text("change_note", required=False),
                 easy_evidence_prompt=easy.text("evidence_prompt", required=False),
+                unit=unit,
+                evidence_examples=examples,
+                criteria=criteria,
             )
         )
     _unique(f"{origin} [[items]]", [i.id for i in items])
@@ -467,6 +673,7 @@ def parse_framework(data: dict[str, Any], origin: str = "framework") -> Framewor
         changes=head.text("changes", required=False),
         scale=scale,
         easy_ui=easy_ui,
+        units=units,
         _item_index={i.id: i for i in items},
     )
 
@@ -486,20 +693,34 @@ def _documents(entry: _Entry) -> tuple[SourceDocument, ...]:
 
 
 def _scale(origin: str, raw: Any) -> Scale:
-    """The scale's reading rule and its defined words, which must cover 0-100% with no gap or overlap."""
-    entry = _Entry(f"{origin} [scale]", raw, ("rule", "easy_rule", "counting", "terms"))
+    """The scale's reading rule and its defined words: bands that cover 0-100% with no gap or overlap
+    (1.0, 1.1), or thresholds from weakest to strongest, the strongest being every one (from 1.2)."""
+    entry = _Entry(f"{origin} [scale]", raw, ("kind", "rule", "easy_rule", "counting", "terms"))
+    kind = entry.text("kind", required=False) or SCALE_BANDS
+    if kind not in (SCALE_BANDS, SCALE_THRESHOLDS):
+        raise FrameworkError(f"{entry.where}: 'kind' must be {SCALE_BANDS!r} or {SCALE_THRESHOLDS!r}, not {kind!r}")
+    terms = _thresholds(origin, entry) if kind == SCALE_THRESHOLDS else _bands(origin, entry)
+    _unique(f"{origin} [[scale.terms]]", [t.word for t in terms])
+    return Scale(entry.text("rule"), entry.text("easy_rule"), entry.text("counting"), tuple(terms), kind)
+
+
+def _percent_value(where: str, table: dict, key: str) -> float:
+    value = table.get(key)
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 100:
+        raise FrameworkError(f"{where}: '{key}' must be a number from 0 to 100")
+    return float(value)
+
+
+def _bands(origin: str, entry: _Entry) -> list[ScaleTerm]:
     terms: list[ScaleTerm] = []
     for n, table in enumerate(entry.tables("terms")):
         term = _Entry(
             f"{origin} [[scale.terms]] #{n + 1}", table, ("word", "meaning", "easy_read", "up_to_percent", "inclusive")
         )
-        bound, inclusive = table.get("up_to_percent"), table.get("inclusive")
-        if not isinstance(bound, int | float) or isinstance(bound, bool) or not 0 <= bound <= 100:
-            raise FrameworkError(f"{term.where}: 'up_to_percent' must be a number from 0 to 100")
+        bound, inclusive = _percent_value(term.where, table, "up_to_percent"), table.get("inclusive")
         if not isinstance(inclusive, bool):
             raise FrameworkError(f"{term.where}: 'inclusive' must be true or false")
         terms.append(ScaleTerm(term.text("word"), term.text("meaning"), term.text("easy_read"), bound, inclusive))
-    _unique(f"{origin} [[scale.terms]]", [t.word for t in terms])
     # Ordered bounds, each strictly wider than the one before, from exactly 0% to exactly 100%:
     # then every share falls under exactly one word.
     first, last = terms[0], terms[-1]
@@ -513,7 +734,124 @@ def _scale(origin: str, raw: Any) -> Scale:
         )
         if not widens:
             raise FrameworkError(f"{origin} [scale]: {after.word!r} does not start where {before.word!r} ends")
-    return Scale(entry.text("rule"), entry.text("easy_rule"), entry.text("counting"), tuple(terms))
+    return terms
+
+
+def _thresholds(origin: str, entry: _Entry) -> list[ScaleTerm]:
+    terms: list[ScaleTerm] = []
+    keys = ("word", "meaning", "easy_read", "more_than_percent", "at_least_percent")
+    for n, table in enumerate(entry.tables("terms")):
+        term = _Entry(f"{origin} [[scale.terms]] #{n + 1}", table, keys)
+        given = [k for k in ("more_than_percent", "at_least_percent") if k in table]
+        if len(given) != 1:
+            raise FrameworkError(f"{term.where}: give exactly one of 'more_than_percent' or 'at_least_percent'")
+        bound = _percent_value(term.where, table, given[0])
+        terms.append(
+            ScaleTerm(
+                term.text("word"),
+                term.text("meaning"),
+                term.text("easy_read"),
+                more_than_percent=bound if given[0] == "more_than_percent" else None,
+                at_least_percent=bound if given[0] == "at_least_percent" else None,
+            )
+        )
+    # Weakest first, each strictly stronger than the one before, the last met only by every one (100%):
+    # then a share that meets a word meets every word before it.
+    for before, after in zip(terms, terms[1:], strict=False):
+        if not after.smallest_share > before.smallest_share:
+            raise FrameworkError(f"{origin} [scale]: {after.word!r} is not stronger than {before.word!r}")
+    if terms[-1].at_least_percent != 100:
+        raise FrameworkError(f"{origin} [scale]: the last word must mean every one ('at_least_percent = 100')")
+    if terms[0].more_than_percent != 0:  # the weakest word is met by a single one of any number
+        raise FrameworkError(f"{origin} [scale]: the first word must be met by a single one ('more_than_percent = 0')")
+    return terms
+
+
+def _units(origin: str, raw: Any) -> tuple[AssessmentUnit, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise FrameworkError(f"{origin}: expected at least one [[units]] entry")
+    units: list[AssessmentUnit] = []
+    for n, table in enumerate(raw):
+        entry = _Entry(f"{origin} [[units]] #{n + 1}", table, ("id", "name", "meaning", "easy_read"))
+        unit = AssessmentUnit(entry.text("id"), entry.text("name"), entry.text("meaning"), entry.text("easy_read"))
+        if unit.id not in ASSESSMENT_UNITS:
+            raise FrameworkError(f"{entry.where}: id {unit.id!r} must be one of: {', '.join(ASSESSMENT_UNITS)}")
+        units.append(unit)
+    _unique(f"{origin} [[units]]", [u.id for u in units])
+    return tuple(units)
+
+
+def _criteria(where: str, raw: Any, scale: Scale | None) -> Criteria:
+    """An item's levels as data. Checked here: every name is defined, and the levels nest (a state that
+    meets a level meets every level below it) with each level asking for more than the one below."""
+    where = f"{where} criteria"
+    if scale is None or scale.kind != SCALE_THRESHOLDS:
+        raise FrameworkError(f"{where}: criteria need a [scale] whose kind is {SCALE_THRESHOLDS!r}")
+    words = [t.word for t in scale.terms]
+    entry = _Entry(where, raw, ("share_of", "facts", "levels"))
+    facts: list[Fact] = []
+    for n, table in enumerate(entry.tables("facts")):
+        fact = _Entry(f"{where} fact #{n + 1}", table, ("id", "means", "implies", "holds_from_share"))
+        fact_id = fact.text("id")
+        if not all(c.isalnum() or c == "-" for c in fact_id) or fact_id != fact_id.lower():
+            raise FrameworkError(f"{fact.where}: id must be lower-case letters, digits and hyphens")
+        from_share = fact.text("holds_from_share", required=False)
+        if from_share and from_share not in words:
+            raise FrameworkError(f"{fact.where}: 'holds_from_share' must be one of: {', '.join(words)}")
+        facts.append(Fact(fact_id, fact.text("means"), fact.texts("implies"), from_share))
+    fact_ids = [f.id for f in facts]
+    _unique(f"{where} facts", fact_ids)
+    for fact in facts:
+        for implied in fact.implies:
+            if implied not in fact_ids:
+                raise FrameworkError(f"{where} fact {fact.id!r}: implies {implied!r}, which is not defined")
+    raw_levels = entry.data.get("levels")
+    if not isinstance(raw_levels, list) or len(raw_levels) != len(LEVEL_VALUES):
+        raise FrameworkError(
+            f"{where}: 'levels' must list exactly {len(LEVEL_VALUES)} requirements, one per level "
+            f"({LEVEL_VALUES[0]} to {LEVEL_VALUES[-1]}); level 0's is {{}}"
+        )
+    requirements: list[LevelRequirement] = []
+    for level, table in enumerate(raw_levels):
+        need = _Entry(f"{where} level {level}", table, ("share", "needs"))
+        share = need.text("share", required=False)
+        if share and share not in words:
+            raise FrameworkError(f"{need.where}: 'share' must be one of: {', '.join(words)}")
+        needs = need.texts("needs")
+        for fact_id in needs:
+            if fact_id not in fact_ids:
+                raise FrameworkError(f"{need.where}: needs {fact_id!r}, which is not a fact of this item")
+        if level == 0 and (share or needs):
+            raise FrameworkError(f"{need.where}: Not started needs nothing; write {{}}")
+        requirements.append(LevelRequirement(share, needs))
+    share_of = entry.text("share_of", required=any(r.share for r in requirements))
+    criteria = Criteria(share_of, tuple(facts), tuple(requirements))
+    _check_nested(where, criteria, scale)
+    return criteria
+
+
+def _check_nested(where: str, criteria: Criteria, scale: Scale) -> None:
+    """Meeting a level is monotone (more facts or a larger share never un-meets it), so it is enough to
+    look at the smallest state that meets each level: it must meet the level below and not the level above."""
+    for level in LEVEL_VALUES[1:]:
+        need = criteria.requirements[level]
+        percent = scale.term(need.share).smallest_share if need.share else 0.0
+        smallest = criteria.state(need.needs, percent, scale)
+        if not criteria.meets(level, smallest, percent, scale):
+            raise FrameworkError(f"{where} level {level}: cannot be met")  # unreachable: a state meets its own needs
+        if not criteria.meets(level - 1, smallest, percent, scale):
+            below = criteria.requirements[level - 1]
+            raise FrameworkError(
+                f"{where} level {level}: does not include level {level - 1}: a state with "
+                f"{need.share or 'no share'} and {', '.join(sorted(smallest)) or 'no facts'} meets level {level} "
+                f"but not level {level - 1} (which needs {below.share or 'no share'} and "
+                f"{', '.join(below.needs) or 'no facts'})"
+            )
+        if level < LEVEL_VALUES[-1] and criteria.meets(level + 1, smallest, percent, scale):
+            raise FrameworkError(
+                f"{where} level {level + 1}: asks for nothing more than level {level}; each level must add a "
+                "larger share or a fact"
+            )
 
 
 def _easy_ui(origin: str, raw: Any) -> dict[str, str]:

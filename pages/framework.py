@@ -11,6 +11,17 @@ from ui.common import ensure_router, framework
 ensure_router()
 
 fw = framework()
+
+
+def _counted(counted: str) -> str:
+    """What an item counts, said once: its own words when it is not counted by share."""
+    if counted.lower().startswith("not counted"):
+        return counted
+    words = [f"'{t.word}'" for t in fw.scale.terms] if fw.scale else []
+    said = ", ".join(words[:-1]) + f" and {words[-1]}" if len(words) > 1 else "".join(words)
+    return f"What {said} count: {counted}" if said else f"What is counted: {counted}"
+
+
 st.title("The framework")
 st.markdown(fw.summary)
 st.caption(f"Version {fw.version}. Source: {fw.source.citation}. {fw.source.note}")
@@ -93,17 +104,18 @@ for module in fw.modules:
             point = f" (checklist point {item.checklist_point})" if item.checklist_point else ""
             with st.expander(f"{item.title}{point}"):
                 st.markdown(f"**What good looks like:** {item.easy_statement if easy else item.statement}")
+                if item.unit:
+                    unit = fw.unit(item.unit)
+                    st.caption(f"Judged for: {unit.easy_read if easy else unit.name.lower()}")
                 if item.counted and not easy:
-                    st.caption(f"What is counted for 'some', 'most' and 'all': {item.counted}")
-                st.table(
-                    pd.DataFrame(
-                        {
-                            "Level": [f"{v} · {fw.level_name(v)}" for v in LEVEL_VALUES],
-                            "Descriptor": [item.descriptor(v, easy_read=easy) for v in LEVEL_VALUES],
-                        }
-                    ),
-                    hide_index=True,
-                )
+                    st.caption(_counted(item.counted))
+                levels = {
+                    "Level": [f"{v} · {fw.level_name(v)}" for v in LEVEL_VALUES],
+                    "Descriptor": [item.descriptor(v, easy_read=easy) for v in LEVEL_VALUES],
+                }
+                if item.evidence_examples and not easy:
+                    levels["Example of evidence"] = [item.evidence_example(v) for v in LEVEL_VALUES]
+                st.table(pd.DataFrame(levels), hide_index=True)
                 prompt = item.easy_evidence_prompt if easy and item.easy_evidence_prompt else item.evidence_prompt
                 st.markdown(f"**Evidence to look for:** {prompt}")
                 st.markdown(f"**Why it matters:** {item.why_it_matters}")

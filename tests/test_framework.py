@@ -79,7 +79,7 @@ def _shingles(text: str, n: int = 7) -> set[tuple[str, ...]]:
 
 
 def _our_text(data: dict) -> list[str]:
-    """Every string we wrote, leaving out the cited titles and section heading of the sources (cited, not copied)."""
+    """Every string we wrote, leaving out the cited titles and section headings of the sources (cited, not copied)."""
     out: list[str] = []
 
     def walk(node, path=()):
@@ -93,6 +93,7 @@ def _our_text(data: dict) -> list[str]:
             ("framework", "source", "title"),
             ("framework", "source", "section"),
             ("modules", "sources", "title"),  # a cited document's own title
+            ("items", "references", "section"),  # a section number, or a cited source's own heading
         ):
             out.append(node)
 

@@ -50,17 +50,17 @@ def v11() -> fwmod.Framework:
 # --- publication -------------------------------------------------------------------------
 
 
-def test_new_rounds_use_11_and_10_stays_on_disk_unchanged(v10, v11):
-    assert fwmod.registry().versions == ("1.0", "1.1")
-    assert fwmod.current_framework().version == "1.1"
-    assert fwmod.registry().current_file == V11_FILE
+def test_11_stays_published_beside_10_and_10_stays_unchanged(v10, v11):
+    # 1.1 was current until 1.2 was published; which version is current is pinned in test_framework_12.py.
+    assert fwmod.registry().versions[:2] == ("1.0", "1.1")
+    assert fwmod.registry().file_for("1.1") == V11_FILE
     assert hashlib.sha256(V10_FILE.read_bytes()).hexdigest() == V10_SHA256
     assert len(v10.items_for(include_workforce=False)) == len(v11.items_for(include_workforce=False)) == 17
 
 
-def test_a_new_round_is_made_with_11(fresh_db):
+def test_a_round_can_still_be_made_with_11(fresh_db):
     system_id = store.create_system(fresh_db, "Test ICS", ACTOR)
-    aid = store.create_assessment(fresh_db, system_id, None, "2026 Q4", "2026-11-01", ACTOR)
+    aid = store.create_assessment(fresh_db, system_id, None, "2026 Q4", "2026-11-01", ACTOR, framework_version="1.1")
     assert store.get_assessment(fresh_db, aid)["framework_version"] == "1.1"
 
 
@@ -329,7 +329,7 @@ def test_a_10_round_loads_scores_and_compares_with_a_11_round_naming_changed_ite
     old = store.create_assessment(fresh_db, system_id, None, "2025 Q1", "2025-03-01", ACTOR, framework_version="1.0")
     _answer_all(fresh_db, old, v10, 2)
     store.submit_assessment(fresh_db, old, ACTOR, note="Director saw it")
-    new = store.create_assessment(fresh_db, system_id, None, "2026 Q1", "2026-03-01", ACTOR)
+    new = store.create_assessment(fresh_db, system_id, None, "2026 Q1", "2026-03-01", ACTOR, framework_version="1.1")
     _answer_all(fresh_db, new, v11, 3)
     assert store.get_assessment(fresh_db, old)["framework_version"] == "1.0"
     assert store.score(fresh_db, old).overall == 2.0 and store.score(fresh_db, old).total == 17
@@ -365,10 +365,10 @@ def test_a_10_round_is_scored_over_10s_items_only(v10, v11):
     assert score_assessment(v11, answers, include_workforce=True).total == len(v11.items_for(True)) == 28
 
 
-def test_the_demo_shows_older_rounds_on_10_and_newer_on_11(demo_path):
+def test_the_demo_shows_older_rounds_on_10_and_newer_on_the_current_version(demo_path):
     db = store.connect(demo_path)
     frame = store.list_assessments(db)
     first = frame[frame["round_label"] == demo.ROUNDS[0][0]]
     later = frame[frame["round_label"] != demo.ROUNDS[0][0]]
     assert set(first["framework_version"]) == {"1.0"}
-    assert set(later["framework_version"]) == {"1.1"}
+    assert set(later["framework_version"]) == {fwmod.current_framework().version}

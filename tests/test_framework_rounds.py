@@ -1,17 +1,17 @@
-"""Framework 1.1 in the app: a round chooses the enablers module, a 1.0 draft is moved to 1.1 only when its
-lead asks (answers kept, changed ones listed, dropped ones kept in history), and Assess offers Easy Read
-for everything a person reads while answering, remembered in the address."""
+"""Framework versions in the app: a round chooses the enablers module (new in 1.1), a 1.0 draft is moved to
+the current version only when its lead asks (answers kept, changed ones listed, dropped ones kept in history),
+and Assess offers Easy Read for everything a person reads while answering, remembered in the address."""
 
 from __future__ import annotations
 
 import pytest
 
 from checklist import access, store
-from checklist.framework import ENABLERS_MODULE, framework_for, wording_changes
+from checklist.framework import ENABLERS_MODULE, current_framework, framework_for, wording_changes
 from tests.conftest import ACTOR
 from tests.test_pages import _app, _tab, _texts
 
-OLD, NEW = framework_for("1.0"), framework_for("1.1")
+OLD, NEW = framework_for("1.0"), current_framework()  # a draft moves to the current version
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def test_a_round_that_chooses_the_enablers_module_is_asked_and_scored_on_it(unit
     with_enablers = store.create_assessment(db, system_id, place_id, "E", "2026-11-01", ACTOR, include_enablers=True)
     without = store.create_assessment(db, system_id, place_id, "N", "2026-11-01", ACTOR)
     enablers = [i.id for i in NEW.items if NEW.domain(i.domain).module == ENABLERS_MODULE]
-    assert enablers, "1.1 has the module"
+    assert enablers, "1.1 and later have the module"
     assessment = store.get_assessment(db, with_enablers)
     assert assessment["include_enablers"] is True
     assert set(enablers) <= {i.id for i in NEW.items_of(assessment)}
@@ -70,14 +70,14 @@ def test_moving_a_1_0_draft_keeps_answers_and_lists_the_ones_whose_wording_chang
     plan = store.move_to_framework(db, aid, ACTOR)
     assert sorted(plan.review) == sorted(changed) and set(same) <= set(plan.kept) and not plan.dropped
     moved = store.get_assessment(db, aid)
-    assert moved["framework_version"] == "1.1"
+    assert moved["framework_version"] == NEW.version
     assert store.responses(db, aid) == before, "every answer kept as it was"
     assert sorted(store.moved_items_to_review(db, moved)) == sorted(changed)
     store.save_response(db, aid, changed[0], ACTOR, level=3)  # looked at again
     assert sorted(store.moved_items_to_review(db, moved)) == sorted(changed[1:])
     last = store.history(db, aid)
     move = last[last["field"] == "framework_version"].iloc[-1]
-    assert (move["old_value"], move["new_value"], move["actor"]) == ("1.0", "1.1", ACTOR)
+    assert (move["old_value"], move["new_value"], move["actor"]) == ("1.0", NEW.version, ACTOR)
     with pytest.raises(store.StoreError, match="only move to a newer version"):
         store.move_to_framework(db, aid, ACTOR)
 
@@ -101,11 +101,11 @@ def test_the_assess_page_offers_the_move_and_then_lists_what_to_look_at(unit_db,
     path, db, system_id, place_id = unit_db
     aid, changed, _ = _old_draft(db, system_id, place_id)
     at = _app(path, monkeypatch, "pages/assess.py", assessment=str(aid))
-    assert "This draft uses framework 1.0; version 1.1 is current" in [e.label for e in at.expander]
+    assert f"This draft uses framework 1.0; version {NEW.version} is current" in [e.label for e in at.expander]
     at.button(key=f"assess_move_version_{aid}").click().run()
     assert not at.exception
-    assert store.get_assessment(db, aid)["framework_version"] == "1.1"
-    assert "Moved to framework 1.1" in _texts(at)
+    assert store.get_assessment(db, aid)["framework_version"] == NEW.version
+    assert f"Moved to framework {NEW.version}" in _texts(at)
     warning = next(w.value for w in at.warning if "Moved from an earlier framework" in w.value)
     assert all(NEW.item(i).title in warning for i in changed)
     assert not [b for b in at.button if (b.key or "").startswith("assess_move_version")], "nothing more to move"
@@ -154,13 +154,14 @@ def test_reports_and_compare_name_reworded_items_when_rounds_of_both_versions_me
     db = store.connect(demo_path)
     place_id = int(store.list_places(db, 1)["id"].iloc[0])
     rounds = store.list_assessments(db, place_id=place_id).query("status == 'submitted'")
-    assert list(rounds["framework_version"])[:2] == ["1.0", "1.1"], "the demo's first round used 1.0"
+    assert list(rounds["framework_version"])[:2] == ["1.0", NEW.version], "the demo's first round used 1.0"
     second = int(rounds["id"].iloc[1])
     html = reports.assessment_html(db, second, date(2026, 11, 24), with_chart=False)
     changed = [NEW.item(i).title for i, how in wording_changes(OLD, NEW).items() if how == "changed"]
     assert "Framework wording changed" in html and changed[0] in html
     # Places side by side whose rounds used different versions (Compare and its report say which items differ).
     _, facts = analysis.place_levels(db, 1)
-    versions, reworded = analysis.reworded_across(facts.assign(framework_version=["1.0", *["1.1"] * (len(facts) - 1)]))
-    assert versions == ["1.0", "1.1"] and set(reworded) == set(changed)
-    assert analysis.reworded_across(facts.assign(framework_version="1.1")) == (["1.1"], [])
+    later = [NEW.version] * (len(facts) - 1)
+    versions, reworded = analysis.reworded_across(facts.assign(framework_version=["1.0", *later]))
+    assert versions == ["1.0", NEW.version] and set(reworded) == set(changed)
+    assert analysis.reworded_across(facts.assign(framework_version=NEW.version)) == ([NEW.version], [])
