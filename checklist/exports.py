@@ -5,6 +5,9 @@ sheet is read with one bulk query, made safe a column at a time (pandas string o
 call per cell), and written a chunk of rows at a time by xlsxwriter in constant-memory mode, so the
 server never holds a whole workbook's cells at once. A sheet longer than Excel's row limit continues on
 further sheets, and the file says so.
+
+The workbook opens on a Summary sheet for people (plain headings, real dates, levels by name, printable); the
+Responses sheet after it keeps the importer's layout, so an export imports back exactly.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO
+from datetime import date
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -27,6 +31,9 @@ import sqlite_utils
 from checklist import formatting, store
 from checklist.framework import LEVEL_NAMES, Framework, Item, framework_for
 from checklist.scoring import DONT_KNOW, LEVEL, NOT_APPLICABLE, Answer, score_assessment
+
+if TYPE_CHECKING:
+    from xlsxwriter.worksheet import Worksheet
 
 # A spreadsheet treats a cell starting with these as a formula (tab and carriage return too).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -384,13 +391,14 @@ def _responses(db: sqlite_utils.Database, ids: list[int]) -> pd.DataFrame:
     # assessment's rows are its kind's list, in the framework's order.
     kinds_of_round = list(zip(*(units[c].tolist() for c in ("framework_version", *_MODULES)), strict=True))
     blocks: dict[tuple, tuple[int, int]] = {}
-    item_ids, domains = [], []
+    item_ids, domains, titles = [], [], []
     for version, *modules in dict.fromkeys(kinds_of_round):
         fw = frameworks[version]
         items = fw.items_for(*modules)
         blocks[(version, *modules)] = (len(item_ids), len(items))
         item_ids += [i.id for i in items]
         domains += [fw.domain(i.domain).title for i in items]
+        titles += [i.title for i in items]
     unit_blocks = [blocks[k] for k in kinds_of_round]
     starts = np.array([b[0] for b in unit_blocks], dtype=np.int64)
     sizes = np.array([b[1] for b in unit_blocks], dtype=np.int64)
@@ -425,35 +433,33 @@ def _responses(db: sqlite_utils.Database, ids: list[int]) -> pd.DataFrame:
             2,
         ),
     )
-    # Actions, one row per item that has any: each column lists them one a line, in the order they were added.
-    acted, action_columns = _placed(
-        rows,
-        *_joined_by_key(
-            *_columns(
-                db,
-                f"""SELECT {key} AS n0, id AS n1, description AS t0, owner AS t1, coalesce(due_date, '') AS t2,
-                           status AS t3, coalesce(CAST(target_level AS TEXT), '') AS t4
-                    FROM actions WHERE deleted_at IS NULL {where}""",
-                params,
-                2,
-                5,
-            )
-        ),
+    # Actions, one row per item that has any: each column lists them one a line, in the order they were added; the
+    # Summary sheet's column says each in a line of words (a Python call per action: there are far fewer than rows).
+    action_keys, action_ids, *action_fields = _columns(
+        db,
+        f"""SELECT {key} AS n0, id AS n1, description AS t0, owner AS t1, coalesce(due_date, '') AS t2,
+                   status AS t3, coalesce(CAST(target_level AS TEXT), '') AS t4
+            FROM actions WHERE deleted_at IS NULL {where}""",
+        params,
+        2,
+        5,
     )
+    action_lines = np.array([_action_line(*fields) for fields in zip(*action_fields, strict=True)], dtype=object)
+    acted, action_columns = _placed(rows, *_joined_by_key(action_keys, action_ids, *action_fields, action_lines))
     full = np.full(count, _NOTHING_SAID, dtype=np.int64)
     full[answered] = packed
     kinds, sure, level, target = full // 1000, (full // 100) % 10, (full // 10) % 10, full % 10
     # Words by code, picked by Arrow (no Python object per row); a missing level has no name.
     level_names = pd.array([*LEVEL_NAMES, *[""] * (_NO_LEVEL + 1 - len(LEVEL_NAMES))], dtype="str")
     unit = {c: units[c].take(unit_of_row).reset_index(drop=True) for c in units.columns if c != "ord"}
-    items = {"item_id": pd.Series(item_ids, dtype="str"), "domain": pd.Series(domains, dtype="str")}
+    items = {c: pd.Series(v, dtype="str") for c, v in (("item_id", item_ids), ("domain", domains), ("item", titles))}
     out = pd.DataFrame(
         {
             "assessment_id": unit["assessment_id"],
             **{module: unit[module] for module in _MODULES},
             "answer": pd.Series(pd.array(_ANSWER_KINDS, dtype="str").take(kinds)),
             **{c: unit[c] for c in EXPORT_COLUMNS[:6]},
-            **{c: items[c].take(item_of_row).reset_index(drop=True) for c in ("item_id", "domain")},
+            **{c: items[c].take(item_of_row).reset_index(drop=True) for c in ("item_id", "domain", "item")},
             "level": pd.arrays.IntegerArray(level, level == _NO_LEVEL),
             "level_name": pd.Series(level_names.take(level)),
             "dont_know": kinds == _ANSWER_KINDS.index(DONT_KNOW),
@@ -471,9 +477,24 @@ def _responses(db: sqlite_utils.Database, ids: list[int]) -> pd.DataFrame:
             "signed_off_by": unit["signed_off_by"],
             "signed_off_at": unit["signed_off_at"].fillna(""),
             "submit_note": unit["submit_note"],
+            "action_summary": _text(count, acted, action_columns[5]),  # the Summary sheet's words
         }
     )
     return out
+
+
+def _action_line(description: str | None, owner: str | None, due: str, status: str | None, aims: str) -> str:
+    """One action as the Summary sheet says it: 'Agree terms at the board (PA lead; due 30 September 2026;
+    in progress; aims for 3 · Maturing)'. Line breaks inside it become spaces, so each action keeps one line."""
+    details = [owner] if owner else []
+    if due:
+        details.append(f"due {formatting.day(due)}")
+    if status:
+        details.append(status)
+    if aims:
+        details.append(f"aims for {formatting.level(int(aims))}")
+    text = " ".join((description or "").split())
+    return f"{text} ({'; '.join(details)})" if details else text
 
 
 def export_frame(db: sqlite_utils.Database, ids: list[int]) -> pd.DataFrame:
@@ -708,6 +729,9 @@ class ExcelChanges:
             out.append(f"The “{title}” sheet has {self.rows[title]:,} rows, more than the {EXCEL_MAX_ROWS - 1:,} one "
                        f"Excel sheet holds under its header, so it continues on {_and(more)}, in the same order "
                        "and with the same columns.")  # fmt: skip
+            if title == IMPORTED_SHEET:
+                out.append(f"The import reads only the “{IMPORTED_SHEET}” sheet, so this workbook does not import "
+                           "back whole: import the CSV export of the same assessments instead.")  # fmt: skip
         return out
 
 
@@ -718,27 +742,111 @@ def _and(names: list[str]) -> str:
 
 @dataclass
 class SheetPart:
-    """One sheet of the workbook as written: its title, header, column widths and rows of final cell values."""
+    """One sheet of the workbook as written: its title, header, column widths and rows of final cell values.
+
+    A sheet `for_people` is laid out to read and print (wrapped text, real dates, landscape one page wide); the
+    others keep the field-name layout the importer reads."""
 
     title: str
     columns: list[str]
     widths: list[float]
     rows: Iterator[tuple]
+    for_people: bool = False
 
 
-def _sheets(db: sqlite_utils.Database, ids: list[int]) -> Iterator[tuple[str, Iterator[pd.DataFrame], list[str], bool]]:
-    """Each sheet's title, its rows a chunk at a time, its columns, and whether it appears even with no rows."""
+# --- the Summary sheet: the same rows as Responses, in words a board reads -------------------------------------
+
+SUMMARY_SHEET = "Summary"
+IMPORTED_SHEET = "Responses"  # the one sheet checklist.imports reads back (by this name)
+# Each column of the Summary sheet and its width in characters (evidence and actions wrap within theirs).
+SUMMARY_COLUMNS = {"System": 14, "Place": 14, "Round": 9, "Date assessed": 12, "Status": 10, "Domain": 16,
+                   "Item": 24, "Level": 13, "Don't know": 7, "Not applicable": 9, "Reason not applicable": 20,
+                   "Target": 13, "Confidence": 11, "Evidence": 45, "Actions": 45}  # fmt: skip
+WHOLE_SYSTEM = "Whole system"  # the Place of a whole-system assessment
+# Levels by number as people read them ("2 · Developing"), then the empty text for no level.
+_LEVEL_LABELS = pd.array([*(formatting.level(v) for v in range(len(LEVEL_NAMES))), ""], dtype="str")
+
+
+def _level_labels(levels: pd.Series) -> pd.Series:
+    codes = levels.fillna(len(LEVEL_NAMES)).to_numpy(dtype=np.int64)
+    return pd.Series(_LEVEL_LABELS.take(codes), index=levels.index)
+
+
+def _yes_no(flags: pd.Series) -> pd.Series:
+    return pd.Series(np.where(flags.to_numpy(dtype=bool), "Yes", "No"), index=flags.index, dtype="str")
+
+
+def _sentence_case(words: pd.Series) -> pd.Series:
+    """'submitted' as 'Submitted'; looked up once per distinct value (a column holds a handful)."""
+    return words.map({w: w[:1].upper() + w[1:] if isinstance(w, str) else w for w in words.unique()})
+
+
+def _dates(texts: pd.Series) -> pd.Series:
+    """ISO dates as date objects (written as Excel dates, shown as formatting.EXCEL_FORMATS["date"]); anything
+    else stays the text it was."""
+
+    def as_date(text: object) -> object:
+        try:
+            return date.fromisoformat(str(text))
+        except ValueError:
+            return text
+
+    return texts.map({t: as_date(t) for t in texts.unique()}).astype(object)
+
+
+def _summary(responses: pd.DataFrame) -> pd.DataFrame:
+    """The Summary sheet's rows for a slice of the export's rows (one per assessment × item), column by column."""
+    place = responses["place"]
+    return pd.DataFrame(
+        {
+            "System": responses["system"],
+            "Place": place.where(place != "", WHOLE_SYSTEM),
+            "Round": responses["round"],
+            "Date assessed": _dates(responses["date"]),
+            "Status": _sentence_case(responses["status"]),
+            "Domain": responses["domain"],
+            "Item": responses["item"],
+            "Level": _level_labels(responses["level"]),
+            "Don't know": _yes_no(responses["dont_know"]),
+            "Not applicable": _yes_no(responses["not_applicable"]),
+            "Reason not applicable": responses["na_reason"],
+            "Target": _level_labels(responses["target"]),
+            "Confidence": _sentence_case(responses["confidence"]),
+            "Evidence": responses["evidence"],
+            "Actions": responses["action_summary"],
+        },
+        columns=list(SUMMARY_COLUMNS),
+    )
+
+
+@dataclass
+class _Sheet:
+    """A sheet to write: its rows a chunk at a time, whether it appears even with no rows, and fixed column widths
+    (None: sized from its first rows)."""
+
+    title: str
+    chunks: Iterator[pd.DataFrame]
+    columns: list[str]
+    always: bool
+    widths: list[float] | None = None
+    for_people: bool = False
+
+
+def _sheets(db: sqlite_utils.Database, ids: list[int]) -> Iterator[_Sheet]:
+    """The workbook's sheets in order. The Summary and Responses sheets are the same rows, made from one bulk read."""
     responses = _responses(db, ids) if ids else None
+    summaries = iter([]) if responses is None else (_summary(rows) for rows in _slices(responses))
+    yield _Sheet(SUMMARY_SHEET, summaries, list(SUMMARY_COLUMNS), True, list(SUMMARY_COLUMNS.values()), True)
     rows = pd.DataFrame(columns=EXPORT_COLUMNS) if responses is None else responses[list(EXPORT_COLUMNS)]
-    yield "Responses", _slices(rows), list(EXPORT_COLUMNS), True
+    yield _Sheet(IMPORTED_SHEET, _slices(rows), list(EXPORT_COLUMNS), True)
     del rows
     scores = pd.DataFrame(columns=SCORE_COLUMNS) if responses is None else _scores(responses)
     del responses
-    yield "Scores", iter([scores]), SCORE_COLUMNS, True
+    yield _Sheet("Scores", iter([scores]), SCORE_COLUMNS, True)
     del scores
-    yield "Actions", _chunks(db, ids, _actions_sql, ACTION_COLUMNS), ACTION_COLUMNS, True
-    yield "Workshop notes", _chunks(db, ids, _notes_sql, NOTE_COLUMNS), NOTE_COLUMNS, False
-    yield "Workshop votes", _votes(db, ids), VOTE_COLUMNS, False
+    yield _Sheet("Actions", _chunks(db, ids, _actions_sql, ACTION_COLUMNS), ACTION_COLUMNS, True)
+    yield _Sheet("Workshop notes", _chunks(db, ids, _notes_sql, NOTE_COLUMNS), NOTE_COLUMNS, False)
+    yield _Sheet("Workshop votes", _votes(db, ids), VOTE_COLUMNS, False)
 
 
 def _slices(frame: pd.DataFrame) -> Iterator[pd.DataFrame]:
@@ -776,14 +884,15 @@ def workbook_parts(
     part. What had to change is added to `changes`, complete once every part has been consumed.
     """
     changes = changes if changes is not None else ExcelChanges()
-    for title, chunks, columns, always in _sheets(db, ids):
+    for sheet in _sheets(db, ids):
+        title, chunks = sheet.title, sheet.chunks
         first = next(chunks, None)
         if first is None:
-            first = pd.DataFrame(columns=columns)
-        if first.empty and not always:
+            first = pd.DataFrame(columns=sheet.columns)
+        if first.empty and not sheet.always:
             continue
         first = _excel_safe(first, changes)
-        columns, widths = list(first.columns), _widths(first)
+        columns, widths = list(first.columns), sheet.widths or _widths(first)
         changes.rows[title] = 0
 
         def rows(
@@ -797,7 +906,7 @@ def workbook_parts(
         number = 1
         while True:
             name = title if number == 1 else f"{title} ({number})"
-            yield SheetPart(name, columns, widths, itertools.islice(remaining, EXCEL_MAX_ROWS - 1))
+            yield SheetPart(name, columns, widths, itertools.islice(remaining, EXCEL_MAX_ROWS - 1), sheet.for_people)
             following = next(remaining, _END)
             if following is _END:
                 break
@@ -814,8 +923,10 @@ def write_xlsx(
 ) -> None:
     """Write the Excel workbook of these assessments to a file path or a binary stream, a chunk of rows at a time.
 
-    Sheets: responses, domain and overall scores, actions, and (when there are any) workshop notes and votes;
-    headers styled and frozen, columns sized; "About this file" says what had to change to fit Excel.
+    Sheets: a summary for people to read and print, responses (the layout the importer reads back), domain and
+    overall scores, actions, and (when there are any) workshop notes and votes; headers styled and frozen, columns
+    sized; "About this file" says which sheets are for reading and which for importing back, and what had to change
+    to fit Excel.
     `progress(sheet title, rows written so far)` is called as each sheet starts and every PROGRESS_ROWS rows.
     """
     import tempfile
@@ -847,22 +958,44 @@ def _write_xlsx(
     changes = ExcelChanges()
     # Numbers stay numbers, shown by the app's one rule: scores to two decimals, levels and counts whole.
     number_formats = {kind: book.add_format({"num_format": code}) for kind, code in formatting.EXCEL_FORMATS.items()}
+    # A sheet for people: every cell wrapped and top-aligned (a cell's own format is the only one Excel applies to
+    # a written cell, so a column's format would not reach them), dates as dates.
+    reading = book.add_format({"text_wrap": True, "valign": "top"})
+    reading_date = book.add_format({"num_format": formatting.EXCEL_FORMATS["date"], "valign": "top", "align": "left"})
     # On an error the workbook is never closed, so nothing half-made is written (its temporary files go with it).
     with _snapshot(db):
         for part in workbook_parts(db, ids, changes):
             sheet = book.add_worksheet(part.title)
             if progress is not None:
                 progress(part.title, 0)
-            for n, width in enumerate(part.widths):
-                sheet.set_column(n, n, width)
+            for n, width in enumerate(part.widths):  # (a sheet for people: its cells left empty wrap too)
+                sheet.set_column(n, n, width, reading if part.for_people else None)
             numeric = [
                 (n, number_formats[NUMBER_COLUMNS[c]]) for n, c in enumerate(part.columns) if c in NUMBER_COLUMNS
             ]
+            if part.for_people:
+                _print_for_people(sheet)
             sheet.write_row(0, 0, part.columns, header)
             sheet.freeze_panes(1, 0)
             write, write_number = sheet.write_row, sheet.write_number
+            write_cell, write_text, write_date = sheet.write, sheet.write_string, sheet.write_datetime
+            number = 0
             for number, row in enumerate(part.rows, start=1):
-                if write(number, 0, row):  # every value was made to fit: a refusal here is a bug
+                if part.for_people:
+                    # Each cell with the reading format: an empty one is left unwritten (a formatted blank costs time
+                    # and space for nothing), a date written as a date (a sheet for people holds only text and dates).
+                    for n, value in enumerate(row):
+                        if value is None or value == "":
+                            continue
+                        if value.__class__ is str:
+                            refused = write_text(number, n, value, reading)
+                        elif value.__class__ is date:
+                            refused = write_date(number, n, value, reading_date)
+                        else:
+                            refused = write_cell(number, n, value, reading)
+                        if refused:
+                            raise ValueError(f"{part.title} row {number + 1} could not be written to Excel")
+                elif write(number, 0, row):  # every value was made to fit: a refusal here is a bug
                     raise ValueError(f"{part.title} row {number + 1} could not be written to Excel")
                 if progress is not None and number % PROGRESS_ROWS == 0:
                     progress(part.title, number)
@@ -870,19 +1003,50 @@ def _write_xlsx(
                     value = row[n]
                     if value.__class__ in (int, float):
                         write_number(number, n, value, shown)
-    if notes := changes.sentences():
-        # Said in the file itself, so nobody mistakes the replacement marks or the split for the original.
-        about = book.add_worksheet(ABOUT_SHEET)
-        about.set_column(0, 0, 120)
-        wrap = book.add_format({"text_wrap": True, "valign": "top"})
-        for n, sentence in enumerate(notes):
-            about.write_string(n, 0, sentence, wrap)
+            if part.for_people:
+                sheet.autofilter(0, 0, number, len(part.columns) - 1)
+    # Always there: it says which sheets are for reading and which for importing back, and, so nobody mistakes
+    # replacement marks or a split for the original, what had to change to fit Excel.
+    about = book.add_worksheet(ABOUT_SHEET)
+    about.set_column(0, 0, 120)
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    for n, sentence in enumerate([*_sheet_guide(list(changes.rows)), *changes.sentences()]):
+        about.write_string(n, 0, sentence, wrap)
     book.close()
 
 
+def _print_for_people(sheet: Worksheet) -> None:
+    """Print setup for a sheet people read on paper: A4 landscape, one page wide however long, the header row on
+    every page, gridlines printed (a wide row is read across the page), sheet and page number in the footer."""
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+    sheet.hide_gridlines(0)
+    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    sheet.set_footer("&L&A&RPage &P of &N")
+
+
+def _sheet_guide(titles: list[str]) -> list[str]:
+    """The "About this file" sentences naming which of these sheets are for reading and which for importing back."""
+    others = [t for t in titles if t not in (SUMMARY_SHEET, IMPORTED_SHEET)]
+    out = [
+        f"For reading: “{SUMMARY_SHEET}”, one row per assessment and item with plain headings, real dates, the "
+        "level and target by name, the evidence and every action on the item (one a line, with its owner, due date "
+        "and status). It prints landscape, one page wide, with the headings on every page.",
+        f"For importing back: “{IMPORTED_SHEET}”. The app's import reads the sheet of that name and no other, in "
+        "the import's layout (headings are field names such as item_id and dont_know, dates are text as "
+        "YYYY-MM-DD, yes/no columns say True or False), so it reads back exactly: change values there, not its "
+        "name or headings.",
+    ]
+    if others:
+        out.append(f"For analysis: {_and(others)}, in the same field-name layout; the import does not read them.")
+    return out
+
+
 def xlsx_bytes(db: sqlite_utils.Database, ids: list[int]) -> bytes:
-    """An Excel workbook: responses, domain and overall scores, actions, and (when there are any) workshop
-    notes and votes; headers styled and frozen. `write_xlsx` writes the same to a file without holding it."""
+    """An Excel workbook: a summary to read, responses to import back, domain and overall scores, actions, and
+    (when there are any) workshop notes and votes. `write_xlsx` writes the same to a file without holding it."""
     with tempfile.TemporaryFile() as file:
         write_xlsx(db, ids, file)
         file.seek(0)
@@ -918,7 +1082,9 @@ def template_xlsx(
         *EXPORT_COLUMNS[:8],
         "item",
         "what good looks like",
+        "judged for",
         *(f"{v} · {n}" for v, n in enumerate(LEVEL_NAMES)),
+        "examples of evidence",
         "level",
         "na_reason",
         "evidence",
@@ -939,7 +1105,11 @@ def template_xlsx(
                 framework.domain(item.domain).title,
                 item.title,
                 item.statement,
+                framework.unit(item.unit).name if item.unit else "",
                 *item.levels,
+                "\n".join(f"{v} · {n}: {item.evidence_example(v)}" for v, n in enumerate(LEVEL_NAMES))
+                if item.evidence_examples
+                else "",
                 None,
                 None,
                 None,
@@ -965,7 +1135,7 @@ def template_xlsx(
         cell.fill = PatternFill("solid", fgColor="1F5F99")
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for n, name in enumerate(columns, start=1):
-        wide = name in ("what good looks like", "evidence") or name[:1].isdigit()
+        wide = name in ("what good looks like", "evidence", "examples of evidence") or name[:1].isdigit()
         sheet.column_dimensions[letter(n)].width = 45 if wide else 16
         for row in sheet.iter_rows(min_row=2, min_col=n, max_col=n):
             row[0].alignment = Alignment(wrap_text=wide, vertical="top")

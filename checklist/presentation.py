@@ -27,6 +27,14 @@ def levels_spread(result: AssessmentScore) -> str:
     return " · ".join(parts) if parts else "No item has a level yet"
 
 
+def highlight(title: str, domain: str, why: str) -> str:
+    """A strength or priority as one Markdown line: '**Referrals** (Pathways): at Emerging'. An item named like its
+    domain is named once ('**Workforce diversity**: at Not started'), never 'Workforce diversity (Workforce diversity)'.
+    The words are the framework's own, never user text."""
+    named = f"**{title}**" if title.casefold() == domain.casefold() else f"**{title}** ({domain})"
+    return f"{named}: {why}"
+
+
 def item_levels(items: pd.DataFrame) -> pd.DataFrame:
     """Every item: domain, title, level (with name, or why it has none), target, gap, evidence, change."""
     return pd.DataFrame(

@@ -111,6 +111,11 @@ def _status_line(a: dict, store) -> str:  # noqa: ANN001
     return "Draft"
 
 
+def _named(h) -> str:  # noqa: ANN001
+    """An item named once when its domain has the same title ('Workforce diversity', not twice)."""
+    return _e(h.title) if h.title.casefold() == h.domain.casefold() else f"{_e(h.title)} ({_e(h.domain)})"
+
+
 def _items(n: int) -> str:
     return "none" if n == 0 else summary.plural(n, "item")
 
@@ -437,12 +442,10 @@ def assessment_html(db: sqlite_utils.Database, assessment_id: int, today: date, 
     parts.append("</tbody></table>")
 
     parts.append("<h2>Strengths and priorities</h2><h3>Strengths</h3><ul>")
-    parts += [f"<li>{_e(h.title)} ({_e(h.domain)}): {_e(h.why)}</li>" for h in summary.strengths(fw, result)]
+    parts += [f"<li>{_named(h)}: {_e(h.why)}</li>" for h in summary.strengths(fw, result)]
     parts.append("</ul><h3>Priorities</h3><ul>")
     for h in summary.priorities(fw, result):
-        parts.append(
-            f"<li>{_e(h.title)} ({_e(h.domain)}): {_e(h.why)}. What works: {_e(fw.item(h.item_id).learn_from)}</li>"
-        )
+        parts.append(f"<li>{_named(h)}: {_e(h.why)}. What works: {_e(fw.item(h.item_id).learn_from)}</li>")
     parts.append("</ul>")
 
     parts.append("<h2>Every item</h2>")

@@ -18,6 +18,7 @@ from checklist import (
     exports,
     formatting,
     history_text,
+    presentation,
     reports,
     reviews,
     round_labels,
@@ -42,12 +43,14 @@ from ui.common import (
     open_fresh,
     plain,
     show_flashes,
+    text_table,
 )
 
 ensure_router()
 
 ANSWER_OPTIONS = (*LEVEL_VALUES, DONT_KNOW, NOT_APPLICABLE)
 TABS = ("Answer", "Review and submit", "Results", "History")
+ACTIONS_NOTE = "assess_actions"  # where a change to an action is confirmed (ui.common.flash)
 TAB_KEY = "assess_tab_"  # + the assessment id: which tab is open (tests choose one the same way)
 CONFIDENCE_HELP = (
     "How sure is the evidence? **Asserted**: we believe it, nothing written down. "
@@ -287,6 +290,11 @@ def conflict_dialog(conflict: dict) -> None:
         st.rerun()  # closes the dialog and redraws the page with the settled value
 
 
+def _open_tab(assessment_id: int, tab: str) -> None:
+    """Open one of the assessment's tabs, as a click on it does (before the tabs are drawn: a callback)."""
+    st.session_state[f"{TAB_KEY}{assessment_id}"] = tab
+
+
 def _open(assessment_id: int | None) -> None:
     st.query_params.clear()
     if assessment_id is not None:
@@ -499,8 +507,12 @@ def item_panel(
     st.caption(f"{fw.domain(item.domain).title} · item {position} of {len(ids)}")
     st.header(item.title)
     st.markdown(item.easy_statement if easy else item.statement)
+    if item.unit:
+        unit = fw.unit(item.unit)
+        st.caption(unit.easy_read if easy else f"Judged for: {unit.name.lower()}. {unit.meaning}")
     if item.counted and not easy:
-        st.caption(f"What is counted: {item.counted}")
+        by_share = not item.counted.lower().startswith("not counted")
+        st.caption(f"What is counted: {item.counted}" if by_share else item.counted)
     with st.expander("Why this matters, and where it already works"):
         st.markdown(item.why_it_matters)
         st.markdown(f"**What works:** {item.learn_from}")
@@ -562,6 +574,9 @@ def item_panel(
             args=(aid, item.id, "evidence", evidence_key, item.title),
             disabled=locked,
         )
+        if item.evidence_examples and not easy:
+            with st.expander("What evidence looks like at each level"):
+                st.markdown("\n".join(f"- **{formatting.level(v)}**: {item.evidence_example(v)}" for v in LEVEL_VALUES))
         links_key = _seed(f"assess_links_{aid}_{item.id}", row.get("evidence_links", ""))
         st.text_input(
             "Links to evidence (optional)",
@@ -601,10 +616,13 @@ def item_panel(
         _words(fw, easy, "previous_item", "← Previous item"), on_click=_move, args=(-1,), disabled=position == 1,
         key="assess_prev",
     )  # fmt: skip
-    forward.button(
-        _words(fw, easy, "next_item", "Next item →"), on_click=_move, args=(1,), disabled=position == len(ids),
-        key="assess_next",
-    )  # fmt: skip
+    if position < len(ids):
+        forward.button(_words(fw, easy, "next_item", "Next item →"), on_click=_move, args=(1,), key="assess_next")
+    else:  # the last item: the next step is the review, not a greyed-out Next
+        forward.button(
+            _words(fw, easy, "review_and_submit", "Review and submit →"), key="assess_to_review", type="primary",
+            on_click=_open_tab, args=(aid, "Review and submit"),
+        )  # fmt: skip
 
 
 def _action_call(fn, *args: object, done: str = "", about: str = "", **kwargs: object) -> bool:  # noqa: ANN001
@@ -615,7 +633,8 @@ def _action_call(fn, *args: object, done: str = "", about: str = "", **kwargs: o
         _failed(exc, done.format(plain(about)))
         return False
     _saved(done.format(plain(about)))
-    flash("Saved: " + done.format(about))  # the actions sit below the status line, often out of sight
+    # The actions sit below the status line, often out of sight: said again beside them (never a pop-up).
+    flash("Saved: " + done.format(about), where=ACTIONS_NOTE)
     return True
 
 
@@ -633,6 +652,7 @@ def actions_panel(assessment: dict, fw: Framework, item_id: str, locked: bool, e
     live = mine[mine["deleted_at"].isna()]
     deleted = mine[mine["deleted_at"].notna()]
     st.markdown(f"**{_words(fw, easy, 'actions_heading', 'Actions for this item')}** ({len(live)})")
+    show_flashes(ACTIONS_NOTE)  # what was just done to an action, here beside them
     for action in live.itertuples():
         with st.container(border=True):
             text, status, remove = st.columns([4, 2, 1], vertical_alignment="center")
@@ -700,7 +720,7 @@ def actions_panel(assessment: dict, fw: Framework, item_id: str, locked: bool, e
                 )
             else:
                 _saved(f"{title}: action “{plain(description.strip())}” added")
-                flash(f"Saved: action “{description.strip()}” added")
+                flash(f"Saved: action “{description.strip()}” added", where=ACTIONS_NOTE)
                 st.rerun()
 
 
@@ -745,11 +765,11 @@ def results_panel(assessment: dict, fw: Framework) -> None:
     with left:
         st.markdown("**Strengths**")
         for h in summary.strengths(fw, result):
-            st.markdown(f"- **{h.title}** ({h.domain}): {h.why}")
+            st.markdown("- " + presentation.highlight(h.title, h.domain, h.why))
     with right:
         st.markdown("**Priorities**")
         for h in summary.priorities(fw, result):
-            st.markdown(f"- **{h.title}** ({h.domain}): {h.why}")
+            st.markdown("- " + presentation.highlight(h.title, h.domain, h.why))
 
 
 def _review_call(fn, *args: object, done: str = "") -> None:  # noqa: ANN001
@@ -904,24 +924,13 @@ def review_table(assessment: dict, fw: Framework, saved: dict, easy: bool) -> No
                 "evidence": " ".join(evidence.split()) or "None recorded",
                 "confidence": (row.get("confidence") or "").capitalize() or formatting.NONE,
                 # Relative to the page's own address, so it works under any base path; opens the item to answer.
-                "link": f"?assessment={assessment['id']}&item={item.id}",
+                "link": f"[{plain(words['col_link'])}](?assessment={assessment['id']}&item={item.id})",
             }
         )
-    text = st.column_config.TextColumn
-    # Sized to fit the page at 1366 px wide without sideways scrolling.
-    st.dataframe(
-        pd.DataFrame(rows),
-        hide_index=True,
-        height=35 * (len(rows) + 1) + 3,  # every item, no inner scrolling
-        column_config={
-            "item": text(words["col_item"], width=195),
-            "answer": text(words["col_answer"], width=115),
-            "target": text(words["col_target"], width=110),
-            "gap": text(words["col_gap"], width=95),
-            "evidence": text(words["col_evidence"], width=220, help="The evidence as recorded; open the item to edit"),
-            "confidence": text(words["col_confidence"], width=90),
-            "link": st.column_config.LinkColumn(words["col_link"], width=60, display_text="Open"),
-        },
+    # A static table that wraps: the evidence is read here in full, never cut at a column's edge (a grid clips it).
+    text_table(
+        pd.DataFrame(rows).rename(columns=lambda key: words[f"col_{key}"]),
+        markdown=(words["col_link"],),
     )
 
 
@@ -974,7 +983,9 @@ def submit_dialog(assessment: dict, fw: Framework, saved: dict, note: str, easy:
         else:
             _cancel_submit()
             done = _words(fw, easy, "submit_confirmed", "Assessment submitted and locked")
-            st.session_state["_flash"] = [(done, ":material/lock:")]
+            # The status line now says this, not the last field saved before it (a note typed a moment ago).
+            st.session_state.pop("assess_last_saved", None)
+            st.session_state["assess_submitted"] = (aid, formatting.time_of_day(clock.now()), done)
             st.rerun()
 
 
@@ -1007,6 +1018,7 @@ def review_panel(assessment: dict, fw: Framework, saved: dict, locked: bool, eas
                 except SAVE_FAILURES as exc:
                     st.error(f"Not reopened: {plain(_sentence(store.explain(exc)))}", icon=":material/error:")
                 else:
+                    _saved("Round reopened for changes")
                     st.rerun()
         return
     st.download_button(
@@ -1088,15 +1100,7 @@ def history_panel(assessment: dict, fw: Framework) -> None:
         frame = frame[~room]
     table = history_text.table(frame, fw)
     st.caption(f"{formatting.count(len(table))} changes, newest first. Times are UK time.")
-    st.dataframe(
-        table,
-        hide_index=True,
-        column_config={
-            "When": st.column_config.TextColumn("When", width=190),
-            "Who": st.column_config.TextColumn("Who", width=130),
-            "What changed": st.column_config.TextColumn("What changed", width=565),
-        },
-    )
+    text_table(table)  # wraps: "What changed" is read whole, never cut at a column's edge
 
 
 def _sign_off(assessment_id: int) -> None:
@@ -1137,13 +1141,18 @@ def sign_off_panel(assessment: dict) -> None:
 
 
 def _take_status(assessment_id: int) -> tuple[str, str, str] | None:
-    """What the last change did: ("error" | "conflict" | "saved", what, detail), or None before any change."""
+    """What the last change did: ("error" | "conflict" | "saved" | "submitted", what, detail), or None before any
+    change."""
     if conflict := st.session_state.get("assess_conflict"):
         return "conflict", conflict.get("note", ""), conflict["message"]
     if note := st.session_state.pop("assess_saved", None):
         st.session_state["assess_last_saved"] = (assessment_id, formatting.time_of_day(clock.now()), note)
+        st.session_state.pop("assess_submitted", None)  # a later change (a sign-off, a reopening) says itself
     if failed := st.session_state.get("assess_error"):  # stays until a later change saves
         return "error", *failed
+    submitted = st.session_state.get("assess_submitted")
+    if submitted and submitted[0] == assessment_id:
+        return "submitted", submitted[2], submitted[1]
     last = st.session_state.get("assess_last_saved")
     if last and last[0] == assessment_id:
         return "saved", last[2], last[1]
@@ -1164,6 +1173,11 @@ def show_status(slot, status: tuple[str, str, str] | None, locked: bool, fw: Fra
             f"**Your change was not saved yet**{f' ({what})' if what else ''}: someone else changed it "
             "while you were editing. Choose which version to keep in the box that opened.",
             icon=":material/sync_problem:",
+        )
+    elif kind == "submitted":
+        slot.markdown(
+            f":small[:green[:material/lock: **{plain(what)} at {detail}**] · to change it, reopen it from "
+            "**Review and submit**]"
         )
     elif kind == "saved":
         saved = fw.easy("saved", "Saved.").rstrip(".") if easy and fw else "Saved"

@@ -165,18 +165,11 @@ try:
 except ValueError as exc:
     st.error(plain(str(exc)) + ". Add populations on the Manage page, or choose another rule.")
 else:
-    st.dataframe(
+    # A static table that wraps: a long place name is read whole, never cut at the column's edge.
+    text_table(
         rolled.assign(**{c: rolled[c].map(formatting.score) for c in ("rolled up", "lowest", "highest")}).rename(
             columns=str.capitalize
-        ),
-        hide_index=True,
-        # fixed widths: a long place name is cut (hover shows it) rather than pushing the table sideways
-        column_config={
-            "Domain": st.column_config.TextColumn(width=270),
-            "Lowest place": st.column_config.TextColumn(width=250),
-            **{c: st.column_config.TextColumn(width=85) for c in ("Rolled up", "Lowest", "Highest")},
-            "Places": st.column_config.NumberColumn(width=70),
-        },
+        )
     )
     # An average must never hide a place far behind: name every place a level or more below the roll-up.
     for _, row in rolled[rolled["rolled up"] - rolled["lowest"] >= 1].iterrows():

@@ -166,7 +166,7 @@ s1, s2 = st.columns(2)
 with s1:
     st.markdown("**Strengths**")
     for h in summary.strengths(fw, result):
-        st.markdown(f"- **{h.title}** ({h.domain}): {h.why}")
+        st.markdown("- " + presentation.highlight(h.title, h.domain, h.why))
     gains, falls = analysis.movers(items)
     if not gains.empty:
         st.markdown("**Biggest gains since last round**")
@@ -176,7 +176,7 @@ with s2:
     st.markdown("**Priorities**")
     priorities = summary.priorities(fw, result)
     for h in priorities:
-        st.markdown(f"- **{h.title}** ({h.domain}): {h.why}")
+        st.markdown("- " + presentation.highlight(h.title, h.domain, h.why))
     if not falls.empty:
         st.markdown("**Falls since last round**")
         for row in falls.itertuples():

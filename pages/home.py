@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from checklist import access, clock, demo, formatting, store
-from ui.common import actor, ensure_router, framework, open_db, plain, show_error, show_flashes
+from ui.common import actor, ensure_router, flash, framework, open_db, plain, show_error, show_flashes
 
 ensure_router()
 
@@ -35,10 +35,7 @@ if systems.empty:
         except store.StoreError as exc:
             show_error(exc)
         else:
-            st.session_state["_flash"] = [
-                (f"Demo loaded: {summary.systems} systems, {summary.places} places, "
-                 f"{summary.assessments} assessments", ":material/check_circle:")
-            ]  # fmt: skip
+            flash(f"Demo loaded: {summary.systems} systems, {summary.places} places, {summary.assessments} assessments")
             st.rerun()
 
 with st.container(border=True):

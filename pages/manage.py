@@ -7,10 +7,10 @@ import json
 import pandas as pd
 import streamlit as st
 
-from checklist import access, clock, downloads, exports, formatting, imports, privacy, store, summary
+from checklist import access, clock, downloads, exports, formatting, imports, privacy, restoring, store, summary
 from checklist.summary import plural
 from ui import identity
-from ui.common import actor, db_path, ensure_router, flash, open_db, plain, show_error, show_flashes
+from ui.common import actor, db_path, ensure_router, flash, open_db, plain, show_error, show_flashes, text_table
 
 ensure_router()
 
@@ -18,21 +18,45 @@ show_flashes()
 db = open_db()
 
 
-def _save_population(place_id: int, key: str) -> None:
+SYSTEMS_NOTE = "manage_systems"  # where a change to a system is confirmed: above the list of systems
+PEOPLE_NOTE = "manage_people"
+PRIVACY_NOTE = "manage_privacy"
+IMPORT_NOTE = "manage_import"
+
+
+def _place_note(place_id: int) -> str:
+    """Where a change to one place is confirmed: under its row."""
+    return f"manage_place_{place_id}"
+
+
+def _system_note(system_id: int) -> str:
+    """Where a change to a system's places or rounds is confirmed: at the top of its places."""
+    return f"manage_system_{system_id}"
+
+
+def _save_population(place_id: int, place_name: str, key: str) -> None:
     value = st.session_state[key]
     try:
         store.set_population(open_db(), "places", place_id, None if value is None else int(value), actor())
     except store.StoreError as exc:
         st.session_state["manage_error"] = str(exc)
+    else:
+        flash(
+            f"Saved: {place_name}'s population is now {formatting.count(int(value))}"
+            if value is not None
+            else f"Saved: {place_name} has no population now (the weighted roll-up leaves it out)",
+            where=_place_note(place_id),
+        )
 
 
-def _attempt(fn, *args: object, done: str) -> None:  # noqa: ANN001
+def _attempt(fn, *args: object, done: str, where: str = "page") -> None:  # noqa: ANN001
+    """Make a change, then say what was saved where `where` shows it (or show why it was not)."""
     try:
         fn(db, *args)
     except store.StoreError as exc:
         show_error(exc)
     else:
-        flash(done)
+        flash(done, where=where)
         st.rerun()
 
 
@@ -44,7 +68,7 @@ with st.form("manage_add_system", clear_on_submit=True):
     name = st.text_input("System name", placeholder="e.g. Northmoor and Vale ICS")
     if st.form_submit_button("Add system"):
         st.session_state["manage_find"] = name.strip()  # show the new system (or the one it clashes with) at once
-        _attempt(store.create_system, name, actor(), done=f"Added system {name}")
+        _attempt(store.create_system, name, actor(), done=f"Added system {name.strip()}", where=SYSTEMS_NOTE)
 
 if error := st.session_state.pop("manage_error", None):
     show_error(store.StoreError(error))
@@ -59,17 +83,22 @@ def _system_panel(system, show_archived: bool, expanded: bool) -> None:  # noqa:
     with st.expander(label, expanded=expanded):
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
         new_name = c1.text_input("Rename system", value=system.name, key=f"manage_sys_name_{system.id}")
-        if c2.button("Save name", key=f"manage_sys_rename_{system.id}"):
-            _attempt(store.rename_system, system.id, new_name, actor(), done="System renamed")
+        if c2.button("Save system name", key=f"manage_sys_rename_{system.id}"):
+            _attempt(store.rename_system, system.id, new_name, actor(), where=SYSTEMS_NOTE,
+                     done=f"Saved: the system {system.name} is now called {new_name.strip()}")  # fmt: skip
         if archived:
             if st.button("Restore system", key=f"manage_sys_restore_{system.id}"):
-                _attempt(store.set_archived, "systems", system.id, False, actor(), done="System restored")
+                _attempt(store.set_archived, "systems", system.id, False, actor(), where=SYSTEMS_NOTE,
+                         done=f"Restored the system {system.name}")  # fmt: skip
         elif st.button(
             "Archive system", key=f"manage_sys_archive_{system.id}", help="Hides it from pickers; restorable"
         ):
-            _attempt(store.set_archived, "systems", system.id, True, actor(), done="System archived")
+            _attempt(store.set_archived, "systems", system.id, True, actor(), where=SYSTEMS_NOTE,
+                     done=f"Archived the system {system.name}: turn on Show archived systems and places to "
+                     "restore it")  # fmt: skip
 
         st.markdown("**Places**")
+        show_flashes(_system_note(system.id))
         places = store.list_places(db, system.id, include_archived=show_archived)
         for place in places.itertuples():
             place_archived = isinstance(place.archived_at, str)
@@ -83,22 +112,28 @@ def _system_panel(system, show_archived: bool, expanded: bool) -> None:  # noqa:
                 step=1000,
                 key=people_key,
                 on_change=_save_population,
-                args=(int(place.id), people_key),
+                args=(int(place.id), place.name, people_key),
             )
             renamed = p1.text_input(
                 f"Place{' (archived)' if place_archived else ''}", value=place.name, key=f"manage_place_name_{place.id}"
             )
-            if p2.button("Save name", key=f"manage_place_rename_{place.id}"):
-                _attempt(store.rename_place, place.id, renamed, actor(), done="Place renamed")
+            if p2.button("Save place name", key=f"manage_place_rename_{place.id}"):
+                _attempt(store.rename_place, place.id, renamed, actor(), where=_place_note(place.id),
+                         done=f"Saved: the place {place.name} is now called {renamed.strip()}")  # fmt: skip
             if place_archived:
                 if p3.button("Restore", key=f"manage_place_restore_{place.id}"):
-                    _attempt(store.set_archived, "places", place.id, False, actor(), done="Place restored")
+                    _attempt(store.set_archived, "places", place.id, False, actor(), where=_place_note(place.id),
+                             done=f"Restored the place {place.name}")  # fmt: skip
             elif p3.button("Archive", key=f"manage_place_archive_{place.id}"):
-                _attempt(store.set_archived, "places", place.id, True, actor(), done="Place archived")
+                _attempt(store.set_archived, "places", place.id, True, actor(), where=_system_note(system.id),
+                         done=f"Archived the place {place.name}: turn on Show archived systems and places to "
+                         "restore it")  # fmt: skip
+            show_flashes(_place_note(place.id))  # under the row that changed
         with st.form(f"manage_add_place_{system.id}", clear_on_submit=True):
             place_name = st.text_input("New place name", key=f"manage_new_place_{system.id}")
             if st.form_submit_button("Add place"):
-                _attempt(store.create_place, system.id, place_name, actor(), done=f"Added place {place_name}")
+                _attempt(store.create_place, system.id, place_name, actor(), where=_system_note(system.id),
+                         done=f"Added the place {place_name.strip()}")  # fmt: skip
 
         st.markdown("**Rounds**")
         rounds = store.list_assessments(db, system_id=system.id)
@@ -110,12 +145,13 @@ def _system_panel(system, show_archived: bool, expanded: bool) -> None:  # noqa:
             relabel = r1.text_input(
                 f"Round label — {plain(row.unit_name)} (draft)", value=row.round_label, key=f"manage_round_{row.id}"
             )
-            if r2.button("Save label", key=f"manage_round_save_{row.id}"):
+            if r2.button("Save round label", key=f"manage_round_save_{row.id}"):
                 _attempt(
                     lambda d, i, v: store.update_assessment_details(d, i, actor(), round_label=v),
                     int(row.id),
                     relabel,
-                    done="Round renamed",
+                    done=f"Saved: {row.unit_name}'s round {row.round_label} is now called {relabel.strip()}",
+                    where=_system_note(system.id),
                 )
         locked = rounds[rounds["status"] != store.DRAFT]
         if not locked.empty:
@@ -142,6 +178,7 @@ find = st.text_input(
     "Find a system or place", key="manage_find", placeholder="Part of a name", help="Any part of a name, any case"
 )
 overview = store.systems_overview(db, include_archived=show_archived, find=find)
+show_flashes(SYSTEMS_NOTE)  # a system added, renamed, archived or restored: said here, above the list
 if overview.empty:
     st.info(
         f"No system or place has {plain(find.strip())!s} in its name." if find.strip()
@@ -175,6 +212,8 @@ else:
             hide_index=True,
         )
 
+st.header("People and roles")
+show_flashes(PEOPLE_NOTE)
 if identity.shared():
     st.caption("People sign in with their organisation's account; the address they sign in with must match.")
 else:
@@ -196,14 +235,19 @@ def _add_person(keys: dict[str, str]) -> None:
     except store.StoreError as exc:
         state["manage_people_error"] = str(exc)
     else:
-        flash("Saved: they can sign in now" + (f" as {role}" if role else " (give them a role to do anything)"))
+        who = state.get(keys["name"], "").strip() or state.get(keys["email"], "").strip()
+        flash(
+            f"Saved: {who} can sign in now"
+            + (f" as {access.ROLE_WORDS.get(role, role)}" if role else " (give them a role to do anything)"),
+            where=PEOPLE_NOTE,
+        )
         for key in ("email", "name"):
             state[keys[key]] = ""
 
 
 people = access.list_users(db)
 if people:
-    st.dataframe(
+    text_table(  # wraps: a person with many roles has them all in view
         pd.DataFrame(
             [
                 {
@@ -214,8 +258,7 @@ if people:
                 }
                 for p in people
             ]
-        ),
-        hide_index=True,
+        )
     )
 else:
     st.write("Nobody has been added yet. In shared mode, add yourself as an admin first (or use the command line).")
@@ -240,7 +283,7 @@ with st.expander("Add a person or give a role", icon=":material/person_add:"):
             key=keys["place"],
             format_func=lambda p: "The whole system and its places" if p is None else place_names[p],
         )
-    st.button("Save", type="primary", key="manage_person_save", on_click=_add_person, args=(keys,))
+    st.button("Save person and role", type="primary", key="manage_person_save", on_click=_add_person, args=(keys,))
 for person in people:
     if not person["roles"] and person["disabled"]:
         continue
@@ -249,13 +292,16 @@ for person in people:
             g1, g2 = st.columns([3, 1], vertical_alignment="center")
             g1.text(text)
             if g2.button("Remove role", key=f"manage_revoke_{grant_id}"):
-                _attempt(access.revoke, actor(), grant_id, done="Role removed")
+                _attempt(access.revoke, actor(), grant_id, where=PEOPLE_NOTE,
+                         done=f"Removed the role {text} from {person['name'] or person['email']}")  # fmt: skip
         if not person["disabled"] and st.button("Stop them signing in", key=f"manage_disable_{person['id']}"):
             _attempt(
-                access.disable_user, actor(), person["id"], done="They can no longer sign in; history keeps their work"
-            )
+                access.disable_user, actor(), person["id"], where=PEOPLE_NOTE,
+                done=f"{person['name'] or person['email']} can no longer sign in; history keeps their work",
+            )  # fmt: skip
 
 with st.expander("A person's data: export or erase (information governance)", icon=":material/policy:"):
+    show_flashes(PRIVACY_NOTE)
     st.write(
         "Everything the app holds about one person, as a file, or removed: their name, address and any other "
         'text you add below become "Erased person N" in every table and every stored text, history included. '
@@ -306,7 +352,8 @@ with st.expander("A person's data: export or erase (information governance)", ic
                 flash(
                     f"Erasure #{done.number}: {plural(done.fields, 'stored value')} now say '{done.placeholder}'"
                     + ("" if done.file_compacted else "; the file could not be compacted yet (run: python -m "
-                       "checklist privacy compact)")
+                       "checklist privacy compact)"),
+                    where=PRIVACY_NOTE,
                 )  # fmt: skip
                 st.rerun()
         st.caption(
@@ -319,7 +366,7 @@ with st.expander("A person's data: export or erase (information governance)", ic
         "(checked each time the app starts)."
     )
     if st.button("Remove old participants' names now", key="manage_privacy_forget"):
-        _attempt(privacy.forget_participant_names, actor(), done="Old participants' names removed")
+        _attempt(privacy.forget_participant_names, actor(), done="Old participants' names removed", where=PRIVACY_NOTE)
 
 st.header("Back up, export and restore")
 path = db_path()
@@ -373,7 +420,7 @@ if prepared is not None:
 elif d2.button("Export everything (Excel)", icon=":material/table_view:", key="manage_export_prepare"):
     # A national workbook takes minutes: it is made here, in memory, with progress shown, then offered.
     bar = d2.progress(0.0, text="Starting the Excel export…")
-    titles = ["Responses", "Scores", "Actions", "Workshop notes", "Workshop votes"]
+    titles = ["Summary", "Responses", "Scores", "Actions", "Workshop notes", "Workshop votes"]
 
     def _report(sheet: str, rows: int) -> None:
         base = sheet.split(" (")[0]
@@ -421,7 +468,7 @@ with st.expander("Restore from a backup"):
             )
             if st.button("Restore this backup", type="primary", key="manage_restore"):
                 try:
-                    safety = store.restore(db, staged, path.parent / "backups", actor())
+                    safety = restoring.restore(db, staged, path.parent / "backups", actor())
                 except store.StoreError as exc:
                     show_error(exc)
                 else:
@@ -431,6 +478,7 @@ with st.expander("Restore from a backup"):
                     st.rerun()
 
 with st.expander("Import assessments from CSV or Excel"):
+    show_flashes(IMPORT_NOTE)
     st.write(
         "Either the export's layout, or one row per unit and round with columns system, place, round, date and one "
         'column per item id (a level 0–4 or its name, "don\'t know" or "n/a"). The file is checked first: if any '
@@ -493,6 +541,7 @@ with st.expander("Import assessments from CSV or Excel"):
                     st.session_state["manage_imports"] = st.session_state.get("manage_imports", 0) + 1
                     flash(
                         f"Imported: {counts['created']} created, {counts['replaced']} replaced, "
-                        f"{counts['skipped']} skipped"
+                        f"{counts['skipped']} skipped",
+                        where=IMPORT_NOTE,
                     )
                     st.rerun()

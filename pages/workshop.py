@@ -32,6 +32,7 @@ from ui.common import (
     plain,
     show_error,
     show_flashes,
+    text_table,
 )
 
 ensure_router()
@@ -170,10 +171,10 @@ def join_panel(workshop: dict, expanded: bool) -> None:
                 st.markdown(f"Code {workshop['code']}")
             st.caption("No account needed. Say which part of the system you come from; your name is optional.")
             if workshops.is_local_only(link):
+                # Plain steps, the same as the presenter screen shows (web/live.py PHONES_CANNOT_JOIN).
                 st.warning(
-                    "This address only works on this computer, so other people's phones and laptops cannot reach it. "
-                    "Ask whoever runs the app to make it reachable on your network (the README's *Hosting* section "
-                    f"says how, with {PUBLIC_URL_VAR} set to the address people should open).",
+                    "Phones cannot open this address: it only works on this computer. Stop the app, start it for "
+                    "the network with `make run ADDRESS=0.0.0.0`, then open the Network URL it shows.",
                     icon=":material/wifi_off:",
                 )
 
@@ -269,8 +270,18 @@ def present(workshop: dict, items: list, domain_titles: dict[str, str]) -> None:
     position = order.index(current)
     jump_key = f"ws_jump_{wid}"
     st.session_state[jump_key] = current  # follow the room's item, whoever moved it
+    # On its own line, above the room's controls, so its whole label shows at any width (in a quarter of the
+    # controls' row it was cut to "Open presenter scr..." at 1366 px).
+    st.link_button(
+        "Open presenter screen",
+        presenter_screen_url(wid),
+        icon=":material/open_in_new:",
+        help="For the projector, in a new window: the item, its five levels and, once revealed, the votes, in "
+        "large type with no sidebar, a QR code to join and how many in the room still have to vote. Its own "
+        "Previous, Next and Reveal buttons and Page Up / Page Down move the room; this page follows.",
+    )
     # Room for each button's label and its key badge at 1366 px (narrower columns squeezed the label out).
-    back, forward, jump, screen = st.columns([2, 2, 3, 2], vertical_alignment="bottom")
+    back, forward, jump, _ = st.columns([2, 2, 3, 2], vertical_alignment="bottom")
     back.button(
         "Previous",
         icon=":material/arrow_back:",
@@ -299,14 +310,6 @@ def present(workshop: dict, items: list, domain_titles: dict[str, str]) -> None:
         key=jump_key,
         on_change=_jump,
         args=(wid, jump_key),
-    )
-    screen.link_button(
-        "Open presenter screen",
-        presenter_screen_url(wid),
-        icon=":material/open_in_new:",
-        help="For the projector, in a new window: the item, its five levels and, once revealed, the votes, in "
-        "large type with no sidebar. Its own Previous, Next and Reveal buttons and Page Up / Page Down move the "
-        "room; this page follows.",
     )
     follow_room(wid, current, workshop["revealed"])
 
@@ -498,7 +501,7 @@ def summary_panel(workshop: dict, items: list) -> None:
             "notes": "Notes",
         }
     ).drop(columns=["item_id"])
-    st.dataframe(table, hide_index=True)
+    text_table(table)  # wraps: the notes are read whole
     st.caption(
         "The agreed level is what the room settled on; the next columns describe the votes behind it. "
         + consensus.SPLIT_RULE

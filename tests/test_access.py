@@ -142,12 +142,12 @@ def test_users_are_added_once_disabled_and_enabled_again(fresh_db):
 
 # --- the pages, per role (AppTest, shared mode, an injected signed-in user) ---------------------------
 
-ALL_PAGES = ["Home", "Assess", "Dashboard", "Compare places", "Workshop", "The framework", "Manage"]
+ALL_PAGES = ["Home", "Assess", "Dashboard", "Compare places", "Workshop", "The framework", "Manage", "Accessibility"]
 PAGES_BY_ROLE = {
     ADMIN: ALL_PAGES,
-    LEAD: ["Home", "Assess", "Dashboard", "Compare places", "Workshop", "The framework"],
-    REVIEWER: ["Home", "Assess", "Dashboard", "Compare places", "The framework"],
-    VIEWER: ["Home", "Assess", "Dashboard", "Compare places", "The framework"],
+    LEAD: ["Home", "Assess", "Dashboard", "Compare places", "Workshop", "The framework", "Accessibility"],
+    REVIEWER: ["Home", "Assess", "Dashboard", "Compare places", "The framework", "Accessibility"],
+    VIEWER: ["Home", "Assess", "Dashboard", "Compare places", "The framework", "Accessibility"],
 }
 
 

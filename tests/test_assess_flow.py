@@ -156,23 +156,16 @@ def test_the_review_table_shows_evidence_target_gap_and_a_link_in_plain_or_easy_
     aid = _draft(path)
     store.save_response(store.connect(path), aid, "referrals", ACTOR, level=1, evidence="Form live", target_level=3)
     at = _tab(_app(path, monkeypatch, "pages/assess.py", assessment=str(aid)), aid, "Review and submit")
-    table = at.dataframe[0]
-    row = table.value.set_index("item").loc["Referrals"]
-    assert (row["answer"], row["target"], row["gap"], row["evidence"]) == (
+    table = at.table[0].value  # a static table that wraps (st.table), so the evidence is read whole
+    row = table.set_index("Item").loc["Referrals"].map(_shown)
+    assert (row["Answer"], row["Target"], row["Gap to target"], row["Evidence"]) == (
         "1 · Emerging", "3 · Maturing", "2 levels to go", "Form live"
     )  # fmt: skip
-    assert row["link"] == f"?assessment={aid}&item=referrals"
-    headers = [c["label"] for c in _column_config(table).values() if "label" in c]
-    assert headers == ["Item", "Answer", "Target", "Gap to target", "Evidence", "How sure", "Open"]
+    assert row["Open"] == f"[Open](?assessment={aid}&item=referrals)"
+    assert list(table.columns) == ["Item", "Answer", "Target", "Gap to target", "Evidence", "How sure", "Open"]
     at.toggle(key="assess_easy").set_value(True).run()
-    headers = [c["label"] for c in _column_config(at.dataframe[0]).values() if "label" in c]
+    headers = list(at.table[0].value.columns)
     assert "Next step we want" in headers and "Target" not in headers
-
-
-def _column_config(table) -> dict:
-    import json
-
-    return json.loads(table.proto.columns)
 
 
 def test_easy_read_covers_the_action_form(tmp_path, monkeypatch):
@@ -195,7 +188,7 @@ def test_history_reads_as_sentences_with_the_items_title(tmp_path, monkeypatch):
     store.save_response(db, aid, "referrals", "Priya Shah", level=2, target_level=4)
     store.save_response(db, aid, "referrals", "Priya Shah", target_level=None)
     at = _tab(_app(path, monkeypatch, "pages/assess.py", assessment=str(aid)), aid, "History")
-    table = next(d.value for d in at.dataframe if "Who" in d.value.columns)
+    table = next(t.value for t in at.table if "Who" in t.value.columns).map(_shown)  # wraps: read whole
     assert list(table.columns) == ["When", "Who", "What changed"]
     said = dict(zip(table["What changed"], table["Who"], strict=True))
     assert said["Answered Referrals: 1 · Emerging"] == "Priya Shah"

@@ -1,11 +1,13 @@
 """The README keeps up: every CLI command, every domain, every setting and the quick start are documented."""
 
+import argparse
 import re
+import tomllib
 
 import pytest
 
 from checklist import store
-from checklist.cli import COMMANDS_HELP
+from checklist.cli import COMMANDS_HELP, build_parser
 from checklist.framework import current_framework
 from tests.conftest import ROOT
 from ui import identity
@@ -13,9 +15,24 @@ from ui import identity
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
+COMMAND_LINE = re.search(r"## Command line\n.*?```sh\n(.*?)```", README, re.S).group(1)
+SUBCOMMANDS = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
+
+
 @pytest.mark.parametrize("command", list(COMMANDS_HELP))
-def test_every_cli_command_is_documented(command):
-    assert f"python -m checklist {command}" in README
+def test_every_cli_command_is_documented_with_its_options(command):
+    line = re.search(rf"^checklist {command}\b(.*)$", COMMAND_LINE, re.M)
+    assert line, f"the README's Command line block has no `checklist {command}` line"
+    documented = set(re.findall(r"--[a-z][a-z-]*", line.group(1).split("  #")[0]))
+    options = {o for a in SUBCOMMANDS[command]._actions for o in a.option_strings if o.startswith("--")} - {"--help"}
+    assert documented <= options, f"the README gives `{command}` options it does not have"
+    assert options - {"--db"} <= documented, f"the README leaves out options of `{command}`"
+
+
+def test_the_documented_command_is_the_installed_one():
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts == {"checklist": "checklist.cli:main"}
+    assert ".venv/bin/checklist" in COMMAND_LINE and "python -m checklist" not in COMMAND_LINE
 
 
 @pytest.mark.parametrize("domain", [d.title for d in current_framework().domains])

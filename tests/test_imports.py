@@ -155,13 +155,16 @@ def test_a_filled_in_template_imports_back(unit, fw):
     book = load_workbook(io.BytesIO(data))
     sheet = book["Responses"]
     header = [c.value for c in sheet[1]]
-    assert header[10:15] == [
+    assert header[11:16] == [
         f"{v} · {n}" for v, n in enumerate(("Not started", "Emerging", "Developing", "Maturing", "Thriving"))
     ]
-    assert sheet.max_row == 18 and sheet.cell(2, 11).value == fw.item("governance").levels[0]
-    lists = {str(dv.sqref): dv.formula1 for dv in sheet.data_validations.dataValidation}
-    assert "Don't know" in lists["P2:P18"] and "4 · Thriving" in lists["P2:P18"]  # the level drop-down
     col = {name: n + 1 for n, name in enumerate(header)}
+    governance = fw.item("governance")
+    assert sheet.max_row == 18 and sheet.cell(2, 12).value == governance.levels[0]
+    assert sheet.cell(2, col["judged for"]).value == fw.unit(governance.unit).name
+    assert governance.evidence_example(4) in sheet.cell(2, col["examples of evidence"]).value
+    lists = {str(dv.sqref): dv.formula1 for dv in sheet.data_validations.dataValidation}
+    assert "Don't know" in lists["R2:R18"] and "4 · Thriving" in lists["R2:R18"]  # the level drop-down
     rows = {sheet.cell(r, col["item_id"]).value: r for r in range(2, sheet.max_row + 1)}
     sheet.cell(rows["governance"], col["level"], "2 · Developing")
     sheet.cell(rows["governance"], col["evidence"], "Board terms of reference")

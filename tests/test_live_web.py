@@ -551,3 +551,92 @@ def test_the_presenter_screen_moves_the_room_and_reveals_with_its_key_only(port,
     workshops.close_workshop(db, w["id"], ACTOR)
     status, body = _control(port, w["id"], key, "next")
     assert status == 403 and "closed" in body["error"]
+
+
+# --- the presenter screen: how to join, and who is in the room ----------------------------------------------------
+
+
+def _screen(port, db, w):
+    key = workshops.presenter_key(db, w["id"])
+    return _call(port, "GET", f"/present/{w['id']}/screen", headers={"Cookie": f"presenter_key={key}"})
+
+
+def test_the_presenter_screen_shows_a_qr_code_of_the_address_phones_open(port, room, monkeypatch):
+    import segno
+
+    db, w = room
+    monkeypatch.setenv(web_live.PUBLIC_URL_VAR, "http://10.0.0.5:8501/")
+    status, _, page = _screen(port, db, w)
+    qr = segno.make(f"http://10.0.0.5:8501/join?code={w['code']}", error="m").svg_data_uri(border=2, omitsize=True)
+    assert status == 200 and f'<img id="join-qr" class="qr" src="{escape(qr)}" alt="QR code: scan to join">' in page
+    assert 'Scan, or open <strong id="join-address">10.0.0.5:<wbr>8501<wbr>/join</strong> with code' in page
+    assert "Phones cannot open" not in page
+
+
+def test_on_this_computers_own_address_the_screen_says_what_to_do_instead_of_a_qr_code(port, room, monkeypatch):
+    db, w = room
+    monkeypatch.delenv(web_live.PUBLIC_URL_VAR, raising=False)
+    status, _, page = _screen(port, db, w)  # opened at 127.0.0.1, as on the facilitator's own laptop
+    assert status == 200 and 'id="join-qr"' not in page
+    assert f'Join at <strong id="join-address">127.0.0.1:<wbr>{port}<wbr>/join</strong>' in page
+    steps = str(escape(web_live.PHONES_CANNOT_JOIN)).replace(
+        "make run ADDRESS=0.0.0.0", '<strong class="command">make run ADDRESS=0.0.0.0</strong>'
+    )
+    assert steps in page, "what to do, in plain words"
+    assert "CHECKLIST_PUBLIC_URL" not in page and "README" not in page, "steps, not developer settings"
+
+
+def test_the_presenter_stream_counts_the_phones_in_the_room_not_everyone_who_joined(port, room, monkeypatch):
+    db, w = room
+    monkeypatch.setattr(web_live, "IN_ROOM", web_live._InRoom())  # workshop ids repeat across these tests
+    monkeypatch.setattr(web_live, "ROOM_GRACE_SECONDS", 0.2)
+    key = workshops.presenter_key(db, w["id"])
+    connection, next_event = _events(port, f"/present/{w['id']}/events?key={key}")
+
+    def until(room_now):
+        state = next_event()
+        while state["room"] != room_now:
+            state = next_event()
+        return state
+
+    assert next_event()["room"] == {"here": 0, "voted": 0}
+    _join(port, w["code"], name="Gone")  # joined earlier, page closed: not in the room
+    ana, ben = _join(port, w["code"], name="Ana"), _join(port, w["code"], name="Ben")
+    streams = [_open_stream(port, "/join/events", cookie)[0] for cookie in (ana, ben, ben)]  # Ben in two tabs
+    until({"here": 2, "voted": 0})
+    _call(port, "POST", "/join/vote", ({"item": "governance", "level": "2"},), {"Cookie": ana})
+    assert until({"here": 2, "voted": 1})["joined"] == 3
+    streams[1].close()  # one of Ben's tabs: he is still in the room
+    streams[2].close()  # and the other: he has left (once the grace for a reconnecting phone has passed)
+    state = until({"here": 1, "voted": 1})
+    assert (state["votes"], state["joined"]) == (1, 3)
+    workshops.set_current_item(db, w["id"], "shared-vision", ACTOR)  # a new item: Ana has still to vote on it
+    until({"here": 1, "voted": 0})
+    streams[0].close()
+    connection.close()
+
+
+def test_a_phone_that_reconnects_within_the_grace_never_leaves_the_room(monkeypatch):
+    import asyncio
+    import concurrent.futures
+
+    monkeypatch.setattr(web_live, "ROOM_GRACE_SECONDS", 0.05)
+
+    async def reconnect_then_leave() -> list[int]:
+        here = web_live._InRoom()
+        here.enter(7, 1)
+        seen = [here.count(7, set())["here"]]
+        here.leave(7, 1)
+        here.enter(7, 1)  # a reload: the page's stream closes and opens again
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(here.changed(7).wait(), 0.2)
+        seen.append(here.count(7, set())["here"])
+        here.leave(7, 1)
+        seen.append(here.count(7, set())["here"])  # gone, but within the grace
+        await asyncio.wait_for(here.changed(7).wait(), 2)
+        seen.append(here.count(7, set())["here"])
+        return seen
+
+    # Its own thread: a browser test's Playwright may hold an event loop open in this one.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        assert pool.submit(asyncio.run, reconnect_then_leave()).result() == [1, 1, 1, 0]

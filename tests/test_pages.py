@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from checklist import formatting, store
+from checklist.framework import framework_for
 from checklist.scoring import DONT_KNOW, LEVEL
 from tests.conftest import ACTOR
 
@@ -514,3 +515,186 @@ def test_the_accessibility_statement_is_open_before_signing_in(demo_path, monkey
     assert [t.value for t in at.title] == ["Sign in"]
     at.switch_page("pages/accessibility.py").run()
     assert not at.exception and [t.value for t in at.title] == ["Accessibility statement"]
+
+
+def test_an_item_says_where_it_is_judged_and_shows_evidence_for_each_level(tmp_path, monkeypatch):
+    path = tmp_path / "ev.db"
+    db = store.connect(path)
+    sid = store.create_system(db, "Test ICS", ACTOR)
+    aid = store.create_assessment(db, sid, None, "R1", "2026-11-01", ACTOR)
+    fw = framework_for(store.get_assessment(db, aid)["framework_version"])
+    item = fw.item("referrals")
+    at = _tab(_app(path, monkeypatch, "pages/assess.py", assessment=str(aid), item="referrals"), aid, "Answer")
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Judged for: ") for c in captions)
+    shown = "\n".join(m.value for m in at.markdown)
+    for value in range(5):
+        assert item.evidence_example(value)[:40] in shown
+
+
+# --- reading: long text shown whole, confirmations said where they cannot cover a control ---------
+
+
+def _long(start: str) -> str:
+    """400 characters as a person might paste them: Markdown, HTML and an address that must stay plain text."""
+    filler = " **bold** <b>x</b> [link](http://example.org) steering group minutes, March 2026;"
+    return (start + filler * 10)[:399] + "."
+
+
+def _table_with(at: AppTest, column: str):  # noqa: ANN202
+    """The static table (st.table: it wraps) that has this column; a grid (st.dataframe) would cut the text."""
+    assert not [d for d in at.dataframe if column in d.value.columns], f"{column} is in a grid, which clips text"
+    return next(t.value for t in at.table if column in t.value.columns)
+
+
+def test_the_review_table_shows_long_evidence_whole_and_as_typed(tmp_path, monkeypatch):
+    path = tmp_path / "a.db"
+    aid = _draft(path)
+    evidence = _long("Referrals:")
+    store.save_response(store.connect(path), aid, "referrals", ACTOR, level=1, evidence=evidence, target_level=3)
+    at = _tab(_app(path, monkeypatch, "pages/assess.py", assessment=str(aid)), aid, "Review and submit")
+    table = _table_with(at, "Evidence")
+    assert list(table.columns) == ["Item", "Answer", "Target", "Gap to target", "Evidence", "How sure", "Open"]
+    row = table.set_index("Item").loc["Referrals"]
+    assert _shown(row["Evidence"]) == evidence, "every character, never cut"
+    assert "\\*\\*bold\\*\\*" in row["Evidence"] and "\\<b\\>" in row["Evidence"], "escaped: shown as typed"
+    assert (row["Answer"], _shown(row["Target"]), row["Gap to target"]) == ("1 · Emerging", "3 · Maturing",
+                                                                           "2 levels to go")  # fmt: skip
+    assert row["Open"] == f"[Open](?assessment={aid}&item=referrals)", "our own link, opening the item"
+    at.toggle(key="assess_easy").set_value(True).run()
+    assert "What shows it" in _table_with(at, "What shows it").columns
+
+
+def test_the_history_shows_what_changed_whole(tmp_path, monkeypatch, fw):
+    from checklist import history_text
+
+    path = tmp_path / "a.db"
+    aid = _draft(path)
+    db = store.connect(path)
+    store.save_response(db, aid, "referrals", "Priya Shah", evidence=_long("History:"))
+    at = _tab(_app(path, monkeypatch, "pages/assess.py", assessment=str(aid)), aid, "History")
+    table = _table_with(at, "What changed")
+    expected = history_text.table(store.history(db, aid), fw)
+    assert [_shown(c) for c in table["What changed"]] == list(expected["What changed"])
+    assert any(_shown(c).startswith("Added the evidence for Referrals: “History: **bold** <b>x</b>") for c in
+               table["What changed"])  # fmt: skip
+    assert "Priya Shah" in set(table["Who"])
+
+
+def test_the_compare_roll_up_shows_the_lowest_place_whole(demo_path, monkeypatch):
+    at = _app(demo_path, monkeypatch, "pages/compare.py")
+    table = _table_with(at, "Lowest place")
+    assert {"Domain", "Rolled up", "Lowest", "Lowest place", "Highest"} <= set(table.columns)
+    assert all(_shown(p) for p in table["Lowest place"]), "every domain names its lowest place"
+
+
+def test_an_action_is_confirmed_beside_the_actions_never_as_a_pop_up(tmp_path, monkeypatch):
+    path = tmp_path / "a.db"
+    aid = _draft(path)
+    at = _app(path, monkeypatch, "pages/assess.py", assessment=str(aid), item="referrals")
+    next(w for w in at.text_input if w.label == "What will be done").input("Pilot a *referral* form")
+    at.button(key=f"FormSubmitter:assess_add_action_{aid}_referrals-Add action").click().run()
+    assert not at.toast, "a toast covers the controls at the top right of the page"
+    assert [_shown(s.value) for s in at.success] == ["Saved: action “Pilot a *referral* form” added"]
+    at.run()
+    assert not at.success, "said once, not on every later run"
+
+
+def test_after_submitting_the_status_line_says_submitted_and_locked(tmp_path, monkeypatch, fw):
+    path = tmp_path / "a.db"
+    aid = _draft(path)
+    db = store.connect(path)
+    for n, item in enumerate(fw.items_for(False)):
+        store.save_response(db, aid, item.id, ACTOR, level=n % 5)
+    at = _tab(_app(path, monkeypatch, "pages/assess.py", assessment=str(aid)), aid, "Review and submit")
+    at.text_area(key=f"assess_note_{aid}").input("Seen by the board").run()
+    assert "Round details: note at submission" in _shown(_texts(at)), "a field save says what it saved"
+    at.button(key=f"assess_submit_{aid}").click().run()
+    at.button(key=f"assess_submit_confirm_{aid}").click().run()
+    assert store.get_assessment(db, aid)["status"] == store.SUBMITTED
+    shown = _shown(_texts(at))
+    assert "Assessment submitted and locked at 10:00" in shown
+    assert "Round details" not in shown and "Saved at" not in shown, "not the last field saved before it"
+    assert not at.toast
+    _tab(at, aid, "Answer")
+    assert "Assessment submitted and locked at 10:00" in _shown(_texts(at))
+    _tab(at, aid, "Review and submit")
+    at.text_input(key=f"assess_reopen_reason_{aid}").input("Recheck referrals")
+    at.button(key=f"assess_reopen_{aid}").click().run()
+    shown = _shown(_texts(at))
+    assert "Round reopened for changes" in shown and "submitted and locked at" not in shown
+
+
+def test_the_last_item_offers_review_and_submit(tmp_path, monkeypatch, fw):
+    path = tmp_path / "a.db"
+    aid = _draft(path)
+    last = fw.items_for(False)[-1].id
+    at = _app(path, monkeypatch, "pages/assess.py", assessment=str(aid), item=last)
+    keys = [b.key for b in at.button]
+    assert "assess_next" not in keys, "no greyed-out Next on the last item"
+    go = at.button(key="assess_to_review")
+    assert go.label == "Review and submit →"
+    go.click().run()
+    assert at.session_state[f"assess_tab_{aid}"] == "Review and submit"
+    assert at.button(key=f"assess_submit_{aid}").label == "Submit and lock"
+    first = _app(path, monkeypatch, "pages/assess.py", assessment=str(aid), item=fw.items_for(False)[0].id)
+    assert not first.button(key="assess_next").disabled and "assess_to_review" not in [b.key for b in first.button]
+
+
+@pytest.mark.parametrize(
+    ("title", "domain", "line"),
+    [
+        ("Workforce diversity", "Workforce diversity", "**Workforce diversity**: at Not started"),
+        ("Workforce diversity", "workforce Diversity", "**Workforce diversity**: at Not started"),
+        ("Referrals", "Pathways", "**Referrals** (Pathways): at Not started"),
+    ],
+)
+def test_a_strength_or_priority_names_an_item_like_its_domain_once(title, domain, line):
+    from checklist import presentation
+
+    assert presentation.highlight(title, domain, "at Not started") == line
+
+
+def test_priorities_name_workforce_diversity_once_on_results_and_dashboard(tmp_path, monkeypatch, fw):
+    path = tmp_path / "a.db"
+    aid = _draft(path)
+    db = store.connect(path)
+    for item in fw.items_for(False):
+        store.save_response(db, aid, item.id, ACTOR, level=0 if item.id == "workforce-diversity" else 3)
+    at = _tab(_app(path, monkeypatch, "pages/assess.py", assessment=str(aid)), aid, "Results")
+    shown = _texts(at)
+    assert "- **Workforce diversity**: at Not started" in shown
+    assert "Workforce diversity (Workforce diversity)" not in shown
+    dash = _app(path, monkeypatch, "pages/dashboard.py")
+    dash.selectbox(key="dash_place").set_value(store.get_assessment(db, aid)["place_id"]).run()
+    shown = _texts(dash)
+    assert "- **Workforce diversity**: at Not started" in shown
+    assert "(Workforce diversity)" not in shown
+
+
+def test_manage_names_its_people_section_and_says_what_each_save_saved(tmp_path, monkeypatch):
+    path = tmp_path / "m.db"
+    _draft(path)
+    db = store.connect(path)
+    at = _app(path, monkeypatch, "pages/manage.py")
+    assert "People and roles" in [h.value for h in at.header]
+    labels = {b.key: b.label for b in at.button}
+    assert labels["manage_sys_rename_1"] == "Save system name"
+    assert labels["manage_place_rename_1"] == "Save place name"
+    assert labels["manage_round_save_1"] == "Save round label"
+    assert labels["manage_person_save"] == "Save person and role"
+    at.number_input(key="manage_place_population_1").set_value(245000).run()
+    assert store.get_place(db, 1)["population"] == 245000
+    assert [_shown(s.value) for s in at.success] == ["Saved: Page Place's population is now 245,000"]
+    assert not at.toast
+    at.text_input(key="manage_place_name_1").input("Upper Vale")
+    at.button(key="manage_place_rename_1").click().run()
+    assert [_shown(s.value) for s in at.success] == ["Saved: the place Page Place is now called Upper Vale"]
+    at.button(key="manage_place_archive_1").click().run()
+    assert _shown(at.success[0].value).startswith("Archived the place Upper Vale: turn on Show archived")
+    at.text_input(key="manage_person_email").input("ana@example.nhs.uk")
+    at.text_input(key="manage_person_name").input("Ana Ruiz")
+    at.button(key="manage_person_save").click().run()
+    assert [_shown(s.value) for s in at.success] == [
+        "Saved: Ana Ruiz can sign in now (give them a role to do anything)"
+    ]

@@ -137,7 +137,7 @@ def test_the_reviewer_comments_on_the_page_and_the_lead_sees_it_on_the_item(shar
         "a lead gets no reviewer's controls"
     )
     _tab(at, aid, "History")
-    history = next(d.value for d in at.dataframe if "Who" in d.value.columns)
+    history = next(t.value for t in at.table if "Who" in t.value.columns)
     assert {"The lead", "The reviewer"} <= set(history["Who"]), "the History view names people, not ids"
 
 

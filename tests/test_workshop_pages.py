@@ -68,7 +68,9 @@ def test_votes_are_counted_live_hidden_until_revealed_and_the_agreed_level_is_sa
     saved = store.responses(db, aid)[item]
     assert (saved["answer"], saved["level"]) == ("level", 2)
     assert "Agreed 2 · Developing. Room: 2 votes; levels 1–3" in saved["evidence"]
-    assert "Recorded: 2 · Developing" in at.success[0].value
+    said = [_shown(m.value) for m in at.success]
+    assert any("Recorded: 2 · Developing" in m for m in said)
+    assert "Agreed level saved to the assessment: 2 · Developing" in said, "confirmed on the page, not in a pop-up"
 
 
 def test_agreeing_without_a_level_says_so_and_saves_nothing(northmoor, demo_path, monkeypatch):
@@ -128,7 +130,7 @@ def test_the_summary_names_sector_disagreement_and_dont_knows(northmoor, demo_pa
     assert "1 of 17 items agreed" in text
     assert "Governance: Health and care rated it 3.5 (median), Lived experience (disabled person or carer) 1" in text
     assert "Governance: 2 of 5 votes" in text
-    table = at.dataframe[0].value
+    table = at.table[0].value.map(lambda v: _shown(v) if isinstance(v, str) else v)
     assert table.loc[table["Item"] == "Governance", "Agreed level"].item() == "2 · Developing"
 
 
@@ -188,11 +190,11 @@ def test_assess_history_hides_workshop_votes_until_asked(northmoor, demo_path, m
     workshops.cast_vote(db, voter["token"], w["current_item"], 2)
     workshops.record_agreement(db, w["id"], w["current_item"], ACTOR, 2)
     at = _tab(_app(demo_path, monkeypatch, "pages/assess.py", assessment=str(aid)), aid, "History")
-    history = at.dataframe[-1].value
+    history = at.table[-1].value.map(lambda v: _shown(v) if isinstance(v, str) else v)
     assert not history["Who"].str.startswith("participant ").any()
     assert ACTOR in history["Who"].tolist()  # the agreement itself is always shown
     at.toggle(key=f"assess_history_votes_{aid}").set_value(True).run()
-    shown = at.dataframe[-1].value
+    shown = at.table[-1].value.map(lambda v: _shown(v) if isinstance(v, str) else v)
     votes = shown[shown["Who"] == f"participant {voter['id']} (Health and care)"]
     # in plain words, one row each: joining, then the vote with its level and the item's title
     assert len(votes) == 2 and {w.split(" ")[0].casefold() for w in votes["What changed"]} == {"joined", "voted"}

@@ -142,14 +142,34 @@ def show_error(exc: Exception) -> None:
     st.error(plain(str(exc)), icon=":material/error:")
 
 
-def flash(message: str, icon: str = ":material/check_circle:") -> None:
-    """Show a toast on the next run (survives the rerun a callback triggers)."""
-    st.session_state.setdefault("_flash", []).append((message, icon))
+def flash(message: str, icon: str = ":material/check_circle:", where: str = "page") -> None:
+    """Say, on the next run, what was just done, inline where the page calls `show_flashes(where)`.
+
+    Never a toast: Streamlit draws toasts over the top right of the page, on the very buttons people press next
+    (Choose another, Archive). A message nobody shows in the next two runs is dropped, never shown late.
+    """
+    st.session_state.setdefault("_flash", []).append((message, icon, where, 0))
 
 
-def show_flashes() -> None:
-    for message, icon in st.session_state.pop("_flash", []):
-        st.toast(plain(message), icon=icon)
+def show_flashes(where: str = "page") -> None:
+    """Show the messages meant for this place as one inline note (user text in them shown as typed).
+
+    The note's slot is drawn whether or not there is a message, so the elements after it keep their places:
+    a message appearing must not remount the widgets below it and drop a keyboard user's focus. The page-level
+    call, made first in every run, also ages the messages meant elsewhere on the page.
+    """
+    slot = st.empty()
+    shown, kept = [], []
+    for entry in st.session_state.pop("_flash", []):
+        message, icon, place, age = (*entry, "page", 0)[:4]  # (message, icon) alone is meant for the page
+        if place == where:
+            shown.append((message, icon))
+        elif where != "page" or age < 1:
+            kept.append((message, icon, place, age + 1 if where == "page" else age))
+    if kept:
+        st.session_state["_flash"] = kept
+    if shown:
+        slot.success("\n\n".join(plain(message) for message, _ in shown), icon=shown[-1][1])
 
 
 _MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~:$"
@@ -176,10 +196,14 @@ def chart(fig, data: pd.DataFrame, name: str, summary: str) -> None:  # noqa: AN
         csv_download(data, name, f"csv_{name}")
 
 
-def text_table(frame: pd.DataFrame) -> None:
+def text_table(frame: pd.DataFrame, markdown: tuple[str, ...] = ()) -> None:
     """A static table that wraps long text (st.table), with every text cell shown exactly as typed: st.table renders
-    Markdown in cells, so user text is escaped like any other (`plain`)."""
-    shown = frame.map(lambda v: plain(v) if isinstance(v, str) else v)
+    Markdown in cells, so user text is escaped like any other (`plain`). Columns named in `markdown` hold the page's
+    own Markdown (a link built from ids), never user text, and are left as they are."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if column not in markdown:
+            shown[column] = shown[column].map(lambda v: plain(v) if isinstance(v, str) else v)
     st.table(shown, hide_index=True, border="horizontal")
 
 

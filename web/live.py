@@ -12,8 +12,9 @@ Routes (all under /join, except the facilitator's live panel and presenter scree
 - GET  /join/events          the room's changes as server-sent events
 - POST /join/leave           forget the pass (join another workshop)
 - GET  /present/{id}         the facilitator's live count and (once revealed) results, for an iframe
-- GET  /present/{id}/events  the same as server-sent events
-- GET  /present/{id}/screen  the projected presenter screen: the item, its levels, the results once revealed
+- GET  /present/{id}/events  the same as server-sent events, with how many phones are in the room now (IN_ROOM)
+- GET  /present/{id}/screen  the projected presenter screen: the item, its levels, the results once revealed,
+                             and a QR code of the address phones open (or what to do when they cannot)
 - POST /present/{id}/control the presenter screen's Previous, Next, Reveal and Hide (allowed by the key)
 
 What keeps one client from spoiling the room for everyone else:
@@ -34,6 +35,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import secrets
 import time
 from collections import Counter, deque
@@ -43,6 +45,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import segno
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import (
@@ -117,6 +120,13 @@ def _whole_number(var: str, default: int) -> int:
 STREAMS_PER_CLIENT = _whole_number(STREAMS_PER_CLIENT_VAR, 200)
 PUBLIC_URL_VAR = "CHECKLIST_PUBLIC_URL"  # the address people should open, as on the Workshop page
 LEVEL_LABELS = [formatting.level(v) for v in LEVEL_VALUES]
+# What the presenter screen says instead of a QR code when the app is open at an address only this computer can
+# reach (the Workshop page's How to join says the same).
+NETWORK_COMMAND = "make run ADDRESS=0.0.0.0"
+PHONES_CANNOT_JOIN = (
+    "Phones cannot open this address: it only works on this computer. Stop the app, start it for the network "
+    f"with {NETWORK_COMMAND}, then open the Network URL it shows."
+)
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(HERE / "templates"),
@@ -606,33 +616,156 @@ class _Streams:
 STREAMS = _Streams()
 
 
+ROOM_GRACE_SECONDS = 15.0
+
+
+class _InRoom:
+    """Who is in the room now, per workshop: the participants whose voting page holds an event stream open, or
+    closed its last one under ROOM_GRACE_SECONDS ago (a reload or a dropped connection reconnects within seconds).
+    Not everyone who ever joined: a phone that has left drops out. Counted in the event loop (one thread: no lock).
+    """
+
+    def __init__(self) -> None:
+        self._open: dict[int, Counter[int]] = {}  # workshop -> participant -> open streams
+        self._left: dict[int, dict[int, float]] = {}  # workshop -> participant -> when its last stream closed
+        self._versions: Counter[int] = Counter()  # grows with every change to who is in a workshop's room
+        self._changed: dict[int, asyncio.Event] = {}
+
+    def enter(self, workshop_id: int, participant_id: int) -> None:
+        was_in = self._is_in(workshop_id, participant_id)
+        self._open.setdefault(workshop_id, Counter())[participant_id] += 1
+        self._left.get(workshop_id, {}).pop(participant_id, None)
+        if not was_in:
+            self._tell(workshop_id)
+
+    def leave(self, workshop_id: int, participant_id: int) -> None:
+        streams = self._open.get(workshop_id)
+        if streams is None or participant_id not in streams:
+            return
+        streams[participant_id] -= 1
+        if streams[participant_id] > 0:
+            return
+        del streams[participant_id]
+        if not streams:
+            self._open.pop(workshop_id, None)
+        stamp = time.monotonic()
+        self._left.setdefault(workshop_id, {})[participant_id] = stamp
+        asyncio.get_running_loop().call_later(ROOM_GRACE_SECONDS, self._gone, workshop_id, participant_id, stamp)
+
+    def _gone(self, workshop_id: int, participant_id: int, stamp: float) -> None:
+        left = self._left.get(workshop_id, {})
+        if left.get(participant_id) != stamp:  # back in the room since, or gone already
+            return
+        del left[participant_id]
+        if not left:
+            self._left.pop(workshop_id, None)
+        self._tell(workshop_id)
+
+    def _is_in(self, workshop_id: int, participant_id: int) -> bool:
+        return participant_id in self._open.get(workshop_id, ()) or participant_id in self._left.get(workshop_id, ())
+
+    def _tell(self, workshop_id: int) -> None:
+        self._versions[workshop_id] += 1
+        changed = self._changed.pop(workshop_id, None)
+        if changed is not None:
+            changed.set()
+
+    def version(self, workshop_id: int) -> int:
+        return self._versions[workshop_id]
+
+    def changed(self, workshop_id: int) -> asyncio.Event:
+        """An event set when someone next comes into the room or leaves it."""
+        return self._changed.setdefault(workshop_id, asyncio.Event())
+
+    def count(self, workshop_id: int, voters: set[int]) -> dict[str, int]:
+        """How many are in the room, and how many of them have voted (voters: who has voted on the item)."""
+        here = set(self._open.get(workshop_id, ())) | set(self._left.get(workshop_id, ()))
+        return {"here": len(here), "voted": len(here & voters)}
+
+
+IN_ROOM = _InRoom()
+
+
 class _CountedStream(StreamingResponse):
     """An event stream that gives its place back when it ends, however it ends (even before its first byte)."""
 
-    def __init__(self, body: AsyncIterator[str], holder: str, client: str) -> None:
+    def __init__(self, body: AsyncIterator[str], holder: str, client: str, in_room: tuple[int, int] | None) -> None:
         super().__init__(body, media_type="text/event-stream",
                          headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})  # fmt: skip
-        self._holder, self._client = holder, client
+        self._holder, self._client, self._in_room = holder, client, in_room
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)
         finally:
             STREAMS.release(self._holder, self._client)
+            if self._in_room is not None:
+                IN_ROOM.leave(*self._in_room)
 
 
-def _stream(request: Request, workshop_id: int, view: str, holder: str, per_holder: int) -> Response:
-    """The room's changes as server-sent events, if this pass, this client and the server have room for one more."""
+def _voters(workshop_id: int, item_id: str | None) -> set[int]:
+    """The participants who have voted on the item (ids only: who is in the room is matched against them)."""
+    if item_id is None:
+        return set()
+    db = _open()
+    try:
+        rows = db.execute("SELECT participant_id FROM votes WHERE workshop_id = ? AND item_id = ?",
+                          [workshop_id, item_id]).fetchall()  # fmt: skip
+    finally:
+        db.close()
+    return {row[0] for row in rows}
+
+
+async def _next_change(channel: _Channel, workshop_id: int, version: int, seen: int) -> bool:
+    """Wait until the room's state passes `version` or who is in it passes `seen`; False when neither did within
+    KEEPALIVE_SECONDS."""
+    waits = [asyncio.ensure_future(channel.next(version, KEEPALIVE_SECONDS)),
+             asyncio.ensure_future(IN_ROOM.changed(workshop_id).wait())]  # fmt: skip
+    try:
+        await asyncio.wait(waits, timeout=KEEPALIVE_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
+    return channel.state.version > version or IN_ROOM.version(workshop_id) != seen
+
+
+async def _presenter_events(channel: _Channel, workshop_id: int) -> AsyncIterator[str]:
+    """The presenter's view of the room, with who is in it now and how many of them have voted on the item."""
+    version, seen, voters = -1, -1, set()
+    while True:
+        if channel.state.version <= version and IN_ROOM.version(workshop_id) == seen:
+            if not await _next_change(channel, workshop_id, version, seen):
+                yield ": keep-alive\n\n"  # proxies close silent connections
+            continue
+        state, seen = channel.state, IN_ROOM.version(workshop_id)
+        if state.version != version:
+            voters = await asyncio.to_thread(_voters, workshop_id, state.current_item)
+            version = state.version
+        payload = {**state.presenter(), "room": IN_ROOM.count(workshop_id, voters)}
+        yield f"id: {version}\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n"
+
+
+def _stream(request: Request, workshop_id: int, view: str, holder: str, per_holder: int,
+            participant_id: int | None = None) -> Response:  # fmt: skip
+    """The room's changes as server-sent events, if this pass, this client and the server have room for one more.
+    A participant's stream counts them in the room (IN_ROOM) while it is open."""
     who = _client(request)
     refusal = STREAMS.admit(holder, who, per_holder)  # no await between this and the response: nothing leaks
     if refusal:
         _log_refusal("an event stream", who, refusal)
         return JSONResponse({"ok": False, "error": refusal}, 429, headers={"Retry-After": str(STREAM_RETRY_SECONDS)})
+    in_room = None if participant_id is None else (workshop_id, participant_id)
+    if in_room is not None:
+        IN_ROOM.enter(*in_room)
 
     async def events() -> AsyncIterator[str]:
         async with _channel(workshop_id) as channel:
             version = -1
             yield "retry: 2000\n\n"
+            if view == "presenter":
+                async for event in _presenter_events(channel, workshop_id):
+                    yield event
+                return
             while True:
                 state = await channel.next(version, KEEPALIVE_SECONDS)
                 if state is None:
@@ -644,24 +777,25 @@ def _stream(request: Request, workshop_id: int, view: str, holder: str, per_hold
                 if state.status != workshops.OPEN and view == "public":
                     return
 
-    return _CountedStream(events(), holder, who)
+    return _CountedStream(events(), holder, who, in_room)
 
 
 async def participant_events(request: Request) -> Response:
     token = request.cookies.get(PASS_COOKIE, "")
 
-    def _who() -> int:
+    def _who() -> tuple[int, int]:
         db = _open()
         try:
-            return workshops.participant(db, token)["workshop"]["id"]
+            me = workshops.participant(db, token)
+            return me["workshop"]["id"], me["id"]
         finally:
             db.close()
 
     try:
-        workshop_id = await asyncio.to_thread(_who)
+        workshop_id, participant_id = await asyncio.to_thread(_who)
     except store.StoreError as exc:
         return JSONResponse({"ok": False, "ended": True, "error": _sentence(str(exc))}, 410)
-    return _stream(request, workshop_id, "public", f"pass:{token}", STREAMS_PER_PASS)
+    return _stream(request, workshop_id, "public", f"pass:{token}", STREAMS_PER_PASS, participant_id)
 
 
 # --- the presenter's panel and screen --------------------------------------------------------------------------
@@ -727,8 +861,11 @@ def _screen_page(request: Request) -> Response:
     finally:
         db.close()
     state = _room().watcher.state(workshop["id"])
+    # The address phones open, worked out as on the Workshop page's How to join (CHECKLIST_PUBLIC_URL, else the
+    # address this screen was opened at). A QR code only where phones can open it.
     base = os.environ.get(PUBLIC_URL_VAR) or workshops.base_url(str(request.url))
     join = workshops.join_link(base, workshop["code"])
+    reachable = not workshops.is_local_only(join)
     data = {
         "code": workshop["code"],
         "items": [
@@ -750,7 +887,10 @@ def _screen_page(request: Request) -> Response:
         unit=assessment["unit_name"],
         round_label=assessment["round_label"],
         code=workshop["code"],
-        join_address=join.split("://", 1)[-1].split("?", 1)[0],
+        # The address without its scheme, in parts a narrow screen may break it at (after a colon, before a slash).
+        join_address_parts=re.split(r"(?<=:)|(?=/)", join.split("://", 1)[-1].split("?", 1)[0]),
+        join_qr=segno.make(join, error="m").svg_data_uri(border=2, omitsize=True) if reachable else "",
+        phones_cannot_join=PHONES_CANNOT_JOIN.partition(NETWORK_COMMAND) if not reachable else (),
         item=item,
         domain=domains.get(item.domain, item.domain),
         position=ids.index(current) + 1,

@@ -82,14 +82,30 @@
     $("summary").textContent = sentence(state.summary || "");
   }
 
+  // Who the facilitator waits on: the phones in the room now (not everyone who ever joined), and how many of
+  // them have still to vote on this item. Until the first count arrives from the stream, it says so.
+  function roomLine(room) {
+    if (!room) return "Counting who is in the room…";
+    if (room.here === 0) return "No phones are in the room yet";
+    var still = room.here - room.voted;
+    if (still === 0) return "Everyone in the room has voted (" + count(room.voted) + " of " + count(room.here) + ")";
+    return count(room.voted) + " of " + count(room.here) + " in the room " + (room.voted === 1 ? "has" : "have") +
+      " voted · " + count(still) + " still to vote";
+  }
+
   function show(state) {
     document.body.dataset.version = state.v;
     if (state.item && state.item !== shown) showItem(state.item);
     since = state.since ? Date.parse(state.since) : null;
     tick();
+    $("room").textContent = roomLine(state.room);
+    if (state.room) {
+      document.body.dataset.here = state.room.here;
+      document.body.dataset.stillToVote = state.room.here - state.room.voted;
+    }
     $("votes").textContent = count(state.votes);
+    $("votes-word").textContent = state.votes === 1 ? "vote" : "votes";
     $("joined").textContent = count(state.joined);
-    $("have").textContent = state.joined === 1 ? "has" : "have";  // "1 of 1 has voted"
     revealed = Boolean(state.revealed && state.rows);
     document.body.classList.toggle("revealed", revealed);
     $("reveal").setAttribute("aria-pressed", revealed ? "true" : "false");
@@ -99,8 +115,9 @@
       : "The five levels of this item";
     if (revealed) showResults(state); else clearResults();
     $("hidden-note").hidden = revealed || state.status !== "open";
+    $("closed").hidden = state.status === "open";
     if (state.status !== "open") {
-      $("status").textContent = "This workshop is " + state.status + ".";
+      $("closed").textContent = "This workshop is " + state.status + ".";
       ["previous", "next", "reveal"].forEach(function (b) { $(b).disabled = true; });
     }
     fit();
@@ -111,27 +128,44 @@
     if (!since) { $("timer").textContent = "0:00"; return; }
     var seconds = Math.max(0, Math.floor((Date.now() - since) / 1000));
     var rest = seconds % 60;
-    $("timer").textContent = Math.floor(seconds / 60) + ":" + (rest < 10 ? "0" : "") + rest;
+    var text = Math.floor(seconds / 60) + ":" + (rest < 10 ? "0" : "") + rest;
+    var longer = text.length !== $("timer").textContent.length;  // 9:59 -> 10:00 can wrap a line
+    $("timer").textContent = text;
+    if (longer && document.body.dataset.ready) fit();
   }
 
-  // Long items: step the body text down (never below 28 px) until the whole item fits the screen; if the
-  // votes by sector still do not fit, leave them to the facilitator's screen and say so.
-  var LARGEST = { body: 30, statement: 34 };
-  function fit() {
+  // Type that fits any projector: every size on the screen is a multiple of one unit (--u in screen.css). Find
+  // the largest unit, up to LARGEST, at which the whole screen fits the window without scrolling (a binary search:
+  // a handful of layouts). Once revealed, if the votes by sector would be drawn under SECTORS_LEGIBLE (they are
+  // .75 of the unit) or would not fit, leave them to the facilitator's screen and say so; below SMALLEST the page
+  // scrolls rather than become unreadable.
+  var LARGEST = 30, SECTORS_LEGIBLE = 14, SMALLEST = 12;
+  function fits() {
+    var page = document.scrollingElement || document.documentElement;
+    return page.scrollHeight <= window.innerHeight && page.scrollWidth <= window.innerWidth;
+  }
+  function largestThatFits() {
     var root = document.documentElement;
-    var body = LARGEST.body, statement = LARGEST.statement;
-    var over = function () { return root.scrollHeight > window.innerHeight; };
-    function size() {
-      root.style.setProperty("--body", body + "px");
-      root.style.setProperty("--statement", statement + "px");
+    var size = function (u) { root.style.setProperty("--u", u + "px"); };
+    var high = Math.min(LARGEST, window.innerWidth / 34, window.innerHeight / 22), low = SMALLEST;
+    size(high);
+    if (fits()) return high;
+    while (high - low > 0.25) {
+      var middle = (high + low) / 2;
+      size(middle);
+      if (fits()) low = middle; else high = middle;
     }
+    size(low);
+    return low;
+  }
+  function fit() {
     document.body.classList.remove("compact");
-    size();
-    while (over() && (body > 28 || statement > 28)) {
-      if (statement > 30) statement -= 2; else if (body > 28) body -= 1; else statement -= 1;
-      size();
+    var u = largestThatFits();
+    if (revealed && (u * 0.75 < SECTORS_LEGIBLE || !fits())) {
+      document.body.classList.add("compact");
+      largestThatFits();
     }
-    document.body.classList.toggle("compact", revealed && over());
+    document.body.dataset.unit = getComputedStyle(document.documentElement).getPropertyValue("--u").trim();
   }
 
   // Presses are sent one after another, so two quick clicks on Next move the room two items.
@@ -173,6 +207,7 @@
     else if (event.key === "PageUp") { event.preventDefault(); if (!$("previous").disabled) press("previous"); }
   });
   window.addEventListener("resize", fit);
+  if (document.fonts) document.fonts.ready.then(fit);
 
   setInterval(tick, 1000);
   show(data.state);
