@@ -68,14 +68,18 @@ def test_no_serious_violations(page: Page, server, name, path, heading, action):
     elif action:
         page.get_by_text(action, exact=True).click()  # a person clicks the label; the input sits beneath it
         expect(page.get_by_role("switch", name=action)).to_be_checked()
-    wait_idle(page)
-    expect(page.locator('[data-testid="stSkeleton"]')).to_have_count(0)
-    # Streamlit fades elements while a run is in flight and fades them back after: judge contrast once the page
-    # shows no faded element and no fade is still playing.
-    expect(page.locator('[data-stale="true"]')).to_have_count(0)
-    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
+    _settled(page)
     screenshot(page, f"a11y-{name}")
     assert _blocking(page) == []
+
+
+def _settled(page: Page) -> None:
+    """Streamlit fades elements while a run is in flight and fades them back after: judge contrast once the page
+    shows no skeleton, no faded element and no fade still playing."""
+    wait_idle(page)
+    expect(page.locator('[data-testid="stSkeleton"]')).to_have_count(0)
+    expect(page.locator('[data-stale="true"]')).to_have_count(0)
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +106,7 @@ def test_the_presenter_view_has_no_serious_violations(page: Page, server, runnin
     if tab == "Present":
         frame = page.frame_locator('[data-testid="stIFrame"]')
         expect(frame.get_by_role("table", name="Votes by level and sector")).to_be_visible()
-    wait_idle(page)
+    _settled(page)  # the page refreshes its live parts every few seconds: judge it between two refreshes
     screenshot(page, f"a11y-workshop-{tab.split()[0].lower()}")
     assert _blocking(page) == []
 

@@ -102,6 +102,8 @@ def test_a_vote_on_the_phone_appears_on_the_shared_screen_and_the_agreed_level_l
         # room has not moved, so a slow move is never mistaken for a lost press (which would skip an item).
         for _ in range(5):
             wait_idle(presenter)
+            # The key goes to whatever holds focus: make it the page itself, not the live panel's frame.
+            presenter.evaluate("() => { document.activeElement && document.activeElement.blur(); window.focus(); }")
             presenter.keyboard.press("PageDown")
             try:
                 _poll(lambda: workshops.get_workshop(db, int(workshop["id"]))["current_item"] != "governance",
