@@ -176,6 +176,14 @@ def ensure_draft(assessment: Mapping[str, Any]) -> None:
         )
 
 
+# What a list of rounds shows (the rounds picker, Home's recent rounds), with how many items are answered.
+_ROUND_LISTING = """a.id, a.system_id, a.place_id, s.name AS system_name, p.name AS place_name,
+       a.round_label, a.assessment_date, a.status, a.framework_version, a.include_workforce, a.include_enablers,
+       a.updated_at,
+       (SELECT count(*) FROM responses r WHERE r.assessment_id = a.id AND r.answer IS NOT NULL) AS answered
+    FROM assessments a JOIN systems s ON s.id = a.system_id LEFT JOIN places p ON p.id = a.place_id"""
+
+
 def list_assessments(
     db: sqlite_utils.Database,
     system_id: int | None = None,
@@ -199,13 +207,7 @@ def list_assessments(
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     frame = query_frame(
         db,
-        f"""SELECT a.id, a.system_id, a.place_id, s.name AS system_name, p.name AS place_name,
-                   a.round_label, a.assessment_date, a.status, a.framework_version, a.include_workforce,
-                   a.include_enablers, a.updated_at,
-                   (SELECT count(*) FROM responses r WHERE r.assessment_id = a.id AND r.answer IS NOT NULL)
-                       AS answered
-            FROM assessments a JOIN systems s ON s.id = a.system_id
-            LEFT JOIN places p ON p.id = a.place_id
+        f"""SELECT {_ROUND_LISTING}
             {where}
             ORDER BY a.assessment_date, a.id""",
         params,
@@ -227,13 +229,7 @@ def awaiting_sign_off(db: sqlite_utils.Database) -> pd.DataFrame:
 def recent_assessments(db: sqlite_utils.Database, limit: int = 10) -> pd.DataFrame:
     frame = query_frame(
         db,
-        """SELECT a.id, a.system_id, a.place_id, s.name AS system_name, p.name AS place_name,
-                  a.round_label, a.assessment_date, a.status, a.framework_version, a.include_workforce,
-                  a.include_enablers, a.updated_at,
-                  (SELECT count(*) FROM responses r WHERE r.assessment_id = a.id AND r.answer IS NOT NULL)
-                      AS answered
-           FROM assessments a JOIN systems s ON s.id = a.system_id
-           LEFT JOIN places p ON p.id = a.place_id
+        f"""SELECT {_ROUND_LISTING}
            WHERE s.archived_at IS NULL
            ORDER BY a.updated_at DESC LIMIT ?""",
         [limit],
