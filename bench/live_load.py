@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
+import ssl
 import statistics
 import sys
 import time
@@ -36,15 +38,16 @@ SECTORS = ("health", "sport", "vcse", "local_authority", "lived_experience", "ot
 TIMEOUT = 60.0
 
 
-async def _request(host: str, port: int, method: str, path: str, body: bytes = b"", headers: dict | None = None):
-    """One HTTP/1.1 request on its own connection; returns (status, headers, body)."""
-    reader, writer = await asyncio.open_connection(host, port)
+async def _request(host: str, port: int, method: str, path: str, body: bytes = b"", headers: dict | None = None,
+                   tls: ssl.SSLContext | None = None):  # fmt: skip
+    """One HTTP/1.1 request on its own connection (over TLS when `tls` is given); returns (status, headers, body)."""
+    reader, writer = await asyncio.open_connection(host, port, ssl=tls)
     try:
         lines = [
             f"{method} {path} HTTP/1.1",
             f"Host: {host}:{port}",
             "Connection: close",
-            f"Origin: http://{host}:{port}",
+            f"Origin: {'https' if tls else 'http'}://{host}:{port}",
         ]
         lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
         if body:
@@ -54,6 +57,9 @@ async def _request(host: str, port: int, method: str, path: str, body: bytes = b
         raw = await asyncio.wait_for(reader.read(), TIMEOUT)
     finally:
         writer.close()
+        if tls:
+            with contextlib.suppress(OSError, ssl.SSLError):
+                await writer.wait_closed()
     head, _, payload = raw.partition(b"\r\n\r\n")
     status_line, *header_lines = head.decode("latin-1").split("\r\n")
     found: dict[str, list[str]] = {}
@@ -79,15 +85,17 @@ def _dechunk(data: bytes) -> bytes:
 class EventStream:
     """A server-sent-events stream on a raw socket, as a browser's EventSource keeps one."""
 
-    def __init__(self, host: str, port: int, path: str, cookie: str = "") -> None:
-        self.host, self.port, self.path, self.cookie = host, port, path, cookie
+    def __init__(self, host: str, port: int, path: str, cookie: str = "", tls: ssl.SSLContext | None = None) -> None:
+        self.host, self.port, self.path, self.cookie, self.tls = host, port, path, cookie, tls
         self.events: list[tuple[float, dict]] = []
         self.changed = asyncio.Event()
+        self.ended = asyncio.Event()  # the server closed the stream (a browser's EventSource would reconnect)
         self._task: asyncio.Task | None = None
         self._writer: asyncio.StreamWriter | None = None
 
     async def open(self) -> None:
-        reader, self._writer = await asyncio.open_connection(self.host, self.port)
+        self.ended.clear()
+        reader, self._writer = await asyncio.open_connection(self.host, self.port, ssl=self.tls)
         headers = [f"GET {self.path} HTTP/1.1", f"Host: {self.host}:{self.port}", "Accept: text/event-stream"]
         if self.cookie:
             headers.append(f"Cookie: {self.cookie}")
@@ -103,8 +111,13 @@ class EventStream:
     async def _read(self, reader: asyncio.StreamReader) -> None:
         # Chunked transfer: chunk-size lines and blank lines are skipped, "data:" lines parsed.
         while True:
-            line = await reader.readline()
+            try:
+                line = await reader.readline()
+            except (OSError, ssl.SSLError, asyncio.IncompleteReadError):
+                line = b""
             if not line:
+                self.ended.set()
+                self.changed.set()
                 return
             if line.startswith(b"data: "):
                 self.events.append((time.perf_counter(), json.loads(line[6:])))
@@ -140,25 +153,27 @@ class Phone:
     vote_sent: dict[str, float] = field(default_factory=dict)
 
 
-async def _join(host: str, port: int, code: str, phone: Phone) -> None:
+async def _join(host: str, port: int, code: str, phone: Phone, tls: ssl.SSLContext | None = None) -> None:
     body = urlencode({"code": code, "sector": SECTORS[phone.number % len(SECTORS)], "name": f"Load {phone.number}"})
     status, headers, _ = await _request(host, port, "POST", "/join", body.encode(),
-                                        {"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+                                        {"Content-Type": "application/x-www-form-urlencoded"}, tls)  # fmt: skip
     if status != 303:
         raise RuntimeError(f"phone {phone.number} could not join: HTTP {status}")
-    phone.cookie = headers["set-cookie"][0].split(";")[0]
-    status, _, page = await _request(host, port, "GET", "/join", headers={"Cookie": phone.cookie})
+    # The app's pass cookie (a proxy may set its own cookies beside it).
+    phone.cookie = next(c for c in headers["set-cookie"] if not c.startswith("checklist_route=")).split(";")[0]
+    status, _, page = await _request(host, port, "GET", "/join", headers={"Cookie": phone.cookie}, tls=tls)
     if status != 200 or b"room-data" not in page:
         raise RuntimeError(f"phone {phone.number} did not get the voting page: HTTP {status}")
-    phone.stream = EventStream(host, port, "/join/events", phone.cookie)
+    phone.stream = EventStream(host, port, "/join/events", phone.cookie, tls)
     await phone.stream.open()
 
 
-async def _vote(host: str, port: int, phone: Phone, item: str, level: int | None) -> bool:
+async def _vote(host: str, port: int, phone: Phone, item: str, level: int | None,
+                tls: ssl.SSLContext | None = None) -> bool:  # fmt: skip
     body = json.dumps({"item": item, "level": "dont_know" if level is None else str(level)}).encode()
     phone.vote_sent[item] = time.perf_counter()
     status, _, answer = await _request(host, port, "POST", "/join/vote", body,
-                                       {"Content-Type": "application/json", "Cookie": phone.cookie})  # fmt: skip
+                                       {"Content-Type": "application/json", "Cookie": phone.cookie}, tls)  # fmt: skip
     return status == 200 and json.loads(answer).get("ok") is True
 
 

@@ -152,7 +152,7 @@ def check(user: User, action: str, system_id: int | None = None, place_id: int |
 def find_user(db: sqlite_utils.Database, email: str) -> User | None:
     """The known, enabled user with this e-mail address (any case), with their grants; None if unknown."""
     row = db.execute(
-        "SELECT id, email, name FROM users WHERE email = ? COLLATE NOCASE AND disabled_at IS NULL",
+        "SELECT id, email, name FROM users WHERE lower(email) = lower(?) AND disabled_at IS NULL",
         [(email or "").strip()],
     ).fetchone()
     if row is None:
@@ -190,17 +190,16 @@ def add_user(db: sqlite_utils.Database, acting: User | str, email: str, name: st
     check(user, MANAGE_USERS)
     email = _clean_email(email)
     name = " ".join((name or "").split())[:120]
-    existing = db.execute("SELECT id, name, disabled_at FROM users WHERE email = ? COLLATE NOCASE", [email]).fetchone()
+    existing = db.execute("SELECT id, name, disabled_at FROM users WHERE lower(email) = lower(?)", [email]).fetchone()
     with write_transaction(db):
         if existing:
             db.execute("UPDATE users SET name = ?, disabled_at = NULL WHERE id = ?", [name or existing[1], existing[0]])
             record(db, user.name, "user", existing[0], "enabled", existing[2], None)
             return int(existing[0])
-        cursor = db.execute(
-            "INSERT INTO users (email, name, created_at) VALUES (?, ?, ?)", [email, name, clock.iso_now()]
-        )
-        record(db, user.name, "user", cursor.lastrowid, "created", None, {"email": email, "name": name})
-        return int(cursor.lastrowid)
+        user_id = int(db.execute("INSERT INTO users (email, name, created_at) VALUES (?, ?, ?) RETURNING id",
+                                 [email, name, clock.iso_now()]).fetchone()[0])  # fmt: skip
+        record(db, user.name, "user", user_id, "created", None, {"email": email, "name": name})
+        return user_id
 
 
 def grant(
@@ -227,7 +226,7 @@ def grant(
         raise StoreError(f"no user with id {user_id}")
     with write_transaction(db):
         db.execute(
-            "INSERT OR IGNORE INTO grants (user_id, role, system_id, place_id) VALUES (?, ?, ?, ?)",
+            "INSERT INTO grants (user_id, role, system_id, place_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [user_id, role, system_id, place_id],
         )
         record(db, user.name, "user", user_id, "granted", None,

@@ -337,7 +337,7 @@ def place_levels(
     params: list = [system_id]
     label_clause = ""
     if round_label is not None:
-        label_clause = "AND a.round_label = ? COLLATE NOCASE"
+        label_clause = "AND lower(a.round_label) = lower(?)"
         params.append(round_label)
     cursor = db.execute(
         f"""SELECT a.id, a.place_id, p.name, p.population, a.round_label, a.assessment_date, a.framework_version

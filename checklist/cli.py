@@ -7,7 +7,6 @@ import argparse
 import difflib
 import json
 import os
-import sqlite3
 import sys
 import unicodedata
 from collections.abc import Collection, Sequence
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING
 from checklist import access, clock, demo, exports, formatting, imports, privacy, reports, restoring, store
 from checklist.framework import FrameworkError, current_framework, framework_for, registry
 from checklist.scoring import DONT_KNOW, NOT_APPLICABLE
+from checklist.store import DRIVER_ERRORS
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -45,9 +45,9 @@ COMMANDS_HELP = {
 def _db_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
-        type=Path,
+        type=store.db_argument,
         default=None,
-        help=f"SQLite database file (default: ${store.DB_ENV_VAR} or data/maturity.db)",
+        help=f"SQLite database file or postgresql:// address (default: ${store.DB_ENV_VAR} or data/maturity.db)",
     )
 
 
@@ -204,18 +204,19 @@ def _print_table(headers: Sequence[str], rows: Sequence[Sequence[object]], right
 
 def _cmd_init(args: argparse.Namespace) -> int:
     db = store.connect(args.db)
-    print(f"database ready: {args.db or store.default_db_path()} (schema step {store.schema_version(db)})")
+    where = store.describe(args.db or store.default_db_path())
+    print(f"database ready: {where} (schema step {store.schema_version(db)})")
     return 0
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     db = store.connect(args.db)
     if args.if_empty and db.execute("SELECT count(*) FROM systems").fetchone()[0]:
-        print(f"{args.db or store.default_db_path()} already holds data; demo not added")
+        print(f"{store.describe(args.db or store.default_db_path())} already holds data; demo not added")
         return 0
     summary = demo.create_demo(db, seed=args.seed)
     print(
-        f"demo added to {args.db or store.default_db_path()}: {summary.systems} systems, "
+        f"demo added to {store.describe(args.db or store.default_db_path())}: {summary.systems} systems, "
         f"{summary.places} places, {summary.assessments} assessments"
     )
     return 0
@@ -387,10 +388,13 @@ def _cmd_backup(args: argparse.Namespace) -> int:
 
 
 def _cmd_restore(args: argparse.Namespace) -> int:
-    db_path = Path(args.db) if args.db else store.default_db_path()
+    db_path = args.db or store.default_db_path()
     db = store.connect(db_path)
-    safety = restoring.restore(db, args.file, db_path.parent / "backups", store.LOCAL_USER)
-    print(f"restored {args.file} into {db_path}; the previous contents are in {safety} (restore that to undo)")
+    safety = restoring.restore(db, args.file, store.backups_folder(db_path), store.LOCAL_USER)
+    print(
+        f"restored {args.file} into {store.describe(db_path)}; the previous contents are in {safety} "
+        "(restore that to undo)"
+    )
     if erasures := len(privacy.erasure_register(db)):
         print(f"{erasures} erasure(s) on record were applied again to what was restored, so nobody erased is back")
     return 0
@@ -437,7 +441,7 @@ def _cmd_privacy(args: argparse.Namespace) -> int:
     if args.action == "compact":
         if not privacy.compact(db):
             raise store.StoreError("another program is using the database; stop the app, then run this again")
-        print(f"{args.db or store.default_db_path()} rebuilt: no erased text stays in its unused space")
+        print(f"{store.describe(args.db or store.default_db_path())} rebuilt: no erased text stays in its unused space")
         return 0
     if args.action == "erasures":
         for entry in privacy.erasure_register(db):
@@ -488,7 +492,7 @@ def _run(args: argparse.Namespace) -> int:
     except (store.StoreError, FrameworkError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except (sqlite3.Error, OSError) as exc:  # a busy, read-only, full or damaged database: one line, not a traceback
+    except (*DRIVER_ERRORS, OSError) as exc:  # a busy, read-only, full or damaged database: one line, not a traceback
         print(f"error: {store.explain(exc, getattr(args, 'db', None))}", file=sys.stderr)
         return 1
 

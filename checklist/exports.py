@@ -19,7 +19,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, TYPE_CHECKING
@@ -29,6 +29,7 @@ import pandas as pd
 import sqlite_utils
 
 from checklist import formatting, store
+from checklist.db import dialect, read_snapshot
 from checklist.framework import LEVEL_NAMES, Framework, Item, framework_for
 from checklist.scoring import DONT_KNOW, LEVEL, NOT_APPLICABLE, Answer, score_assessment
 
@@ -181,15 +182,20 @@ NOTE_COLUMNS = ["system", "place", "round", "workshop", "item_id", "item", "kind
 VOTE_COLUMNS = ["system", "place", "round", "workshop", "kind", "participant", "sector", "item_id", "item", "answer",
                 "cast_at"]  # fmt: skip
 
+
 # The assessments in scope, in the order asked for, passed as one JSON parameter however many there are.
-_SCOPE = "scope(assessment_id, ord) AS (SELECT value, key FROM json_each(:scope))"
+def _scope_sql(db: sqlite_utils.Database) -> str:
+    """The assessments in scope as a table (assessment_id, ord), read from the one JSON parameter :scope."""
+    return f"scope(assessment_id, ord) AS ({dialect(db).ints_of(':scope')})"
+
+
 _UNIT = """JOIN assessments a ON a.id = scope.assessment_id JOIN systems s ON s.id = a.system_id
            LEFT JOIN places p ON p.id = a.place_id"""
 _UNIT_COLUMNS = "s.name AS system, coalesce(p.name, '') AS place, a.round_label AS round"
 
 
 def _scope(ids: Iterable[int]) -> str:
-    """The assessments as the JSON parameter _SCOPE reads: each once, in the order first asked for."""
+    """The assessments as the JSON parameter `_scope_sql` reads: each once, in the order first asked for."""
     return json.dumps(list(dict.fromkeys(int(i) for i in ids)))
 
 
@@ -236,7 +242,7 @@ def _position(position: int, _: Item) -> int:
 
 def _frameworks(db: sqlite_utils.Database, scope: str) -> list[Framework]:
     versions = db.execute(
-        f"""WITH {_SCOPE} SELECT DISTINCT a.framework_version
+        f"""WITH {_scope_sql(db)} SELECT DISTINCT a.framework_version
             FROM scope JOIN assessments a ON a.id = scope.assessment_id""",
         {"scope": scope},
     ).fetchall()
@@ -255,17 +261,9 @@ def _frame(db: sqlite_utils.Database, sql: str, params: dict, columns: list[str]
     return pd.DataFrame(cursor.fetchall(), columns=columns)
 
 
-@contextmanager
-def _snapshot(db: sqlite_utils.Database) -> Iterator[None]:
+def _snapshot(db: sqlite_utils.Database) -> AbstractContextManager[None]:
     """One read transaction around an export, so every sheet shows the database at the same moment."""
-    if db.conn.in_transaction:
-        yield
-        return
-    db.execute("BEGIN")
-    try:
-        yield
-    finally:
-        db.conn.rollback()  # nothing was written: ending the read is all this does
+    return read_snapshot(db)
 
 
 def assessment_ids(
@@ -296,7 +294,7 @@ _MODULES = ("include_workforce", "include_enablers")
 def _assessments(db: sqlite_utils.Database, scope: str) -> pd.DataFrame:
     frame = _frame(
         db,
-        f"""WITH {_SCOPE}
+        f"""WITH {_scope_sql(db)}
             SELECT scope.ord, a.id, {_UNIT_COLUMNS}, a.assessment_date, a.status, a.framework_version,
                    a.include_workforce, a.include_enablers, a.participants, a.signed_off_by,
                    a.signed_off_at, a.submit_note
@@ -336,8 +334,9 @@ def _columns(db: sqlite_utils.Database, sql: str, params: dict, numbers: int, te
     Fetching row by row makes a Python object per cell, which cost three times as much on 87,600 responses.
     Every aggregate of one query sees the rows in the same order, so the columns stay aligned.
     """
-    aggregates = [f"group_concat(n{n})" for n in range(numbers)] + [f"json_group_array(t{n})" for n in range(texts)]
-    row = db.execute(f"SELECT {', '.join(aggregates)} FROM ({sql})", params).fetchone()
+    sql_of = dialect(db)
+    aggregates = [sql_of.joined(f"n{n}") for n in range(numbers)] + [sql_of.array(f"t{n}") for n in range(texts)]
+    row = db.execute(f"SELECT {', '.join(aggregates)} FROM ({sql}) AS q", params).fetchone()
     return [np.fromstring(v or "", dtype=np.int64, sep=",") for v in row[:numbers]] + [
         np.array(json.loads(v), dtype=object) for v in row[numbers:]
     ]
@@ -411,14 +410,14 @@ def _responses(db: sqlite_utils.Database, ids: list[int]) -> pd.DataFrame:
     # Every assessment (the usual "export everything"): no filter to apply, and reading the tables straight through
     # is cheaper than looking each assessment's rows up.
     everything = db.execute("SELECT count(*) FROM assessments").fetchone()[0] == len(units)
-    where = "" if everything else "AND assessment_id IN (SELECT value FROM json_each(:scope))"
+    where = "" if everything else f"AND assessment_id IN (SELECT value FROM ({dialect(db).ints_of(':scope')}) AS s)"
     code, code_params = _case("item_id", codes, "item")
     key = f"coalesce(assessment_id * {width} + {code}, -1)"  # -1: an item no framework in scope has
     packed_sql, packed_params = _packed()
     params = {"scope": scope, **code_params, **packed_params}
     answered, (packed, evidence) = _placed(
         rows,
-        *_columns(db, f"SELECT {key} AS n0, {packed_sql} AS n1, evidence AS t0 FROM responses WHERE 1 {where}",
+        *_columns(db, f"SELECT {key} AS n0, {packed_sql} AS n1, evidence AS t0 FROM responses WHERE 1 = 1 {where}",
                   params, 2, 1),
     )  # fmt: skip
     # Fields most responses leave empty are read only where they are filled.
@@ -546,7 +545,7 @@ def scores_frame(db: sqlite_utils.Database, ids: list[int]) -> pd.DataFrame:
 def _actions_sql(db: sqlite_utils.Database, scope: str) -> tuple[str, dict]:
     aims, aim_params = _case("x.target_level", dict(enumerate(LEVEL_NAMES)), "aim", otherwise="''")
     title, title_params = _item_case("x.item_id", _frameworks(db, scope), _title, "title")
-    sql = f"""WITH {_SCOPE}
+    sql = f"""WITH {_scope_sql(db)}
         SELECT {_UNIT_COLUMNS}, x.item_id, coalesce({title}, x.item_id), x.description, x.owner,
                coalesce(x.due_date, ''), x.status, {aims}
         FROM scope {_UNIT} JOIN actions x ON x.assessment_id = a.id AND x.deleted_at IS NULL
@@ -559,7 +558,7 @@ def _notes_sql(db: sqlite_utils.Database, scope: str) -> tuple[str, dict]:
 
     kinds, kind_params = _case("n.kind", workshops.NOTE_KINDS, "kind", otherwise="''")
     title, title_params = _item_case("n.item_id", _frameworks(db, scope), _title, "title")
-    sql = f"""WITH {_SCOPE}
+    sql = f"""WITH {_scope_sql(db)}
         SELECT {_UNIT_COLUMNS}, coalesce(w.code, ''), coalesce(n.item_id, ''), coalesce({title}, n.item_id, ''),
                {kinds}, n.text, replace(substr(n.created_at, 1, 16), 'T', ' '), n.created_by
         FROM scope {_UNIT} JOIN notes n ON n.assessment_id = a.id AND n.deleted_at IS NULL
@@ -578,7 +577,7 @@ def _votes_sql(db: sqlite_utils.Database, scope: str) -> tuple[str, dict]:
     title, title_params = _item_case("v.item_id", frameworks, _title, "title")
     position, position_params = _item_case("v.item_id", frameworks, _position, "pos")
     # Rows come by workshop, then participant (numbered afterwards, see _numbered), then the framework's item order.
-    sql = f"""WITH {_SCOPE}
+    sql = f"""WITH {_scope_sql(db)}
         SELECT {_UNIT_COLUMNS}, w.code, CASE w.mode WHEN :live THEN 'live' ELSE 'beforehand' END, pt.id, {sectors},
                v.item_id, coalesce({title}, v.item_id), {answers}, replace(substr(v.cast_at, 1, 16), 'T', ' '), w.id
         FROM scope {_UNIT}

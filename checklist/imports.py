@@ -676,11 +676,11 @@ def _add_round_in_bulk(
         """INSERT INTO assessments (system_id, place_id, round_label, assessment_date, framework_version,
                include_workforce, include_enablers, status, participants, signed_off_by, created_at, created_by,
                updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', ?, '', ?, ?, ?)""",
+           VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', ?, '', ?, ?, ?) RETURNING id""",
         [system_id, place_id, label, store.parse_date(planned.assessment_date), fw.version, int(bool(workforce)),
          int(bool(enablers)), (planned.participants or "").strip(), now, name, now],
     )  # fmt: skip
-    aid = int(cursor.lastrowid)
+    aid = int(cursor.fetchone()[0])
     history: list[tuple] = [(now, name, "assessment", str(aid), aid, None, "created", None, encode(label))]
     responses = []
     unanswered = []  # the completeness check a submission needs, from the rows about to be written
@@ -712,10 +712,10 @@ def _add_round_in_bulk(
         clean = {"status": "not started", **clean}
         cursor = db.execute(
             f"""INSERT INTO actions (assessment_id, item_id, {", ".join(clean)}, created_at, created_by, updated_at)
-                VALUES (?, ?, {", ".join("?" for _ in clean)}, ?, ?, ?)""",
+                VALUES (?, ?, {", ".join("?" for _ in clean)}, ?, ?, ?) RETURNING id""",
             [aid, action["item_id"], *clean.values(), now, name, now],
         )
-        history.append((now, name, "action", str(cursor.lastrowid), aid, action["item_id"], "created", None,
+        history.append((now, name, "action", str(cursor.fetchone()[0]), aid, action["item_id"], "created", None,
                         encode({k: v for k, v in clean.items() if k in store.ACTION_FIELDS})))  # fmt: skip
     note = store.clean_note(planned.submit_note)
     if note:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -31,7 +30,7 @@ from typing import Any
 import sqlite_utils
 
 from checklist import clock, consensus, store, workshops
-from checklist.db import change_token, durable_commits
+from checklist.db import DRIVER_ERRORS, canonical, change_token, durable_commits
 
 _LOG = logging.getLogger(__name__)
 MAX_BATCH = 2000
@@ -276,7 +275,7 @@ class RoomWatcher:
                         new = set(watched)
                     for workshop_id in new:
                         self._refresh(db, workshop_id)
-                except sqlite3.Error:  # a locked or busy file: look again at the next tick
+                except DRIVER_ERRORS:  # a locked or busy file, or a server gone a moment: look again at the next tick
                     _LOG.warning("the room watcher could not read the database; trying again", exc_info=True)
                     seen = None
         finally:
@@ -329,7 +328,7 @@ _ROOMS_LOCK = threading.Lock()
 
 def live_room(path: str | Path) -> LiveRoom:
     """The one LiveRoom of this database file in this process (started on first use)."""
-    key = str(Path(path).resolve())
+    key = canonical(path)
     with _ROOMS_LOCK:
         room = _ROOMS.get(key)
         if room is None:
@@ -349,6 +348,6 @@ def close_all() -> None:
 
 def nudge(path: str | Path) -> None:
     """Tell this process's room watcher (if it runs) that a workshop changed, so rooms hear at once."""
-    room = _ROOMS.get(str(Path(path).resolve()))
+    room = _ROOMS.get(canonical(path))
     if room is not None:
         room.watcher.poke()

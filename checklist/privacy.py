@@ -29,7 +29,6 @@ import json
 import os
 import re
 import secrets
-import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -40,7 +39,17 @@ from typing import Any
 import sqlite_utils
 
 from checklist import access, clock
-from checklist.db import history_unlocked, record, write_transaction
+from checklist.db import (
+    DRIVER_ERRORS,
+    compact,
+    dialect,
+    erasing_securely,
+    history_unlocked,
+    insert_row,
+    record,
+    table_keys,
+    write_transaction,
+)
 from checklist.store import StoreError, authorise
 
 NAME_DAYS_VAR = "CHECKLIST_PARTICIPANT_NAME_DAYS"
@@ -51,7 +60,6 @@ DEFAULT_NAME_DAYS = 30
 MIN_WORD_CHARACTERS = 3
 MIN_DIGITS = 6
 PLACEHOLDER = "Erased person {number}"
-COMPACT_WAIT_MS = 2000
 # Tables no person's data can be in: SQLite's own, and the record of which migrations ran (written by code).
 NOT_SCANNED = ("_sqlite_migrations",)
 
@@ -341,23 +349,10 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _tables(db: sqlite_utils.Database) -> list[tuple[str, list[str]]]:
-    """Every table a person's data could be in, with all its columns, read from the schema.
-
-    Every column, not only those declared TEXT: SQLite keeps text as given in any column whose value is not a
-    number, and looking at the others too costs no measurable time (the scan reads whole rows anyway).
-    """
-    tables = []
-    for name, without_rowid in db.execute(
-        "SELECT name, wr FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%'"
-        " ORDER BY name"
-    ).fetchall():
-        if name in NOT_SCANNED:
-            continue
-        if without_rowid:
-            raise StoreError(f"table {name} has no rowid, so its rows cannot be scanned for a person's data")
-        tables.append((name, [c for (c,) in db.execute("SELECT name FROM pragma_table_info(?)", [name])]))
-    return tables
+def _tables(db: sqlite_utils.Database) -> list[tuple[str, str, list[str]]]:
+    """Every table a person's data could be in: its name, what identifies a row, and every column that can hold
+    text, read from the database's own catalogue (checklist/db: `table_keys`)."""
+    return [(name, key, columns) for name, key, columns in table_keys(db) if name not in NOT_SCANNED]
 
 
 @dataclass(frozen=True)
@@ -365,7 +360,7 @@ class Cell:
     """One value holding a term: where it is and what it is."""
 
     table: str
-    row: int
+    row: Any  # what identifies the row: its id (SQLite's rowid), or its key columns' values
     column: str
     value: str
 
@@ -375,14 +370,17 @@ def _scan(db: sqlite_utils.Database, terms: Terms) -> Iterator[Cell]:
     if not terms:
         return
     shortest = min(length for lengths in terms.lengths.values() for length in lengths)
-    for table, columns in _tables(db):
+    sql = dialect(db)
+    for table, key, columns in _tables(db):
         if terms.needles is not None:
-            # Plain terms: SQLite's LIKE picks the rows worth reading (every holding row matches one needle).
-            where = " OR ".join(f"{_ident(c)} LIKE ?" for c in columns for _ in terms.needles)
+            # Plain terms: LIKE picks the rows worth reading (every holding row matches one needle).
+            where = " OR ".join(f"{_ident(c)} {sql.like_any_case} ?" for c in columns for _ in terms.needles)
             listed = ", ".join(_ident(c) for c in columns)
-            cursor = db.execute(f"SELECT rowid, {listed} FROM {_ident(table)} WHERE {where} ORDER BY rowid",
+            cursor = db.execute(f"SELECT {key}, {listed} FROM {_ident(table)} WHERE {where} ORDER BY 1",
                                 [n for _ in columns for n in terms.needles])  # fmt: skip
-            for rowid, *values in cursor:
+            width = len(key.split(","))
+            for found_row in cursor:
+                rowid, values = _row_key(found_row[:width]), found_row[width:]
                 for column, value in zip(columns, values, strict=True):
                     if isinstance(value, str) and terms.might_hold(value) and terms.held_in(value):
                         yield Cell(table, rowid, column, value)
@@ -393,19 +391,19 @@ def _scan(db: sqlite_utils.Database, terms: Terms) -> Iterator[Cell]:
             found = [
                 value
                 for (value,) in db.execute(
-                    f"SELECT DISTINCT {_ident(column)} FROM {_ident(table)} WHERE typeof({_ident(column)}) = 'text'"
+                    f"SELECT DISTINCT {_ident(column)} FROM {_ident(table)} WHERE {sql.is_text(_ident(column))}"
                     f" AND length({_ident(column)}) >= ?",
                     [shortest],
                 )
                 if terms.might_hold(value) and terms.held_in(value)
             ]
             if found:
-                for rowid, value in db.execute(
-                    f"SELECT rowid, {_ident(column)} FROM {_ident(table)} WHERE {_ident(column)} IN"
-                    " (SELECT value FROM json_each(?)) ORDER BY rowid",
+                for *rowid, value in db.execute(
+                    f"SELECT {key}, {_ident(column)} FROM {_ident(table)} WHERE {_ident(column)} IN"
+                    f" (SELECT value FROM ({sql.rows_of('?')}) AS found) ORDER BY 1",
                     [json.dumps(found, ensure_ascii=False)],
                 ):
-                    yield Cell(table, rowid, column, value)
+                    yield Cell(table, _row_key(rowid), column, value)
 
 
 # --- export ---------------------------------------------------------------------------------------------------
@@ -417,7 +415,7 @@ def _people(db: sqlite_utils.Database, who: str) -> tuple[dict[str, Any] | None,
     if not who:
         raise StoreError("say whose data: their e-mail address or their name as history shows it")
     rows = db.execute(
-        "SELECT id, email, name FROM users WHERE email = ? COLLATE NOCASE OR name = ? COLLATE NOCASE", [who, who]
+        "SELECT id, email, name FROM users WHERE lower(email) = lower(?) OR lower(name) = lower(?)", [who, who]
     ).fetchall()
     if len(rows) > 1:
         raise StoreError(
@@ -463,7 +461,7 @@ def personal_data(
     acted = [c.row for c in cells if c.table == "history" and c.column == "actor"]
     cursor = db.execute(
         "SELECT id, at, entity, entity_id, assessment_id, item_id, field FROM history WHERE id IN"
-        " (SELECT value FROM json_each(?)) ORDER BY id",
+        f" (SELECT value FROM ({dialect(db).ints_of('?')}) AS acted) ORDER BY id",
         [json.dumps(acted)],
     )
     columns = [c[0] for c in cursor.description]
@@ -474,7 +472,8 @@ def personal_data(
     found["workshop participants"] = [
         {"participant": r[0], "workshop": r[1], "sector": r[2]}
         for r in db.execute(
-            "SELECT id, workshop_id, sector FROM participants WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+            "SELECT id, workshop_id, sector FROM participants WHERE id IN"
+            f" (SELECT value FROM ({dialect(db).ints_of('?')}) AS found) ORDER BY id",
             [json.dumps(participants)],
         ).fetchall()
     ]
@@ -518,7 +517,7 @@ def _rewrite(db: sqlite_utils.Database, terms: Terms, placeholder: Callable[[str
         if (cell.table, cell.column) == ("users", "email"):
             # The person stops being able to sign in; the address is unique, so each row gets its own.
             new = f"erased-{cell.row}@invalid"
-            db.execute("UPDATE users SET disabled_at = coalesce(disabled_at, ?) WHERE rowid = ?",
+            db.execute("UPDATE users SET disabled_at = coalesce(disabled_at, ?) WHERE id = ?",
                        [clock.iso_now(), cell.row])  # fmt: skip
             db.execute("DELETE FROM grants WHERE user_id = ?", [cell.row])
         elif (cell.table, cell.column) == ("participants", "name"):
@@ -526,15 +525,22 @@ def _rewrite(db: sqlite_utils.Database, terms: Terms, placeholder: Callable[[str
         changes.setdefault(min(labels), {}).setdefault((cell.table, cell.column), []).append((cell.row, new))
     counted: dict[str, Counter] = {}
     touches_history = any(table == "history" for found in changes.values() for table, _ in found)
+    keys = {table: key for table, key, _ in _tables(db)}
     with history_unlocked(db) if touches_history else _nothing():
         for label, found in changes.items():
             counts: Counter = Counter()
             rows = set()
-            for (table, column), values in found.items():
+            # A column that is part of a row's key is changed last, so the rows' other changes still find them.
+            for (table, column), values in sorted(found.items(), key=lambda kv: _ident(kv[0][1]) in keys[kv[0][0]]):
+                key = keys[table]
                 try:
-                    db.conn.executemany(f"UPDATE {_ident(table)} SET {_ident(column)} = ? WHERE rowid = ?",
-                                        [(new, row) for row, new in values])  # fmt: skip
-                except sqlite3.IntegrityError as exc:
+                    db.conn.executemany(
+                        f"UPDATE {_ident(table)} SET {_ident(column)} = ? WHERE ({key}) = ({_marks(key)})",
+                        [(new, *_parts(row)) for row, new in values],
+                    )
+                except DRIVER_ERRORS as exc:
+                    if "constraint" not in str(exc).lower() and "unique" not in str(exc).lower():
+                        raise
                     raise StoreError(
                         f"erasing would break a rule of {table}.{column} ({exc}): a term matched a value that column "
                         "must keep (a fixed word, or one that must be unique); give a longer, more exact term. "
@@ -552,6 +558,19 @@ def _nothing() -> Iterator[None]:
     yield
 
 
+def _row_key(parts: Sequence[Any]) -> Any:
+    """A row's identity: its id alone, or its key columns' values together."""
+    return parts[0] if len(parts) == 1 else tuple(parts)
+
+
+def _parts(row: Any) -> tuple:
+    return tuple(row) if isinstance(row, tuple | list) else (row,)
+
+
+def _marks(key: str) -> str:
+    return ", ".join("?" for _ in key.split(","))
+
+
 def _summary(counts: Counter) -> dict[str, Any]:
     columns = {k: v for k, v in sorted(counts.items()) if not k.startswith("_")}
     return {"rows": counts["_rows"], "fields": sum(columns.values()), "columns": columns}
@@ -562,22 +581,6 @@ def _record_erasure(db: sqlite_utils.Database, actor: str, number: int, summary:
     db.execute("UPDATE erasures SET rows_changed = ?, fields_changed = ? WHERE id = ?",
                [summary["rows"], summary["fields"], number])  # fmt: skip
     record(db, actor, "person", number, "erased", None, summary)
-
-
-def compact(db: sqlite_utils.Database) -> bool:
-    """Rebuild the file so no free page or log still holds an old copy of what was erased; False if it could not
-    be done now (another program is reading the database): then `python -m checklist privacy compact` later."""
-    previous = db.execute("PRAGMA busy_timeout").fetchone()[0]
-    # Only worth a short wait: the erasure itself is done, and a reader may hold on for as long as it likes.
-    db.execute(f"PRAGMA busy_timeout = {COMPACT_WAIT_MS}")
-    try:
-        db.execute("VACUUM")
-        busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    except sqlite3.OperationalError:
-        return False
-    finally:
-        db.execute(f"PRAGMA busy_timeout = {int(previous)}")
-    return busy is None or busy[0] == 0
 
 
 def erase_person(db: sqlite_utils.Database, actor: access.User | str, who: str, also: Sequence[str] = ()) -> Erasure:
@@ -599,15 +602,14 @@ def erase_person(db: sqlite_utils.Database, actor: access.User | str, who: str, 
             f"nobody called {who.strip()!r} is known here: no user, and nothing recorded under that name or address"
         )
     salt = secrets.token_bytes(16)
-    previous = db.execute("PRAGMA secure_delete").fetchone()[0]
-    db.execute("PRAGMA secure_delete = ON")  # what is freed is zeroed, not left in the file's free space
-    try:
+    with erasing_securely(db):  # what is freed is zeroed, not left in the file's free space
         with write_transaction(db):
             number = int(db.execute(
-                "INSERT INTO erasures (at, erased_by, rows_changed, fields_changed, salt) VALUES (?, ?, 0, 0, ?)",
-                [clock.iso_now(), name, salt]).lastrowid)  # fmt: skip
+                "INSERT INTO erasures (at, erased_by, rows_changed, fields_changed, salt) VALUES (?, ?, 0, 0, ?)"
+                " RETURNING id", [clock.iso_now(), name, salt]).fetchone()[0])  # fmt: skip
             db.conn.executemany(
-                "INSERT OR IGNORE INTO erasure_terms (erasure_id, kind, shape, digest) VALUES (?, ?, ?, ?)",
+                "INSERT INTO erasure_terms (erasure_id, kind, shape, digest) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
                 [(number, kind, _pack(_shape(kind, key)), _digest(salt, kind, key))
                  for kind, key in {_term(t) for t in terms}],
             )  # fmt: skip
@@ -619,8 +621,6 @@ def erase_person(db: sqlite_utils.Database, actor: access.User | str, who: str, 
                 db.execute("DELETE FROM grants WHERE user_id = ?", [user["id"]])
             summary = _summary(counted.get(str(number), Counter()))
             _record_erasure(db, name, number, summary)
-    finally:
-        db.execute(f"PRAGMA secure_delete = {int(previous)}")
     compacted = compact(db)
     return Erasure(number, placeholder, summary["rows"], summary["fields"], summary["columns"], compacted)
 
@@ -660,13 +660,14 @@ def reapply_erasures(db: sqlite_utils.Database, records: Sequence[dict[str, Any]
             if entry["salt"] in known:
                 continue
             taken = db.execute("SELECT 1 FROM erasures WHERE id = ?", [entry["number"]]).fetchone()
-            number = int(db.execute(
-                """INSERT INTO erasures (id, at, erased_by, rows_changed, fields_changed, salt)
-                   VALUES (?, ?, ?, ?, ?, ?)""",
-                [None if taken else entry["number"], entry["at"], entry["by"], entry["rows"], entry["fields"],
-                 entry["salt"]]).lastrowid)  # fmt: skip
+            row = {"id": entry["number"], "at": entry["at"], "erased_by": entry["by"], "rows_changed": entry["rows"],
+                   "fields_changed": entry["fields"], "salt": entry["salt"]}  # fmt: skip
+            if taken:
+                del row["id"]  # a new number
+            number = insert_row(db, "erasures", row)
             db.conn.executemany(
-                "INSERT OR IGNORE INTO erasure_terms (erasure_id, kind, shape, digest) VALUES (?, ?, ?, ?)",
+                "INSERT INTO erasure_terms (erasure_id, kind, shape, digest) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
                 [(number, kind, _pack(shape), digest) for kind, shape, digest in entry["terms"]],
             )
         search = Terms.from_register(erasure_records(db))
@@ -677,5 +678,5 @@ def reapply_erasures(db: sqlite_utils.Database, records: Sequence[dict[str, Any]
             record(db, actor, "person", label, "erased again after a restore", None, _summary(counts))
     # A backup carries its unused space too, which may still hold text deleted before it was made (SQLite built
     # without SQLITE_SECURE_DELETE leaves it there): rebuilt, only what is in the tables goes on.
-    db.execute("VACUUM")
+    compact(db)
     return {int(label): _summary(counts)["fields"] for label, counts in counted.items()}

@@ -48,10 +48,10 @@ def add_comment(
     with write_transaction(db):
         cursor = db.execute(
             """INSERT INTO review_comments (assessment_id, item_id, text, created_at, created_by)
-               VALUES (?, ?, ?, ?, ?)""",
+               VALUES (?, ?, ?, ?, ?) RETURNING id""",
             [assessment_id, item_id, text, now, name],
         )
-        comment_id = int(cursor.lastrowid)
+        comment_id = int(cursor.fetchone()[0])
         record(db, name, "review_comment", comment_id, "text", None, text,
                assessment_id=assessment_id, item_id=item_id, at=now)  # fmt: skip
     return comment_id

@@ -82,9 +82,7 @@ def session_problem(db: sqlite_utils.Database, claims: Mapping[str, Any]) -> str
         return NO_EXPIRY
     if expires <= now:
         return EXPIRED
-    row = db.execute(
-        "SELECT disabled_at, sessions_ended_at FROM users WHERE email = ? COLLATE NOCASE", [who]
-    ).fetchone()
+    row = db.execute("SELECT disabled_at, sessions_ended_at FROM users WHERE lower(email) = lower(?)", [who]).fetchone()
     if row is None:
         return None
     disabled_at, ended_at = row
@@ -107,5 +105,5 @@ def end_sessions(db: sqlite_utils.Database, email: str) -> None:
     """
     with write_transaction(db):
         db.execute(
-            "UPDATE users SET sessions_ended_at = ? WHERE email = ? COLLATE NOCASE", [clock.iso_now(), email.strip()]
+            "UPDATE users SET sessions_ended_at = ? WHERE lower(email) = lower(?)", [clock.iso_now(), email.strip()]
         )

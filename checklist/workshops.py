@@ -28,7 +28,7 @@ import sqlite_utils
 from checklist import access, clock, consensus, formatting, store
 from checklist.clock import iso_now
 from checklist.consensus import SECTORS, Tally, answer_label
-from checklist.db import query_frame, query_row, record, write_transaction
+from checklist.db import insert_row, query_frame, query_row, record, write_transaction
 from checklist.framework import framework_for
 from checklist.scoring import DONT_KNOW, LEVEL
 from checklist.store import StoreError, authorise
@@ -145,24 +145,22 @@ def start_workshop(
     first_item = items_of(db, {"assessment_id": assessment_id})[0].id if mode == LIVE else None
     with write_transaction(db):
         code = _new_code(db)
-        workshop_id = (
-            db["workshops"]
-            .insert(
-                {
-                    "assessment_id": assessment_id,
-                    "code": code,
-                    "mode": mode,
-                    "seeded_from": seeded_from,
-                    "status": OPEN,
-                    "current_item": first_item,
-                    "item_started_at": _iso(moment) if first_item else None,
-                    "revealed": 0,
-                    "expires_at": _iso(moment + LIFETIME[mode]),
-                    "created_at": _iso(moment),
-                    "created_by": actor,
-                }
-            )
-            .last_pk
+        workshop_id = insert_row(
+            db,
+            "workshops",
+            {
+                "assessment_id": assessment_id,
+                "code": code,
+                "mode": mode,
+                "seeded_from": seeded_from,
+                "status": OPEN,
+                "current_item": first_item,
+                "item_started_at": _iso(moment) if first_item else None,
+                "revealed": 0,
+                "expires_at": _iso(moment + LIFETIME[mode]),
+                "created_at": _iso(moment),
+                "created_by": actor,
+            },
         )
         record(db, actor, "workshop", workshop_id, "started", None, {"code": code, "mode": mode},
                assessment_id=assessment_id)  # fmt: skip
@@ -378,11 +376,11 @@ def join(
     moment = _iso(_when(now))
     with write_transaction(db):
         participant_id = (
-            db["participants"]
-            .insert(
-                {"workshop_id": workshop["id"], "token": token, "name": name, "sector": sector, "joined_at": moment}
+            insert_row(
+                db,
+                "participants",
+                {"workshop_id": workshop["id"], "token": token, "name": name, "sector": sector, "joined_at": moment},
             )  # fmt: skip
-            .last_pk
         )
         record(db, _participant_actor(participant_id, name, sector), "participant", participant_id, "joined",
                None, {"workshop": workshop["code"], "sector": sector},
@@ -629,7 +627,13 @@ def record_agreement(
         old = query_row(db, "SELECT * FROM agreements WHERE workshop_id = ? AND item_id = ?", [workshop_id, item_id])
         store.save_response(db, workshop["assessment_id"], item_id, actor,
                             answer=row["answer"], level=level, evidence=evidence)  # fmt: skip
-        db["agreements"].upsert(row, pk=("workshop_id", "item_id"))
+        columns = ", ".join(row)
+        db.execute(
+            f"""INSERT INTO agreements ({columns}) VALUES ({", ".join("?" for _ in row)})
+                ON CONFLICT (workshop_id, item_id) DO UPDATE SET
+                {", ".join(f"{c} = excluded.{c}" for c in row if c not in ("workshop_id", "item_id"))}""",
+            list(row.values()),
+        )
         record(db, actor, "agreement", f"{workshop_id}:{item_id}", "level",
                None if old is None else old["level"], level, assessment_id=workshop["assessment_id"],
                item_id=item_id)  # fmt: skip
@@ -694,8 +698,9 @@ def add_note(
         store.check_item(assessment, item_id)
     with write_transaction(db):
         note_id = (
-            db["notes"]
-            .insert(
+            insert_row(
+                db,
+                "notes",
                 {
                     "assessment_id": assessment_id,
                     "workshop_id": workshop_id,
@@ -704,9 +709,8 @@ def add_note(
                     "text": text,
                     "created_at": _iso(_when(now)),
                     "created_by": actor,
-                }
+                },
             )  # fmt: skip
-            .last_pk
         )
         record(db, actor, "note", note_id, "created", None, {"kind": kind, "text": text},
                assessment_id=assessment_id, item_id=item_id)  # fmt: skip

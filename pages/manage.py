@@ -370,7 +370,7 @@ with st.expander("A person's data: export or erase (information governance)", ic
 
 st.header("Back up, export and restore")
 path = db_path()
-st.caption(f"The database file on this server: {path}")  # for the administrator who backs up the server
+st.caption(f"The database on this server: {store.describe(path)}")  # for the administrator who backs up the server
 
 
 def _fresh():
@@ -453,7 +453,7 @@ with st.expander("Restore from a backup"):
     upload_key = f"manage_restore_file_{st.session_state.get('manage_restores', 0)}"
     upload = st.file_uploader("Backup file (.db)", type=["db", "sqlite", "sqlite3"], key=upload_key)
     if upload is not None:
-        staged = path.parent / "backups" / f"uploaded-{upload.file_id}.db"
+        staged = store.backups_folder(path) / f"uploaded-{upload.file_id}.db"
         staged.parent.mkdir(parents=True, exist_ok=True)
         staged.write_bytes(upload.getvalue())
         try:
@@ -468,7 +468,7 @@ with st.expander("Restore from a backup"):
             )
             if st.button("Restore this backup", type="primary", key="manage_restore"):
                 try:
-                    safety = restoring.restore(db, staged, path.parent / "backups", actor())
+                    safety = restoring.restore(db, staged, store.backups_folder(path), actor())
                 except store.StoreError as exc:
                     show_error(exc)
                 else:

@@ -1,9 +1,12 @@
-"""Shared fixtures: a frozen clock, a fresh migrated database, the current framework, a demo database file."""
+"""Shared fixtures: a frozen clock, a fresh migrated database (on SQLite, and on PostgreSQL too for the modules in
+BOTH_BACKENDS), the current framework, a demo database file."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -14,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from checklist import clock, demo, store
+from checklist.db import postgres
 from checklist.framework import Framework, current_framework
+from tests import pgserver
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -69,9 +74,68 @@ def _frozen_clock(request):
         yield
 
 
+# The modules whose every database test runs on both backends: the store, who may do what, imports, exports,
+# privacy, the live room and workshops, reviews, backups. The rest run on SQLite (the default) alone.
+BOTH_BACKENDS = {
+    "test_store", "test_access", "test_imports", "test_exports", "test_privacy", "test_erasure", "test_live",
+    "test_workshops", "test_reviews", "test_backup", "test_postgres", "test_sign_off", "test_concurrent_edits",
+}  # fmt: skip
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        module = metafunc.module.__name__.rsplit(".", 1)[-1]
+        backends = ["sqlite", "postgresql"] if module in BOTH_BACKENDS else ["sqlite"]
+        metafunc.parametrize("backend", backends, indirect=True)
+
+
 @pytest.fixture
-def fresh_db():
-    db = store.connect(":memory:")
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[pgserver.Server]:
+    """One PostgreSQL server for the whole run, with a migrated template database. Skipped where PostgreSQL is not
+    installed, except in CI, which installs it (.ci/run) and must run every test."""
+    if pgserver.bin_dir() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed; .ci/run installs Debian's postgresql")
+        pytest.skip("PostgreSQL is not installed (Debian: apt-get install postgresql)")
+    folder = Path(tempfile.mkdtemp(prefix="checklist-pg-"))
+    server = pgserver.start(folder)
+    try:
+        template = server.create(name="migrated")
+        with clock.frozen(FROZEN_AT):
+            store.connect(template).close()
+        postgres.close_pools()
+        yield server
+    finally:
+        postgres.close_pools()
+        server.stop("immediate")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_address(pg_server) -> Iterator[str]:
+    """The address of a new, migrated PostgreSQL database of this test's own (dropped afterwards)."""
+    address = pg_server.create(template="migrated")
+    yield address
+    postgres.close_pools()
+    pg_server.drop(address.rsplit("/", 1)[1])
+
+
+@pytest.fixture
+def db_target(backend, tmp_path, request):
+    """Where this test's database lives: a SQLite file, or a PostgreSQL address (--db and CHECKLIST_DB take both)."""
+    if backend == "postgresql":
+        return request.getfixturevalue("pg_address")
+    return tmp_path / "test.db"
+
+
+@pytest.fixture
+def fresh_db(backend, request):
+    db = store.connect(request.getfixturevalue("pg_address") if backend == "postgresql" else ":memory:")
     yield db
     db.close()
 

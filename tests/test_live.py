@@ -11,9 +11,9 @@ from tests.conftest import ACTOR
 
 
 @pytest.fixture
-def room(tmp_path):
-    """A database file with a draft round and a live workshop on it: (path, db, workshop)."""
-    path = tmp_path / "live.db"
+def room(db_target):
+    """A database (file or server) with a draft round and a live workshop on it: (path, db, workshop)."""
+    path = db_target
     db = store.connect(path)
     system_id = store.create_system(db, "Live ICS", ACTOR)
     aid = store.create_assessment(db, system_id, None, "Live round", "2026-11-23", ACTOR)

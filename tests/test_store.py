@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
 import pytest
@@ -166,9 +165,9 @@ def test_switching_to_dont_know_clears_the_level(draft):
 def test_history_is_append_only(draft):
     db, aid = draft
     store.save_response(db, aid, "referrals", ACTOR, level=1)
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(store.DRIVER_ERRORS, match="append-only"):
         db.execute("UPDATE history SET new_value = '4'")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(store.DRIVER_ERRORS, match="append-only"):
         db.execute("DELETE FROM history")
 
 

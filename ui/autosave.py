@@ -7,16 +7,15 @@ are left alone: there, Enter submits the form, which must stay the user's own ac
 
 from __future__ import annotations
 
-import sqlite3
-
 import streamlit as st
 
 from checklist.errors import StoreError
+from checklist.store import DRIVER_ERRORS
 
 IDLE_MS = 1500
 # What a save can fail with, for pages to catch and say "not saved": the store's refusals (a stale save,
 # a locked round, a busy or read-only database) and SQLite itself (pages may not import sqlite3).
-SAVE_FAILURES: tuple[type[Exception], ...] = (StoreError, sqlite3.Error)
+SAVE_FAILURES: tuple[type[BaseException], ...] = (StoreError, *DRIVER_ERRORS)
 
 SCRIPT = """
 <script>

@@ -53,7 +53,7 @@ def ensure_router(public: bool = False) -> None:
         st.stop()
 
 
-def db_path() -> Path:
+def db_path() -> Path | str:
     return store.default_db_path()
 
 

@@ -27,7 +27,6 @@ import json
 import logging
 import os
 import re
-import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -345,7 +344,7 @@ def _session_refusal(claims: dict[str, Any]) -> str | None:
 
     try:
         db = store.connect(store.default_db_path(), apply_migrations=False)
-    except (store.StoreError, sqlite3.Error, OSError) as exc:
+    except (store.StoreError, *store.DRIVER_ERRORS, OSError) as exc:
         _LOG.error("a media request was refused: the database could not be opened: %s", exc)
         return "The sign-in could not be checked just now. Try again in a minute."
     try:
@@ -356,7 +355,7 @@ def _session_refusal(claims: dict[str, Any]) -> str | None:
         if access.find_user(db, who) is None:  # signed in with the organisation, but not added to this tool
             return MEDIA_REFUSED
         return None
-    except (store.StoreError, sqlite3.Error) as exc:
+    except (store.StoreError, *store.DRIVER_ERRORS) as exc:
         _LOG.error("a media request was refused: the sign-in could not be checked: %s", exc)
         return "The sign-in could not be checked just now. Try again in a minute."
     finally:

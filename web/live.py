@@ -136,7 +136,7 @@ TEMPLATES = Environment(
 )
 
 
-def _db_path() -> Path:
+def _db_path() -> Path | str:
     return store.default_db_path()
 
 

@@ -52,38 +52,184 @@ privacy's register), and privacy's scan and compaction (``rowid``, ``json_each``
 
 from __future__ import annotations
 
-from checklist.db.errors import DatabaseUnavailable, SchemaTooNewError
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+from checklist.db import migrations as _sqlite_steps
+from checklist.db import postgres, sqlite
+from checklist.db.errors import DRIVER_ERRORS, DatabaseUnavailable, SchemaTooNewError
 from checklist.db.history import decode, encode, record
-from checklist.db.migrations import applied_names, check_schema, later_migrations, migrate, schema_version
-from checklist.db.rows import query_frame, query_row
+from checklist.db.rows import insert_row, query_frame, query_row, update_row
 from checklist.db.schema import HISTORY_GUARDS, KNOWN_MIGRATIONS, MIGRATIONS, SIGN_OFF_NOTE_PREFIX
 
-# The backend. Everything SQLite-specific is in this one module; a PostgreSQL one would be chosen here.
+# SQLite's own, and the backups (one portable SQLite file from either backend).
 from checklist.db.sqlite import (
     BUSY_TIMEOUT_MS,
     DB_ENV_VAR,
     DEFAULT_DB,
     PROJECT_ROOT,
     SQLITE_HEADER,
-    backup,
-    backup_bytes,
-    change_token,
-    check_exact_schema,
-    connect,
-    default_db_path,
-    durable_commits,
-    explain,
-    history_unlocked,
     open_backup,
-    replace_contents,
     staged_copy,
-    write_transaction,
 )
+from checklist.db.sqlite import check_exact_schema as check_exact_schema
+
+Target = str | Path
+
+
+def is_postgres(db: Any) -> bool:
+    """Whether a connection (or a --db / CHECKLIST_DB value) is PostgreSQL's."""
+    return getattr(db, "backend", None) == "postgresql" or postgres.is_address(db)
+
+
+def _backend(db: Any) -> Any:
+    return postgres if is_postgres(db) else sqlite
+
+
+def default_db_path() -> Target:
+    """CHECKLIST_DB (a SQLite file, or a postgresql:// address) if set, else data/maturity.db in the project."""
+    import os
+
+    env = os.environ.get(DB_ENV_VAR, "").strip()
+    if postgres.is_address(env):
+        return env
+    return Path(env) if env else DEFAULT_DB
+
+
+def connect(path: Target | None = None, *, apply_migrations: bool = True, must_exist: bool = False) -> Any:
+    """Open the database `path` names (or CHECKLIST_DB): a postgresql:// address or a SQLite file."""
+    target = path if path is not None else default_db_path()
+    if postgres.is_address(str(target)):
+        return postgres.connect(str(target), apply_migrations=apply_migrations, must_exist=must_exist)
+    return sqlite.connect(target, apply_migrations=apply_migrations, must_exist=must_exist)
+
+
+def canonical(target: Target) -> str:
+    """One spelling per database, for keeping one of something per database: an address as given, a file's
+    absolute path."""
+    return str(target) if postgres.is_address(str(target)) else str(Path(target).resolve())
+
+
+BACKUP_DIR_VAR = "CHECKLIST_BACKUP_DIR"
+
+
+def backups_folder(target: Target) -> Path:
+    """Where a restore keeps its safety copy and staged files: CHECKLIST_BACKUP_DIR if set, else `backups/` beside
+    a SQLite file, or data/backups in the project for a PostgreSQL database (which has no folder of its own)."""
+    import os
+
+    chosen = os.environ.get(BACKUP_DIR_VAR, "").strip()
+    if chosen:
+        return Path(chosen)
+    if postgres.is_address(str(target)):
+        return DEFAULT_DB.parent / "backups"
+    return Path(target).parent / "backups"
+
+
+def db_argument(value: str) -> Target:
+    """A --db value as the app takes it: a postgresql:// address as written, anything else a file path."""
+    return value if postgres.is_address(value) else Path(value)
+
+
+def describe(target: Target) -> str:
+    """A database as it may be shown to people: a file's path, or an address without any password."""
+    return postgres.redacted(str(target)) if postgres.is_address(str(target)) else str(target)
+
+
+def explain(exc: BaseException, target: Target | None = None) -> str:
+    if postgres.is_address(str(target)) or type(exc).__module__.startswith(("psycopg", "psycopg_pool")):
+        return postgres.explain(exc, None if target is None else str(target))
+    return sqlite.explain(exc, target)
+
+
+def write_transaction(db: Any) -> AbstractContextManager[Any]:
+    return _backend(db).write_transaction(db)
+
+
+def durable_commits(db: Any) -> None:
+    _backend(db).durable_commits(db)
+
+
+def change_token(db: Any) -> int:
+    return _backend(db).change_token(db)
+
+
+def history_unlocked(db: Any) -> AbstractContextManager[None]:
+    return _backend(db).history_unlocked(db)
+
+
+def read_snapshot(db: Any) -> AbstractContextManager[None]:
+    """One read transaction seeing the whole database at one moment (an export's sheets agree)."""
+    return _backend(db).read_snapshot(db)
+
+
+def erasing_securely(db: Any) -> AbstractContextManager[None]:
+    """Around an erasure: what the database frees is not left readable in its files (SQLite's secure_delete)."""
+    return _backend(db).erasing_securely(db)
+
+
+def compact(db: Any) -> bool:
+    """After an erasure: rebuild or vacuum so no old copy of what was erased stays in the files; False if it
+    could not be done now."""
+    return _backend(db).compact(db)
+
+
+def table_keys(db: Any) -> list[tuple[str, str, list[str]]]:
+    """Every table: name, what identifies a row (SQL), the columns that may hold text (privacy's scan)."""
+    return _backend(db).table_keys(db)
+
+
+def backup(db: Any, destination: Target) -> Path:
+    return _backend(db).backup(db, destination)
+
+
+def backup_bytes(db: Any) -> bytes:
+    return _backend(db).backup_bytes(db)
+
+
+def replace_contents(db: Any, source: Any) -> None:
+    _backend(db).replace_contents(db, source)
+
+
+def applied_names(db: Any) -> list[str]:
+    return (postgres_steps() if is_postgres(db) else _sqlite_steps).applied_names(db)
+
+
+def schema_version(db: Any) -> int:
+    return len(applied_names(db))
+
+
+def check_schema(db: Any) -> None:
+    (postgres_steps() if is_postgres(db) else _sqlite_steps).check_schema(db)
+
+
+def migrate(db: Any, stop_before: str | None = None) -> None:
+    (postgres_steps() if is_postgres(db) else _sqlite_steps).migrate(db, stop_before=stop_before)
+
+
+def later_migrations(db: Any) -> list[str]:
+    return (postgres_steps() if is_postgres(db) else _sqlite_steps).later_migrations(db)
+
+
+def postgres_steps() -> Any:
+    from checklist.db import pg_schema
+
+    return pg_schema
+
+
+def dialect(db: Any) -> Any:
+    """The few pieces of SQL that differ between the backends (checklist/db/dialects.py)."""
+    from checklist.db import dialects
+
+    return dialects.POSTGRES if is_postgres(db) else dialects.SQLITE
+
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
     "DB_ENV_VAR",
     "DEFAULT_DB",
+    "DRIVER_ERRORS",
     "HISTORY_GUARDS",
     "KNOWN_MIGRATIONS",
     "MIGRATIONS",
@@ -92,24 +238,38 @@ __all__ = [
     "SQLITE_HEADER",
     "DatabaseUnavailable",
     "SchemaTooNewError",
+    "Target",
     "applied_names",
     "backup",
     "backup_bytes",
+    "BACKUP_DIR_VAR",
+    "backups_folder",
+    "canonical",
+    "db_argument",
     "change_token",
     "check_exact_schema",
     "check_schema",
+    "compact",
+    "erasing_securely",
+    "table_keys",
     "connect",
     "decode",
+    "insert_row",
+    "update_row",
     "default_db_path",
+    "describe",
+    "dialect",
     "durable_commits",
     "encode",
     "explain",
     "history_unlocked",
+    "is_postgres",
     "later_migrations",
     "migrate",
     "open_backup",
     "query_frame",
     "query_row",
+    "read_snapshot",
     "record",
     "replace_contents",
     "schema_version",

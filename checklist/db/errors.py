@@ -14,3 +14,16 @@ class SchemaTooNewError(StoreError):
 
 class DatabaseUnavailable(StoreError):
     """The database file cannot be used right now (busy, read-only, full, damaged, unreachable)."""
+
+
+def _driver_errors() -> tuple[type[BaseException], ...]:
+    import sqlite3
+
+    import psycopg
+    import psycopg_pool
+
+    return (sqlite3.Error, psycopg.Error, psycopg_pool.PoolTimeout)
+
+
+# What either database driver raises: pages and the command line catch these with StoreError.
+DRIVER_ERRORS = _driver_errors()

@@ -278,12 +278,18 @@ def _m0008_sign_off_identity(db: sqlite_utils.Database) -> None:
         "ALTER TABLE users ADD COLUMN sessions_ended_at TEXT",
     ):
         db.execute(statement)
+    sign_off_identity_data(db)
+
+
+def sign_off_identity_data(db: sqlite_utils.Database) -> None:
+    """Step 0008's data: the typed sign-off names, matched to people or kept as notes (portable SQL: the
+    PostgreSQL backend runs it under the same step name)."""
     now = clock.iso_now()
     rows = db.execute(
         "SELECT id, signed_off_by, signed_off_at, submitted_by FROM assessments WHERE signed_off_by != ''"
     ).fetchall()
     for aid, name, signed_at, _submitted_by in rows:
-        matches = db.execute("SELECT id FROM users WHERE name = ? OR email = ? COLLATE NOCASE", [name, name]).fetchall()
+        matches = db.execute("SELECT id FROM users WHERE name = ? OR lower(email) = lower(?)", [name, name]).fetchall()
         if signed_at is not None and len(matches) == 1:
             db.execute("UPDATE assessments SET signed_off_user_id = ? WHERE id = ?", [matches[0][0], aid])
             continue
@@ -301,7 +307,7 @@ def _m0008_sign_off_identity(db: sqlite_utils.Database) -> None:
         "SELECT id, submitted_by FROM assessments WHERE submitted_by IS NOT NULL AND submitted_by != ''"
     ).fetchall():
         found = db.execute(
-            "SELECT id FROM users WHERE name = ? OR email = ? COLLATE NOCASE", [submitted_by, submitted_by]
+            "SELECT id FROM users WHERE name = ? OR lower(email) = lower(?)", [submitted_by, submitted_by]
         ).fetchall()
         if len(found) == 1:
             db.execute("UPDATE assessments SET submitted_by_user_id = ? WHERE id = ?", [found[0][0], aid])

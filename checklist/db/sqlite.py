@@ -177,6 +177,19 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
             raise DatabaseUnavailable(explain(exc)) from None
 
 
+@contextmanager
+def read_snapshot(db: sqlite_utils.Database) -> Iterator[None]:
+    """One read transaction, so everything read in it sees the database at the same moment (an export's sheets)."""
+    if db.conn.in_transaction:
+        yield
+        return
+    db.execute("BEGIN")
+    try:
+        yield
+    finally:
+        db.conn.rollback()  # nothing was written: ending the read is all this does
+
+
 def durable_commits(db: sqlite_utils.Database) -> None:
     """Make each commit on this connection reach the disk before it returns (`synchronous = FULL`): the vote
     writer acknowledges a vote only then."""
@@ -211,6 +224,52 @@ def history_unlocked(db: sqlite_utils.Database) -> Iterator[None]:
     found = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'history'"))
     if sorted(" ".join(s.split()) for s in found.values()) != sorted(" ".join(s.split()) for s in HISTORY_GUARDS):
         raise StoreError("history's append-only guard is not as the app makes it; nothing was changed")
+
+
+# --- erasure: leaving nothing behind ------------------------------------------------------------------------
+
+COMPACT_WAIT_MS = 2000
+
+
+@contextmanager
+def erasing_securely(db: sqlite_utils.Database) -> Iterator[None]:
+    """While an erasure runs, what SQLite frees is zeroed, not left in the file's free pages (`secure_delete`)."""
+    previous = db.execute("PRAGMA secure_delete").fetchone()[0]
+    db.execute("PRAGMA secure_delete = ON")
+    try:
+        yield
+    finally:
+        db.execute(f"PRAGMA secure_delete = {int(previous)}")
+
+
+def compact(db: sqlite_utils.Database) -> bool:
+    """Rebuild the file so no free page or log still holds an old copy of what was erased; False if it could not
+    be done now (another program is reading the database): then `python -m checklist privacy compact` later."""
+    previous = db.execute("PRAGMA busy_timeout").fetchone()[0]
+    # Only worth a short wait: the erasure itself is done, and a reader may hold on for as long as it likes.
+    db.execute(f"PRAGMA busy_timeout = {COMPACT_WAIT_MS}")
+    try:
+        db.execute("VACUUM")
+        busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {int(previous)}")
+    return busy is None or busy[0] == 0
+
+
+def table_keys(db: sqlite_utils.Database) -> list[tuple[str, str, list[str]]]:
+    """Every table: its name, what identifies a row (`rowid`), and all its columns (SQLite keeps text as given in
+    any column whose value is not a number, so every column may hold text)."""
+    tables = []
+    for name, without_rowid in db.execute(
+        "SELECT name, wr FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%'"
+        " ORDER BY name"
+    ).fetchall():
+        if without_rowid:
+            raise StoreError(f"table {name} has no rowid, so its rows cannot be scanned for a person's data")
+        tables.append((name, "rowid", [c for (c,) in db.execute("SELECT name FROM pragma_table_info(?)", [name])]))
+    return tables
 
 
 # --- backups ----------------------------------------------------------------------------------------------

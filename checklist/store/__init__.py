@@ -19,7 +19,7 @@ Where things are, one module per concern, each importing only those listed befor
 - backups.py: backup, check_backup and restore (checklist/restoring.py adds the erasures to a restore).
 
 The database itself (connecting, the write transaction, history rows, the schema steps, and everything that is
-SQLite's) is checklist/db/; the store never says BEGIN or PRAGMA.
+SQLite's or PostgreSQL's) is checklist/db/; the store never says BEGIN or PRAGMA.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from checklist.db import (
     BUSY_TIMEOUT_MS,
     DB_ENV_VAR,
     DEFAULT_DB,
+    DRIVER_ERRORS,
     HISTORY_GUARDS,
     KNOWN_MIGRATIONS,
     MIGRATIONS,
@@ -36,10 +37,14 @@ from checklist.db import (
     SQLITE_HEADER,
     DatabaseUnavailable,
     SchemaTooNewError,
+    backups_folder,
     check_schema,
     connect,
+    db_argument,
     default_db_path,
+    describe,
     explain,
+    is_postgres,
     later_migrations,
     migrate,
     schema_version,
@@ -118,6 +123,11 @@ from checklist.store.units import (
 )
 
 __all__ = [
+    "DRIVER_ERRORS",
+    "backups_folder",
+    "db_argument",
+    "describe",
+    "is_postgres",
     "ACTION_FIELDS",
     "ACTION_STATUSES",
     "ASSESSMENT_DETAIL_FIELDS",

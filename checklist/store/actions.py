@@ -11,7 +11,7 @@ import sqlite_utils
 
 from checklist import access
 from checklist.clock import iso_now
-from checklist.db import query_frame, query_row, record, write_transaction
+from checklist.db import insert_row, query_frame, query_row, record, update_row, write_transaction
 from checklist.scoring import AssessmentScore, check_level, projected_answers, score_assessment
 from checklist.store.answers import answers_from, responses
 from checklist.store.conflicts import FIELD_WORDS, StaleSaveError, check_base, record_refused
@@ -59,10 +59,10 @@ def add_action(
     clean = clean_action({"description": description, **fields})
     now = iso_now()
     with write_transaction(db):
-        action_id = db["actions"].insert(
+        action_id = insert_row(db, "actions",
             {"status": "not started", **clean, "assessment_id": assessment_id, "item_id": item_id,
              "created_at": now, "created_by": actor, "updated_at": now}
-        ).last_pk  # fmt: skip
+        )  # fmt: skip
         record(
             db, actor, "action", action_id, "created", None, clean, assessment_id=assessment_id, item_id=item_id, at=now
         )
@@ -96,7 +96,7 @@ def update_action(
         return False
     now = iso_now()
     with write_transaction(db):
-        db["actions"].update(action_id, {**diff, "updated_at": now})
+        update_row(db, "actions", action_id, {**diff, "updated_at": now})
         for key, value in diff.items():
             record(db, actor, "action", action_id, key, old[key], value,
                    assessment_id=old["assessment_id"], item_id=old["item_id"], at=now)  # fmt: skip
@@ -110,7 +110,7 @@ def set_action_deleted(db: sqlite_utils.Database, action_id: int, deleted: bool,
     ensure_draft(get_assessment(db, old["assessment_id"]))
     value = iso_now() if deleted else None
     with write_transaction(db):
-        db["actions"].update(action_id, {"deleted_at": value, "updated_at": iso_now()})
+        update_row(db, "actions", action_id, {"deleted_at": value, "updated_at": iso_now()})
         record(db, actor, "action", action_id, "deleted_at", old["deleted_at"], value,
                assessment_id=old["assessment_id"], item_id=old["item_id"])  # fmt: skip
 

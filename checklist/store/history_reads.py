@@ -46,4 +46,4 @@ def responses_as_of(db: sqlite_utils.Database, assessment_id: int, at: str) -> d
 
 def data_version(db: sqlite_utils.Database) -> int:
     """A number that changes with every write (each write appends to history): a cache key for reads."""
-    return int(db.execute("SELECT ifnull(max(id), 0) FROM history").fetchone()[0])
+    return int(db.execute("SELECT coalesce(max(id), 0) FROM history").fetchone()[0])

@@ -10,7 +10,7 @@ import sqlite_utils
 
 from checklist import access
 from checklist.clock import iso_now
-from checklist.db import decode, record, write_transaction
+from checklist.db import decode, record, update_row, write_transaction
 from checklist.framework import CarryOver, carry_over, current_framework, framework_for, wording_changes
 from checklist.store.answers import RESPONSE_FIELDS, completeness_problems, responses
 from checklist.store.rounds import DRAFT, SUBMITTED, clean_note, ensure_draft, framework_of, get_assessment
@@ -35,7 +35,7 @@ def submit_assessment(db: sqlite_utils.Database, assessment_id: int, actor: acce
         )
     now = iso_now()
     with write_transaction(db):
-        db["assessments"].update(
+        update_row(db, "assessments",
             assessment_id,
             {"status": SUBMITTED, "submitted_at": now, "submitted_by": actor, "submitted_by_user_id": who.id,
              "updated_at": now, "submit_note": note},
@@ -121,7 +121,7 @@ def reopen_assessment(db: sqlite_utils.Database, assessment_id: int, actor: str,
     with write_transaction(db):
         # A sign-off was of the round as submitted: reopening withdraws it, whoever gave it (history keeps
         # who and when), so a resubmitted round waits for a new one.
-        db["assessments"].update(
+        update_row(db, "assessments",
             assessment_id,
             {"status": DRAFT, "updated_at": now, "signed_off_at": None, "signed_off_by": "",
              "signed_off_user_id": None},
@@ -163,7 +163,7 @@ def sign_off(db: sqlite_utils.Database, assessment_id: int, actor: access.User) 
         )
     now = iso_now()
     with write_transaction(db):
-        db["assessments"].update(
+        update_row(db, "assessments",
             assessment_id, {"signed_off_by": name, "signed_off_user_id": actor.id, "signed_off_at": now,
                             "updated_at": now},
         )  # fmt: skip

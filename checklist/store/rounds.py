@@ -16,7 +16,7 @@ import sqlite_utils
 
 from checklist import access
 from checklist.clock import iso_now
-from checklist.db import query_frame, query_row, record, write_transaction
+from checklist.db import insert_row, query_frame, query_row, record, update_row, write_transaction
 from checklist.framework import ENABLERS_MODULE, Framework, current_framework, framework_for
 from checklist.store.conflicts import FIELD_WORDS, StaleSaveError, check_base, record_refused
 from checklist.store.rules import (
@@ -65,8 +65,8 @@ def create_assessment(
         raise StoreError(f"framework {version} has no enablers module; it was added in version 1.1")
     clash = query_row(
         db,
-        "SELECT id FROM assessments WHERE system_id = ? AND ifnull(place_id, 0) = ifnull(?, 0) "
-        "AND round_label = ? COLLATE NOCASE",
+        "SELECT id FROM assessments WHERE system_id = ? AND coalesce(place_id, 0) = coalesce(?, 0) "
+        "AND lower(round_label) = lower(?)",
         [system_id, place_id, label],
     )
     if clash:
@@ -76,26 +76,24 @@ def create_assessment(
         )
     now = iso_now()
     with write_transaction(db):
-        assessment_id = (
-            db["assessments"]
-            .insert(
-                {
-                    "system_id": system_id,
-                    "place_id": place_id,
-                    "round_label": label,
-                    "assessment_date": when,
-                    "framework_version": version,
-                    "include_workforce": int(bool(include_workforce)),
-                    "include_enablers": int(bool(include_enablers)),
-                    "status": DRAFT,
-                    "participants": participants.strip(),
-                    "signed_off_by": "",
-                    "created_at": now,
-                    "created_by": actor,
-                    "updated_at": now,
-                }
-            )
-            .last_pk
+        assessment_id = insert_row(
+            db,
+            "assessments",
+            {
+                "system_id": system_id,
+                "place_id": place_id,
+                "round_label": label,
+                "assessment_date": when,
+                "framework_version": version,
+                "include_workforce": int(bool(include_workforce)),
+                "include_enablers": int(bool(include_enablers)),
+                "status": DRAFT,
+                "participants": participants.strip(),
+                "signed_off_by": "",
+                "created_at": now,
+                "created_by": actor,
+                "updated_at": now,
+            },
         )
         record(db, actor, "assessment", assessment_id, "created", None, label, assessment_id=assessment_id)
     return int(assessment_id)
@@ -146,8 +144,8 @@ def update_assessment_details(
     if "round_label" in clean:
         clash = query_row(
             db,
-            "SELECT id FROM assessments WHERE system_id = ? AND ifnull(place_id, 0) = ifnull(?, 0) "
-            "AND round_label = ? COLLATE NOCASE AND id != ?",
+            "SELECT id FROM assessments WHERE system_id = ? AND coalesce(place_id, 0) = coalesce(?, 0) "
+            "AND lower(round_label) = lower(?) AND id != ?",
             [old["system_id"], old["place_id"], clean["round_label"], assessment_id],
         )
         if clash:
@@ -162,7 +160,7 @@ def update_assessment_details(
     if not diff:
         return
     with write_transaction(db):
-        db["assessments"].update(assessment_id, {**diff, "updated_at": iso_now()})
+        update_row(db, "assessments", assessment_id, {**diff, "updated_at": iso_now()})
         for key, value in diff.items():
             record(db, actor, "assessment", assessment_id, key, old[key], value, assessment_id=assessment_id)
 

@@ -3,6 +3,7 @@ the pages pick from."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
@@ -10,7 +11,7 @@ import sqlite_utils
 
 from checklist import access
 from checklist.clock import iso_now
-from checklist.db import query_frame, query_row, record, write_transaction
+from checklist.db import insert_row, query_frame, query_row, record, write_transaction
 from checklist.store.rules import NotFoundError, StoreError, authorise, clean_name
 
 
@@ -31,10 +32,10 @@ def get_place(db: sqlite_utils.Database, place_id: int) -> dict[str, Any]:
 def create_system(db: sqlite_utils.Database, name: str, actor: str, population: int | None = None) -> int:
     actor = authorise(db, actor, access.MANAGE, what="add systems")
     name = clean_name(name, "system")
-    if query_row(db, "SELECT id FROM systems WHERE name = ? COLLATE NOCASE", [name]):
+    if query_row(db, "SELECT id FROM systems WHERE lower(name) = lower(?)", [name]):
         raise StoreError(f"a system called {name!r} already exists; choose another name")
     with write_transaction(db):
-        system_id = db["systems"].insert({"name": name, "population": population, "created_at": iso_now()}).last_pk
+        system_id = insert_row(db, "systems", {"name": name, "population": population, "created_at": iso_now()})
         record(db, actor, "system", system_id, "created", None, name)
     return int(system_id)
 
@@ -45,13 +46,11 @@ def create_place(
     actor = authorise(db, actor, access.MANAGE, system_id=system_id, what="add places to this system")
     system = get_system(db, system_id)
     name = clean_name(name, "place")
-    if query_row(db, "SELECT id FROM places WHERE system_id = ? AND name = ? COLLATE NOCASE", [system_id, name]):
+    if query_row(db, "SELECT id FROM places WHERE system_id = ? AND lower(name) = lower(?)", [system_id, name]):
         raise StoreError(f"{system['name']} already has a place called {name!r}; choose another name")
     with write_transaction(db):
-        place_id = (
-            db["places"]
-            .insert({"system_id": system_id, "name": name, "population": population, "created_at": iso_now()})
-            .last_pk
+        place_id = insert_row(
+            db, "places", {"system_id": system_id, "name": name, "population": population, "created_at": iso_now()}
         )
         record(db, actor, "place", place_id, "created", None, name)
     return int(place_id)
@@ -61,7 +60,7 @@ def rename_system(db: sqlite_utils.Database, system_id: int, name: str, actor: s
     actor = authorise(db, actor, access.MANAGE, system_id=system_id, what="rename this system")
     old = get_system(db, system_id)
     name = clean_name(name, "system")
-    clash = query_row(db, "SELECT id FROM systems WHERE name = ? COLLATE NOCASE AND id != ?", [name, system_id])
+    clash = query_row(db, "SELECT id FROM systems WHERE lower(name) = lower(?) AND id != ?", [name, system_id])
     if clash:
         raise StoreError(f"a system called {name!r} already exists; choose another name")
     with write_transaction(db):
@@ -75,7 +74,7 @@ def rename_place(db: sqlite_utils.Database, place_id: int, name: str, actor: str
     name = clean_name(name, "place")
     clash = query_row(
         db,
-        "SELECT id FROM places WHERE system_id = ? AND name = ? COLLATE NOCASE AND id != ?",
+        "SELECT id FROM places WHERE system_id = ? AND lower(name) = lower(?) AND id != ?",
         [old["system_id"], name, place_id],
     )
     if clash:
@@ -111,9 +110,7 @@ def set_population(db: sqlite_utils.Database, table: str, row_id: int, populatio
 
 def list_systems(db: sqlite_utils.Database, include_archived: bool = False) -> pd.DataFrame:
     where = "" if include_archived else "WHERE archived_at IS NULL"
-    return query_frame(
-        db, f"SELECT id, name, population, archived_at FROM systems {where} ORDER BY name COLLATE NOCASE"
-    )
+    return query_frame(db, f"SELECT id, name, population, archived_at FROM systems {where} ORDER BY lower(name), name")
 
 
 def systems_overview(db: sqlite_utils.Database, include_archived: bool = False, find: str = "") -> pd.DataFrame:
@@ -122,10 +119,11 @@ def systems_overview(db: sqlite_utils.Database, include_archived: bool = False, 
     clauses, params = ([] if include_archived else ["s.archived_at IS NULL"]), []
     if find.strip():
         clauses.append(
-            """(instr(lower(s.name), ?) > 0 OR EXISTS (SELECT 1 FROM places f WHERE f.system_id = s.id
-                AND instr(lower(f.name), ?) > 0))"""
+            """(lower(s.name) LIKE ? ESCAPE '!' OR EXISTS (SELECT 1 FROM places f WHERE f.system_id = s.id
+                AND lower(f.name) LIKE ? ESCAPE '!'))"""
         )
-        params += [find.strip().casefold()] * 2
+        needle = re.sub(r"([!%_])", r"!\1", find.strip().casefold())
+        params += [f"%{needle}%"] * 2
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     return query_frame(
         db,
@@ -133,7 +131,7 @@ def systems_overview(db: sqlite_utils.Database, include_archived: bool = False, 
                    (SELECT count(*) FROM places p WHERE p.system_id = s.id AND p.archived_at IS NULL) AS places,
                    (SELECT count(*) FROM assessments a WHERE a.system_id = s.id) AS rounds,
                    (SELECT count(*) FROM assessments a WHERE a.system_id = s.id AND a.status = 'draft') AS drafts
-            FROM systems s {where} ORDER BY s.name COLLATE NOCASE""",
+            FROM systems s {where} ORDER BY lower(s.name), s.name""",
         params,
     )
 
@@ -143,6 +141,6 @@ def list_places(db: sqlite_utils.Database, system_id: int, include_archived: boo
     return query_frame(
         db,
         f"SELECT id, system_id, name, population, archived_at FROM places WHERE system_id = ? {where} "
-        "ORDER BY name COLLATE NOCASE",
+        "ORDER BY lower(name), name",
         [system_id],
     )

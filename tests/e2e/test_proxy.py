@@ -70,7 +70,7 @@ def _nginx_config(tmp: Path, app_port: int, tls_port: int, plain_port: int) -> P
                    check=True, capture_output=True)  # fmt: skip
     shipped = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
     site = (
-        shipped.replace("http://127.0.0.1:8501", f"http://127.0.0.1:{app_port}")
+        shipped.replace("server 127.0.0.1:8501 ", f"server 127.0.0.1:{app_port} ")
         .replace("listen 443 ssl http2;", f"listen 127.0.0.1:{tls_port} ssl http2;")
         .replace("listen 80;", f"listen 127.0.0.1:{plain_port};")
         .replace("/etc/ssl/certs/maturity.pem", str(tmp / "cert.pem"))

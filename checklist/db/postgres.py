@@ -1,0 +1,582 @@
+"""The PostgreSQL backend: every place the app knows its database is PostgreSQL, in one module.
+
+It implements the seam described in checklist/db/__init__.py, as checklist/db/sqlite.py does for SQLite:
+
+- connecting: a libpq address (``postgresql://user@host:port/dbname?sslmode=require``), the password from the
+  environment (``PGPASSWORD``, libpq's password file ``PGPASSFILE``, or ``CHECKLIST_DB_PASSWORD_FILE``: a file
+  holding only the password), never the address; one psycopg connection pool per address per process
+  (``CHECKLIST_DB_POOL_SIZE`` connections at most);
+- the SQL the rest of checklist/ writes: qmark (``?``) and named (``:name``) placeholders become psycopg's
+  (`translate`), a connection offering the few things the domain uses of sqlite-utils' (``execute``, ``conn``
+  with ``in_transaction``, ``executemany`` and ``rollback``);
+- the one write transaction: ``BEGIN`` then one transaction-scoped advisory lock, so writers queue one behind
+  another exactly as SQLite's ``BEGIN IMMEDIATE`` makes them (stale-save checks read and write under it), and a
+  ``NOTIFY`` on commit that tells every app server something changed (`change_token`);
+- the schema steps under the same names as SQLite's (checklist/db/pg_schema.py), recorded in ``_schema_steps``,
+  applied under a lock so two servers starting together do not both apply one;
+- history's append-only guard (triggers raising unless the one sanctioned erasure or restore lifts it for its
+  own transaction), backups written as the same portable file SQLite's are, and a restore that loads one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import psycopg_pool
+from psycopg.abc import Buffer
+from psycopg.adapt import Dumper
+from psycopg.pq import TransactionStatus
+from psycopg.types.numeric import FloatLoader
+from psycopg.types.string import StrBinaryDumper, StrDumperUnknown
+
+from checklist.db import pg_schema
+from checklist.db.errors import DatabaseUnavailable, SchemaTooNewError
+from checklist.errors import StoreError
+
+ADDRESS_PREFIXES = ("postgresql://", "postgres://")
+PASSWORD_FILE_VAR = "CHECKLIST_DB_PASSWORD_FILE"
+POOL_SIZE_VAR = "CHECKLIST_DB_POOL_SIZE"
+CONNECT_TIMEOUT_VAR = "CHECKLIST_DB_CONNECT_TIMEOUT"
+STEPS_TABLE = pg_schema.STEPS_TABLE
+NOTIFY_CHANNEL = "checklist_changes"
+# The one advisory lock every write transaction takes (and schema steps, under a second key): any fixed number.
+WRITE_LOCK = 0x636B6C01
+SCHEMA_LOCK = 0x636B6C02
+# What history's guard reads (set for one transaction only): "erasing" lets rows be rewritten, "restoring" lets
+# the table be emptied for a restore's rows. Nothing else gets past it.
+HISTORY_SETTING = "checklist.history"
+
+
+def is_address(target: object) -> bool:
+    """Whether a --db / CHECKLIST_DB value names a PostgreSQL database (anything else is a SQLite file)."""
+    return isinstance(target, str) and target.startswith(ADDRESS_PREFIXES)
+
+
+def _whole(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise StoreError(f"{name} must be a whole number of 1 or more; it is {value!r}")
+    return int(value)
+
+
+def redacted(address: str) -> str:
+    """The address as it may be shown: any password in it replaced."""
+    return re.sub(r"(//[^/@:]*):[^/@]*@", r"\1:***@", address)
+
+
+def _conninfo(address: str) -> tuple[str, dict[str, Any]]:
+    """The address and connection settings for libpq; refuses a password written into the address."""
+    try:
+        parts = psycopg.conninfo.conninfo_to_dict(address)
+    except psycopg.ProgrammingError as exc:
+        raise StoreError(f"{redacted(address)} is not a PostgreSQL address libpq can read ({exc})") from None
+    if parts.get("password"):
+        raise StoreError(
+            "the PostgreSQL address has a password in it, where anyone listing processes or reading logs can see "
+            f"it; take it out and give it in PGPASSWORD, a password file (PGPASSFILE), or {PASSWORD_FILE_VAR}"
+        )
+    extra: dict[str, Any] = {"application_name": "checklist", "autocommit": True}
+    extra["connect_timeout"] = _whole(CONNECT_TIMEOUT_VAR, 5)
+    secret_file = os.environ.get(PASSWORD_FILE_VAR, "").strip()
+    if secret_file:
+        try:
+            extra["password"] = Path(secret_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise StoreError(
+                f"{PASSWORD_FILE_VAR} names {secret_file}, which cannot be read ({exc.strerror})"
+            ) from None
+    return address, extra
+
+
+def explain(exc: BaseException, target: str | None = None) -> str:
+    """One plain sentence for a PostgreSQL failure, for a page or the command line."""
+    where = f" ({redacted(target)})" if target else ""
+    if isinstance(exc, StoreError):
+        return str(exc)
+    text = str(exc).lower()
+    if "password authentication failed" in text or "no password supplied" in text:
+        return (f"The PostgreSQL server{where} refused the user name or password. Check PGPASSWORD, the password "
+                f"file or {PASSWORD_FILE_VAR}; nothing was changed.")  # fmt: skip
+    if "does not exist" in text and "database" in text:
+        return f"The PostgreSQL server{where} has no database of that name. Create it first (createdb), or check --db."
+    if "role" in text and "does not exist" in text:
+        return f"The PostgreSQL server{where} has no user of that name. Check the user in the address."
+    if "permission denied" in text:
+        return (f"The PostgreSQL user{where} may not do this (permission denied). The app's user must own its "
+                "database's tables; nothing was changed.")  # fmt: skip
+    if "lock timeout" in text or "statement timeout" in text or "canceling statement" in text:
+        return (f"The database{where} is busy: a save waited too long for another one. Nothing was saved; "
+                "try again in a moment.")  # fmt: skip
+    if isinstance(exc, psycopg_pool.PoolTimeout):
+        return (f"Every connection to the database{where} is in use (CHECKLIST_DB_POOL_SIZE). Nothing was "
+                "saved; try again in a moment.")  # fmt: skip
+    if isinstance(exc, psycopg.OperationalError) or "connection" in text or "server closed" in text:
+        return (f"The PostgreSQL server{where} cannot be reached, or the connection to it was lost. Nothing was "
+                "saved (a save is all or nothing); try again when it is back.")  # fmt: skip
+    if "disk full" in text or "no space left" in text:
+        return f"The PostgreSQL server{where} has run out of disk space. Nothing was saved."
+    return f"The database{where} could not be used ({exc}). Nothing was changed."
+
+
+# --- the SQL the domain writes -----------------------------------------------------------------------------
+
+_TOKENS = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|::|\?|(?<![\w:]):[A-Za-z_]\w*|%""")
+
+
+@lru_cache(maxsize=2048)
+def translate(sql: str) -> str:
+    """SQL written for sqlite3 (``?`` and ``:name`` placeholders) as psycopg takes it (``%s``, ``%(name)s``),
+    with every literal ``%`` doubled. Quoted strings and names are left as written (their ``%`` doubled)."""
+
+    def one(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token[0] in "'\"":
+            return token.replace("%", "%%")
+        if token == "::":
+            return token
+        if token == "?":
+            return "%s"
+        if token == "%":
+            return "%%"
+        return f"%({token[1:]})s"
+
+    return _TOKENS.sub(one, sql)
+
+
+class _BoolAsInteger(Dumper):
+    """True and False as 1 and 0: the schema keeps flags in integer columns on both backends."""
+
+    oid = psycopg.adapters.types["int4"].oid
+
+    def dump(self, obj: bool) -> bytes:
+        return b"1" if obj else b"0"
+
+
+class _TextWithoutNul(StrDumperUnknown):
+    """Text as PostgreSQL can hold it: a NUL character (which PostgreSQL's text cannot contain, and which no person
+    types; it arrives in text pasted from some programs) is kept as U+FFFD, the replacement character Excel
+    exports show too. SQLite keeps it as it came."""
+
+    def dump(self, obj: str) -> Buffer:
+        return super().dump(obj.replace("\x00", "\ufffd") if "\x00" in obj else obj)
+
+
+class _BinaryTextWithoutNul(StrBinaryDumper):
+    def dump(self, obj: str) -> Buffer:
+        return super().dump(obj.replace("\x00", "\ufffd") if "\x00" in obj else obj)
+
+
+def _configure(conn: psycopg.Connection) -> None:
+    conn.adapters.register_loader("numeric", FloatLoader)  # avg() and the like come back as floats, as in SQLite
+    conn.adapters.register_dumper(bool, _BoolAsInteger)
+    conn.adapters.register_dumper(str, _BinaryTextWithoutNul)
+    conn.adapters.register_dumper(str, _TextWithoutNul)  # last: the one used unless binary is asked for
+
+
+class Database:
+    """One pooled connection, offering what the domain uses of a sqlite-utils Database.
+
+    Use it on one thread at a time (as a sqlite3 connection); `close` gives the connection back to the pool.
+    """
+
+    backend = "postgresql"
+
+    def __init__(self, conn: psycopg.Connection, pool: psycopg_pool.ConnectionPool | None, address: str) -> None:
+        self._conn = conn
+        self._pool = pool
+        self.address = address
+        self.notices = 0  # NOTIFY messages seen on this connection (change_token)
+        self._listening = False
+
+    # sqlite-utils' Database and sqlite3's Connection, as far as the domain uses them
+    @property
+    def conn(self) -> Database:
+        return self
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._conn.info.transaction_status != TransactionStatus.IDLE
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> psycopg.Cursor:
+        try:
+            return self._conn.execute(translate(sql), params if params is not None else ())
+        except psycopg.OperationalError as exc:  # the server went away, or cancelled: said plainly
+            raise DatabaseUnavailable(explain(exc, self.address)) from None
+
+    def executemany(self, sql: str, rows: Any) -> psycopg.Cursor:
+        cursor = self._conn.cursor()
+        try:
+            cursor.executemany(translate(sql), rows)
+        except psycopg.OperationalError as exc:
+            raise DatabaseUnavailable(explain(exc, self.address)) from None
+        return cursor
+
+    def rollback(self) -> None:
+        self._conn.rollback()
+
+    def raw(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> psycopg.Cursor:
+        """SQL exactly as written for PostgreSQL (no placeholder translation)."""
+        return self._conn.execute(sql, params)
+
+    def cursor(self, name: str | None = None) -> psycopg.Cursor:
+        return self._conn.cursor(name=name) if name else self._conn.cursor()
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None  # type: ignore[assignment]
+        if conn is None:
+            return
+        if conn.info.transaction_status != TransactionStatus.IDLE and not conn.closed:
+            try:
+                conn.rollback()  # a read snapshot or a failed write left open: nothing of it is kept
+            except psycopg.Error:
+                pass
+        if self._listening and not conn.closed:
+            try:
+                conn.execute("UNLISTEN *")
+            except psycopg.Error:
+                pass
+        if self._pool is not None:
+            self._pool.putconn(conn)
+        else:
+            conn.close()
+
+    @property
+    def raw_connection(self) -> psycopg.Connection:
+        return self._conn
+
+    def __del__(self) -> None:
+        # A connection nobody closed (a page's, when its run ends) goes back to the pool when the object goes,
+        # as an unclosed sqlite3 connection closes itself: otherwise the pool would run dry.
+        if getattr(self, "_conn", None) is not None:
+            try:
+                self.close()
+            except Exception:  # noqa: BLE001 - nothing to tell anyone during garbage collection
+                pass
+
+
+# --- connecting --------------------------------------------------------------------------------------------
+
+_POOLS: dict[str, psycopg_pool.ConnectionPool] = {}
+_MIGRATED: set[str] = set()
+_POOLS_LOCK = threading.Lock()
+
+
+def _pool(address: str) -> psycopg_pool.ConnectionPool:
+    with _POOLS_LOCK:
+        pool = _POOLS.get(address)
+        if pool is not None and not pool.closed:
+            return pool
+        conninfo, kwargs = _conninfo(address)
+        # Tried once directly first: an unreachable server or a wrong password is said at once, not after the
+        # pool's own wait.
+        try:
+            with psycopg.connect(conninfo, **kwargs):
+                pass
+        except psycopg.Error as exc:
+            raise DatabaseUnavailable(explain(exc, address)) from None
+        pool = psycopg_pool.ConnectionPool(
+            conninfo,
+            kwargs=kwargs,
+            min_size=1,
+            max_size=_whole(POOL_SIZE_VAR, 10),
+            configure=_configure,
+            check=psycopg_pool.ConnectionPool.check_connection,
+            timeout=float(_whole(CONNECT_TIMEOUT_VAR, 5)) * 2,
+            name="checklist",
+            open=True,
+        )
+        _POOLS[address] = pool
+        return pool
+
+
+def close_pools() -> None:
+    """Close every pool (tests, and a server shutting down)."""
+    with _POOLS_LOCK:
+        pools = list(_POOLS.values())
+        _POOLS.clear()
+        _MIGRATED.clear()
+    for pool in pools:
+        pool.close()
+
+
+def connect(address: str, *, apply_migrations: bool = True, must_exist: bool = False) -> Database:
+    """A connection from the address's pool, the schema brought up to date (or a newer one refused)."""
+    del must_exist  # a server's database exists or the connection fails, with its own message
+    try:
+        pool = _pool(address)
+        conn = pool.getconn()
+    except psycopg_pool.PoolTimeout as exc:
+        raise DatabaseUnavailable(explain(exc, address)) from None
+    except psycopg.Error as exc:
+        raise DatabaseUnavailable(explain(exc, address)) from None
+    db = Database(conn, pool, address)
+    try:
+        if apply_migrations or address not in _MIGRATED:
+            pg_schema.migrate(db)
+            _MIGRATED.add(address)
+        else:
+            pg_schema.check_schema(db)
+    except (StoreError, SchemaTooNewError):
+        db.close()
+        raise
+    except psycopg.Error as exc:
+        db.close()
+        raise DatabaseUnavailable(explain(exc, address)) from None
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+# --- writing -----------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """One write transaction holding the app's write lock from its start, so writers queue; nested calls are
+    savepoints of the outer one. Commits tell every listening server (NOTIFY). A failure rolls everything back;
+    one the server reports (gone away, busy, refused) is raised as DatabaseUnavailable."""
+    conn = db.raw_connection
+    if db.in_transaction:
+        try:
+            with conn.transaction():
+                yield db
+        except psycopg.OperationalError as exc:
+            raise DatabaseUnavailable(explain(exc)) from None
+        return
+    try:
+        transaction = conn.transaction()
+        transaction.__enter__()
+    except psycopg.Error as exc:
+        raise DatabaseUnavailable(explain(exc)) from None
+    try:
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
+        yield db
+        conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+    except BaseException as exc:
+        try:
+            transaction.__exit__(type(exc), exc, exc.__traceback__)
+        except psycopg.Error:
+            pass  # the connection is gone: the server has dropped the transaction with it
+        if isinstance(exc, psycopg.OperationalError | psycopg.errors.QueryCanceled):
+            raise DatabaseUnavailable(explain(exc)) from None
+        if isinstance(exc, psycopg.errors.IntegrityError):
+            raise
+        raise
+    else:
+        try:
+            transaction.__exit__(None, None, None)
+        except psycopg.Error as exc:
+            raise DatabaseUnavailable(explain(exc)) from None
+
+
+def durable_commits(db: Database) -> None:
+    """Each commit is on the server's disk when it returns (PostgreSQL's default, made certain)."""
+    db.raw("SET synchronous_commit = on")
+
+
+def change_token(db: Database) -> int:
+    """A number that changes whenever any server commits a write: the NOTIFY messages this connection has seen.
+
+    The first call starts listening; each call then reads whatever has arrived (one round trip)."""
+    conn = db.raw_connection
+    if not db._listening:
+
+        def counted(_notice: psycopg.Notify) -> None:
+            db.notices += 1
+
+        conn.add_notify_handler(counted)
+        conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        db._listening = True
+        db.notices += 1  # whatever happened before listening began is "a change"
+    conn.execute("SELECT 1")  # delivers what has arrived to the handler
+    return db.notices
+
+
+@contextmanager
+def history_unlocked(db: Database) -> Iterator[None]:
+    """Let the caller's transaction rewrite history rows (privacy's erasure), and no other transaction."""
+    if not db.in_transaction:
+        raise StoreError("history is rewritten only inside a transaction")
+    db.raw(f"SELECT set_config('{HISTORY_SETTING}', 'erasing', true)")
+    try:
+        yield
+    finally:
+        if not db.raw_connection.closed and db.in_transaction:
+            db.raw(f"SELECT set_config('{HISTORY_SETTING}', '', true)")
+
+
+# --- erasure: leaving nothing behind ------------------------------------------------------------------------
+
+
+@contextmanager
+def erasing_securely(db: Database) -> Iterator[None]:
+    """Nothing to switch on: PostgreSQL keeps old row versions until VACUUM (`compact`) reclaims them."""
+    del db
+    yield
+
+
+def compact(db: Database) -> bool:
+    """Reclaim the old row versions an erasure left (VACUUM, outside any transaction); False if it could not run.
+    Copies the server itself keeps (its write-ahead log, a managed service's backups) age out on their own
+    schedule: see docs/information-governance.md."""
+    if db.in_transaction:
+        return False
+    try:
+        db.raw("VACUUM")
+    except psycopg.Error:
+        return False
+    return True
+
+
+def table_keys(db: Database) -> list[tuple[str, str, list[str]]]:
+    """Every table of the app: its name, its primary key's columns (what identifies a row), and its text columns."""
+    rows = db.raw(
+        """SELECT c.table_name, c.column_name, c.data_type IN ('text', 'character varying', 'character'),
+                  k.ordinal_position
+           FROM information_schema.columns c
+           LEFT JOIN information_schema.key_column_usage k
+             ON k.table_schema = c.table_schema AND k.table_name = c.table_name AND k.column_name = c.column_name
+            AND k.constraint_name IN (SELECT constraint_name FROM information_schema.table_constraints t
+                                      WHERE t.table_schema = c.table_schema AND t.table_name = c.table_name
+                                        AND t.constraint_type = 'PRIMARY KEY')
+           WHERE c.table_schema = current_schema() AND c.table_name != %s
+           ORDER BY c.table_name, c.ordinal_position""",
+        [STEPS_TABLE],
+    ).fetchall()
+    tables: dict[str, tuple[list[tuple[int, str]], list[str]]] = {}
+    for table, column, is_text, key_position in rows:
+        keys, texts = tables.setdefault(table, ([], []))
+        if key_position is not None:
+            keys.append((key_position, column))
+        if is_text:
+            texts.append(column)
+    found = []
+    for table, (keys, texts) in sorted(tables.items()):
+        if not keys:
+            raise StoreError(f"table {table} has no primary key, so its rows cannot be scanned for a person's data")
+        found.append((table, ", ".join(f'"{c}"' for _, c in sorted(keys)), texts))
+    return found
+
+
+# --- reading a snapshot ------------------------------------------------------------------------------------
+
+
+@contextmanager
+def read_snapshot(db: Database) -> Iterator[None]:
+    """One read-only transaction seeing the database at one moment (exports, backups)."""
+    if db.in_transaction:
+        yield
+        return
+    db.raw("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    try:
+        yield
+    finally:
+        if not db.raw_connection.closed:
+            db.rollback()
+
+
+# --- backups: the same portable file SQLite's are ----------------------------------------------------------
+
+BACKUP_BATCH = 5000
+
+
+def _tables_in_order(target: Any) -> list[tuple[str, list[str]]]:
+    """The app's tables in a SQLite database, in the order the schema made them, with their columns."""
+    rows = target.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "AND name != '_sqlite_migrations' ORDER BY rowid"
+    ).fetchall()
+    return [(name, [c[1] for c in target.execute(f'PRAGMA table_info("{name}")')]) for (name,) in rows]
+
+
+def _write_portable(db: Database, out: Any) -> None:
+    """Everything in `db` written into the empty SQLite connection `out`, at the same schema step."""
+    import sqlite_utils
+
+    from checklist.db.schema import KNOWN_MIGRATIONS, MIGRATIONS
+
+    applied = set(pg_schema.applied_names(db))
+    later = [n for n in KNOWN_MIGRATIONS if n not in applied]
+    MIGRATIONS.apply(sqlite_utils.Database(out), stop_before=later[0] if later else None)
+    with read_snapshot(db):
+        for table, columns in _tables_in_order(out):
+            listed = ", ".join(f'"{c}"' for c in columns)
+            insert = f'INSERT INTO "{table}" ({listed}) VALUES ({", ".join("?" for _ in columns)})'
+            with db.cursor(name=f"backup_{table}") as cursor:  # read on the server in batches, not all at once
+                cursor.execute(f'SELECT {listed} FROM "{table}" ORDER BY 1')
+                while rows := cursor.fetchmany(BACKUP_BATCH):
+                    out.executemany(insert, rows)
+    out.commit()
+
+
+def backup(db: Database, destination: str | Path) -> Path:
+    """A consistent snapshot of everything, written atomically as the same SQLite file a SQLite backup is."""
+    import sqlite3
+
+    target = Path(destination)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    out = sqlite3.connect(str(partial))
+    try:
+        _write_portable(db, out)
+    except BaseException:
+        out.close()
+        partial.unlink(missing_ok=True)
+        raise
+    out.close()
+    partial.replace(target)
+    return target
+
+
+def backup_bytes(db: Database) -> bytes:
+    """The same snapshot as `backup`, made in memory for a download."""
+    import sqlite3
+
+    memory = sqlite3.connect(":memory:")
+    try:
+        _write_portable(db, memory)
+        return bytes(memory.serialize())
+    finally:
+        memory.close()
+
+
+def replace_contents(db: Database, source: Any) -> None:
+    """Everything in `db` replaced with what the SQLite database `source` holds, in one transaction: nothing is
+    replaced unless everything is. Both are at the same schema step (restore brings the backup up to date)."""
+    conn = db.raw_connection
+    tables = _tables_in_order(source)
+    try:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
+            conn.execute(f"SELECT set_config('{HISTORY_SETTING}', 'restoring', true)")
+            conn.execute("SET CONSTRAINTS ALL DEFERRED")  # rows arrive table by table; keys are checked at commit
+            conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t, _ in tables) + " RESTART IDENTITY")
+            for table, columns in tables:
+                listed = ", ".join(f'"{c}"' for c in columns)
+                cursor = conn.cursor()
+                with cursor.copy(f'COPY "{table}" ({listed}) FROM STDIN') as copy:
+                    for row in source.execute(f'SELECT {listed} FROM "{table}"'):
+                        copy.write_row(row)
+                if "id" in columns:
+                    conn.execute(
+                        f"""SELECT setval(pg_get_serial_sequence('"{table}"', 'id'),
+                                          coalesce((SELECT max(id) FROM "{table}"), 0) + 1, false)"""
+                    )
+            conn.execute(f"SELECT set_config('{HISTORY_SETTING}', '', true)")
+            conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+    except psycopg.OperationalError as exc:
+        raise DatabaseUnavailable(explain(exc)) from None
+    except psycopg.Error as exc:
+        raise StoreError(f"the backup could not be loaded into PostgreSQL ({exc}); nothing was changed") from None
