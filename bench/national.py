@@ -19,13 +19,18 @@ shared and noisy, so a ratio is what holds):
   absolute target of one second: there is no floor for "what the room waits for"), and the server's
   peak RSS after visiting every page (at 1x only). `--parts reveal` measures the reveal alone.
 
+With `--backends sqlite postgresql` every measure runs on both: the same database is loaded into a PostgreSQL
+server the benchmark starts on 127.0.0.1 (Debian's postgresql, fsync on), and each PostgreSQL record also says
+its ratio to the same measure on SQLite in the same run (`vs_sqlite`; the target is at most 1.5).
+
 It writes `bench/results.json` (a list of records {name, unit, value, floor, ratio, target, target_on,
-better, scale}) and, with --readme, the README's benchmark table.
+better, scale, backend}) and, with --readme, the README's benchmark table.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -414,7 +419,8 @@ def _cold(code: str) -> float:
     return time.perf_counter() - t0
 
 
-def measure_files(db_path: Path, scale: float, work: Path) -> list[dict]:
+def measure_files(db_path: Path | str, scale: float, work: Path, empty: Any = None) -> list[dict]:
+    """Import, exports, reports and backup; `empty` makes an empty database of the same backend (default: a file)."""
     from checklist import exports, imports
 
     out = []
@@ -422,9 +428,12 @@ def measure_files(db_path: Path, scale: float, work: Path) -> list[dict]:
     ids = exports.assessment_ids(db)
     csv_path = work / "national.csv"
     csv_path.write_bytes(exports.csv_bytes(exports.export_frame(db, ids)))
-    target = work / f"import-{scale}.db"
-    for leftover in (target, target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
-        leftover.unlink(missing_ok=True)  # an empty database every time, or the import would skip every round
+    if empty is not None:
+        target = empty()
+    else:
+        target = work / f"import-{scale}.db"
+        for leftover in (target, target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
+            leftover.unlink(missing_ok=True)  # an empty database every time, or the import would skip every round
     fresh = store.connect(target)
     t0 = time.perf_counter()
     unbounded = imports.Limits(max_bytes=1 << 34, max_rows=10**8, max_columns=100, max_unzipped_bytes=1 << 34)
@@ -464,9 +473,13 @@ def measure_files(db_path: Path, scale: float, work: Path) -> list[dict]:
     store.backup(db, work / f"backup-{scale}.db")
     backup_seconds = time.perf_counter() - t0
     t0 = time.perf_counter()
-    target = sqlite3.connect(work / f"floor-{scale}.db")
-    db.conn.backup(target)
-    target.close()
+    if store.is_postgres(db):  # the floor: PostgreSQL's own dump of the same database
+        dump = next(Path(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump")))
+        subprocess.run([str(dump), "-Fc", "-f", str(work / f"floor-{scale}.dump"), str(db_path)], check=True)
+    else:
+        target = sqlite3.connect(work / f"floor-{scale}.db")
+        db.conn.backup(target)
+        target.close()
     out.append(record("backup", backup_seconds, time.perf_counter() - t0, scale))
     db.close()
     return out
@@ -618,25 +631,30 @@ def _visit_every_page(port: int, pid: int) -> float:
 
 def readme_table(results: list[dict], when: str, machine: str) -> str:
     scales = sorted({r["scale"] for r in results if r["scale"] is not None})
-    names = list(dict.fromkeys(r["name"] for r in results))
+    rows = list(dict.fromkeys((r["name"], r.get("backend", "sqlite")) for r in results))
+    both = len({backend for _, backend in rows}) > 1
     head = ["what", *(f"{s:g}×" for s in scales), "target", "met"]
-    lines = [f"Measured {when} on {machine}. Each cell: value (ratio to its floor, where it has one).", "",
+    lines = [f"Measured {when} on {machine}. Each cell: value (ratio to its floor, where it has one)"
+             + ("; on PostgreSQL also ÷ the same on SQLite (target ≤ 1.5)." if both else "."), "",
              "| " + " | ".join(head) + " |", "| " + " | ".join("---" for _ in head) + " |"]  # fmt: skip
-    for name in names:
+    for name, backend in rows:
         cells, met, target = [], [], ""
         for s in scales:
-            found = [r for r in results if r["name"] == name and r["scale"] == s]
+            found = [r for r in results
+                     if r["name"] == name and r["scale"] == s and r.get("backend", "sqlite") == backend]  # fmt: skip
             if not found:
                 cells.append("")
                 continue
             r = found[0]
-            cells.append(f"{r['value']:g} {r['unit']}" + (f" ({r['ratio']:g}×)" if r["ratio"] is not None else ""))
+            cells.append(f"{r['value']:g} {r['unit']}" + (f" ({r['ratio']:g}×)" if r["ratio"] is not None else "")
+                         + (f" [{r['vs_sqlite']:g}× SQLite]" if r.get("vs_sqlite") is not None else ""))  # fmt: skip
             if r["target"] is not None:
                 target = f"{'≤' if r['better'] == 'lower' else '≥'} {r['target']:g}" + (
                     "× floor" if r["target_on"] == "ratio" else f" {r['unit']}"
                 )
                 met.append(r["met"])
-        lines.append("| " + " | ".join([name, *cells, target, "" if not met else "yes" if all(met) else "no"]) + " |")
+        label = f"{name} (PostgreSQL)" if backend == "postgresql" else name
+        lines.append("| " + " | ".join([label, *cells, target, "" if not met else "yes" if all(met) else "no"]) + " |")
     return "\n".join(lines)
 
 
@@ -650,6 +668,54 @@ def write_readme(table: str) -> None:
     head, rest = text.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
     README.write_text(f"{head}{BEGIN}\n{table}\n{END}{tail}")
+
+
+def _tagged(rec: dict, backend: str, earlier: list[dict]) -> dict:
+    """A record marked with its backend; a PostgreSQL one also gets its ratio to the same measure on SQLite."""
+    rec["backend"] = backend
+    if backend == "postgresql":
+        same = [r for r in earlier if r["name"] == rec["name"] and r["scale"] == rec["scale"]
+                and r.get("backend", "sqlite") == "sqlite"]  # fmt: skip
+        if same and same[0]["value"] and rec["unit"] not in ("votes wrong", "votes"):
+            ratio = rec["value"] / same[0]["value"]
+            rec["vs_sqlite"] = round(1 / ratio if rec["better"] == "higher" else ratio, 2)
+    return rec
+
+
+@contextlib.contextmanager
+def _postgres_if(backends: list[str], folder: Path) -> Any:
+    """A PostgreSQL server for the run when it measures PostgreSQL (durable: fsync on, as a real one)."""
+    if "postgresql" not in backends:
+        yield None
+        return
+    from checklist.db import postgres
+    from tests import pgserver
+
+    server = pgserver.start(folder / "postgresql", durable=True)
+    try:
+        template = server.create(name="migrated")
+        store.connect(template).close()
+        postgres.close_pools()
+        yield server
+    finally:
+        postgres.close_pools()
+        server.stop()
+
+
+def _load_into_postgres(server: Any, path: Path, name: str) -> str:
+    """The national database file, loaded whole into a new PostgreSQL database (as a restore does)."""
+    import sqlite_utils
+
+    from checklist.db import postgres
+
+    address = server.create(template="migrated", name=name)
+    db = store.connect(address)
+    source = sqlite_utils.Database(path)
+    postgres.replace_contents(db, source)
+    db.raw("ANALYZE")
+    source.close()
+    db.close()
+    return address
 
 
 def _save(path: Path, results: list[dict]) -> None:
@@ -667,6 +733,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--readme", action="store_true", help="write the table into README.md")
     parser.add_argument("--keep", type=Path, help="keep the built databases in this folder (and reuse them)")
+    parser.add_argument("--backends", nargs="+", default=["sqlite"], choices=["sqlite", "postgresql"],
+                        help="measure on SQLite, PostgreSQL, or both side by side")  # fmt: skip
     parser.add_argument(
         "--parts",
         nargs="+",
@@ -676,7 +744,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     )
     args = parser.parse_args(argv)
     results: list[dict] = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, _postgres_if(args.backends, Path(tmp)) as server:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         for scale in args.scale:
@@ -685,17 +753,28 @@ def main(argv: list[str] | None = None) -> list[dict]:
                 t0 = time.perf_counter()
                 size = build(path, scale)
                 print(f"{scale:g}x: built {size} in {time.perf_counter() - t0:.0f} s", flush=True)
-            parts = {"pages": measure_pages, "votes": measure_vote_burst,
-                     "files": lambda path, scale: measure_files(path, scale, work),
-                     "reveal": _reveal_on_its_own_server}  # fmt: skip
-            for part in args.parts:
-                for r in parts[part](path, scale):
-                    results.append(r)
-                    print(f"  {r['name']}: {r['value']:g} {r['unit']} (ratio {r['ratio']})", flush=True)
-                _save(args.out, results)  # as it goes: a long run that fails later keeps what it measured
-            if args.live and scale == (1.0 if 1.0 in args.scale else args.scale[0]):
-                results += measure_server(path, scale, args.live)
-                _save(args.out, results)
+            for backend in args.backends:
+                target: Path | str = path
+                empty = None
+                if backend == "postgresql":
+                    t0 = time.perf_counter()
+                    target = _load_into_postgres(server, path, f"national_{scale:g}".replace(".", "_"))
+                    print(f"{scale:g}x: loaded into PostgreSQL in {time.perf_counter() - t0:.0f} s", flush=True)
+
+                    def empty(server=server) -> str:
+                        return server.create(template="migrated")
+
+                parts = {"pages": measure_pages, "votes": measure_vote_burst,
+                         "files": lambda path, scale, empty=empty: measure_files(path, scale, work, empty),
+                         "reveal": _reveal_on_its_own_server}  # fmt: skip
+                for part in args.parts:
+                    for r in parts[part](target, scale):
+                        results.append(_tagged(r, backend, results))
+                        print(f"  [{backend}] {r['name']}: {r['value']:g} {r['unit']} (ratio {r['ratio']})", flush=True)
+                    _save(args.out, results)  # as it goes: a long run that fails later keeps what it measured
+                if args.live and scale == (1.0 if 1.0 in args.scale else args.scale[0]):
+                    results += [_tagged(r, backend, results) for r in measure_server(target, scale, args.live)]
+                    _save(args.out, results)
     when = time.strftime("%Y-%m-%d")
     machine = f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}"
     for r in results:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from checklist import clock, exports
+from checklist import clock, exports, store
 from checklist.store import RESTORE_STAGING_PREFIX
 
 KEEP_FOR = timedelta(minutes=10)
@@ -57,7 +57,7 @@ def sweep(db_path: str | Path, now: datetime | None = None) -> list[Path]:
     for restoring goes once unused for KEEP_FOR (the form writes it again while it is open); a restore's
     working copy goes once STAGING_LEFT_AFTER old. The undo copies (`before-restore-*.db`) stay: they are backups.
     """
-    folder = Path(db_path).parent
+    folder = Path(db_path).parent if not store.is_postgres(str(db_path)) else store.backups_folder(db_path).parent
     removed: list[Path] = []
     exports_dir = folder / EXPORTS_FOLDER
     for pattern in LEFT_BY_EARLIER_VERSIONS:
@@ -67,7 +67,7 @@ def sweep(db_path: str | Path, now: datetime | None = None) -> list[Path]:
     if exports_dir.is_dir() and not any(exports_dir.iterdir()):
         exports_dir.rmdir()
     moment = (now or clock.now()).timestamp()
-    backups_dir = folder / BACKUPS_FOLDER
+    backups_dir = store.backups_folder(db_path)
     for path in sorted(backups_dir.glob(STAGED_UPLOADS)):
         if path.stat().st_mtime < moment - KEEP_FOR.total_seconds():
             path.unlink(missing_ok=True)

@@ -14,8 +14,9 @@ exactly one vote per item (voting again replaces it). Every write records who ma
 from __future__ import annotations
 
 import io
+import json
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,6 +45,10 @@ CODE_LENGTH = 6
 LIFETIME = {LIVE: timedelta(hours=12), INDEPENDENT: timedelta(days=21)}
 MAX_NAME = 60
 MAX_NOTE = 2000
+# A server's word on who is in its rooms counts while it is this fresh (servers write every few seconds); rows
+# older than PRESENCE_SWEEP_SECONDS (a server that stopped) are removed by whichever server writes next.
+PRESENCE_FRESH_SECONDS = 15
+PRESENCE_SWEEP_SECONDS = 300
 
 
 class WorkshopCodeError(StoreError):
@@ -811,3 +816,51 @@ def summary(db: sqlite_utils.Database, workshop_id: int) -> Summary:
         dont_know=[t for t in basis if t.many_dont_know],
         participants=participants(db, workshop_id),
     )
+
+
+# --- who is in the room, across app servers ------------------------------------------------------------------
+
+
+def voters(db: sqlite_utils.Database, workshop_id: int, item_id: str | None) -> set[int]:
+    """The participants who have voted on the item (ids only: who is in the room is matched against them)."""
+    if item_id is None:
+        return set()
+    rows = db.execute("SELECT participant_id FROM votes WHERE workshop_id = ? AND item_id = ?", [workshop_id, item_id])
+    return {row[0] for row in rows.fetchall()}
+
+
+def publish_presence(
+    db: sqlite_utils.Database, server: str, rooms: Mapping[int, Iterable[int]], now: datetime | None = None
+) -> None:
+    """Say which participants have a voting page open on this app server, per room (ids only), so a presenter's
+    screen on any server counts the whole room. Replaces what this server said before; rooms now empty go, and so
+    does anything a server that stopped left behind. The server's own bookkeeping, not anyone's answer: no
+    history row, no permission (nothing a person asked for is changed)."""
+    moment = _when(now)
+    rows = [(server, wid, json.dumps(sorted(ids)), _iso(moment)) for wid, ids in rooms.items() if ids]
+    with write_transaction(db):
+        db.execute("DELETE FROM room_presence WHERE server = ? OR seen_at < ?",
+                   [server, _iso(moment - timedelta(seconds=PRESENCE_SWEEP_SECONDS))])  # fmt: skip
+        if rows:
+            db.conn.executemany(
+                "INSERT INTO room_presence (server, workshop_id, participants, seen_at) VALUES (?, ?, ?, ?)", rows
+            )
+
+
+def presence_elsewhere(
+    db: sqlite_utils.Database, server: str, workshop_ids: Iterable[int], now: datetime | None = None
+) -> dict[int, set[int]]:
+    """Per room, the participants other app servers have said are in it within PRESENCE_FRESH_SECONDS."""
+    wanted = sorted(set(workshop_ids))
+    if not wanted:
+        return {}
+    fresh = _iso(_when(now) - timedelta(seconds=PRESENCE_FRESH_SECONDS))
+    rows = db.execute(
+        f"""SELECT workshop_id, participants FROM room_presence
+            WHERE server != ? AND seen_at >= ? AND workshop_id IN ({", ".join("?" for _ in wanted)})""",
+        [server, fresh, *wanted],
+    ).fetchall()
+    found: dict[int, set[int]] = {wid: set() for wid in wanted}
+    for wid, listed in rows:
+        found[wid].update(int(p) for p in json.loads(listed))
+    return found

@@ -69,9 +69,16 @@ class Server:
         subprocess.run(_as_owner([str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-m", mode, "stop"]),
                        capture_output=True, check=False, timeout=60)  # fmt: skip
 
+    durable: bool = False  # fsync on (a benchmark), or off (tests: faster, and no test needs a power cut survived)
+    options: str = ""  # more server settings ("-c name=value ...")
+
     def start(self) -> None:
         data = self.folder / "data"
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c max_connections=300"
+        if not self.durable:
+            options += " -c fsync=off"
+        if self.options:
+            options += " " + self.options
         subprocess.run(
             _as_owner([str(self.bin / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(self.folder / "log"),
                        "-w", "-t", "60", "start"]),
@@ -79,7 +86,7 @@ class Server:
         )  # fmt: skip
 
 
-def start(folder: Path) -> Server:
+def start(folder: Path, durable: bool = False, tls: bool = False) -> Server:
     """Make a cluster in `folder` and start it; the caller stops it."""
     programs = bin_dir()
     if programs is None:
@@ -88,17 +95,26 @@ def start(folder: Path) -> Server:
     data = folder / "data"
     if os.geteuid() == 0:
         owner = pwd.getpwnam("postgres")
-        for path in (folder, *folder.parents):
-            if path == Path("/") or path.stat().st_mode & 0o001:
-                break
-            with contextlib.suppress(OSError):
-                path.chmod(path.stat().st_mode | 0o011)  # let postgres pass through the test's folders
+        for path in folder.parents:
+            if path != Path("/") and not path.stat().st_mode & 0o001:
+                with contextlib.suppress(OSError):
+                    path.chmod(path.stat().st_mode | 0o001)  # let postgres pass through the test's folders
         os.chown(folder, owner.pw_uid, owner.pw_gid)
     subprocess.run(
         _as_owner([str(programs / "initdb"), "-D", str(data), "-A", "trust", "-U", USER, "-E", "UTF8",
                    "--locale=C", "--no-sync"]),
         capture_output=True, check=True, timeout=120,
     )  # fmt: skip
-    server = Server(folder, _free_port(), programs)
+    options = ""
+    if tls:  # a self-signed certificate, as a managed service's (the client is not asked to check it here)
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(data / "server.key"),
+                        "-out", str(data / "server.crt"), "-days", "2", "-subj", "/CN=127.0.0.1"],
+                       check=True, capture_output=True)  # fmt: skip
+        if os.geteuid() == 0:
+            for name in ("server.key", "server.crt"):
+                os.chown(data / name, owner.pw_uid, owner.pw_gid)
+        (data / "server.key").chmod(0o600)
+        options = "-c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key"
+    server = Server(folder, _free_port(), programs, durable=durable, options=options)
     server.start()
     return server

@@ -30,7 +30,8 @@ OTHER_EMAIL = "tom.okafor@example.nhs.uk"
 PLANT = f"{NAME} <{EMAIL}> tel {PHONE}; {NAME.upper()} on 07700-900-123 or (07700) 900123"
 # The phone number however it is spaced or punctuated between its digits.
 PHONE_PATTERN = r"[\s\-.()]{0,3}".join(PHONE.replace(" ", ""))
-NOT_PLANTED = {"_sqlite_migrations"}  # migration names: written by the app's code alone, and read back by it
+# Schema step names and their compatibility marks: written by the app's code alone, and read back by it.
+NOT_PLANTED = {"_sqlite_migrations", "schema_compat"}
 
 
 def _tables(db: sqlite_utils.Database) -> list[str]:
@@ -109,6 +110,7 @@ def _world(path: Path) -> tuple[sqlite_utils.Database, int]:
     store.add_action(db, aid, "governance", priya, f"Call {PHONE} about the terms", owner=NAME)
     room = workshops.start_workshop(db, aid, ACTOR)
     token = workshops.join(db, room["code"], "health", NAME)["token"]
+    workshops.publish_presence(db, "app server 1", {room["id"]: {1}})  # who is in the room, as a server says
     workshops.cast_vote(db, token, room["current_item"], 2)
     workshops.record_agreement(db, room["id"], room["current_item"], ACTOR, 2,
                                notes=f"{NAME} sends the minutes ({PHONE})")  # fmt: skip

@@ -640,3 +640,19 @@ def test_a_phone_that_reconnects_within_the_grace_never_leaves_the_room(monkeypa
     # Its own thread: a browser test's Playwright may hold an event loop open in this one.
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         assert pool.submit(asyncio.run, reconnect_then_leave()).result() == [1, 1, 1, 0]
+
+
+def test_the_presenter_counts_phones_another_app_server_holds_once_each():
+    here = web_live._InRoom()
+    here.enter(7, 1)
+    here.enter(7, 2)
+    here.set_elsewhere({7: {2, 3, 4}})
+    assert here.count(7, {3})["here"] == 2, "what other servers say is read only for rooms presented here"
+    here.presenting(7, +1)
+    before = here.version(7)
+    here.set_elsewhere({7: {2, 3, 4}})
+    assert here.version(7) > before, "the presenter hears of it"
+    assert here.count(7, {3, 9}) == {"here": 4, "voted": 1}, "phone 2, on both servers, counted once"
+    assert here.here_now() == {7: {1, 2}}, "this server says only what it holds itself"
+    here.presenting(7, -1)
+    assert here.count(7, set())["here"] == 2 and here.presented() == []

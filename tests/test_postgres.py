@@ -7,6 +7,7 @@ BOTH_BACKENDS); these are the promises that differ in kind, not only in SQL.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 
@@ -15,6 +16,7 @@ import pytest
 
 from checklist import access, demo, privacy, restoring, store, workshops
 from checklist.db import change_token, postgres, table_keys
+from tests import pgserver
 from tests.conftest import ACTOR
 
 pytestmark = pytest.mark.usefixtures("pg_server")
@@ -102,21 +104,51 @@ def test_history_is_append_only_even_to_truncate(pg_address):
     db.close()
 
 
-def test_a_save_whose_connection_is_lost_is_refused_whole_and_can_be_retried(pg_address):
+def test_a_save_whose_connection_is_lost_is_refused_whole_and_can_be_retried(pg_address, monkeypatch):
+    from checklist.store import answers
+
     db = store.connect(pg_address)
     system_id = store.create_system(db, "Steady ICS", ACTOR)
     aid = store.create_assessment(db, system_id, None, "2026 Q1", "2026-03-31", ACTOR)
-    pid = db.raw("SELECT pg_backend_pid()").fetchone()[0]
-    with psycopg.connect(pg_address.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", [pid])  # the server drops this connection mid-session
+    real_record = answers.record
+
+    def server_goes_away(db, *args, **kwargs):  # noqa: ANN001 - after the answer's UPDATE, before its COMMIT
+        with contextlib.suppress(Exception):
+            db.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        return real_record(db, *args, **kwargs)
+
+    monkeypatch.setattr(answers, "record", server_goes_away)
     with pytest.raises(store.DatabaseUnavailable, match="connection to it was lost|cannot be reached"):
         store.save_response(db, aid, "referrals", ACTOR, level=2, evidence="Written once")
-    db.close()  # the pool throws the broken connection away
-    retry = store.connect(pg_address)
-    assert store.responses(retry, aid).get("referrals", {}).get("level") is None, "nothing half-written"
-    store.save_response(retry, aid, "referrals", ACTOR, level=2, evidence="Written once")
-    assert store.responses(retry, aid)["referrals"]["level"] == 2
-    retry.close()
+    monkeypatch.setattr(answers, "record", real_record)
+    assert store.responses(db, aid).get("referrals", {}).get("level") is None, "nothing half-written"
+    assert db.execute("SELECT count(*) FROM history WHERE entity = 'response'").fetchone()[0] == 0
+    store.save_response(db, aid, "referrals", ACTOR, level=2, evidence="Written once")  # the retry, same object
+    assert store.responses(db, aid)["referrals"]["level"] == 2
+    db.close()
+
+
+def test_connections_dropped_while_idle_cost_nobody_their_page_or_their_save(pg_address):
+    """A managed service's failover drops every connection: the next read and the next save still go through."""
+    db = store.connect(pg_address)
+    system_id = store.create_system(db, "Failover ICS", ACTOR)
+    database = pg_address.rsplit("/", 1)[1]
+    with psycopg.connect(pg_address.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [database])
+    assert store.list_systems(db)["name"].tolist() == ["Failover ICS"]
+    store.create_place(db, system_id, "After the failover", ACTOR)
+    db.close()
+
+
+def test_a_page_that_keeps_its_database_object_holds_no_connection(pg_address):
+    """Streamlit keeps a run's callbacks, and with them the page's `db`: far more sessions than the pool has
+    connections must still work."""
+    kept = [store.connect(pg_address, apply_migrations=False) for _ in range(3 * 10)]
+    for db in kept:
+        assert db.execute("SELECT count(*) FROM systems").fetchone() == (0,)
+    store.create_system(kept[-1], "Still room", ACTOR)
+    for db in kept:
+        db.close()
 
 
 def test_a_commit_on_one_connection_changes_the_token_another_watches(pg_address):
@@ -196,3 +228,70 @@ def test_an_erasure_on_postgresql_leaves_the_person_in_no_text_column_of_any_tab
         db.execute("UPDATE history SET actor = 'x'")  # the guard is back as soon as the erasure ends
     assert json.dumps(privacy.erasure_register(db))
     db.close()
+
+
+def test_a_managed_database_address_is_taken_as_libpq_reads_it(tmp_path, monkeypatch):
+    """The hosting guide's Azure example: libpq's options kept, the password from a mounted file."""
+    secret = tmp_path / "checklist-db-password"
+    secret.write_text("correct horse battery staple\n")
+    monkeypatch.setenv(postgres.PASSWORD_FILE_VAR, str(secret))
+    address = "postgresql://checklist@ics-maturity-db.postgres.database.azure.com:5432/checklist?sslmode=require"
+    conninfo, settings = postgres._conninfo(address)
+    parts = psycopg.conninfo.conninfo_to_dict(conninfo)
+    assert parts["host"] == "ics-maturity-db.postgres.database.azure.com" and parts["sslmode"] == "require"
+    assert parts["user"] == "checklist" and parts["dbname"] == "checklist"
+    assert settings["password"] == "correct horse battery staple", "read from the file, never from the address"
+    assert store.is_postgres(address) and store.describe(address) == address
+
+
+def test_a_server_that_requires_tls_is_reached_over_tls(tmp_path):
+    server = pgserver.start(tmp_path / "tls", tls=True)
+    try:
+        address = server.create() + "?sslmode=require"
+        db = store.connect(address)
+        assert db.raw("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetchone() == (True,)
+        assert store.schema_version(db) == len(store.KNOWN_MIGRATIONS)
+        db.close()
+    finally:
+        postgres.close_pools()
+        server.stop("immediate")
+
+
+PAGES = ["pages/home.py", "pages/assess.py", "pages/dashboard.py", "pages/compare.py", "pages/workshop.py",
+         "pages/framework.py", "pages/manage.py", "pages/accessibility.py"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def pg_demo(pg_server) -> str:
+    """The demo, on PostgreSQL (made once for these page tests; they only read)."""
+    from tests.conftest import FROZEN_AT
+
+    address = pg_server.create(template="migrated")
+    from checklist import clock
+
+    with clock.frozen(FROZEN_AT):
+        db = store.connect(address)
+        demo.create_demo(db)
+        db.close()
+    postgres.close_pools()
+    return address
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_draws_on_postgresql_without_an_error(pg_demo, page, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv(store.DB_ENV_VAR, pg_demo)
+    db = store.connect(pg_demo)
+    (draft,) = db.execute("SELECT max(id) FROM assessments WHERE status = 'draft'").fetchone()
+    db.close()
+    at = AppTest.from_file(str(ROOT / "router.py"), default_timeout=120)
+    if page != "pages/home.py":
+        at.switch_page(page)
+    if page == "pages/assess.py":
+        at.query_params["assessment"] = str(draft)
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
+    assert at.title, "the page drew its heading"

@@ -350,3 +350,31 @@ def test_projected_score_counts_only_open_actions_aims(draft):
     projected = store.projected_score(db, aid)
     assert projected.item("referrals").level == 3 and projected.item("governance").level is None
     assert store.score(db, aid).item("referrals").level == 1  # the round itself is unchanged
+
+
+def _pretend_a_newer_step(db, name: str, older_code_ok: bool) -> None:
+    """What a newer version's upgrade leaves in the database: a step this code does not know, and its word on
+    whether servers still running this code may carry on."""
+    if store.is_postgres(db):
+        db.execute("INSERT INTO _schema_steps (name, applied_at, position) "
+                   "SELECT ?, 'later', max(position) + 1 FROM _schema_steps", [name])  # fmt: skip
+    else:
+        db.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('checklist', ?, 'later')",
+                   [name])  # fmt: skip
+        db.conn.commit()
+    db.execute("INSERT INTO schema_compat (step, older_code_ok) VALUES (?, ?)", [name, int(older_code_ok)])
+    if not store.is_postgres(db):
+        db.conn.commit()
+
+
+def test_servers_on_the_previous_version_keep_running_after_a_compatible_step_and_refuse_any_other(fresh_db):
+    """A rolling upgrade applies the new steps first, then replaces servers one by one: the ones not yet replaced
+    keep working when the new steps say they may, and refuse, untouched, when a step would break them."""
+    store.check_schema(fresh_db)
+    _pretend_a_newer_step(fresh_db, "0098_new_table", older_code_ok=True)
+    store.check_schema(fresh_db)  # still runs
+    store.create_system(fresh_db, "Still saving ICS", ACTOR)
+    _pretend_a_newer_step(fresh_db, "0099_renamed_column", older_code_ok=False)
+    with pytest.raises(store.SchemaTooNewError, match="0099_renamed_column") as refused:
+        store.check_schema(fresh_db)
+    assert "0098" not in str(refused.value), "only the step that breaks older code is named"

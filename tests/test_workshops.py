@@ -334,3 +334,21 @@ def test_reopening_replaces_the_presenter_key_and_never_writes_it_in_history(liv
     assert workshops.workshop_for_presenter(db, w["id"], new)["id"] == w["id"]
     written = " ".join(str(v) for row in db.execute("SELECT * FROM history").fetchall() for v in row)
     assert old not in written and new not in written
+
+
+def test_each_app_server_says_who_is_in_its_rooms_and_reads_only_the_others_fresh_word(live):
+    """Several app servers share one room through the database: a presenter on any server counts every phone."""
+    db, _, workshop = live
+    wid = workshop["id"]
+    now = T0
+    ids = [workshops.join(db, workshop["code"], s, now=now)["id"] for s in ("health", "sport", "vcse")]
+    workshops.publish_presence(db, "server-a", {wid: {ids[0], ids[1]}}, now=now)
+    workshops.publish_presence(db, "server-b", {wid: {ids[2]}}, now=now)
+    assert workshops.presence_elsewhere(db, "server-a", [wid], now=now) == {wid: {ids[2]}}, "never its own word"
+    assert workshops.presence_elsewhere(db, "server-c", [wid], now=now) == {wid: set(ids)}
+    workshops.publish_presence(db, "server-a", {wid: set()}, now=now)  # its phones left: its rows go
+    assert workshops.presence_elsewhere(db, "server-c", [wid], now=now) == {wid: {ids[2]}}
+    later = now + timedelta(seconds=workshops.PRESENCE_FRESH_SECONDS + 1)
+    assert workshops.presence_elsewhere(db, "server-c", [wid], now=later) == {wid: set()}, "a stopped server's word"
+    workshops.publish_presence(db, "server-a", {}, now=now + timedelta(seconds=workshops.PRESENCE_SWEEP_SECONDS + 1))
+    assert db.execute("SELECT count(*) FROM room_presence").fetchone()[0] == 0, "swept by the next server to write"

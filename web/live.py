@@ -37,6 +37,7 @@ import logging
 import os
 import re
 import secrets
+import socket
 import time
 from collections import Counter, deque
 from collections.abc import AsyncIterator
@@ -617,6 +618,12 @@ STREAMS = _Streams()
 
 
 ROOM_GRACE_SECONDS = 15.0
+# Several app servers share a room through the database: each says every PRESENCE_SECONDS who is in its rooms
+# (when that changed, and at least every PRESENCE_HEARTBEAT_SECONDS), and reads what the others said for the
+# rooms whose presenter screen it serves (checklist.workshops.publish_presence / presence_elsewhere).
+PRESENCE_SECONDS = 2.0
+PRESENCE_HEARTBEAT_SECONDS = 6.0
+SERVER_ID = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 class _InRoom:
@@ -630,6 +637,8 @@ class _InRoom:
         self._left: dict[int, dict[int, float]] = {}  # workshop -> participant -> when its last stream closed
         self._versions: Counter[int] = Counter()  # grows with every change to who is in a workshop's room
         self._changed: dict[int, asyncio.Event] = {}
+        self._elsewhere: dict[int, set[int]] = {}  # workshop -> participants other app servers have in the room
+        self._presenters: Counter[int] = Counter()  # workshop -> presenter streams open here
 
     def enter(self, workshop_id: int, participant_id: int) -> None:
         was_in = self._is_in(workshop_id, participant_id)
@@ -677,9 +686,33 @@ class _InRoom:
         """An event set when someone next comes into the room or leaves it."""
         return self._changed.setdefault(workshop_id, asyncio.Event())
 
+    def here_now(self) -> dict[int, set[int]]:
+        """Per room, the participants in it on this server (streams open, or closed within the grace period)."""
+        rooms = set(self._open) | set(self._left)
+        return {w: set(self._open.get(w, ())) | set(self._left.get(w, ())) for w in rooms}
+
+    def presenting(self, workshop_id: int, change: int) -> None:
+        """A presenter stream here opened (+1) or closed (-1) on this room."""
+        self._presenters[workshop_id] += change
+        if self._presenters[workshop_id] <= 0:
+            del self._presenters[workshop_id]
+            self._elsewhere.pop(workshop_id, None)
+
+    def presented(self) -> list[int]:
+        return list(self._presenters)
+
+    def set_elsewhere(self, found: dict[int, set[int]]) -> None:
+        """What the other app servers say is in the rooms presented here; tells the presenters of any change."""
+        for workshop_id, participants in found.items():
+            if workshop_id in self._presenters and self._elsewhere.get(workshop_id, set()) != participants:
+                self._elsewhere[workshop_id] = participants
+                self._tell(workshop_id)
+
     def count(self, workshop_id: int, voters: set[int]) -> dict[str, int]:
-        """How many are in the room, and how many of them have voted (voters: who has voted on the item)."""
+        """How many are in the room, on any app server, and how many of them have voted (voters: who has voted on
+        the item)."""
         here = set(self._open.get(workshop_id, ())) | set(self._left.get(workshop_id, ()))
+        here |= self._elsewhere.get(workshop_id, set())
         return {"here": len(here), "voted": len(here & voters)}
 
 
@@ -704,16 +737,44 @@ class _CountedStream(StreamingResponse):
 
 
 def _voters(workshop_id: int, item_id: str | None) -> set[int]:
-    """The participants who have voted on the item (ids only: who is in the room is matched against them)."""
-    if item_id is None:
-        return set()
     db = _open()
     try:
-        rows = db.execute("SELECT participant_id FROM votes WHERE workshop_id = ? AND item_id = ?",
-                          [workshop_id, item_id]).fetchall()  # fmt: skip
+        return workshops.voters(db, workshop_id, item_id)
     finally:
         db.close()
-    return {row[0] for row in rows}
+
+
+def _share_presence(rooms: dict[int, set[int]] | None, presented: list[int]) -> dict[int, set[int]]:
+    """Say who is in this server's rooms (unless `rooms` is None: nothing new to say), and read what the other
+    servers say about the rooms presented here."""
+    db = _open()
+    try:
+        if rooms is not None:
+            workshops.publish_presence(db, SERVER_ID, rooms)
+        return workshops.presence_elsewhere(db, SERVER_ID, presented)
+    finally:
+        db.close()
+
+
+async def _presence_loop() -> None:
+    """Keep this server's word on who is in its rooms fresh in the database, and the other servers' in IN_ROOM."""
+    said: dict[int, set[int]] | None = None
+    said_at = 0.0
+    while True:
+        await asyncio.sleep(PRESENCE_SECONDS)
+        rooms = IN_ROOM.here_now()
+        due = rooms != said or (rooms and time.monotonic() - said_at >= PRESENCE_HEARTBEAT_SECONDS)
+        presented = IN_ROOM.presented()
+        if not due and not presented:
+            continue
+        try:
+            found = await asyncio.to_thread(_share_presence, rooms if due else None, presented)
+        except (store.StoreError, *store.DRIVER_ERRORS):
+            _LOG.warning("who is in the room could not be shared with the other servers; trying again", exc_info=True)
+            continue
+        if due:
+            said, said_at = rooms, time.monotonic()
+        IN_ROOM.set_elsewhere(found)
 
 
 async def _next_change(channel: _Channel, workshop_id: int, version: int, seen: int) -> bool:
@@ -731,6 +792,15 @@ async def _next_change(channel: _Channel, workshop_id: int, version: int, seen: 
 
 async def _presenter_events(channel: _Channel, workshop_id: int) -> AsyncIterator[str]:
     """The presenter's view of the room, with who is in it now and how many of them have voted on the item."""
+    IN_ROOM.presenting(workshop_id, +1)  # so this server reads who the other servers have in the room
+    try:
+        async for event in _presenter_changes(channel, workshop_id):
+            yield event
+    finally:
+        IN_ROOM.presenting(workshop_id, -1)
+
+
+async def _presenter_changes(channel: _Channel, workshop_id: int) -> AsyncIterator[str]:
     version, seen, voters = -1, -1, set()
     while True:
         if channel.state.version <= version and IN_ROOM.version(workshop_id) == seen:
@@ -982,11 +1052,13 @@ async def lifespan(app: Any) -> AsyncIterator[None]:
     await asyncio.to_thread(_forget_old_names)
     await asyncio.to_thread(downloads.sweep, _db_path())  # files an earlier run left for downloads
     STREAMS.budget = stream_budget()
+    presence = asyncio.create_task(_presence_loop())
     _LOG.info("live room: up to %d event streams at once (file limit %s), %d per client, %d per pass",
               STREAMS.budget, resource.getrlimit(resource.RLIMIT_NOFILE)[0] if resource else "unknown",
               STREAMS_PER_CLIENT, STREAMS_PER_PASS)  # fmt: skip
     try:
         yield
     finally:
+        presence.cancel()
         _CHANNELS.clear()
         await asyncio.to_thread(live.close_all)

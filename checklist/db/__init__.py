@@ -9,45 +9,33 @@ Everything in checklist/ that writes does it the same way::
 so the change and its history row are kept or lost together. The domain (systems, rounds, answers, who may do
 what) is checklist/store/ and the modules beside it; this package never imports them.
 
-Where PostgreSQL will differ: `checklist/db/sqlite.py` holds everything that knows the database is SQLite (bar
-the SQL dialect noted at the end). A backend is one module beside it providing these (this package re-exports
-them from the backend, below):
+Two backends, chosen by the address (`connect`): a SQLite file (`checklist/db/sqlite.py`, the default) or a
+PostgreSQL server, `postgresql://…` (`checklist/db/postgres.py` and its schema steps `pg_schema.py`). Where they
+differ, and nowhere else, each provides:
 
-- ``connect(path=None, *, apply_migrations=True, must_exist=False) -> Database``: open the database named by
-  `path` or CHECKLIST_DB (`default_db_path`), apply the connection settings (SQLite: WAL, foreign keys, busy
-  timeout), bring the schema up to date (or only refuse a newer one), and raise DatabaseUnavailable with
-  `explain`'s sentence when it cannot be used.
-- ``explain(exc, target=None) -> str``: one plain sentence for a database failure (busy, read-only, full,
-  damaged, unreachable), for a page or the CLI.
-- ``write_transaction(db)``: a context manager holding one write transaction that takes the write lock at once
-  (SQLite: BEGIN IMMEDIATE, so concurrent writers queue instead of failing), nested calls being part of the
-  outer one; driver failures come out as DatabaseUnavailable.
-- ``durable_commits(db)``: each commit on this connection is on disk when it returns (the vote writer).
-- ``change_token(db) -> int``: a value that changes when any other connection commits, for a watcher that polls
-  (SQLite: PRAGMA data_version; PostgreSQL might count LISTEN/NOTIFY messages).
-- ``history_unlocked(db)``: inside a write transaction, lift history's append-only guard (the triggers made by
-  schema step 0001) and put it back exactly as made; the one sanctioned way to rewrite history (erasure).
-- ``backup(db, destination) -> Path``, ``backup_bytes(db) -> bytes``: a consistent snapshot of everything.
-- ``open_backup(path)``: a context manager giving a backup opened read-only once it is known to be sound.
-- ``staged_copy(source, folder, prefix)``: a context manager giving a private writable copy of a backup, and
-  ``replace_contents(db, source)``: everything in `db` replaced with what `source` holds (a restore's last step).
-- ``check_exact_schema(db, label)``: refuse a database whose tables, indexes and triggers are not exactly what
-  this app's schema steps make (read back from the database's own catalogue).
-- the connection it returns: today sqlite-utils' ``Database``, of which the domain uses ``execute``, ``conn``
-  (``in_transaction``, ``executemany``), ``db[table].insert(...).last_pk`` and ``db[table].update``; a
-  PostgreSQL backend returns an object offering the same few.
+- ``connect(target, *, apply_migrations=True, must_exist=False)``: open the database, apply its connection
+  settings, bring the schema up to date (or only refuse a newer one), and raise DatabaseUnavailable with
+  `explain`'s sentence when it cannot be used;
+- ``explain(exc, target)``: one plain sentence for a failure (busy, read-only, full, damaged, unreachable, a
+  wrong password, a connection lost);
+- ``write_transaction(db)``: one write transaction that queues behind any other writer (SQLite: BEGIN
+  IMMEDIATE; PostgreSQL: one advisory lock taken at BEGIN, and a NOTIFY at commit), nested calls a savepoint;
+- ``read_snapshot(db)``: one read transaction seeing a single moment (an export's sheets agree);
+- ``durable_commits(db)`` and ``change_token(db)``: the vote writer's commits on disk before they are
+  acknowledged; a number a watcher polls that changes when anyone commits (PRAGMA data_version; NOTIFYs seen);
+- ``history_unlocked(db)``: the erasure's one way past history's append-only guard, for its own transaction;
+- ``erasing_securely(db)``, ``compact(db)``, ``table_keys(db)``: what an erasure needs from the storage;
+- ``backup(db, file)``, ``backup_bytes(db)``, ``replace_contents(db, source)``: one portable backup format for
+  both (a SQLite file), so a restore moves a database between them (`open_backup`, `staged_copy` and
+  `check_exact_schema` read such a file and are SQLite's alone);
+- the schema-step bookkeeping (`migrate`, `check_schema`, `applied_names`, `later_migrations`).
 
-The rest of this package is written against the connection alone: the history rows (`record`, `encode`,
-`decode`), query results as dicts and DataFrames (`query_row`, `query_frame`), the errors, and the bookkeeping of
-schema steps (`migrate`, `check_schema`, `schema_version`, `later_migrations`; through sqlite-utils' `Migrations`
-and its `_sqlite_migrations` table today, which a PostgreSQL backend replaces with its own record of the steps).
-
-SQL elsewhere in checklist/ is written with qmark placeholders (``?``), which a PostgreSQL backend adapts to
-psycopg's ``%s``, and most of it is portable (upserts are ``INSERT … ON CONFLICT (…) DO UPDATE``). What is still
-SQLite's own outside sqlite.py: the schema steps (SQLite DDL; a PostgreSQL backend brings its own DDL under the
-same step names), ``COLLATE NOCASE``, ``ifnull`` and ``instr`` in queries, ``INSERT OR IGNORE`` (access.grant,
-privacy's register), and privacy's scan and compaction (``rowid``, ``json_each``, ``pragma_table_list``,
-``VACUUM``, ``secure_delete``).
+The functions below pick the backend from the connection (`is_postgres`). The connection both return offers
+what the domain uses of sqlite-utils' Database: ``execute`` (qmark ``?`` or named ``:name`` placeholders),
+``conn`` with ``in_transaction``, ``executemany`` and ``rollback``, and ``close``. SQL elsewhere in checklist/
+is written once in SQL both accept (``coalesce``, ``lower(a) = lower(?)``, ``RETURNING id``, ``ON CONFLICT``);
+the few spellings that differ on the bulk paths (JSON arrays as rows, string and JSON aggregates, LIKE ignoring
+case) are `checklist/db/dialects.py`, chosen by ``dialect(db)``.
 """
 
 from __future__ import annotations

@@ -10,8 +10,7 @@ from __future__ import annotations
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from checklist.db.errors import SchemaTooNewError
-from checklist.db.schema import KNOWN_MIGRATIONS, MIGRATIONS
+from checklist.db.schema import KNOWN_MIGRATIONS, MIGRATIONS, unknown_steps_refused
 
 
 def applied_names(db: sqlite_utils.Database) -> list[str]:
@@ -32,13 +31,7 @@ def schema_version(db: sqlite_utils.Database) -> int:
 
 def check_schema(db: sqlite_utils.Database) -> None:
     """Refuse, without touching it, a database written by a newer version of the app."""
-    unknown = [n for n in applied_names(db) if n not in KNOWN_MIGRATIONS]
-    if unknown:
-        raise SchemaTooNewError(
-            f"this database was made by a newer version of the app (schema step(s) "
-            f"{', '.join(unknown)} are unknown here; this app knows up to {KNOWN_MIGRATIONS[-1]}). "
-            "It has not been changed: open it with the newer version, or upgrade this app."
-        )
+    unknown_steps_refused(db, [n for n in applied_names(db) if n not in KNOWN_MIGRATIONS])
 
 
 def migrate(db: sqlite_utils.Database, stop_before: str | None = None) -> None:

@@ -11,8 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from checklist.db.errors import SchemaTooNewError
-from checklist.db.schema import KNOWN_MIGRATIONS, sign_off_identity_data
+from checklist.db.schema import (
+    KNOWN_MIGRATIONS,
+    SCHEMA_COMPAT,
+    note_compat,
+    sign_off_identity_data,
+    unknown_steps_refused,
+)
 from checklist.errors import StoreError
 
 Database = Any  # checklist.db.postgres.Database, which imports this module
@@ -259,9 +264,22 @@ STEPS: dict[str, tuple[str, ...]] = {
             PRIMARY KEY (erasure_id, kind, digest)
         )""",
     ),
+    "0010_room_presence": (
+        SCHEMA_COMPAT,
+        f"""CREATE TABLE room_presence (
+            server TEXT NOT NULL,
+            workshop_id {_ref("workshops")} NOT NULL,
+            participants TEXT NOT NULL,
+            seen_at TEXT NOT NULL,
+            PRIMARY KEY (server, workshop_id)
+        )""",
+    ),
 }
 # What a step does to the data beyond its DDL, shared with SQLite's step of the same name.
-DATA_STEPS = {"0008_sign_off_identity": sign_off_identity_data}
+DATA_STEPS = {
+    "0008_sign_off_identity": sign_off_identity_data,
+    "0010_room_presence": lambda db: note_compat(db, "0010_room_presence"),
+}
 assert tuple(STEPS) == KNOWN_MIGRATIONS, "PostgreSQL's schema steps must be SQLite's, by name and in order"
 
 
@@ -288,13 +306,7 @@ def applied_names(db: Database) -> list[str]:
 def check_schema(db: Database) -> None:
     """Refuse, untouched, a database made by a newer version of the app, or one holding another app's tables."""
     applied = applied_names(db)
-    unknown = [n for n in applied if n not in KNOWN_MIGRATIONS]
-    if unknown:
-        raise SchemaTooNewError(
-            f"this database was made by a newer version of the app (schema step(s) {', '.join(unknown)} are "
-            f"unknown here; this app knows up to {KNOWN_MIGRATIONS[-1]}). It has not been changed: open it with the "
-            "newer version, or upgrade this app."
-        )
+    unknown_steps_refused(db, [n for n in applied if n not in KNOWN_MIGRATIONS])
     if not applied:
         others = [t for t in user_tables(db) if t != STEPS_TABLE]
         if others:
@@ -311,8 +323,7 @@ def migrate(db: Database, stop_before: str | None = None) -> None:
     check_schema(db)
     if not later_migrations(db):
         return
-    conn = db.raw_connection
-    with conn.transaction():
+    with db.holding() as conn, conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [SCHEMA_LOCK])
         conn.execute(
             f"""CREATE TABLE IF NOT EXISTS {STEPS_TABLE} (

@@ -184,19 +184,26 @@ def _configure(conn: psycopg.Connection) -> None:
 
 
 class Database:
-    """One pooled connection, offering what the domain uses of a sqlite-utils Database.
+    """What the domain uses of a sqlite-utils Database, over the address's connection pool.
 
-    Use it on one thread at a time (as a sqlite3 connection); `close` gives the connection back to the pool.
+    A statement borrows a pooled connection for itself alone (its rows are read into memory at once) and gives it
+    back; a transaction, a read snapshot or a watcher's listening holds one connection until it ends. So a page
+    that keeps its Database object between runs (Streamlit keeps a run's callbacks, and with them its globals)
+    holds no connection meanwhile, and the pool serves any number of sessions. Use one object on one thread at a
+    time, as a sqlite3 connection.
     """
 
     backend = "postgresql"
 
-    def __init__(self, conn: psycopg.Connection, pool: psycopg_pool.ConnectionPool | None, address: str) -> None:
-        self._conn = conn
+    def __init__(self, pool: psycopg_pool.ConnectionPool, address: str) -> None:
         self._pool = pool
         self.address = address
-        self.notices = 0  # NOTIFY messages seen on this connection (change_token)
+        self._held: psycopg.Connection | None = None  # while a transaction, snapshot or listening needs one
+        self._holds = 0
         self._listening = False
+        self._handlers: list[Any] = []
+        self.durable = False  # each write's commit waits for the server's disk (durable_commits)
+        self.notices = 0  # NOTIFY messages seen while listening (change_token)
 
     # sqlite-utils' Database and sqlite3's Connection, as far as the domain uses them
     @property
@@ -205,59 +212,117 @@ class Database:
 
     @property
     def in_transaction(self) -> bool:
-        return self._conn.info.transaction_status != TransactionStatus.IDLE
+        held = self._held
+        return held is not None and not held.closed and held.info.transaction_status != TransactionStatus.IDLE
 
-    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> psycopg.Cursor:
+    def _borrow(self) -> psycopg.Connection:
         try:
-            return self._conn.execute(translate(sql), params if params is not None else ())
+            return self._pool.getconn()
+        except psycopg_pool.PoolTimeout as exc:
+            raise DatabaseUnavailable(explain(exc, self.address)) from None
+        except psycopg.Error as exc:
+            raise DatabaseUnavailable(explain(exc, self.address)) from None
+
+    def _run(self, query: str, params: Any, many: bool = False) -> psycopg.Cursor:
+        """Run one statement: on the held connection, or on one borrowed for it. A read that finds its borrowed
+        connection dead (the server restarted, a managed service failed over) is tried once more on another."""
+        if self._held is not None:
+            return self._on(self._held, query, params, many)
+        reading = not many and query.lstrip()[:6].upper().startswith(("SELECT", "WITH"))
+        for attempt in (1, 2):
+            conn = self._borrow()
+            try:
+                return self._on(conn, query, params, many)
+            except DatabaseUnavailable:
+                if attempt == 2 or not reading or not conn.closed:
+                    raise
+                self._pool.putconn(conn)  # a broken connection is thrown away by the pool
+                conn = None
+                self._pool.check()  # and any others the same event broke (a failover drops them all)
+            finally:
+                if conn is not None:
+                    self._pool.putconn(conn)
+        raise AssertionError("unreachable")
+
+    def _on(self, conn: psycopg.Connection, query: str, params: Any, many: bool) -> psycopg.Cursor:
+        try:
+            if many:
+                cursor = conn.cursor()
+                cursor.executemany(query, params)
+                return cursor
+            return conn.execute(query, params if params is not None else ())
         except psycopg.OperationalError as exc:  # the server went away, or cancelled: said plainly
             raise DatabaseUnavailable(explain(exc, self.address)) from None
 
-    def executemany(self, sql: str, rows: Any) -> psycopg.Cursor:
-        cursor = self._conn.cursor()
-        try:
-            cursor.executemany(translate(sql), rows)
-        except psycopg.OperationalError as exc:
-            raise DatabaseUnavailable(explain(exc, self.address)) from None
-        return cursor
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> psycopg.Cursor:
+        return self._run(translate(sql), params)
 
-    def rollback(self) -> None:
-        self._conn.rollback()
+    def executemany(self, sql: str, rows: Any) -> psycopg.Cursor:
+        return self._run(translate(sql), rows, many=True)
 
     def raw(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> psycopg.Cursor:
         """SQL exactly as written for PostgreSQL (no placeholder translation)."""
-        return self._conn.execute(sql, params)
+        return self._run(sql, params)
 
-    def cursor(self, name: str | None = None) -> psycopg.Cursor:
-        return self._conn.cursor(name=name) if name else self._conn.cursor()
+    def rollback(self) -> None:
+        if self._held is not None and not self._held.closed:
+            self._held.rollback()
 
-    def close(self) -> None:
-        conn, self._conn = self._conn, None  # type: ignore[assignment]
+    def cursor(self, name: str) -> psycopg.Cursor:
+        """A server-side cursor, inside `holding` (a read snapshot): rows read a batch at a time."""
+        if self._held is None:
+            raise StoreError("a server-side cursor needs a held connection (a read snapshot)")
+        return self._held.cursor(name=name)
+
+    @contextmanager
+    def holding(self) -> Iterator[psycopg.Connection]:
+        """One connection for the whole block (nested blocks share it), back to the pool when the outermost ends."""
+        if self._held is None:
+            self._held = self._borrow()
+        self._holds += 1
+        try:
+            yield self._held
+        finally:
+            self._holds -= 1
+            if self._holds == 0 and not self._listening:
+                self._release()
+
+    def listen(self, channel: str, handler: Any) -> psycopg.Connection:
+        """Hold a connection for good (until close) and listen on it (the room watcher)."""
+        if self._held is None:
+            self._held = self._borrow()
+        conn = self._held
+        conn.add_notify_handler(handler)
+        self._handlers.append(handler)
+        conn.execute(f"LISTEN {channel}")
+        self._listening = True
+        return conn
+
+    def _release(self) -> None:
+        conn, self._held = self._held, None
         if conn is None:
             return
-        if conn.info.transaction_status != TransactionStatus.IDLE and not conn.closed:
+        if not conn.closed:
             try:
-                conn.rollback()  # a read snapshot or a failed write left open: nothing of it is kept
+                if conn.info.transaction_status != TransactionStatus.IDLE:
+                    conn.rollback()  # a snapshot or a failed write left open: nothing of it is kept
+                if self._listening:
+                    conn.execute("UNLISTEN *")
+                    for handler in self._handlers:
+                        conn.remove_notify_handler(handler)
             except psycopg.Error:
                 pass
-        if self._listening and not conn.closed:
-            try:
-                conn.execute("UNLISTEN *")
-            except psycopg.Error:
-                pass
-        if self._pool is not None:
-            self._pool.putconn(conn)
-        else:
-            conn.close()
+        self._listening = False
+        self._handlers = []
+        self._pool.putconn(conn)
 
-    @property
-    def raw_connection(self) -> psycopg.Connection:
-        return self._conn
+    def close(self) -> None:
+        self._holds = 0
+        self._release()
 
     def __del__(self) -> None:
-        # A connection nobody closed (a page's, when its run ends) goes back to the pool when the object goes,
-        # as an unclosed sqlite3 connection closes itself: otherwise the pool would run dry.
-        if getattr(self, "_conn", None) is not None:
+        # A connection still held when the object goes (a listener nobody closed) goes back to the pool.
+        if getattr(self, "_held", None) is not None:
             try:
                 self.close()
             except Exception:  # noqa: BLE001 - nothing to tell anyone during garbage collection
@@ -290,7 +355,8 @@ def _pool(address: str) -> psycopg_pool.ConnectionPool:
             min_size=1,
             max_size=_whole(POOL_SIZE_VAR, 10),
             configure=_configure,
-            check=psycopg_pool.ConnectionPool.check_connection,
+            # No check on every borrow (a round trip per statement): a read, or a save's BEGIN, that meets a dead
+            # connection is tried once more on a fresh one (Database._run, _begin).
             timeout=float(_whole(CONNECT_TIMEOUT_VAR, 5)) * 2,
             name="checklist",
             open=True,
@@ -312,14 +378,7 @@ def close_pools() -> None:
 def connect(address: str, *, apply_migrations: bool = True, must_exist: bool = False) -> Database:
     """A connection from the address's pool, the schema brought up to date (or a newer one refused)."""
     del must_exist  # a server's database exists or the connection fails, with its own message
-    try:
-        pool = _pool(address)
-        conn = pool.getconn()
-    except psycopg_pool.PoolTimeout as exc:
-        raise DatabaseUnavailable(explain(exc, address)) from None
-    except psycopg.Error as exc:
-        raise DatabaseUnavailable(explain(exc, address)) from None
-    db = Database(conn, pool, address)
+    db = Database(_pool(address), address)
     try:
         if apply_migrations or address not in _MIGRATED:
             pg_schema.migrate(db)
@@ -345,61 +404,77 @@ def connect(address: str, *, apply_migrations: bool = True, must_exist: bool = F
 def write_transaction(db: Database) -> Iterator[Database]:
     """One write transaction holding the app's write lock from its start, so writers queue; nested calls are
     savepoints of the outer one. Commits tell every listening server (NOTIFY). A failure rolls everything back;
-    one the server reports (gone away, busy, refused) is raised as DatabaseUnavailable."""
-    conn = db.raw_connection
+    one the server reports (gone away, busy, refused) is raised as DatabaseUnavailable. A connection found dead
+    at BEGIN (nothing sent yet) is replaced once, so a failover costs nobody their save."""
     if db.in_transaction:
         try:
-            with conn.transaction():
+            with db._held.transaction():  # type: ignore[union-attr]
                 yield db
         except psycopg.OperationalError as exc:
             raise DatabaseUnavailable(explain(exc)) from None
         return
-    try:
-        transaction = conn.transaction()
-        transaction.__enter__()
-    except psycopg.Error as exc:
-        raise DatabaseUnavailable(explain(exc)) from None
-    try:
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
-        yield db
-        conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
-    except BaseException as exc:
+    with db.holding() as conn:
+        conn, transaction = _begin(db, conn)
         try:
-            transaction.__exit__(type(exc), exc, exc.__traceback__)
-        except psycopg.Error:
-            pass  # the connection is gone: the server has dropped the transaction with it
-        if isinstance(exc, psycopg.OperationalError | psycopg.errors.QueryCanceled):
-            raise DatabaseUnavailable(explain(exc)) from None
-        if isinstance(exc, psycopg.errors.IntegrityError):
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
+            if db.durable:
+                conn.execute("SET LOCAL synchronous_commit = on")
+            yield db
+            conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+        except BaseException as exc:
+            try:
+                transaction.__exit__(type(exc), exc, exc.__traceback__)
+            except psycopg.Error:
+                pass  # the connection is gone: the server has dropped the transaction with it
+            if isinstance(exc, psycopg.OperationalError | psycopg.errors.QueryCanceled):
+                raise DatabaseUnavailable(explain(exc)) from None
             raise
-        raise
-    else:
+        else:
+            try:
+                transaction.__exit__(None, None, None)
+            except psycopg.Error as exc:
+                raise DatabaseUnavailable(explain(exc)) from None
+
+
+def _begin(db: Database, conn: psycopg.Connection) -> tuple[psycopg.Connection, Any]:
+    for attempt in (1, 2):
         try:
-            transaction.__exit__(None, None, None)
+            transaction = conn.transaction()
+            transaction.__enter__()
+            return conn, transaction
+        except psycopg.OperationalError as exc:
+            if attempt == 2 or not conn.closed:
+                raise DatabaseUnavailable(explain(exc)) from None
+            db._pool.putconn(conn)  # dead: the pool throws it away
+            db._pool.check()  # and any others the same event broke
+            db._held = conn = db._borrow()
         except psycopg.Error as exc:
             raise DatabaseUnavailable(explain(exc)) from None
+    raise AssertionError("unreachable")
 
 
 def durable_commits(db: Database) -> None:
-    """Each commit is on the server's disk when it returns (PostgreSQL's default, made certain)."""
-    db.raw("SET synchronous_commit = on")
+    """Each write's commit is on the server's disk when it returns (`synchronous_commit = on` for each
+    transaction, whatever the server's own setting)."""
+    db.durable = True
 
 
 def change_token(db: Database) -> int:
     """A number that changes whenever any server commits a write: the NOTIFY messages this connection has seen.
 
     The first call starts listening; each call then reads whatever has arrived (one round trip)."""
-    conn = db.raw_connection
     if not db._listening:
 
         def counted(_notice: psycopg.Notify) -> None:
             db.notices += 1
 
-        conn.add_notify_handler(counted)
-        conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
-        db._listening = True
+        db.listen(NOTIFY_CHANNEL, counted)
         db.notices += 1  # whatever happened before listening began is "a change"
-    conn.execute("SELECT 1")  # delivers what has arrived to the handler
+    try:
+        db._held.execute("SELECT 1")  # type: ignore[union-attr]  # delivers what has arrived to the handler
+    except psycopg.OperationalError as exc:
+        db.close()  # listen again, on a fresh connection, at the next look
+        raise DatabaseUnavailable(explain(exc, db.address)) from None
     return db.notices
 
 
@@ -412,7 +487,7 @@ def history_unlocked(db: Database) -> Iterator[None]:
     try:
         yield
     finally:
-        if not db.raw_connection.closed and db.in_transaction:
+        if db.in_transaction:
             db.raw(f"SELECT set_config('{HISTORY_SETTING}', '', true)")
 
 
@@ -474,16 +549,20 @@ def table_keys(db: Database) -> list[tuple[str, str, list[str]]]:
 
 @contextmanager
 def read_snapshot(db: Database) -> Iterator[None]:
-    """One read-only transaction seeing the database at one moment (exports, backups)."""
+    """One read-only transaction seeing the database at one moment (exports, backups), on one held connection."""
     if db.in_transaction:
         yield
         return
-    db.raw("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-    try:
-        yield
-    finally:
-        if not db.raw_connection.closed:
-            db.rollback()
+    with db.holding() as conn:
+        try:
+            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        except psycopg.Error as exc:
+            raise DatabaseUnavailable(explain(exc, db.address)) from None
+        try:
+            yield
+        finally:
+            if not conn.closed:
+                conn.rollback()
 
 
 # --- backups: the same portable file SQLite's are ----------------------------------------------------------
@@ -513,6 +592,7 @@ def _write_portable(db: Database, out: Any) -> None:
         for table, columns in _tables_in_order(out):
             listed = ", ".join(f'"{c}"' for c in columns)
             insert = f'INSERT INTO "{table}" ({listed}) VALUES ({", ".join("?" for _ in columns)})'
+            out.execute(f'DELETE FROM "{table}"')  # rows the schema steps wrote themselves come from the source too
             with db.cursor(name=f"backup_{table}") as cursor:  # read on the server in batches, not all at once
                 cursor.execute(f'SELECT {listed} FROM "{table}" ORDER BY 1')
                 while rows := cursor.fetchmany(BACKUP_BATCH):
@@ -555,10 +635,9 @@ def backup_bytes(db: Database) -> bytes:
 def replace_contents(db: Database, source: Any) -> None:
     """Everything in `db` replaced with what the SQLite database `source` holds, in one transaction: nothing is
     replaced unless everything is. Both are at the same schema step (restore brings the backup up to date)."""
-    conn = db.raw_connection
     tables = _tables_in_order(source)
     try:
-        with conn.transaction():
+        with db.holding() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
             conn.execute(f"SELECT set_config('{HISTORY_SETTING}', 'restoring', true)")
             conn.execute("SET CONSTRAINTS ALL DEFERRED")  # rows arrive table by table; keys are checked at commit

@@ -1,11 +1,11 @@
-"""The schema steps (migrations) 0001..0009: the tables, indexes and triggers, in the order they are applied.
+"""The schema steps (migrations) 0001..0010: the tables, indexes and triggers, in the order they are applied.
 
 Databases in the field record each step by its name in `_sqlite_migrations`, so a step is never renamed,
 reordered or edited once released: a change to the schema is a new step at the end. sqlite-utils applies
 steps in the order they are defined here, not by name (0009 follows 0008 on purpose). The steps are SQLite
-DDL (raw statements, `COLLATE NOCASE`, `ifnull` in indexes, triggers that RAISE); a PostgreSQL backend
-brings its own DDL for the same tables under the same step names. Applying and checking them is
-checklist/db/migrations.py.
+DDL (raw statements, `COLLATE NOCASE`, `ifnull` in indexes, triggers that RAISE); checklist/db/pg_schema.py
+says the same tables in PostgreSQL's DDL under the same step names (checked as it loads). Applying and
+checking them is checklist/db/migrations.py.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from checklist import clock
+from checklist.db.errors import SchemaTooNewError
 from checklist.db.history import record
 
 MIGRATIONS = Migrations("checklist")
@@ -281,6 +282,28 @@ def _m0008_sign_off_identity(db: sqlite_utils.Database) -> None:
     sign_off_identity_data(db)
 
 
+def unknown_steps_refused(db: sqlite_utils.Database, unknown: list[str]) -> None:
+    """Refuse (SchemaTooNewError), untouched, a database with schema steps this code does not know, unless every
+    one of them says code from before it may keep using the database (a rolling upgrade's newer steps)."""
+    if not unknown:
+        return
+    allowed: set[str] = set()
+    try:
+        marks = ", ".join("?" for _ in unknown)
+        rows = db.execute(f"SELECT step FROM schema_compat WHERE older_code_ok = 1 AND step IN ({marks})", unknown)
+        allowed = {r[0] for r in rows.fetchall()}
+    except Exception:  # noqa: BLE001 - no such table (a database from before 0010): nothing is allowed
+        if getattr(db, "backend", None) == "postgresql" and db.in_transaction:
+            db.rollback()
+    refused = [n for n in unknown if n not in allowed]
+    if refused:
+        raise SchemaTooNewError(
+            f"this database was made by a newer version of the app (schema step(s) {', '.join(refused)} are "
+            f"unknown here; this app knows up to {KNOWN_MIGRATIONS_LAST}). It has not been changed: open it with "
+            "the newer version, or upgrade this app."
+        )
+
+
 def sign_off_identity_data(db: sqlite_utils.Database) -> None:
     """Step 0008's data: the typed sign-off names, matched to people or kept as notes (portable SQL: the
     PostgreSQL backend runs it under the same step name)."""
@@ -339,4 +362,38 @@ def _m0009_erasures(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+# Zero-downtime upgrades: from step 0010 on, each step says whether servers still running the code before it may
+# keep using the database (a new table, or a new column with a default, leaves them working). An upgrade applies
+# the steps first, then replaces servers one at a time; a server meeting a step it does not know keeps running
+# when the database says it may (`older_code_ok`), and refuses, untouched, otherwise.
+SCHEMA_COMPAT = """CREATE TABLE schema_compat (
+            step TEXT PRIMARY KEY,
+            older_code_ok INTEGER NOT NULL CHECK (older_code_ok IN (0, 1))
+        )"""
+OLDER_CODE_OK = {"0010_room_presence": True}
+
+
+def note_compat(db: sqlite_utils.Database, step: str) -> None:
+    """Record whether code from before `step` may keep using the database (both backends, inside the step)."""
+    db.execute("INSERT INTO schema_compat (step, older_code_ok) VALUES (?, ?)", [step, int(OLDER_CODE_OK[step])])
+
+
+@MIGRATIONS(name="0010_room_presence")
+def _m0010_room_presence(db: sqlite_utils.Database) -> None:
+    # Who is in a live room now, per app server: each server writes the participants whose voting page holds an
+    # event stream open on it (ids only), so a presenter's screen served by any server counts the whole room.
+    db.execute(SCHEMA_COMPAT)
+    db.execute(
+        """CREATE TABLE room_presence (
+            server TEXT NOT NULL,
+            workshop_id INTEGER NOT NULL REFERENCES workshops(id),
+            participants TEXT NOT NULL,
+            seen_at TEXT NOT NULL,
+            PRIMARY KEY (server, workshop_id)
+        )"""
+    )
+    note_compat(db, "0010_room_presence")
+
+
 KNOWN_MIGRATIONS = tuple(m.name for m in MIGRATIONS._migrations)
+KNOWN_MIGRATIONS_LAST = KNOWN_MIGRATIONS[-1]

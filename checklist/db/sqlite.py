@@ -4,8 +4,8 @@ It implements the seam described in checklist/db/__init__.py: connecting (the fi
 keys, busy timeout, the read-only fallback), the one write transaction (BEGIN IMMEDIATE), what a watcher polls
 for other connections' commits (`PRAGMA data_version`), durable commits (`synchronous = FULL`), lifting
 history's append-only trigger for an erasure, backups through the sqlite3 online backup API, and reading the
-schema back (`sqlite_master`, `PRAGMA integrity_check`). A PostgreSQL backend (psycopg 3) would sit beside it
-as `postgres.py`, providing the same functions.
+schema back (`sqlite_master`, `PRAGMA integrity_check`). The PostgreSQL backend beside it (`postgres.py`)
+provides the same functions; backups from either are files this module opens (`open_backup`).
 """
 
 from __future__ import annotations

@@ -145,10 +145,16 @@ async def _room(port, tls, db, wid, code, items, key, servers) -> dict:
     stop = asyncio.Event()
     followers = [asyncio.create_task(_keep_following(p, stop)) for p in phones]
 
+    # The presenter's screen, served by one server, counts the phones in the room on both.
+    everyone = await presenter.wait_for(lambda d: d.get("room", {}).get("here", 0) >= PHONES, time.perf_counter() + 15)
+    assert everyone is not None, "in the room now: every phone, whichever server holds its stream"
+
     # Item 1 on both servers: every vote acknowledged and counted on the presenter's screen.
     await asyncio.gather(*(_vote_until_acknowledged(port, p, items[0], 1, tls) for p in phones))
-    counted = await presenter.wait_for(lambda d: d.get("item") == items[0] and d.get("votes", 0) >= PHONES,
-                                       time.perf_counter() + 15)  # fmt: skip
+    counted = await presenter.wait_for(
+        lambda d: d.get("item") == items[0] and d.get("votes", 0) >= PHONES and d["room"]["voted"] >= PHONES,
+        time.perf_counter() + 15,
+    )
     assert counted is not None, "the presenter counted every vote, whichever server took it"
 
     # Item 2, with one server killed while the votes are arriving.
