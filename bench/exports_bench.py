@@ -168,7 +168,11 @@ def measure(db_path: Path | str, repeat: int = 1) -> list[dict]:
 
 def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, help="an existing database to export (default: build a national one)")
+    parser.add_argument(
+        "--db",
+        type=store.db_argument,
+        help="an existing database (a file or a postgresql:// address) to export (default: build one)",
+    )
     parser.add_argument("--keep", type=Path, help="build the national database here and keep it")
     parser.add_argument("--scale", type=float, default=1.0, help="of the national database built (1 = 42 systems)")
     parser.add_argument("--repeat", type=int, default=1)

@@ -29,7 +29,7 @@ import sqlite_utils
 from checklist import access, clock, consensus, formatting, store
 from checklist.clock import iso_now
 from checklist.consensus import SECTORS, Tally, answer_label
-from checklist.db import insert_row, query_frame, query_row, record, write_transaction
+from checklist.db import encode, insert_row, query_frame, query_row, record, write_transaction
 from checklist.framework import framework_for
 from checklist.scoring import DONT_KNOW, LEVEL
 from checklist.store import StoreError, authorise
@@ -443,74 +443,112 @@ def cast_votes(
     Each vote is checked on its own (token of an open workshop, item of its assessment, the room's
     current item read inside the write lock, level in range); a refused vote is returned as its
     StoreError and changes nothing, while the others are stored. Nothing is stored if the
-    transaction fails.
+    transaction fails. The batch is read and written in bulk (a few statements whatever its size), so a
+    database across a network costs a few round trips per batch, not several per vote.
     """
     moment = _iso(_when(now))
-    voters: dict[str, dict[str, Any]] = {}
-    item_ids: dict[int, tuple[str, ...]] = {}
-    results: list[dict[str, Any] | StoreError] = []
+    results: list[dict[str, Any] | StoreError | None] = [None] * len(requests)
     with write_transaction(db):
-        for request in requests:
+        voters = _participants_by_token(db, {r.token or "" for r in requests})
+        # Read inside the write lock, so a vote never lands on an item the room has left.
+        rooms = {wid: get_workshop(db, wid) for wid in sorted({v["workshop_id"] for v in voters.values()})}
+        item_ids = {wid: tuple(i.id for i in items_of(db, w)) for wid, w in rooms.items()}
+        accepted: list[tuple[int, dict[str, Any], str, int | None]] = []
+        for n, request in enumerate(requests):
             try:
-                results.append(_apply_vote(db, request, moment, voters, item_ids, now))
+                voter = _checked_vote(request, voters, rooms, item_ids, now)
             except StoreError as exc:
-                results.append(exc)
-    return results
+                results[n] = exc
+                continue
+            accepted.append((n, voter, request.item_id, request.level))
+        earlier = _votes_of(db, {voter["id"] for _, voter, _, _ in accepted})
+        votes, changes = [], []
+        for n, voter, item_id, level in accepted:
+            workshop = rooms[voter["workshop_id"]]
+            answer = LEVEL if level is not None else DONT_KNOW
+            old = earlier.get((voter["id"], item_id))
+            earlier[(voter["id"], item_id)] = (answer, level)  # a second vote in the batch replaces the first
+            votes.append((voter["id"], item_id, workshop["id"], answer, level, moment))
+            changes.append((moment, _participant_actor(voter["id"], voter["name"], voter["sector"]), "vote",
+                            f"{workshop['id']}:{voter['id']}:{item_id}", workshop["assessment_id"], item_id, "level",
+                            encode(None if old is None else (old[1] if old[0] == LEVEL else DONT_KNOW)),
+                            encode(level if level is not None else DONT_KNOW)))  # fmt: skip
+            results[n] = {"workshop_id": workshop["id"], "item_id": item_id, "answer": answer, "level": level,
+                          "cast_at": moment, "replaced": old is not None}  # fmt: skip
+        if votes:
+            db.conn.executemany(
+                """INSERT INTO votes (participant_id, item_id, workshop_id, answer, level, cast_at)
+                   VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (participant_id, item_id)
+                   DO UPDATE SET answer = excluded.answer, level = excluded.level, cast_at = excluded.cast_at""",
+                votes,
+            )
+            db.conn.executemany(
+                """INSERT INTO history (at, actor, entity, entity_id, assessment_id, item_id, field, old_value,
+                                        new_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                changes,
+            )
+    return [r for r in results if r is not None]
 
 
-def _apply_vote(
-    db: sqlite_utils.Database,
+def _participants_by_token(db: sqlite_utils.Database, tokens: set[str]) -> dict[str, dict[str, Any]]:
+    """The participants these tokens belong to (unknown tokens are left out), read in a few queries."""
+    found: dict[str, dict[str, Any]] = {}
+    wanted = sorted(tokens)
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        cursor = db.execute(f"SELECT id, workshop_id, token, name, sector FROM participants WHERE token IN ({marks})",
+                            chunk)  # fmt: skip
+        columns = [c[0] for c in cursor.description]
+        for row in cursor.fetchall():
+            person = dict(zip(columns, row, strict=True))
+            found[person["token"]] = person
+    return found
+
+
+def _votes_of(db: sqlite_utils.Database, participant_ids: set[int]) -> dict[tuple[int, str], tuple[str, int | None]]:
+    """These participants' votes so far: (participant, item) -> (answer, level)."""
+    found: dict[tuple[int, str], tuple[str, int | None]] = {}
+    wanted = sorted(participant_ids)
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        rows = db.execute(
+            f"SELECT participant_id, item_id, answer, level FROM votes WHERE participant_id IN ({marks})", chunk
+        ).fetchall()
+        found.update({(pid, item): (answer, level) for pid, item, answer, level in rows})
+    return found
+
+
+def _checked_vote(
     request: VoteRequest,
-    moment: str,
-    voters: dict[str, dict[str, Any]],
-    item_ids: dict[int, tuple[str, ...]],
+    voters: Mapping[str, dict[str, Any]],
+    rooms: Mapping[int, dict[str, Any]],
+    item_ids: Mapping[int, tuple[str, ...]],
     now: datetime | None,
 ) -> dict[str, Any]:
-    """One vote inside cast_votes' transaction; voters and item ids are remembered for the batch."""
-    token, item_id, level = request.token, request.item_id, request.level
-    voter = voters.get(token)
+    """The voter, once the vote is known to count: a known token of an open workshop, an item of its assessment
+    (the one on screen, in a live room), a level in range. Otherwise the StoreError saying why not."""
+    voter = voters.get(request.token or "")
     if voter is None:
-        voter = voters[token] = participant(db, token, now)
-    workshop = voter["workshop"]
-    ids = item_ids.get(workshop["id"])
-    if ids is None:
-        ids = item_ids[workshop["id"]] = tuple(i.id for i in items_of(db, workshop))
+        raise WorkshopCodeError(
+            "this voting link is not recognised; join again with the code on the facilitator's screen"
+        )
+    workshop = rooms[voter["workshop_id"]]
+    _ensure_open(workshop, now)
+    item_id, level = request.item_id, request.level
+    ids = item_ids[workshop["id"]]
     if item_id not in ids:
         raise VoteRefused(f"unknown item id {item_id!r} for this workshop; expected one of: {', '.join(ids)}")
     if level is not None and (isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= 4):
         raise VoteRefused(f"level {level!r} is out of range; expected a whole number from 0 to 4, or don't know")
-    answer = LEVEL if level is not None else DONT_KNOW
-    actor = _participant_actor(voter["id"], voter["name"], voter["sector"])
-    if workshop["mode"] == LIVE:
-        # Read inside the write lock, so a vote never lands on an item the room has left.
-        current = db.execute("SELECT current_item FROM workshops WHERE id = ?", [workshop["id"]]).fetchone()[0]
-        if current != item_id:
-            raise VoteRefused(
-                f"the room has moved on to another item, so this vote on {item_id} was not counted; "
-                "vote on the item now on screen"
-            )
-    old = db.execute(
-        "SELECT answer, level FROM votes WHERE participant_id = ? AND item_id = ?", [voter["id"], item_id]
-    ).fetchone()
-    db.execute(
-        """INSERT INTO votes (participant_id, item_id, workshop_id, answer, level, cast_at)
-           VALUES (?, ?, ?, ?, ?, ?)
-           ON CONFLICT (participant_id, item_id)
-           DO UPDATE SET answer = excluded.answer, level = excluded.level, cast_at = excluded.cast_at""",
-        [voter["id"], item_id, workshop["id"], answer, level, moment],
-    )
-    record(db, actor, "vote", f"{workshop['id']}:{voter['id']}:{item_id}", "level",
-           None if old is None else (old[1] if old[0] == LEVEL else DONT_KNOW),
-           level if level is not None else DONT_KNOW, assessment_id=workshop["assessment_id"],
-           item_id=item_id, at=moment)  # fmt: skip
-    return {
-        "workshop_id": workshop["id"],
-        "item_id": item_id,
-        "answer": answer,
-        "level": level,
-        "cast_at": moment,
-        "replaced": old is not None,
-    }
+    if workshop["mode"] == LIVE and workshop["current_item"] != item_id:
+        raise VoteRefused(
+            f"the room has moved on to another item, so this vote on {item_id} was not counted; "
+            "vote on the item now on screen"
+        )
+    return voter
 
 
 def my_votes(db: sqlite_utils.Database, token: str) -> dict[str, int | None]:
