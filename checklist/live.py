@@ -275,7 +275,7 @@ class RoomWatcher:
                         new = set(watched)
                     for workshop_id in new:
                         self._refresh(db, workshop_id)
-                except DRIVER_ERRORS:  # a locked or busy file, or a server gone a moment: look again at the next tick
+                except (store.StoreError, *DRIVER_ERRORS):  # a locked or busy file, a server gone a moment: look again
                     _LOG.warning("the room watcher could not read the database; trying again", exc_info=True)
                     seen = None
         finally:

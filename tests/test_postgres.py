@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import time
 
 import psycopg
 import pytest
@@ -295,3 +296,36 @@ def test_every_page_draws_on_postgresql_without_an_error(pg_demo, page, monkeypa
     at.run()
     assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
     assert at.title, "the page drew its heading"
+
+
+def test_the_room_watcher_keeps_following_after_the_server_drops_its_connection(pg_address):
+    """A restart or failover of the database drops the watcher's listening connection: it listens again on a
+    fresh one and the room keeps moving for every phone on this app server."""
+    from checklist import live
+
+    db = store.connect(pg_address)
+    system_id = store.create_system(db, "Watched ICS", ACTOR)
+    aid = store.create_assessment(db, system_id, None, "Watched round", "2026-11-23", ACTOR)
+    room = workshops.start_workshop(db, aid, ACTOR)
+    watcher = live.RoomWatcher(pg_address, interval=0.05)
+    seen: list[live.RoomState] = []
+    changed = threading.Event()
+
+    def listener(state: live.RoomState) -> None:
+        seen.append(state)
+        changed.set()
+
+    watcher.watch(room["id"], listener)
+    assert changed.wait(10), "the room as it is, first"
+    database = pg_address.rsplit("/", 1)[1]
+    with psycopg.connect(pg_address.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [database])
+    changed.clear()
+    workshops.set_current_item(db, room["id"], "shared-vision", ACTOR)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and (not seen or seen[-1].current_item != "shared-vision"):
+        changed.wait(1)
+        changed.clear()
+    watcher.close()
+    db.close()
+    assert seen[-1].current_item == "shared-vision", "the watcher followed the room after losing its connection"
