@@ -277,7 +277,7 @@ async def run_room(url: str, db_path: Path, participants: int, items: int = 3, p
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--url", required=True, help="the running server, e.g. http://127.0.0.1:8501")
-    parser.add_argument("--db", required=True, type=Path, help="the database file that server uses")
+    parser.add_argument("--db", required=True, type=store.db_argument, help="the database (file or address) it uses")
     parser.add_argument("--pid", type=int, help="the server's process id, to measure its CPU and memory")
     parser.add_argument("-n", "--participants", type=int, nargs="+", default=[30, 100, 300])
     parser.add_argument("--items", type=int, default=3)
