@@ -19,7 +19,6 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, TYPE_CHECKING
@@ -261,11 +260,6 @@ def _frame(db: sqlite_utils.Database, sql: str, params: dict, columns: list[str]
     return pd.DataFrame(cursor.fetchall(), columns=columns)
 
 
-def _snapshot(db: sqlite_utils.Database) -> AbstractContextManager[None]:
-    """One read transaction around an export, so every sheet shows the database at the same moment."""
-    return read_snapshot(db)
-
-
 def assessment_ids(
     db: sqlite_utils.Database,
     system_id: int | None = None,
@@ -500,7 +494,7 @@ def export_frame(db: sqlite_utils.Database, ids: list[int]) -> pd.DataFrame:
     """One row per assessment × item in scope, in the columns documented in the README."""
     if not ids:
         return pd.DataFrame(columns=EXPORT_COLUMNS)
-    with _snapshot(db):
+    with read_snapshot(db):
         return _responses(db, ids)[list(EXPORT_COLUMNS)]
 
 
@@ -538,7 +532,7 @@ def scores_frame(db: sqlite_utils.Database, ids: list[int]) -> pd.DataFrame:
     """One row per assessment × domain, plus an 'Overall' row each: score and band."""
     if not ids:
         return pd.DataFrame(columns=SCORE_COLUMNS)
-    with _snapshot(db):
+    with read_snapshot(db):
         return _scores(_responses(db, ids))
 
 
@@ -624,13 +618,13 @@ def _whole(chunks: Iterable[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
 
 def actions_frame(db: sqlite_utils.Database, ids: list[int]) -> pd.DataFrame:
     """Every action on these assessments (deleted ones left out), in the order they were added."""
-    with _snapshot(db):
+    with read_snapshot(db):
         return _whole(_chunks(db, ids, _actions_sql, ACTION_COLUMNS), ACTION_COLUMNS)
 
 
 def notes_frame(db: sqlite_utils.Database, ids: list[int]) -> pd.DataFrame:
     """Workshop notes, quotes and parking-lot entries of these assessments (removed ones left out)."""
-    with _snapshot(db):
+    with read_snapshot(db):
         return _whole(_chunks(db, ids, _notes_sql, NOTE_COLUMNS), NOTE_COLUMNS)
 
 
@@ -640,7 +634,7 @@ def _votes(db: sqlite_utils.Database, ids: list[int]) -> Iterator[pd.DataFrame]:
 
 def votes_frame(db: sqlite_utils.Database, ids: list[int]) -> pd.DataFrame:
     """Every workshop vote on these assessments, by participant number and sector (names are not exported)."""
-    with _snapshot(db):
+    with read_snapshot(db):
         return _whole(_votes(db, ids), VOTE_COLUMNS)
 
 
@@ -962,7 +956,7 @@ def _write_xlsx(
     reading = book.add_format({"text_wrap": True, "valign": "top"})
     reading_date = book.add_format({"num_format": formatting.EXCEL_FORMATS["date"], "valign": "top", "align": "left"})
     # On an error the workbook is never closed, so nothing half-made is written (its temporary files go with it).
-    with _snapshot(db):
+    with read_snapshot(db):
         for part in workbook_parts(db, ids, changes):
             sheet = book.add_worksheet(part.title)
             if progress is not None:

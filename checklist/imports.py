@@ -26,7 +26,7 @@ import pandas as pd
 import sqlite_utils
 
 from checklist import access, clock, store
-from checklist.db import encode, write_transaction
+from checklist.db import encode, record_rows, write_transaction
 from checklist.exports import ACTION_SEPARATOR, unneutralise
 from checklist.framework import (
     ENABLERS_MODULE,
@@ -735,11 +735,7 @@ def _add_round_in_bulk(
         )
         history.append((now, name, "assessment", str(aid), aid, None, "status", encode(store.DRAFT),
                         encode(store.SUBMITTED)))  # fmt: skip
-    db.conn.executemany(
-        """INSERT INTO history (at, actor, entity, entity_id, assessment_id, item_id, field, old_value, new_value)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        history,
-    )
+    record_rows(db, history)
     return aid
 
 

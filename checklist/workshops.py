@@ -29,7 +29,7 @@ import sqlite_utils
 from checklist import access, clock, consensus, formatting, store
 from checklist.clock import iso_now
 from checklist.consensus import SECTORS, Tally, answer_label
-from checklist.db import encode, insert_row, query_frame, query_row, record, write_transaction
+from checklist.db import encode, insert_row, query_frame, query_row, record, record_rows, write_transaction
 from checklist.framework import framework_for
 from checklist.scoring import DONT_KNOW, LEVEL
 from checklist.store import StoreError, authorise
@@ -483,11 +483,7 @@ def cast_votes(
                    DO UPDATE SET answer = excluded.answer, level = excluded.level, cast_at = excluded.cast_at""",
                 votes,
             )
-            db.conn.executemany(
-                """INSERT INTO history (at, actor, entity, entity_id, assessment_id, item_id, field, old_value,
-                                        new_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                changes,
-            )
+            record_rows(db, changes)
     return [r for r in results if r is not None]
 
 

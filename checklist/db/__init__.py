@@ -47,7 +47,7 @@ from typing import Any
 from checklist.db import migrations as _sqlite_steps
 from checklist.db import postgres, sqlite
 from checklist.db.errors import DRIVER_ERRORS, DatabaseUnavailable, SchemaTooNewError
-from checklist.db.history import decode, encode, record
+from checklist.db.history import decode, encode, record, record_rows
 from checklist.db.rows import insert_row, query_frame, query_row, update_row
 from checklist.db.schema import HISTORY_GUARDS, KNOWN_MIGRATIONS, MIGRATIONS, SIGN_OFF_NOTE_PREFIX
 
@@ -259,6 +259,7 @@ __all__ = [
     "query_row",
     "read_snapshot",
     "record",
+    "record_rows",
     "replace_contents",
     "schema_version",
     "staged_copy",

@@ -52,7 +52,18 @@ def record(
     # A plain parameterised INSERT: every write makes at least one of these, and sqlite-utils' insert()
     # inspects the table on each call, which costs more than the write itself.
     db.execute(
-        """INSERT INTO history (at, actor, entity, entity_id, assessment_id, item_id, field, old_value, new_value)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        _INSERT,
         [at or clock.iso_now(), actor, entity, str(entity_id), assessment_id, item_id, field, encode(old), encode(new)],
     )
+
+
+_INSERT = """INSERT INTO history (at, actor, entity, entity_id, assessment_id, item_id, field, old_value, new_value)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+
+def record_rows(db: sqlite_utils.Database, rows: list[tuple]) -> None:
+    """Append many history rows at once (the bulk paths: an import, a group commit of votes), each already in the
+    table's order: (at, actor, entity, entity_id, assessment_id, item_id, field, old_value, new_value), the
+    values `encode`d. Inside the caller's write transaction, as `record`."""
+    if rows:
+        db.conn.executemany(_INSERT, rows)

@@ -602,22 +602,9 @@ def _write_portable(db: Database, out: Any) -> None:
 
 def backup(db: Database, destination: str | Path) -> Path:
     """A consistent snapshot of everything, written atomically as the same SQLite file a SQLite backup is."""
-    import sqlite3
+    from checklist.db.sqlite import new_file
 
-    target = Path(destination)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
-    out = sqlite3.connect(str(partial))
-    try:
-        _write_portable(db, out)
-    except BaseException:
-        out.close()
-        partial.unlink(missing_ok=True)
-        raise
-    out.close()
-    partial.replace(target)
-    return target
+    return new_file(destination, lambda out: _write_portable(db, out))
 
 
 def backup_bytes(db: Database) -> bytes:

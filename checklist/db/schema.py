@@ -4,7 +4,7 @@ Databases in the field record each step by its name in `_sqlite_migrations`, so 
 reordered or edited once released: a change to the schema is a new step at the end. sqlite-utils applies
 steps in the order they are defined here, not by name (0009 follows 0008 on purpose). The steps are SQLite
 DDL (raw statements, `COLLATE NOCASE`, `ifnull` in indexes, triggers that RAISE); checklist/db/pg_schema.py
-says the same tables in PostgreSQL's DDL under the same step names (checked as it loads). Applying and
+derives PostgreSQL's DDL from these functions, under the same step names. Applying and
 checking them is checklist/db/migrations.py.
 """
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -277,16 +277,29 @@ def table_keys(db: sqlite_utils.Database) -> list[tuple[str, str, list[str]]]:
 
 def backup(db: sqlite_utils.Database, destination: str | Path) -> Path:
     """A consistent snapshot of the whole database (SQLite's online backup API), written atomically."""
+
+    def copy(out: sqlite3.Connection) -> None:
+        db.conn.backup(out)
+        out.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
+
+    return new_file(destination, copy)
+
+
+def new_file(destination: str | Path, fill: Callable[[sqlite3.Connection], None]) -> Path:
+    """A new SQLite file at `destination`, written by `fill` under a temporary name and moved into place only once
+    whole (a backup from either backend): a failure leaves no file, and never half of one."""
     target = Path(destination)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
     out = sqlite3.connect(str(partial))
     try:
-        db.conn.backup(out)
-        out.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
-    finally:
+        fill(out)
+    except BaseException:
         out.close()
+        partial.unlink(missing_ok=True)
+        raise
+    out.close()
     partial.replace(target)
     return target
 
