@@ -364,8 +364,9 @@ def measure_pages(db_path: Path, scale: float, repeat: int = 3) -> list[dict]:
 
 
 def measure_vote_burst(db_path: Path, scale: float, voters: int = 300, items: int = 5) -> list[dict]:
-    """`voters` people vote at once on each of `items` items through the live room's vote writer."""
-    from concurrent.futures import ThreadPoolExecutor
+    """`voters` people vote at once on each of `items` items through the live room's vote writer, called as the
+    server calls it: each vote awaited on the one event loop that serves the phones (web/live.py)."""
+    import asyncio
 
     from checklist import live
 
@@ -378,19 +379,21 @@ def measure_vote_burst(db_path: Path, scale: float, voters: int = 300, items: in
     writer = live.VoteWriter(db_path)
     latencies: list[float] = []
     elapsed = 0.0
+
+    async def vote(n: int, item: str) -> float:
+        t0 = time.perf_counter()
+        await asyncio.wrap_future(writer.submit(tokens[n], item, n % 5))
+        return time.perf_counter() - t0
+
+    async def burst(item: str) -> list[float]:
+        return list(await asyncio.gather(*(vote(n, item) for n in range(voters))))
+
     try:
-        with ThreadPoolExecutor(max_workers=64) as pool:
-            for item in ids:
-                workshops.set_current_item(db, room["id"], item, "bench")
-
-                def vote(n: int, item: str = item) -> float:
-                    t0 = time.perf_counter()
-                    writer.cast(tokens[n], item, n % 5)
-                    return time.perf_counter() - t0
-
-                t0 = time.perf_counter()
-                latencies += list(pool.map(vote, range(voters)))
-                elapsed += time.perf_counter() - t0
+        for item in ids:
+            workshops.set_current_item(db, room["id"], item, "bench")
+            t0 = time.perf_counter()
+            latencies += asyncio.run(burst(item))
+            elapsed += time.perf_counter() - t0
     finally:
         writer.close()
     stored = db.execute(

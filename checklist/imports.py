@@ -26,7 +26,7 @@ import pandas as pd
 import sqlite_utils
 
 from checklist import access, clock, store
-from checklist.db import encode, record_rows, write_transaction
+from checklist.db import encode, insert_many, record_rows, reserve_ids, write_transaction
 from checklist.exports import ACTION_SEPARATOR, unneutralise
 from checklist.framework import (
     ENABLERS_MODULE,
@@ -603,6 +603,7 @@ def apply_plan(
     with write_transaction(db):
         units = _Units(db, actor)
         allowed: dict = {}  # units the actor was checked for once: one check per unit, not per round
+        pending = _Pending(db)
         total = len(plan.assessments)
         every = max(1, total // 100)
         for done, planned in enumerate(plan.assessments):
@@ -616,10 +617,11 @@ def apply_plan(
             fw = framework_for(planned.framework_version)
             workforce, enablers = _modules_answered(fw, planned.responses)
             if planned.existing_id is None:
-                _add_round_in_bulk(db, actor, system_id, place_id, planned, fw, workforce, enablers, allowed)
+                _add_round_in_bulk(db, actor, system_id, place_id, planned, fw, workforce, enablers, allowed, pending)
                 counts["created"] += 1
                 continue
             else:
+                pending.flush()  # rounds added so far are written before one is replaced item by item
                 aid = planned.existing_id
                 if store.get_assessment(db, aid)["status"] == store.SUBMITTED:
                     store.reopen_assessment(db, aid, actor, "replaced by an import")
@@ -649,6 +651,7 @@ def apply_plan(
                 store.update_assessment_details(db, aid, actor, submit_note=planned.submit_note)
             if planned.status == store.SUBMITTED:
                 store.submit_assessment(db, aid, actor)
+        pending.flush()
     if progress is not None:
         progress(total, total)
     return counts
@@ -656,33 +659,23 @@ def apply_plan(
 
 def _add_round_in_bulk(
     db: sqlite_utils.Database, actor: str, system_id: int, place_id: int | None, planned: PlannedAssessment,
-    fw, workforce: bool, enablers: bool = False, allowed: dict | None = None,  # noqa: ANN001
+    fw, workforce: bool, enablers: bool, allowed: dict, pending: _Pending,  # noqa: ANN001
 ) -> int:  # fmt: skip
-    """A new round with its answers, actions and submission in a few statements (the bulk path of an import).
+    """A new round with its answers, actions and submission (the bulk path of an import).
 
-    The same checks and the same history rows as answering item by item, written with executemany instead
-    of one save per row: a national file imports in seconds, not minutes.
+    The same checks and the same history rows as answering item by item; the round, its answers, actions and
+    history rows join `pending`, written in bulk with other rounds' (insert_many): a national file imports in
+    seconds, not minutes. The caller flushes `pending` before its transaction ends.
     """
-    name = allowed.get((system_id, place_id)) if allowed is not None else None
+    name = allowed.get((system_id, place_id))
     if name is None:
         name = store.authorise(
             db, actor, access.EDIT, system_id=system_id, place_id=place_id, what="import rounds here"
         )
-        if allowed is not None:
-            allowed[(system_id, place_id)] = name
+        allowed[(system_id, place_id)] = name
     now = clock.iso_now()
     label = store.clean_name(planned.round_label, "round")
-    cursor = db.execute(
-        """INSERT INTO assessments (system_id, place_id, round_label, assessment_date, framework_version,
-               include_workforce, include_enablers, status, participants, signed_off_by, created_at, created_by,
-               updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', ?, '', ?, ?, ?) RETURNING id""",
-        [system_id, place_id, label, store.parse_date(planned.assessment_date), fw.version, int(bool(workforce)),
-         int(bool(enablers)), (planned.participants or "").strip(), now, name, now],
-    )  # fmt: skip
-    aid = int(cursor.fetchone()[0])
-    history: list[tuple] = [(now, name, "assessment", str(aid), aid, None, "created", None, encode(label))]
-    responses = []
+    answers = []
     unanswered = []  # the completeness check a submission needs, from the rows about to be written
     for item in fw.items_for(workforce, enablers):
         fields = dict(store.EMPTY_RESPONSE)
@@ -695,48 +688,87 @@ def _add_round_in_bulk(
         elif clean["answer"] == NOT_APPLICABLE and not clean["na_reason"]:
             unanswered.append(f"{item.title}: marked not applicable without a reason")
         changed = [k for k in store.RESPONSE_FIELDS if clean[k] != store.EMPTY_RESPONSE[k]]
-        if not changed:
-            continue
-        responses.append([aid, item.id, *(clean[k] for k in store.RESPONSE_FIELDS), now, name])
-        history += [(now, name, "response", f"{aid}:{item.id}", aid, item.id, k,
+        if changed:
+            answers.append((item.id, clean, changed))
+    submitted = planned.status == store.SUBMITTED
+    if submitted and unanswered:  # the same rule as store.completeness_problems, applied to the answers above
+        raise store.IncompleteError(
+            f"{planned.system} {planned.place} {label}: {len(unanswered)} item(s) need an answer before it can "
+            "come in as submitted", unanswered)  # fmt: skip
+    note = store.clean_note(planned.submit_note)
+    # The round goes in as it ends up (submitted, with its note), the history rows as if in steps.
+    aid = pending.next_id("assessments")
+    pending.add("assessments", {
+        "id": aid, "system_id": system_id, "place_id": place_id, "round_label": label,
+        "assessment_date": store.parse_date(planned.assessment_date), "framework_version": fw.version,
+        "include_workforce": int(bool(workforce)), "include_enablers": int(bool(enablers)),
+        "status": store.SUBMITTED if submitted else store.DRAFT, "participants": (planned.participants or "").strip(),
+        "signed_off_by": "", "created_at": now, "created_by": name, "updated_at": now, "submit_note": note or "",
+        "submitted_at": now if submitted else None, "submitted_by": name if submitted else None,
+    })  # fmt: skip
+    history: list[tuple] = [(now, name, "assessment", str(aid), aid, None, "created", None, encode(label))]
+    for item_id, clean, changed in answers:
+        answer = {"assessment_id": aid, "item_id": item_id, **{k: clean[k] for k in store.RESPONSE_FIELDS}}
+        pending.add("responses", {**answer, "updated_at": now, "updated_by": name})
+        history += [(now, name, "response", f"{aid}:{item_id}", aid, item_id, k,
                      encode(store.EMPTY_RESPONSE[k]), encode(clean[k])) for k in changed]  # fmt: skip
-    columns = ", ".join(store.RESPONSE_FIELDS)
-    marks = ", ".join("?" for _ in store.RESPONSE_FIELDS)
-    db.conn.executemany(
-        f"INSERT INTO responses (assessment_id, item_id, {columns}, updated_at, updated_by) "
-        f"VALUES (?, ?, {marks}, ?, ?)",
-        responses,
-    )
     for action in planned.actions:
         clean = store.clean_action({k: v for k, v in action.items() if k != "item_id"})
         clean = {"status": "not started", **clean}
-        cursor = db.execute(
-            f"""INSERT INTO actions (assessment_id, item_id, {", ".join(clean)}, created_at, created_by, updated_at)
-                VALUES (?, ?, {", ".join("?" for _ in clean)}, ?, ?, ?) RETURNING id""",
-            [aid, action["item_id"], *clean.values(), now, name, now],
-        )
-        history.append((now, name, "action", str(cursor.fetchone()[0]), aid, action["item_id"], "created", None,
+        action_id = pending.next_id("actions")
+        pending.add("actions", {"id": action_id, "assessment_id": aid, "item_id": action["item_id"], **clean,
+                                "created_at": now, "created_by": name, "updated_at": now})  # fmt: skip
+        history.append((now, name, "action", str(action_id), aid, action["item_id"], "created", None,
                         encode({k: v for k, v in clean.items() if k in store.ACTION_FIELDS})))  # fmt: skip
-    note = store.clean_note(planned.submit_note)
     if note:
-        db.execute("UPDATE assessments SET submit_note = ? WHERE id = ?", [note, aid])
         history.append((now, name, "assessment", str(aid), aid, None, "submit_note", encode(""),
                         encode(note)))  # fmt: skip
-    if planned.status == store.SUBMITTED:
-        # The same rule as store.completeness_problems, applied to the answers written above.
-        problems = unanswered
-        if problems:
-            raise store.IncompleteError(
-                f"{planned.system} {planned.place} {label}: {len(problems)} item(s) need an answer before it can "
-                "come in as submitted", problems)  # fmt: skip
-        db.execute(
-            "UPDATE assessments SET status = 'submitted', submitted_at = ?, submitted_by = ? WHERE id = ?",
-            [now, name, aid],
-        )
+    if submitted:
         history.append((now, name, "assessment", str(aid), aid, None, "status", encode(store.DRAFT),
                         encode(store.SUBMITTED)))  # fmt: skip
-    record_rows(db, history)
+    pending.history += history
+    pending.flush_if_full()
     return aid
+
+
+class _Pending:
+    """The rounds an import has added so far, with their answers, actions and history rows, written together every
+    so many rows (one COPY per table on PostgreSQL, rather than a few statements per round). Their ids are
+    reserved first (`reserve_ids`), so history rows can name them before they are written."""
+
+    FULL = 50_000  # history rows held before writing: bounded memory, and still few exchanges for a national file
+    IDS = 1000  # ids reserved at a time
+    TABLES = ("assessments", "responses", "actions")  # in this order, so every row's parent is there before it
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self.rows: dict[tuple[str, tuple[str, ...]], list[tuple]] = {}  # (table, columns) -> rows
+        self.history: list[tuple] = []
+        self._free: dict[str, list[int]] = {}
+        self._last: dict[str, int] = {}
+
+    def next_id(self, table: str) -> int:
+        free = self._free.setdefault(table, [])
+        if not free:
+            free += reversed(reserve_ids(self.db, table, self.IDS, self._last.get(table, 0)))
+        self._last[table] = max(self._last.get(table, 0), free[-1])
+        return free.pop()
+
+    def add(self, table: str, row: dict[str, Any]) -> None:
+        self.rows.setdefault((table, tuple(row)), []).append(tuple(row.values()))
+
+    def flush_if_full(self) -> None:
+        if len(self.history) >= self.FULL:
+            self.flush()
+
+    def flush(self) -> None:
+        for table in self.TABLES:
+            for (name, columns), rows in self.rows.items():
+                if name == table:
+                    insert_many(self.db, table, columns, rows)
+        record_rows(self.db, self.history)
+        self.rows, self.history = {}, []
+        self._free, self._last = {}, {}  # ids not used are let go: a save between flushes may take the next ones
 
 
 class _Units:

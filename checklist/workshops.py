@@ -29,12 +29,25 @@ import sqlite_utils
 from checklist import access, clock, consensus, formatting, store
 from checklist.clock import iso_now
 from checklist.consensus import SECTORS, Tally, answer_label
-from checklist.db import encode, insert_row, query_frame, query_row, record, record_rows, write_transaction
+from checklist.db import (
+    dialect,
+    encode,
+    insert_many,
+    insert_row,
+    query_frame,
+    query_row,
+    record,
+    record_rows,
+    together,
+    upsert_many,
+    write_transaction,
+)
 from checklist.framework import framework_for
 from checklist.scoring import DONT_KNOW, LEVEL
 from checklist.store import StoreError, authorise
 
 LIVE = "live"
+VOTE_COLUMNS = ("participant_id", "item_id", "workshop_id", "answer", "level", "cast_at")
 INDEPENDENT = "independent"
 MODES = (LIVE, INDEPENDENT)
 OPEN = "open"
@@ -449,10 +462,9 @@ def cast_votes(
     moment = _iso(_when(now))
     results: list[dict[str, Any] | StoreError | None] = [None] * len(requests)
     with write_transaction(db):
-        voters = _participants_by_token(db, {r.token or "" for r in requests})
         # Read inside the write lock, so a vote never lands on an item the room has left.
-        rooms = {wid: get_workshop(db, wid) for wid in sorted({v["workshop_id"] for v in voters.values()})}
-        item_ids = {wid: tuple(i.id for i in items_of(db, w)) for wid, w in rooms.items()}
+        tokens = sorted({r.token or "" for r in requests})
+        voters, rooms, item_ids, earlier = _voters_of(db, tokens, {r.item_id for r in requests})
         accepted: list[tuple[int, dict[str, Any], str, int | None]] = []
         for n, request in enumerate(requests):
             try:
@@ -461,7 +473,6 @@ def cast_votes(
                 results[n] = exc
                 continue
             accepted.append((n, voter, request.item_id, request.level))
-        earlier = _votes_of(db, {voter["id"] for _, voter, _, _ in accepted})
         votes, changes = [], []
         for n, voter, item_id, level in accepted:
             workshop = rooms[voter["workshop_id"]]
@@ -476,45 +487,54 @@ def cast_votes(
             results[n] = {"workshop_id": workshop["id"], "item_id": item_id, "answer": answer, "level": level,
                           "cast_at": moment, "replaced": old is not None}  # fmt: skip
         if votes:
-            db.conn.executemany(
-                """INSERT INTO votes (participant_id, item_id, workshop_id, answer, level, cast_at)
-                   VALUES (?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (participant_id, item_id)
-                   DO UPDATE SET answer = excluded.answer, level = excluded.level, cast_at = excluded.cast_at""",
-                votes,
-            )
-            record_rows(db, changes)
+            with together(db):  # one round trip to a database server for both
+                upsert_many(db, "votes", VOTE_COLUMNS, votes, key=("participant_id", "item_id"))
+                record_rows(db, changes)
     return [r for r in results if r is not None]
 
 
-def _participants_by_token(db: sqlite_utils.Database, tokens: set[str]) -> dict[str, dict[str, Any]]:
-    """The participants these tokens belong to (unknown tokens are left out), read in a few queries."""
-    found: dict[str, dict[str, Any]] = {}
-    wanted = sorted(tokens)
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        marks = ", ".join("?" for _ in chunk)
-        cursor = db.execute(f"SELECT id, workshop_id, token, name, sector FROM participants WHERE token IN ({marks})",
-                            chunk)  # fmt: skip
-        columns = [c[0] for c in cursor.description]
-        for row in cursor.fetchall():
-            person = dict(zip(columns, row, strict=True))
-            found[person["token"]] = person
-    return found
+_VOTERS = """SELECT p.id AS p_id, p.token AS p_token, p.name AS p_name, p.sector AS p_sector,
+                     v.item_id AS v_item_id, v.answer AS v_answer, v.level AS v_level,
+                     a.framework_version AS a_framework_version, a.include_workforce AS a_include_workforce,
+                     a.include_enablers AS a_include_enablers, w.*
+              FROM participants p JOIN workshops w ON w.id = p.workshop_id JOIN assessments a ON a.id = w.assessment_id
+              LEFT JOIN votes v ON v.participant_id = p.id AND v.item_id IN (SELECT value FROM ({items}) AS i)
+              WHERE p.token IN (SELECT value FROM ({tokens}) AS t)"""
 
 
-def _votes_of(db: sqlite_utils.Database, participant_ids: set[int]) -> dict[tuple[int, str], tuple[str, int | None]]:
-    """These participants' votes so far: (participant, item) -> (answer, level)."""
-    found: dict[tuple[int, str], tuple[str, int | None]] = {}
-    wanted = sorted(participant_ids)
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        marks = ", ".join("?" for _ in chunk)
-        rows = db.execute(
-            f"SELECT participant_id, item_id, answer, level FROM votes WHERE participant_id IN ({marks})", chunk
-        ).fetchall()
-        found.update({(pid, item): (answer, level) for pid, item, answer, level in rows})
-    return found
+def _voters_of(db: sqlite_utils.Database, tokens: Sequence[str], item_ids: set[Any]) -> tuple[
+    dict[str, dict[str, Any]], dict[int, dict[str, Any]], dict[int, tuple[str, ...]],
+    dict[tuple[int, str], tuple[str, int | None]],
+]:  # fmt: skip
+    """What a batch of votes is checked against, in one query (the same statement whatever the batch's size, so a
+    server plans it once): the participants these tokens belong to (unknown tokens are left out), their workshops,
+    each workshop's item ids, and the participants' votes so far on the items voted on, (participant, item) ->
+    (answer, level)."""
+    voters: dict[str, dict[str, Any]] = {}
+    rooms: dict[int, dict[str, Any]] = {}
+    items_of_room: dict[int, tuple[str, ...]] = {}
+    earlier: dict[tuple[int, str], tuple[str, int | None]] = {}
+    rows_of = dialect(db).rows_of
+    cursor = db.execute(
+        _VOTERS.format(items=rows_of(":items"), tokens=rows_of(":tokens")),
+        {"items": json.dumps(sorted(i for i in item_ids if isinstance(i, str))), "tokens": json.dumps(list(tokens))},
+    )
+    columns = [c[0] for c in cursor.description]
+    for values in cursor.fetchall():
+        row = dict(zip(columns, values, strict=True))
+        if row["id"] not in rooms:
+            fw = framework_for(row["a_framework_version"])
+            items_of_room[row["id"]] = tuple(
+                i.id for i in fw.items_for(bool(row["a_include_workforce"]), bool(row["a_include_enablers"]))
+            )
+            room = {k: v for k, v in row.items() if not k.startswith(("p_", "v_", "a_"))}
+            room["revealed"] = bool(room["revealed"])
+            rooms[room["id"]] = room
+        voters[row["p_token"]] = {"id": row["p_id"], "workshop_id": row["id"], "token": row["p_token"],
+                                  "name": row["p_name"], "sector": row["p_sector"]}  # fmt: skip
+        if row["v_item_id"] is not None:
+            earlier[(row["p_id"], row["v_item_id"])] = (row["v_answer"], row["v_level"])
+    return voters, rooms, items_of_room, earlier
 
 
 def _checked_vote(
@@ -875,10 +895,7 @@ def publish_presence(
     with write_transaction(db):
         db.execute("DELETE FROM room_presence WHERE server = ? OR seen_at < ?",
                    [server, _iso(moment - timedelta(seconds=PRESENCE_SWEEP_SECONDS))])  # fmt: skip
-        if rows:
-            db.conn.executemany(
-                "INSERT INTO room_presence (server, workshop_id, participants, seen_at) VALUES (?, ?, ?, ?)", rows
-            )
+        insert_many(db, "room_presence", ("server", "workshop_id", "participants", "seen_at"), rows)
 
 
 def presence_elsewhere(

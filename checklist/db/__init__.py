@@ -21,6 +21,9 @@ differ, and nowhere else, each provides:
 - ``write_transaction(db)``: one write transaction that queues behind any other writer (SQLite: BEGIN
   IMMEDIATE; PostgreSQL: one advisory lock taken at BEGIN, and a NOTIFY at commit), nested calls a savepoint;
 - ``read_snapshot(db)``: one read transaction seeing a single moment (an export's sheets agree);
+- ``together(db)``: writes sent at once and answered together (PostgreSQL's pipeline mode), and on the
+  connection ``insert_rows``/``upsert_rows`` (arrays, or COPY): the bulk paths' one round trip, used through
+  `insert_many` and `upsert_many` (SQLite's executemany);
 - ``durable_commits(db)`` and ``change_token(db)``: the vote writer's commits on disk before they are
   acknowledged; a number a watcher polls that changes when anyone commits (PRAGMA data_version; NOTIFYs seen);
 - ``history_unlocked(db)``: the erasure's one way past history's append-only guard, for its own transaction;
@@ -48,7 +51,7 @@ from checklist.db import migrations as _sqlite_steps
 from checklist.db import postgres, sqlite
 from checklist.db.errors import DRIVER_ERRORS, DatabaseUnavailable, SchemaTooNewError
 from checklist.db.history import decode, encode, record, record_rows
-from checklist.db.rows import insert_row, query_frame, query_row, update_row
+from checklist.db.rows import insert_many, insert_row, query_frame, query_row, update_row, upsert_many
 from checklist.db.schema import HISTORY_GUARDS, KNOWN_MIGRATIONS, MIGRATIONS, SIGN_OFF_NOTE_PREFIX
 
 # SQLite's own, and the backups (one portable SQLite file from either backend).
@@ -145,6 +148,19 @@ def change_token(db: Any) -> int:
 
 def history_unlocked(db: Any) -> AbstractContextManager[None]:
     return _backend(db).history_unlocked(db)
+
+
+def reserve_ids(db: Any, table: str, count: int, above: int = 0) -> list[int]:
+    """Ids for rows a bulk path will insert with their ids given (so their history rows can name them before they
+    are written): PostgreSQL's sequence; on SQLite, above every id in the table and `above`. Inside the write
+    transaction that inserts them."""
+    return _backend(db).reserve_ids(db, table, count, above)
+
+
+def together(db: Any) -> AbstractContextManager[None]:
+    """Writes inside a write transaction sent at once, answered at the block's end (one round trip to a
+    PostgreSQL server however many statements; nothing to save on SQLite). Read no results inside."""
+    return _backend(db).together(db)
 
 
 def read_snapshot(db: Any) -> AbstractContextManager[None]:
@@ -260,8 +276,12 @@ __all__ = [
     "read_snapshot",
     "record",
     "record_rows",
+    "insert_many",
+    "upsert_many",
     "replace_contents",
     "schema_version",
     "staged_copy",
+    "reserve_ids",
+    "together",
     "write_transaction",
 ]

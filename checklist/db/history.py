@@ -14,6 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from checklist import clock
+from checklist.db.rows import insert_many
 
 
 def encode(value: Any) -> str | None:
@@ -57,6 +58,7 @@ def record(
     )
 
 
+HISTORY_COLUMNS = ("at", "actor", "entity", "entity_id", "assessment_id", "item_id", "field", "old_value", "new_value")
 _INSERT = """INSERT INTO history (at, actor, entity, entity_id, assessment_id, item_id, field, old_value, new_value)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
@@ -65,5 +67,4 @@ def record_rows(db: sqlite_utils.Database, rows: list[tuple]) -> None:
     """Append many history rows at once (the bulk paths: an import, a group commit of votes), each already in the
     table's order: (at, actor, entity, entity_id, assessment_id, item_id, field, old_value, new_value), the
     values `encode`d. Inside the caller's write transaction, as `record`."""
-    if rows:
-        db.conn.executemany(_INSERT, rows)
+    insert_many(db, "history", HISTORY_COLUMNS, rows)

@@ -30,12 +30,13 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import psycopg.sql
 import psycopg_pool
 from psycopg.abc import Buffer
 from psycopg.adapt import Dumper
 from psycopg.pq import TransactionStatus
 from psycopg.types.numeric import FloatLoader
-from psycopg.types.string import StrBinaryDumper, StrDumperUnknown
+from psycopg.types.string import StrBinaryDumper, StrDumper, StrDumperUnknown
 
 from checklist.db import pg_schema
 from checklist.db.errors import DatabaseUnavailable, SchemaTooNewError
@@ -162,18 +163,57 @@ class _BoolAsInteger(Dumper):
         return b"1" if obj else b"0"
 
 
+ARRAY_ROWS = 500  # up to this many rows go as one INSERT of arrays; more through COPY
+_COLUMN_TYPES: dict[str, dict[str, str]] = {}  # table -> column -> type: the same in every database of this schema
+
+
+def _column_types(db: Database, table: str) -> dict[str, str]:
+    if table not in _COLUMN_TYPES:
+        rows = db._run(
+            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+            "WHERE attrelid = CAST(%s AS regclass) AND attnum > 0 AND NOT attisdropped",
+            [table],
+        ).fetchall()
+        _COLUMN_TYPES[table] = dict(rows)
+    return _COLUMN_TYPES[table]
+
+
+def _insert_from_arrays(db: Database, table: str, columns: Sequence[str]) -> str:
+    """INSERT of rows given as one array per column (unnest): the same statement text whatever the row count."""
+    types = _column_types(db, table)
+    listed = ", ".join(f'"{c}"' for c in columns)
+    arrays = ", ".join(f"CAST(%s AS {types[c]}[])" for c in columns)
+    return f'INSERT INTO "{table}" ({listed}) SELECT * FROM unnest({arrays})'
+
+
+def _as_arrays(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
+
+
+def _copy(conn: psycopg.Connection, statement: Any, rows: Sequence[Sequence[Any]], text_dumper: type) -> None:
+    cursor = conn.cursor()
+    cursor.adapters.register_dumper(str, text_dumper)
+    with cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _without_nul(text: str) -> str:
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
 class _TextWithoutNul(StrDumperUnknown):
     """Text as PostgreSQL can hold it: a NUL character (which PostgreSQL's text cannot contain, and which no person
     types; it arrives in text pasted from some programs) is kept as U+FFFD, the replacement character Excel
     exports show too. SQLite keeps it as it came."""
 
     def dump(self, obj: str) -> Buffer:
-        return super().dump(obj.replace("\x00", "\ufffd") if "\x00" in obj else obj)
+        return super().dump(_without_nul(obj))
 
 
 class _BinaryTextWithoutNul(StrBinaryDumper):
     def dump(self, obj: str) -> Buffer:
-        return super().dump(obj.replace("\x00", "\ufffd") if "\x00" in obj else obj)
+        return super().dump(_without_nul(obj))
 
 
 def _configure(conn: psycopg.Connection) -> None:
@@ -204,6 +244,7 @@ class Database:
         self._handlers: list[Any] = []
         self.durable = False  # each write's commit waits for the server's disk (durable_commits)
         self.notices = 0  # NOTIFY messages seen while listening (change_token)
+        self._pipelined = False  # inside `together`: statements are sent at once, answered at its end
 
     # sqlite-utils' Database and sqlite3's Connection, as far as the domain uses them
     @property
@@ -263,6 +304,53 @@ class Database:
     def raw(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> psycopg.Cursor:
         """SQL exactly as written for PostgreSQL (no placeholder translation)."""
         return self._run(sql, params)
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Many rows inserted at once (`rows.insert_many` on PostgreSQL): a few hundred as one statement of arrays,
+        more through COPY, each one exchange however many rows (on the held connection inside a transaction, or
+        on one borrowed for it). COPY writes text with psycopg's compiled dumper; text holding a NUL (which
+        PostgreSQL refuses) sends the rows again with it replaced, as every other statement does."""
+        if len(rows) <= ARRAY_ROWS or self._pipelined:  # COPY cannot run in a pipeline
+            statement = _insert_from_arrays(self, table, columns)
+            for start in range(0, len(rows), ARRAY_ROWS):
+                self._run(statement, _as_arrays(rows[start : start + ARRAY_ROWS], len(columns)))
+            return
+        statement = psycopg.sql.SQL("COPY {} ({}) FROM STDIN").format(
+            psycopg.sql.Identifier(table), psycopg.sql.SQL(", ").join(map(psycopg.sql.Identifier, columns))
+        )
+
+        def copy_on(conn: psycopg.Connection) -> None:
+            try:
+                try:
+                    with conn.transaction():  # a savepoint: a refused COPY leaves the caller's transaction usable
+                        _copy(conn, statement, rows, StrDumper)  # compiled: no Python call per value
+                except psycopg.DataError as exc:
+                    if "0x00" not in str(exc):
+                        raise
+                    with conn.transaction():  # a NUL somewhere: again, replacing it as every statement does
+                        _copy(conn, statement, rows, _TextWithoutNul)
+            except psycopg.OperationalError as exc:
+                raise DatabaseUnavailable(explain(exc, self.address)) from None
+
+        if self._held is not None:
+            copy_on(self._held)
+            return
+        conn = self._borrow()
+        try:
+            copy_on(conn)
+        finally:
+            self._pool.putconn(conn)
+
+    def upsert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], key: Sequence[str]
+    ) -> None:
+        """`rows.upsert_many` on PostgreSQL: one statement of arrays per few hundred rows, each key once."""
+        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in key)
+        keys = ", ".join(f'"{k}"' for k in key)
+        conflict = f"ON CONFLICT ({keys}) DO UPDATE SET {updates}"
+        statement = _insert_from_arrays(self, table, columns) + " " + conflict
+        for start in range(0, len(rows), ARRAY_ROWS):
+            self._run(statement, _as_arrays(rows[start : start + ARRAY_ROWS], len(columns)))
 
     def rollback(self) -> None:
         if self._held is not None and not self._held.closed:
@@ -414,41 +502,72 @@ def write_transaction(db: Database) -> Iterator[Database]:
             raise DatabaseUnavailable(explain(exc)) from None
         return
     with db.holding() as conn:
-        conn, transaction = _begin(db, conn)
+        conn = _begin(db, conn)
         try:
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
-            if db.durable:
-                conn.execute("SET LOCAL synchronous_commit = on")
             yield db
-            conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
         except BaseException as exc:
-            try:
-                transaction.__exit__(type(exc), exc, exc.__traceback__)
-            except psycopg.Error:
-                pass  # the connection is gone: the server has dropped the transaction with it
+            _roll_back(conn)
             if isinstance(exc, psycopg.OperationalError | psycopg.errors.QueryCanceled):
                 raise DatabaseUnavailable(explain(exc)) from None
             raise
-        else:
-            try:
-                transaction.__exit__(None, None, None)
-            except psycopg.Error as exc:
-                raise DatabaseUnavailable(explain(exc)) from None
+        try:
+            conn.execute(f"NOTIFY {NOTIFY_CHANNEL}; COMMIT")  # one round trip: the other servers hear of it at commit
+        except psycopg.Error as exc:
+            _roll_back(conn)
+            raise DatabaseUnavailable(explain(exc)) from None
 
 
-def _begin(db: Database, conn: psycopg.Connection) -> tuple[psycopg.Connection, Any]:
+def reserve_ids(db: Database, table: str, count: int, above: int = 0) -> list[int]:
+    """`count` ids of `table` taken from its identity sequence in one round trip: no other row will get them."""
+    rows = db._run(
+        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [f'"{table}"', count]
+    ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+@contextmanager
+def together(db: Database) -> Iterator[None]:
+    """Writes inside a transaction sent to the server at once and answered together at the block's end (psycopg's
+    pipeline mode): one round trip for several statements whose results are not read inside the block."""
+    if db._held is None or db._pipelined:
+        yield
+        return
+    db._pipelined = True
+    try:
+        with db._held.pipeline():
+            yield
+    except psycopg.OperationalError as exc:
+        raise DatabaseUnavailable(explain(exc, db.address)) from None
+    finally:
+        db._pipelined = False
+
+
+def _roll_back(conn: psycopg.Connection) -> None:
+    try:
+        if not conn.closed:
+            conn.rollback()
+    except psycopg.Error:
+        pass  # the connection is gone: the server has dropped the transaction with it
+
+
+def _begin(db: Database, conn: psycopg.Connection) -> psycopg.Connection:
+    """BEGIN, the write lock and the commit setting in one round trip (one simple query: it has no parameters)."""
+    start = f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
+    if db.durable:
+        start += "; SET LOCAL synchronous_commit = on"
     for attempt in (1, 2):
         try:
-            transaction = conn.transaction()
-            transaction.__enter__()
-            return conn, transaction
+            conn.execute(start)
+            return conn
         except psycopg.OperationalError as exc:
             if attempt == 2 or not conn.closed:
+                _roll_back(conn)
                 raise DatabaseUnavailable(explain(exc)) from None
             db._pool.putconn(conn)  # dead: the pool throws it away
             db._pool.check()  # and any others the same event broke
             db._held = conn = db._borrow()
         except psycopg.Error as exc:
+            _roll_back(conn)
             raise DatabaseUnavailable(explain(exc)) from None
     raise AssertionError("unreachable")
 

@@ -190,6 +190,20 @@ def read_snapshot(db: sqlite_utils.Database) -> Iterator[None]:
         db.conn.rollback()  # nothing was written: ending the read is all this does
 
 
+def reserve_ids(db: sqlite_utils.Database, table: str, count: int, above: int = 0) -> list[int]:
+    """`count` ids no row of `table` has, each greater than `above` (the last the caller reserved and has not yet
+    inserted): inside the write transaction that inserts them, which keeps any other writer out meanwhile."""
+    (highest,) = db.execute(f'SELECT coalesce(max(id), 0) FROM "{table}"').fetchone()
+    start = max(int(highest), above) + 1
+    return list(range(start, start + count))
+
+
+@contextmanager
+def together(db: sqlite_utils.Database) -> Iterator[None]:
+    """PostgreSQL sends the writes inside at once; SQLite is in-process, so each already costs no round trip."""
+    yield
+
+
 def durable_commits(db: sqlite_utils.Database) -> None:
     """Make each commit on this connection reach the disk before it returns (`synchronous = FULL`): the vote
     writer acknowledges a vote only then."""
