@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import ssl
 import statistics
 import sys
@@ -41,45 +42,79 @@ TIMEOUT = 60.0
 async def _request(host: str, port: int, method: str, path: str, body: bytes = b"", headers: dict | None = None,
                    tls: ssl.SSLContext | None = None):  # fmt: skip
     """One HTTP/1.1 request on its own connection (over TLS when `tls` is given); returns (status, headers, body)."""
-    reader, writer = await asyncio.open_connection(host, port, ssl=tls)
+    client = Client(host, port, tls)
     try:
+        return await client.request(method, path, body, headers)
+    finally:
+        await client.close()
+
+
+class Client:
+    """One phone's HTTP/1.1 connection, kept open between requests as a browser keeps it (so a vote does not pay
+    for a new connection); opened again when the server has closed it while idle, as a browser does."""
+
+    def __init__(self, host: str, port: int, tls: ssl.SSLContext | None = None) -> None:
+        self.host, self.port, self.tls = host, port, tls
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, body: bytes = b"", headers: dict | None = None):
+        """(status, headers, body) of one request on the kept connection."""
         lines = [
             f"{method} {path} HTTP/1.1",
-            f"Host: {host}:{port}",
-            "Connection: close",
-            f"Origin: {'https' if tls else 'http'}://{host}:{port}",
+            f"Host: {self.host}:{self.port}",
+            f"Origin: {'https' if self.tls else 'http'}://{self.host}:{self.port}",
         ]
         lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
-        if body:
+        if body or method == "POST":
             lines.append(f"Content-Length: {len(body)}")
-        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
-        await writer.drain()
-        raw = await asyncio.wait_for(reader.read(), TIMEOUT)
-    finally:
-        writer.close()
-        if tls:
-            with contextlib.suppress(OSError, ssl.SSLError):
-                await writer.wait_closed()
-    head, _, payload = raw.partition(b"\r\n\r\n")
-    status_line, *header_lines = head.decode("latin-1").split("\r\n")
-    found: dict[str, list[str]] = {}
-    for line in header_lines:
-        key, _, value = line.partition(":")
-        found.setdefault(key.strip().lower(), []).append(value.strip())
-    if "chunked" in ",".join(found.get("transfer-encoding", [])):
-        payload = _dechunk(payload)
-    return int(status_line.split()[1]), found, payload
+        message = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+        for attempt in (1, 2):
+            fresh = self._writer is None
+            if fresh:
+                self._reader, self._writer = await asyncio.open_connection(self.host, self.port, ssl=self.tls)
+            try:
+                self._writer.write(message)
+                await self._writer.drain()
+                return await asyncio.wait_for(self._response(), TIMEOUT)
+            except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError):
+                await self.close()  # the server closed the idle connection before reading this: send it again once
+                if fresh or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
+    async def _response(self):
+        reader = self._reader
+        status_line = await reader.readline()
+        if not status_line:
+            raise ConnectionResetError("the server closed the connection")
+        found: dict[str, list[str]] = {}
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            key, _, value = line.decode("latin-1").partition(":")
+            found.setdefault(key.strip().lower(), []).append(value.strip())
+        if "chunked" in ",".join(found.get("transfer-encoding", [])):
+            payload = b""
+            while size := int((await reader.readline()).split(b";")[0].strip() or b"0", 16):
+                payload += await reader.readexactly(size + 2)
+                payload = payload[:-2]
+            await reader.readline()
+        elif "content-length" in found:
+            payload = await reader.readexactly(int(found["content-length"][0]))
+        else:
+            payload = await reader.read()
+        chunked = "chunked" in ",".join(found.get("transfer-encoding", []))
+        closing = "close" in ",".join(found.get("connection", [])).lower()
+        if closing or ("content-length" not in found and not chunked):
+            await self.close()
+        return int(status_line.split()[1]), found, payload
 
-def _dechunk(data: bytes) -> bytes:
-    out, rest = b"", data
-    while rest:
-        size_line, _, rest = rest.partition(b"\r\n")
-        size = int(size_line.split(b";")[0] or b"0", 16)
-        if size == 0:
-            break
-        out, rest = out + rest[:size], rest[size + 2 :]
-    return out
+    async def close(self) -> None:
+        writer, self._reader, self._writer = self._writer, None, None
+        if writer is not None:
+            writer.close()
+            if self.tls:
+                with contextlib.suppress(OSError, ssl.SSLError):
+                    await writer.wait_closed()
 
 
 class EventStream:
@@ -151,17 +186,24 @@ class Phone:
     cookie: str = ""
     stream: EventStream | None = None
     vote_sent: dict[str, float] = field(default_factory=dict)
+    client: Client | None = None  # its kept-open connection for pages and votes (the stream has its own)
+
+    def connection(self, host: str, port: int, tls: ssl.SSLContext | None) -> Client:
+        if self.client is None:
+            self.client = Client(host, port, tls)
+        return self.client
 
 
 async def _join(host: str, port: int, code: str, phone: Phone, tls: ssl.SSLContext | None = None) -> None:
     body = urlencode({"code": code, "sector": SECTORS[phone.number % len(SECTORS)], "name": f"Load {phone.number}"})
-    status, headers, _ = await _request(host, port, "POST", "/join", body.encode(),
-                                        {"Content-Type": "application/x-www-form-urlencoded"}, tls)  # fmt: skip
+    client = phone.connection(host, port, tls)
+    status, headers, _ = await client.request("POST", "/join", body.encode(),
+                                              {"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
     if status != 303:
         raise RuntimeError(f"phone {phone.number} could not join: HTTP {status}")
     # The app's pass cookie (a proxy may set its own cookies beside it).
     phone.cookie = next(c for c in headers["set-cookie"] if not c.startswith("checklist_route=")).split(";")[0]
-    status, _, page = await _request(host, port, "GET", "/join", headers={"Cookie": phone.cookie}, tls=tls)
+    status, _, page = await client.request("GET", "/join", headers={"Cookie": phone.cookie})
     if status != 200 or b"room-data" not in page:
         raise RuntimeError(f"phone {phone.number} did not get the voting page: HTTP {status}")
     phone.stream = EventStream(host, port, "/join/events", phone.cookie, tls)
@@ -169,12 +211,23 @@ async def _join(host: str, port: int, code: str, phone: Phone, tls: ssl.SSLConte
 
 
 async def _vote(host: str, port: int, phone: Phone, item: str, level: int | None,
-                tls: ssl.SSLContext | None = None) -> bool:  # fmt: skip
+                tls: ssl.SSLContext | None = None, delay: float = 0.0) -> bool:  # fmt: skip
+    if delay:
+        await asyncio.sleep(delay)  # the person reads the item, thinks, taps
     body = json.dumps({"item": item, "level": "dont_know" if level is None else str(level)}).encode()
     phone.vote_sent[item] = time.perf_counter()
-    status, _, answer = await _request(host, port, "POST", "/join/vote", body,
-                                       {"Content-Type": "application/json", "Cookie": phone.cookie}, tls)  # fmt: skip
+    status, _, answer = await phone.connection(host, port, tls).request(
+        "POST", "/join/vote", body, {"Content-Type": "application/json", "Cookie": phone.cookie}
+    )
     return status == 200 and json.loads(answer).get("ok") is True
+
+
+async def _ticks(lags: list[float], every: float = 0.02) -> None:
+    """How late the event loop wakes for a tick (its lag): what every timestamp taken on it may be late by."""
+    while True:
+        due = time.perf_counter() + every
+        await asyncio.sleep(every)
+        lags.append(max(0.0, time.perf_counter() - due))
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -199,8 +252,13 @@ def _percentiles(values: list[float]) -> dict[str, float | None]:
 
 
 async def run_room(url: str, db_path: Path, participants: int, items: int = 3, pid: int | None = None,
-                   time_limit: float = 240.0) -> dict:  # fmt: skip
-    """Open a workshop, join N phones, move through `items` items with everyone voting; return the figures."""
+                   time_limit: float = 240.0, spread: float = 0.0) -> dict:  # fmt: skip
+    """Open a workshop, join N phones, move through `items` items with everyone voting; return the figures.
+
+    With `spread` 0 every phone votes the moment the item arrives (the worst case: a room pressing in the same
+    instant); otherwise each at a moment drawn evenly from the `spread` seconds after it (people read, think, tap),
+    the same moments every run."""
+    rng = random.Random(participants)
     parts = urlsplit(url)
     host, port = parts.hostname, parts.port
     started = time.perf_counter()
@@ -218,6 +276,9 @@ async def run_room(url: str, db_path: Path, participants: int, items: int = 3, p
     for start in range(0, participants, 50):
         await asyncio.gather(*(_join(host, port, code, p) for p in phones[start : start + 50]))
     cpu_before, wall_before = (_cpu_seconds(pid), time.perf_counter()) if pid else (0.0, 0.0)
+    own_before, own_wall = time.process_time(), time.perf_counter()
+    lags: list[float] = []
+    ticker = asyncio.create_task(_ticks(lags))
     change_latency: list[float] = []
     vote_latency: list[float] = []
     refused = 0
@@ -231,7 +292,8 @@ async def run_room(url: str, db_path: Path, participants: int, items: int = 3, p
             ))  # fmt: skip
             missed_changes += sum(1 for at in seen if at is None)
             change_latency += [at - moved for at in seen if at is not None]
-        oks = await asyncio.gather(*(_vote(host, port, p, item, (p.number + n) % 5) for p in phones))
+        oks = await asyncio.gather(*(_vote(host, port, p, item, (p.number + n) % 5, delay=rng.uniform(0, spread))
+                                     for p in phones))  # fmt: skip
         refused += sum(1 for ok in oks if not ok)
         sent = sorted(p.vote_sent[item] for p in phones)
         for rank, at in enumerate(sent, 1):
@@ -243,6 +305,8 @@ async def run_room(url: str, db_path: Path, participants: int, items: int = 3, p
                 vote_latency.append(max(0.0, shown - at))
         if time.perf_counter() > deadline:
             break
+    ticker.cancel()
+    own_cpu = round((time.process_time() - own_before) / (time.perf_counter() - own_wall), 3)
     cpu = None
     if pid:
         cpu = round((_cpu_seconds(pid) - cpu_before) / (time.perf_counter() - wall_before), 3)
@@ -262,6 +326,7 @@ async def run_room(url: str, db_path: Path, participants: int, items: int = 3, p
     return {
         "participants": participants,
         "items": len(expected),
+        "votes_spread_s": spread,
         "item_change_ms": _percentiles(change_latency),
         "vote_to_presenter_ms": _percentiles(vote_latency),
         "missed_item_changes": missed_changes,
@@ -270,6 +335,10 @@ async def run_room(url: str, db_path: Path, participants: int, items: int = 3, p
         "votes_doubled": doubled,
         "server_cpu_cores": cpu,
         "server_rss_mb": round(_rss_mb(pid), 1) if pid else None,
+        # The load generator's own share of a core, and how late its event loop ran a 20 ms tick: near a whole core,
+        # or lags near the latencies above, would mean it, not the server, set the figures.
+        "load_generator_cpu_cores": own_cpu,
+        "load_generator_lag_ms": _percentiles(lags),
         "seconds": round(time.perf_counter() - started, 1),
     }
 
@@ -281,9 +350,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pid", type=int, help="the server's process id, to measure its CPU and memory")
     parser.add_argument("-n", "--participants", type=int, nargs="+", default=[30, 100, 300])
     parser.add_argument("--items", type=int, default=3)
+    parser.add_argument("--spread", type=float, default=0.0,
+                        help="seconds over which an item's votes arrive (0: all at once, the worst case)")  # fmt: skip
     args = parser.parse_args(argv)
     for n in args.participants:
-        print(json.dumps(asyncio.run(run_room(args.url, args.db, n, args.items, args.pid))))
+        print(json.dumps(asyncio.run(run_room(args.url, args.db, n, args.items, args.pid, spread=args.spread))))
     return 0
 
 

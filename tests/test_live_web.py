@@ -8,6 +8,7 @@ import json
 import socket
 import threading
 import time
+from unittest.mock import ANY
 from urllib.parse import urlencode
 
 import pytest
@@ -198,6 +199,28 @@ def test_the_event_stream_follows_the_room_and_says_when_it_ends(port, room):
     connection.close()
     page = _call(port, "GET", "/join", headers={"Cookie": cookie})[2]
     assert "This workshop has ended. Thank you for taking part." in page
+
+
+def test_a_phone_hears_of_a_new_item_or_the_end_not_of_each_vote_and_join(port, room):
+    """A room of thousands wakes each phone for what its page shows, not for every vote in between."""
+    db, w = room
+    cookie = _join(port, w["code"])
+    connection, next_event = _events(port, "/join/events", cookie)
+    assert next_event()["item"] == "governance"
+    key = workshops.presenter_key(db, w["id"])
+    presenter, next_count = _events(port, f"/present/{w['id']}/events?key={key}")
+    for level in range(4):  # others join and vote: the presenter's count moves each time
+        other = _join(port, w["code"])
+        _call(port, "POST", "/join/vote", ({"item": "governance", "level": str(level)},), {"Cookie": other})
+        state = next_count()
+        while state["votes"] < level + 1:
+            state = next_count()
+    workshops.set_current_item(db, w["id"], "referrals", ACTOR)
+    assert next_event() == {"v": ANY, "status": "open", "item": "referrals"}, "the next event is the new item"
+    workshops.close_workshop(db, w["id"], ACTOR)
+    assert next_event()["status"] == "closed"
+    connection.close()
+    presenter.close()
 
 
 def test_the_presenter_stream_needs_its_key_and_shows_results_only_when_revealed(port, room):

@@ -524,15 +524,31 @@ class _Channel:
         watcher = _room().watcher
         self.state = watcher.state(workshop_id)
         self._changed = asyncio.Event()
+        self._shown_changed = asyncio.Event()  # set only when what a phone shows changes (not every vote count)
         self.streams = 0
         self.unwatch = watcher.watch(workshop_id, lambda s: loop.call_soon_threadsafe(self._publish, s))
 
     def _publish(self, state: live.RoomState) -> None:
         if state.version <= self.state.version:
             return
+        shown_changed = _phone_view(state) != _phone_view(self.state)
         self.state = state
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
+        if shown_changed:
+            changed, self._shown_changed = self._shown_changed, asyncio.Event()
+            changed.set()
+
+    async def next_shown(self, shown: dict[str, Any] | None, timeout: float) -> live.RoomState | None:
+        """The state once what a phone shows differs from `shown`, or None when `timeout` passes first. A room's
+        phones wake for a new item or its end, not for each of the thousands of votes in between."""
+        if _phone_view(self.state) != shown:
+            return self.state
+        try:
+            await asyncio.wait_for(self._shown_changed.wait(), timeout)
+        except TimeoutError:
+            return None
+        return self.state
 
     async def next(self, version: int, timeout: float) -> live.RoomState | None:
         """The state once it is newer than `version`, or None when `timeout` passes first."""
@@ -543,6 +559,11 @@ class _Channel:
         except TimeoutError:
             return None
         return self.state
+
+
+def _phone_view(state: live.RoomState) -> dict[str, Any]:
+    """What a phone's page shows of the room (its status and item), without the version number."""
+    return {k: v for k, v in state.public().items() if k != "v"}
 
 
 _CHANNELS: dict[int, _Channel] = {}
@@ -830,21 +851,20 @@ def _stream(request: Request, workshop_id: int, view: str, holder: str, per_hold
 
     async def events() -> AsyncIterator[str]:
         async with _channel(workshop_id) as channel:
-            version = -1
             yield "retry: 2000\n\n"
             if view == "presenter":
                 async for event in _presenter_events(channel, workshop_id):
                     yield event
                 return
+            shown = None
             while True:
-                state = await channel.next(version, KEEPALIVE_SECONDS)
+                state = await channel.next_shown(shown, KEEPALIVE_SECONDS)
                 if state is None:
                     yield ": keep-alive\n\n"  # proxies close silent connections
                     continue
-                version = state.version
-                payload = state.public() if view == "public" else state.presenter()
-                yield f"id: {version}\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n"
-                if state.status != workshops.OPEN and view == "public":
+                shown = _phone_view(state)
+                yield f"id: {state.version}\ndata: {json.dumps(state.public(), ensure_ascii=False)}\n\n"
+                if state.status != workshops.OPEN:
                     return
 
     return _CountedStream(events(), holder, who, in_room)
