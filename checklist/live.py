@@ -323,11 +323,16 @@ class LiveRoom:
 
 
 _ROOMS: dict[str, LiveRoom] = {}
+_ROOMS_GIVEN: dict[str, LiveRoom] = {}  # the same rooms by the path or address as callers give it
 _ROOMS_LOCK = threading.Lock()
 
 
 def live_room(path: str | Path) -> LiveRoom:
     """The one LiveRoom of this database file in this process (started on first use)."""
+    given = str(path)
+    room = _ROOMS_GIVEN.get(given)  # every vote asks: an absolute path or an address is looked up as given,
+    if room is not None:  # not resolved on the disk each time
+        return room
     key = canonical(path)
     with _ROOMS_LOCK:
         room = _ROOMS.get(key)
@@ -335,6 +340,8 @@ def live_room(path: str | Path) -> LiveRoom:
             store.connect(key).close()  # schema up to date before the threads open their connections
             watcher = RoomWatcher(key)
             room = _ROOMS[key] = LiveRoom(key, watcher, VoteWriter(key, on_commit=watcher.poke))
+        if Path(given).is_absolute() or key == given:  # a relative path may mean another file after a chdir
+            _ROOMS_GIVEN[given] = room
         return room
 
 
@@ -342,6 +349,7 @@ def close_all() -> None:
     with _ROOMS_LOCK:
         rooms = list(_ROOMS.values())
         _ROOMS.clear()
+        _ROOMS_GIVEN.clear()
     for room in rooms:
         room.close()
 

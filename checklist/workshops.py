@@ -593,11 +593,11 @@ def participant_count(db: sqlite_utils.Database, workshop_id: int) -> int:
 def item_tally(db: sqlite_utils.Database, workshop_id: int, item_id: str) -> Tally:
     """Every vote on one item in one workshop (reads only that workshop's rows for that item)."""
     rows = db.execute(
-        """SELECT p.sector, v.level FROM votes v JOIN participants p ON p.id = v.participant_id
-           WHERE v.workshop_id = ? AND v.item_id = ?""",
+        """SELECT p.sector, v.level, count(*) FROM votes v JOIN participants p ON p.id = v.participant_id
+           WHERE v.workshop_id = ? AND v.item_id = ? GROUP BY p.sector, v.level""",
         [workshop_id, item_id],
     ).fetchall()
-    return consensus.tally(item_id, rows)
+    return consensus.tally_counted(item_id, rows)
 
 
 def tallies(db: sqlite_utils.Database, workshop_id: int) -> dict[str, Tally]:

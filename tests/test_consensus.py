@@ -99,3 +99,12 @@ def test_answers_and_spreads_read_the_same_everywhere():
     assert (tally("i", [("health", 2), ("sport", 2)]).range_text, tally("i", []).range_text) == ("2", "")
     assert tally("i", [("health", 1), ("sport", 4)]).range_text == "1–4"
     assert tally("i", [("health", 1), ("sport", 2)]).median_text == "1.5"
+
+
+@given(st.lists(st.tuples(st.sampled_from(sorted(consensus.SECTORS)), st.one_of(st.none(), st.integers(0, 4)))))
+def test_votes_counted_by_the_database_tally_as_votes_read_one_by_one(pairs):
+    groups: dict[tuple, int] = {}
+    for pair in pairs:
+        groups[pair] = groups.get(pair, 0) + 1
+    counted = consensus.tally_counted("i", [(sector, level, n) for (sector, level), n in groups.items()])
+    assert counted == tally("i", pairs)
