@@ -56,4 +56,4 @@ clean:
 
 # The national benchmark (about 20 minutes on 2 cores): writes bench/results.json and the README's table.
 bench: install-test system-deps
-	$(PY) bench/national.py --scale 0.25 1 4 --live 30 100 300 --backends sqlite postgresql --readme
+	$(PY) bench/national.py --scale 0.25 1 4 --live 30 300 3000 --backends sqlite postgresql --readme

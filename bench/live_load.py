@@ -28,6 +28,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -230,6 +231,14 @@ async def _ticks(lags: list[float], every: float = 0.02) -> None:
         lags.append(max(0.0, time.perf_counter() - due))
 
 
+def open_files_as_allowed() -> None:
+    """Raise this process's open-file limit to the most the system allows (a room of thousands needs it)."""
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -251,16 +260,118 @@ def _percentiles(values: list[float]) -> dict[str, float | None]:
             "max": round(ordered[-1] * 1000, 1)}  # fmt: skip
 
 
-async def run_room(url: str, db_path: Path, participants: int, items: int = 3, pid: int | None = None,
-                   time_limit: float = 240.0, spread: float = 0.0) -> dict:  # fmt: skip
+class Phones:
+    """Some of the room's phones on this process's event loop: joining, following the room, voting."""
+
+    def __init__(self, url: str, numbers: range, spread: float, seed: int) -> None:
+        parts = urlsplit(url)
+        self.host, self.port = parts.hostname, parts.port
+        self.tls = ssl.create_default_context() if parts.scheme == "https" else None
+        if self.tls is not None:  # the tests' own certificate
+            self.tls.check_hostname, self.tls.verify_mode = False, ssl.CERT_NONE
+        self.phones = [Phone(n) for n in numbers]
+        self.spread = spread
+        self.rng = random.Random(seed)
+        self.lags: list[float] = []
+        self._ticker: asyncio.Task | None = None
+        self._own = (0.0, 0.0)
+
+    async def join(self, code: str) -> int:
+        for start in range(0, len(self.phones), 50):  # in waves, as a room does when the code goes up
+            await asyncio.gather(*(_join(self.host, self.port, code, p, self.tls)
+                                   for p in self.phones[start : start + 50]))  # fmt: skip
+        self._own = (time.process_time(), time.perf_counter())
+        self._ticker = asyncio.create_task(_ticks(self.lags))
+        return len(self.phones)
+
+    async def watch(self, item: str, deadline: float) -> list[float | None]:
+        """When each phone heard the room move to `item` (perf_counter: one clock for every process here)."""
+        return list(await asyncio.gather(*(
+            p.stream.wait_for(lambda d, item=item: d.get("item") == item, deadline) for p in self.phones
+        )))  # fmt: skip
+
+    async def vote(self, item: str, n: int) -> tuple[int, list[float]]:
+        """Every phone votes on `item` (each after its own pause, with a spread); (refused, when each was sent)."""
+        oks = await asyncio.gather(*(
+            _vote(self.host, self.port, p, item, (p.number + n) % 5, self.tls, delay=self.rng.uniform(0, self.spread))
+            for p in self.phones
+        ))  # fmt: skip
+        return sum(1 for ok in oks if not ok), [p.vote_sent[item] for p in self.phones]
+
+    async def close(self) -> dict:
+        """Streams closed; this process's own load: its share of a core and its event loop's lag."""
+        if self._ticker is not None:
+            self._ticker.cancel()
+        cpu = (time.process_time() - self._own[0]) / max(1e-9, time.perf_counter() - self._own[1])
+        for p in self.phones:
+            await p.stream.close()
+            if p.client is not None:
+                await p.client.close()
+        return {"cpu": cpu, "lags": self.lags}
+
+
+def _phones_process(pipe: Any, url: str, numbers: range, spread: float, seed: int) -> None:
+    """A process of its own holding some phones, doing what the room's coordinator asks over `pipe`."""
+
+    async def serve() -> None:
+        phones = Phones(url, numbers, spread, seed)
+        loop = asyncio.get_running_loop()
+        while True:
+            command, *args = await loop.run_in_executor(None, pipe.recv)
+            result = await getattr(phones, command)(*args)
+            pipe.send(result)
+            if command == "close":
+                return
+
+    asyncio.run(serve())
+
+
+class PhonesElsewhere:
+    """The same as Phones, in another process (so the load generator has more than one core's event loop)."""
+
+    def __init__(self, url: str, numbers: range, spread: float, seed: int) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        self.pipe, theirs = context.Pipe()
+        self.process = context.Process(target=_phones_process, args=(theirs, url, numbers, spread, seed), daemon=True)
+        self.process.start()
+        self._lock = asyncio.Lock()
+
+    async def _ask(self, command: str, *args: Any) -> Any:
+        async with self._lock:
+            self.pipe.send((command, *args))
+            return await asyncio.get_running_loop().run_in_executor(None, self.pipe.recv)
+
+    async def join(self, code: str) -> int:
+        return await self._ask("join", code)
+
+    async def watch(self, item: str, deadline: float) -> list[float | None]:
+        return await self._ask("watch", item, deadline)
+
+    async def vote(self, item: str, n: int) -> tuple[int, list[float]]:
+        return await self._ask("vote", item, n)
+
+    async def close(self) -> dict:
+        result = await self._ask("close")
+        self.process.join(timeout=30)
+        return result
+
+
+async def run_room(url: str, db_path: Path, participants: int, items: int = 3, pid: int | list[int] | None = None,
+                   time_limit: float = 240.0, spread: float = 0.0, processes: int = 1) -> dict:  # fmt: skip
     """Open a workshop, join N phones, move through `items` items with everyone voting; return the figures.
 
     With `spread` 0 every phone votes the moment the item arrives (the worst case: a room pressing in the same
     instant); otherwise each at a moment drawn evenly from the `spread` seconds after it (people read, think, tap),
-    the same moments every run."""
-    rng = random.Random(participants)
+    the same moments every run. `processes` > 1 shares the phones among that many processes, so no one event
+    loop stamps thousands of arrivals: figures that do not change with it are the server's, not the generator's.
+    `pid` is the server's process id (or several servers' ids: their CPU is summed)."""
+    pids = [pid] if isinstance(pid, int) else list(pid or [])
     parts = urlsplit(url)
-    host, port = parts.hostname, parts.port
+    tls = ssl.create_default_context() if parts.scheme == "https" else None
+    if tls is not None:
+        tls.check_hostname, tls.verify_mode = False, ssl.CERT_NONE
     started = time.perf_counter()
     deadline = started + time_limit
     db = store.connect(db_path)
@@ -269,16 +380,15 @@ async def run_room(url: str, db_path: Path, participants: int, items: int = 3, p
     workshop = workshops.start_workshop(db, aid, "load test")
     wid, code = workshop["id"], workshop["code"]
     ids = [i.id for i in workshops.items_of(db, workshop)][:items]
-    presenter = EventStream(host, port, f"/present/{wid}/events?key={workshops.presenter_key(db, wid)}")
+    presenter = EventStream(parts.hostname, parts.port, f"/present/{wid}/events?key={workshops.presenter_key(db, wid)}",
+                            tls=tls)  # fmt: skip
     await presenter.open()
-    phones = [Phone(n) for n in range(participants)]
-    # Join in waves, as a room does when the code goes up.
-    for start in range(0, participants, 50):
-        await asyncio.gather(*(_join(host, port, code, p) for p in phones[start : start + 50]))
-    cpu_before, wall_before = (_cpu_seconds(pid), time.perf_counter()) if pid else (0.0, 0.0)
-    own_before, own_wall = time.process_time(), time.perf_counter()
-    lags: list[float] = []
-    ticker = asyncio.create_task(_ticks(lags))
+    shares = [range(k, participants, processes) for k in range(processes)]
+    groups: list[Any] = [Phones(url, shares[0], spread, participants)] + [
+        PhonesElsewhere(url, share, spread, participants + k) for k, share in enumerate(shares[1:], 1)
+    ]
+    await asyncio.gather(*(g.join(code) for g in groups))
+    cpu_before, wall_before = [_cpu_seconds(p) for p in pids], time.perf_counter()
     change_latency: list[float] = []
     vote_latency: list[float] = []
     refused = 0
@@ -287,15 +397,13 @@ async def run_room(url: str, db_path: Path, participants: int, items: int = 3, p
         if n:
             moved = time.perf_counter()
             workshops.set_current_item(db, wid, item, "load test")
-            seen = await asyncio.gather(*(
-                p.stream.wait_for(lambda d, item=item: d.get("item") == item, min(deadline, moved + 30)) for p in phones
-            ))  # fmt: skip
+            seen = [at for g in await asyncio.gather(*(g.watch(item, min(deadline, moved + 30)) for g in groups))
+                    for at in g]  # fmt: skip
             missed_changes += sum(1 for at in seen if at is None)
             change_latency += [at - moved for at in seen if at is not None]
-        oks = await asyncio.gather(*(_vote(host, port, p, item, (p.number + n) % 5, delay=rng.uniform(0, spread))
-                                     for p in phones))  # fmt: skip
-        refused += sum(1 for ok in oks if not ok)
-        sent = sorted(p.vote_sent[item] for p in phones)
+        voted = await asyncio.gather(*(g.vote(item, n) for g in groups))
+        refused += sum(r for r, _ in voted)
+        sent = sorted(at for _, times in voted for at in times)
         for rank, at in enumerate(sent, 1):
             shown = await presenter.wait_for(
                 lambda d, item=item, rank=rank: d.get("item") == item and d.get("votes", 0) >= rank,
@@ -305,11 +413,8 @@ async def run_room(url: str, db_path: Path, participants: int, items: int = 3, p
                 vote_latency.append(max(0.0, shown - at))
         if time.perf_counter() > deadline:
             break
-    ticker.cancel()
-    own_cpu = round((time.process_time() - own_before) / (time.perf_counter() - own_wall), 3)
-    cpu = None
-    if pid:
-        cpu = round((_cpu_seconds(pid) - cpu_before) / (time.perf_counter() - wall_before), 3)
+    wall = time.perf_counter() - wall_before
+    server_cpu = [(_cpu_seconds(p) - before) / wall for p, before in zip(pids, cpu_before, strict=True)]
     stored = db.execute(
         "SELECT item_id, count(*), count(DISTINCT participant_id) FROM votes WHERE workshop_id = ? GROUP BY item_id",
         [wid],
@@ -319,8 +424,7 @@ async def run_room(url: str, db_path: Path, participants: int, items: int = 3, p
     lost = sum(max(0, participants - per_item.get(item, (0, 0))[1]) for item in expected)
     doubled = sum(total - distinct for total, distinct in per_item.values())
     workshops.close_workshop(db, wid, "load test")
-    for p in phones:
-        await p.stream.close()
+    own = await asyncio.gather(*(g.close() for g in groups))
     await presenter.close()
     db.close()
     return {
@@ -333,12 +437,14 @@ async def run_room(url: str, db_path: Path, participants: int, items: int = 3, p
         "votes_refused": refused,
         "votes_lost": lost,
         "votes_doubled": doubled,
-        "server_cpu_cores": cpu,
-        "server_rss_mb": round(_rss_mb(pid), 1) if pid else None,
-        # The load generator's own share of a core, and how late its event loop ran a 20 ms tick: near a whole core,
-        # or lags near the latencies above, would mean it, not the server, set the figures.
-        "load_generator_cpu_cores": own_cpu,
-        "load_generator_lag_ms": _percentiles(lags),
+        "server_cpu_cores": round(sum(server_cpu), 3) if pids else None,
+        "server_cpu_cores_each": [round(c, 3) for c in server_cpu],
+        "server_rss_mb": round(sum(_rss_mb(p) for p in pids), 1) if pids else None,
+        # The load generator's own share of a core per process, and how late its event loops ran a 20 ms tick: near
+        # a whole core, or lags near the latencies above, would mean it, not the server, set the figures.
+        "load_generator_processes": processes,
+        "load_generator_cpu_cores": round(max(o["cpu"] for o in own), 3),
+        "load_generator_lag_ms": _percentiles([lag for o in own for lag in o["lags"]]),
         "seconds": round(time.perf_counter() - started, 1),
     }
 
@@ -347,14 +453,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--url", required=True, help="the running server, e.g. http://127.0.0.1:8501")
     parser.add_argument("--db", required=True, type=store.db_argument, help="the database (file or address) it uses")
-    parser.add_argument("--pid", type=int, help="the server's process id, to measure its CPU and memory")
+    parser.add_argument("--pid", type=int, nargs="*", help="the server's process id(s), to measure CPU and memory")
     parser.add_argument("-n", "--participants", type=int, nargs="+", default=[30, 100, 300])
     parser.add_argument("--items", type=int, default=3)
+    parser.add_argument("--processes", type=int, default=1, help="processes sharing the phones (default 1)")
     parser.add_argument("--spread", type=float, default=0.0,
                         help="seconds over which an item's votes arrive (0: all at once, the worst case)")  # fmt: skip
     args = parser.parse_args(argv)
+    open_files_as_allowed()  # thousands of phones hold thousands of connections; the servers started inherit it
     for n in args.participants:
-        print(json.dumps(asyncio.run(run_room(args.url, args.db, n, args.items, args.pid, spread=args.spread))))
+        figures = run_room(args.url, args.db, n, args.items, args.pid, spread=args.spread, processes=args.processes)
+        print(json.dumps(asyncio.run(figures)))
     return 0
 
 

@@ -114,3 +114,16 @@ def test_reserved_ids_are_new_and_never_handed_out_twice(draft):
     later = store.add_action(db, aid, "referrals", ACTOR, "An action added after")
     assert later not in first + second, "a save after the bulk write takes an id of its own"
     assert db.execute("SELECT count(*) FROM actions").fetchone()[0] == 8
+
+
+def test_a_save_whose_failed_statement_was_caught_inside_is_refused_not_quietly_dropped(pg_address):
+    """PostgreSQL aborts a transaction at a failed statement (SQLite goes on): its COMMIT would quietly roll back."""
+    fresh_db = store.connect(pg_address)
+    with pytest.raises(store.StoreError, match="nothing of it was saved"), write_transaction(fresh_db):
+        record_rows(fresh_db, [_history_row(1)])
+        try:
+            fresh_db.execute("SELECT no_such_column FROM history")
+        except Exception:  # noqa: BLE001 - a caller that swallows the error
+            pass
+    assert _bulk_history(fresh_db) == []
+    fresh_db.close()

@@ -187,7 +187,15 @@ def _insert_from_arrays(db: Database, table: str, columns: Sequence[str]) -> str
 
 
 def _as_arrays(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
-    return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
+    """One list per column, any NUL in text already replaced (so the compiled dumper can write them)."""
+    if not rows:
+        return [[] for _ in range(width)]
+    columns = []
+    for column in zip(*rows, strict=True):
+        if any(type(v) is str and "\x00" in v for v in column):
+            column = [_without_nul(v) if type(v) is str else v for v in column]
+        columns.append(list(column))
+    return columns
 
 
 def _copy(conn: psycopg.Connection, statement: Any, rows: Sequence[Sequence[Any]], text_dumper: type) -> None:
@@ -313,7 +321,7 @@ class Database:
         if len(rows) <= ARRAY_ROWS or self._pipelined:  # COPY cannot run in a pipeline
             statement = _insert_from_arrays(self, table, columns)
             for start in range(0, len(rows), ARRAY_ROWS):
-                self._run(statement, _as_arrays(rows[start : start + ARRAY_ROWS], len(columns)))
+                self._arrays(statement, _as_arrays(rows[start : start + ARRAY_ROWS], len(columns)))
             return
         statement = psycopg.sql.SQL("COPY {} ({}) FROM STDIN").format(
             psycopg.sql.Identifier(table), psycopg.sql.SQL(", ").join(map(psycopg.sql.Identifier, columns))
@@ -350,7 +358,27 @@ class Database:
         conflict = f"ON CONFLICT ({keys}) DO UPDATE SET {updates}"
         statement = _insert_from_arrays(self, table, columns) + " " + conflict
         for start in range(0, len(rows), ARRAY_ROWS):
-            self._run(statement, _as_arrays(rows[start : start + ARRAY_ROWS], len(columns)))
+            self._arrays(statement, _as_arrays(rows[start : start + ARRAY_ROWS], len(columns)))
+
+    def _arrays(self, statement: str, arrays: list[list[Any]]) -> None:
+        """One statement of arrays (`_as_arrays`: NULs already replaced), its text written by the compiled dumper."""
+
+        def run_on(conn: psycopg.Connection) -> None:
+            cursor = conn.cursor()
+            cursor.adapters.register_dumper(str, StrDumper)
+            try:
+                cursor.execute(statement, arrays)
+            except psycopg.OperationalError as exc:
+                raise DatabaseUnavailable(explain(exc, self.address)) from None
+
+        if self._held is not None:
+            run_on(self._held)
+            return
+        conn = self._borrow()
+        try:
+            run_on(conn)
+        finally:
+            self._pool.putconn(conn)
 
     def rollback(self) -> None:
         if self._held is not None and not self._held.closed:
@@ -510,6 +538,9 @@ def write_transaction(db: Database) -> Iterator[Database]:
             if isinstance(exc, psycopg.OperationalError | psycopg.errors.QueryCanceled):
                 raise DatabaseUnavailable(explain(exc)) from None
             raise
+        if conn.info.transaction_status == TransactionStatus.INERROR:  # a failed statement was caught inside:
+            _roll_back(conn)  # COMMIT would quietly roll back, so say so instead
+            raise StoreError("a statement in this save failed, so nothing of it was saved; please try again")
         try:
             conn.execute(f"NOTIFY {NOTIFY_CHANNEL}; COMMIT")  # one round trip: the other servers hear of it at commit
         except psycopg.Error as exc:
