@@ -46,3 +46,12 @@ def test_the_readme_table_lists_every_record_with_its_target(tmp_path):
     table = bench.readme_table(records, "2026-11-24", "2 cores")
     assert "| import national csv | 4 s | 9 s | ≤ 5 s | no |" in table
     assert "| home warm | 0.2 s (2×) |" in table
+
+
+def test_with_both_backends_the_table_puts_them_side_by_side(tmp_path):
+    bench = _national()
+    sqlite = bench.record("import national csv", 4.0, None, 1.0)
+    postgresql = bench._tagged(bench.record("import national csv", 5.0, None, 1.0), "postgresql", [sqlite])
+    table = bench.readme_table([bench._tagged(sqlite, "sqlite", []), postgresql], "2026-12-07", "2 cores")
+    assert "| what | 1× SQLite | 1× PostgreSQL | target | met |" in table
+    assert "| import national csv | 4 s | 5 s [1.25× SQLite] | ≤ 5 s | yes |" in table
