@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -89,6 +90,15 @@ def _new_code(db: sqlite_utils.Database) -> str:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
         if not query_row(db, "SELECT id FROM workshops WHERE code = ? AND status = 'open'", [code]):
             return code
+
+
+PUBLIC_URL_VAR = "CHECKLIST_PUBLIC_URL"  # the address people's phones should open, when it is not the page's own
+
+
+def phones_join_at(page_url: str, code: str) -> str:
+    """The address phones open to join this code, the same on the Workshop page and the presenter screen:
+    CHECKLIST_PUBLIC_URL's when set, else the app's address as the page showing it was opened at."""
+    return join_link(os.environ.get(PUBLIC_URL_VAR) or base_url(page_url), code)
 
 
 def join_link(base_url: str, code: str) -> str:

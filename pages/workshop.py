@@ -8,8 +8,6 @@ the facilitator's controls are never disturbed by the refresh.
 
 from __future__ import annotations
 
-import os
-
 import pandas as pd
 import streamlit as st
 
@@ -39,7 +37,6 @@ ensure_router()
 show_flashes()
 db = open_db()
 
-PUBLIC_URL_VAR = "CHECKLIST_PUBLIC_URL"
 REFRESH_SECONDS = 3
 AGREE_OPTIONS = (*LEVEL_VALUES, DONT_KNOW)
 KIND_LABEL = {workshops.LIVE: "Live workshop", workshops.INDEPENDENT: "Answers before the workshop"}
@@ -159,8 +156,7 @@ def choose() -> None:
 
 
 def join_panel(workshop: dict, expanded: bool) -> None:
-    base = os.environ.get(PUBLIC_URL_VAR) or workshops.base_url(st.context.url or "")
-    link = workshops.join_link(base, workshop["code"])
+    link = workshops.phones_join_at(st.context.url or "", workshop["code"])
     with st.expander("How to join", expanded=expanded, icon=":material/qr_code_2:"):
         qr, words = st.columns([1, 3], vertical_alignment="center")
         qr.image(workshops.qr_png(link), width=220, caption="Scan to join")

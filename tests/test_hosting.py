@@ -6,13 +6,17 @@ health check; everywhere, the files are checked line by line (a dry lint).
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import sys
+import time
 import tomllib
 
 import pytest
 
+from checklist import store
 from tests.conftest import ROOT
 
 # Continuation lines joined, so each instruction is one line.
@@ -63,9 +67,27 @@ def test_the_proxies_pass_websockets_and_do_not_buffer_event_streams():
     assert "reverse_proxy 127.0.0.1:8501" in caddy and "flush_interval -1" in caddy
 
 
-def test_the_nightly_backup_uses_the_cli_and_keeps_a_set_number():
-    script = (ROOT / "deploy" / "backup.sh").read_text(encoding="utf-8")
-    assert "python -m checklist backup" in script and 'KEEP="${KEEP:-30}"' in script
+def test_the_nightly_backup_keeps_a_set_number_and_lets_old_undo_copies_go(tmp_path):
+    db_path = tmp_path / "maturity.db"
+    store.connect(db_path).close()
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    old, recent = backups / "before-restore-20261101T000000Z.db", backups / "before-restore-20261206T000000Z.db"
+    ages_in_days = {old: 5, recent: 0.1, **{backups / f"maturity-2026110{d}T021500Z.db": 4 - d for d in (1, 2, 3)}}
+    for path, days in ages_in_days.items():
+        path.write_bytes(b"x")
+        os.utime(path, (time.time() - days * 86400,) * 2)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    python = bin_dir / "python"  # the script calls `python` as cron finds it on PATH: here, the app's own
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "CHECKLIST_DB": str(db_path),
+           "BACKUP_DIR": str(backups), "KEEP": "2", "PYTHONPATH": str(ROOT)}  # fmt: skip
+    subprocess.run(["sh", str(ROOT / "deploy" / "backup.sh")], env=env, check=True, capture_output=True, timeout=120)
+    snapshots = sorted(p.name for p in backups.glob("maturity-*.db"))
+    assert len(snapshots) == 2 and "maturity-20261101T021500Z.db" not in snapshots, "the newest KEEP are kept"
+    assert not old.exists() and recent.exists(), "an undo copy goes once KEEP days old, not before"
 
 
 def _docker_daemon() -> bool:

@@ -588,7 +588,7 @@ def test_the_presenter_screen_shows_a_qr_code_of_the_address_phones_open(port, r
     import segno
 
     db, w = room
-    monkeypatch.setenv(web_live.PUBLIC_URL_VAR, "http://10.0.0.5:8501/")
+    monkeypatch.setenv(workshops.PUBLIC_URL_VAR, "http://10.0.0.5:8501/")
     status, _, page = _screen(port, db, w)
     qr = segno.make(f"http://10.0.0.5:8501/join?code={w['code']}", error="m").svg_data_uri(border=2, omitsize=True)
     assert status == 200 and f'<img id="join-qr" class="qr" src="{escape(qr)}" alt="QR code: scan to join">' in page
@@ -598,7 +598,7 @@ def test_the_presenter_screen_shows_a_qr_code_of_the_address_phones_open(port, r
 
 def test_on_this_computers_own_address_the_screen_says_what_to_do_instead_of_a_qr_code(port, room, monkeypatch):
     db, w = room
-    monkeypatch.delenv(web_live.PUBLIC_URL_VAR, raising=False)
+    monkeypatch.delenv(workshops.PUBLIC_URL_VAR, raising=False)
     status, _, page = _screen(port, db, w)  # opened at 127.0.0.1, as on the facilitator's own laptop
     assert status == 200 and 'id="join-qr"' not in page
     assert f'Join at <strong id="join-address">127.0.0.1:<wbr>{port}<wbr>/join</strong>' in page

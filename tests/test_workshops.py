@@ -352,3 +352,14 @@ def test_each_app_server_says_who_is_in_its_rooms_and_reads_only_the_others_fres
     assert workshops.presence_elsewhere(db, "server-c", [wid], now=later) == {wid: set()}, "a stopped server's word"
     workshops.publish_presence(db, "server-a", {}, now=now + timedelta(seconds=workshops.PRESENCE_SWEEP_SECONDS + 1))
     assert db.execute("SELECT count(*) FROM room_presence").fetchone()[0] == 0, "swept by the next server to write"
+
+
+def test_phones_join_at_the_public_address_when_one_is_set_else_the_pages_own(monkeypatch):
+    monkeypatch.delenv(workshops.PUBLIC_URL_VAR, raising=False)
+    assert workshops.phones_join_at("http://10.1.2.3:8501/workshop?x=1", "ABC234") == (
+        "http://10.1.2.3:8501/join?code=ABC234"
+    )
+    monkeypatch.setenv(workshops.PUBLIC_URL_VAR, "https://maturity.example.nhs.uk/")
+    assert workshops.phones_join_at("http://127.0.0.1:8501/present/3/screen", "ABC234") == (
+        "https://maturity.example.nhs.uk/join?code=ABC234"
+    )

@@ -119,7 +119,6 @@ def _whole_number(var: str, default: int) -> int:
 
 # A venue's Wi-Fi puts a whole room behind one address: this many phones may share one.
 STREAMS_PER_CLIENT = _whole_number(STREAMS_PER_CLIENT_VAR, 200)
-PUBLIC_URL_VAR = "CHECKLIST_PUBLIC_URL"  # the address people should open, as on the Workshop page
 LEVEL_LABELS = [formatting.level(v) for v in LEVEL_VALUES]
 # What the presenter screen says instead of a QR code when the app is open at an address only this computer can
 # reach (the Workshop page's How to join says the same).
@@ -951,10 +950,8 @@ def _screen_page(request: Request) -> Response:
     finally:
         db.close()
     state = _room().watcher.state(workshop["id"])
-    # The address phones open, worked out as on the Workshop page's How to join (CHECKLIST_PUBLIC_URL, else the
-    # address this screen was opened at). A QR code only where phones can open it.
-    base = os.environ.get(PUBLIC_URL_VAR) or workshops.base_url(str(request.url))
-    join = workshops.join_link(base, workshop["code"])
+    # The address phones open, as on the Workshop page's How to join. A QR code only where phones can open it.
+    join = workshops.phones_join_at(str(request.url), workshop["code"])
     reachable = not workshops.is_local_only(join)
     data = {
         "code": workshop["code"],
