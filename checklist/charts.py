@@ -103,7 +103,8 @@ def radar(domains: pd.DataFrame, title: str = "Domain scores") -> go.Figure:
     for series, dash in (("target", "dot"), ("previous", "dash"), ("current", "solid")):
         if series not in domains or domains[series].isna().all():
             continue
-        values = [float(v) if pd.notna(v) else 0.0 for v in domains[series]]
+        # A domain without a value (no target set, not scored) is a gap in the line, never a point at 0.
+        values = [float(v) if pd.notna(v) else None for v in domains[series]]
         fig.add_trace(
             go.Scatterpolar(
                 r=[*values, values[0]],
@@ -130,6 +131,27 @@ def radar(domains: pd.DataFrame, title: str = "Domain scores") -> go.Figure:
     )
     # Room for the longest wrapped domain name on either side: nothing is cut at 1366 px in half the page.
     return _layout(fig, title, height=520).update_layout(margin={"l": 125, "r": 125, "t": 110})
+
+
+def _runs(values: list[float | None]) -> list[list[int]]:
+    """The positions of the values present, in runs of neighbours around the circle (the last's neighbour is the
+    first): what a radar's line joins when some domains have no value."""
+    n = len(values)
+    missing = [k for k, v in enumerate(values) if v is None]
+    if not missing:
+        return [list(range(n))]
+    runs: list[list[int]] = []
+    start = missing[0] + 1
+    for step in range(n):
+        k = (start + step) % n
+        if values[k] is None:
+            if runs and runs[-1]:
+                runs.append([])
+            continue
+        if not runs:
+            runs.append([])
+        runs[-1].append(k)
+    return [r for r in runs if r]
 
 
 def radar_svg(domains: pd.DataFrame, width: int = 640, height: int = 480) -> str:
@@ -173,14 +195,23 @@ def radar_svg(domains: pd.DataFrame, width: int = 640, height: int = 480) -> str
     for series in ("target", "previous", "current"):
         if series not in domains or domains[series].isna().all():
             continue
-        values = [float(v) if pd.notna(v) else 0.0 for v in domains[series]]
-        shape = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(k, v) for k, v in enumerate(values)))
+        values = [float(v) if pd.notna(v) else None for v in domains[series]]
         colour, dash = SERIES_COLOURS[series], dashes[series]
-        fill = f'fill="{colour}" fill-opacity="0.15"' if series == "current" else 'fill="none"'
-        stroke = f'stroke="{colour}" stroke-width="{3 if series == "current" else 2}"'
-        out.append(
-            f'<polygon points="{shape}" {fill} {stroke}' + (f' stroke-dasharray="{dash}"' if dash else "") + "/>"
+        stroke = f'stroke="{colour}" stroke-width="{3 if series == "current" else 2}"' + (
+            f' stroke-dasharray="{dash}"' if dash else ""
         )
+        if all(v is not None for v in values):
+            shape = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(k, v) for k, v in enumerate(values)))
+            fill = f'fill="{colour}" fill-opacity="0.15"' if series == "current" else 'fill="none"'
+            out.append(f'<polygon points="{shape}" {fill} {stroke}/>')
+        else:  # a domain without a value is a gap, never a point at 0 (which would read as a target of 0)
+            for run in _runs(values):
+                if len(run) == 1:
+                    x, y = point(run[0], values[run[0]])
+                    out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>')
+                else:
+                    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(k, values[k]) for k in run))
+                    out.append(f'<polyline points="{line}" fill="none" {stroke}/>')
         legend.append((series.capitalize(), colour, dash))
     for level in range(1, 5):  # ring labels on a white patch, so no shape hides them
         x, y = point(0, level)

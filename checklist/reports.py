@@ -209,7 +209,9 @@ def _executive_summary(
     if has_targets:
         heads.append("Target")
         widths.append(11)
-    parts.append("<h2>Domains: score now, change and projected</h2>")
+    shown = ["score now", *(["change"] if previous is not None else []), "projected"]
+    shown += ["target"] if has_targets else []
+    parts.append(f"<h2>Domains: {', '.join(shown[:-1])} and {shown[-1]}</h2>")
     parts.append(_table_open(heads, widths, compact=True))
     projected_by = {d.domain_id: d.score for d in projected.domains}
     changes = {c.key: c for c in change.domains} if change else {}
@@ -236,7 +238,12 @@ def _executive_summary(
     parts.append("</tbody></table>")
     notes = ["Projected: if every open action reached the level it aims for."]
     if has_targets:
-        notes.append("Target: the mean of the item targets (overall: of the domain targets).")
+        unset = len(result.domains) - len(targets)
+        notes.append(
+            "Target: the mean of the item targets set in each domain; overall, the mean of the domain targets"
+            + (f" of the {len(targets)} domains that have one ({unset} have none, and count for nothing)." if unset
+               else ".")
+        )  # fmt: skip
     parts.append(f"<p class='note'>{' '.join(notes)}</p>")
 
     # Top gaps to target.

@@ -161,7 +161,25 @@ def test_the_report_radar_is_drawn_without_a_browser_and_holds_every_domain_and_
     assert "Governance &" in texts and "Training" in texts and "Current" in texts and "Previous" in texts
     assert "Target" not in texts, "a series with no values is left out"
     strokes = [p.get("stroke") for p in root.iter(f"{ns}polygon") if p.get("stroke") != "#D0D0D0"]
-    assert strokes == [charts.SERIES_COLOURS["previous"], charts.SERIES_COLOURS["current"]]
+    assert strokes == [charts.SERIES_COLOURS["previous"]], "a whole series is a closed shape"
+    lines = [p.get("stroke") for p in root.iter(f"{ns}polyline")]
+    assert lines == [charts.SERIES_COLOURS["current"]], "one with a domain unscored is a line with a gap there"
+
+
+def test_a_domain_without_a_target_is_a_gap_in_the_target_line_not_a_target_of_0():
+    import xml.etree.ElementTree as ET
+
+    domains = pd.DataFrame({"domain": ["A", "B", "C", "D"], "current": [2.0, 3.0, 1.0, 2.0],
+                            "previous": [None] * 4, "target": [3.0, None, 4.0, 3.5]})  # fmt: skip
+    fig = charts.radar(domains)
+    assert list(fig.data[0].r) == [3.0, None, 4.0, 3.5, 3.0], "plotly leaves a gap where the value is None"
+    root = ET.fromstring(charts.radar_svg(domains, width=640, height=480))
+    ns = "{http://www.w3.org/2000/svg}"
+    target = [p for p in root.iter(f"{ns}polyline") if p.get("stroke") == charts.SERIES_COLOURS["target"]]
+    assert len(target) == 1, "C, D and round to A: one line, none through B"
+    points = [tuple(map(float, xy.split(","))) for xy in target[0].get("points").split()]
+    centre = (320.0, 250.0)
+    assert len(points) == 3 and centre not in points, "nothing drawn at the centre for B"
 
 
 # --- user text is drawn as text ------------------------------------------------------------------------
@@ -313,6 +331,6 @@ def test_the_report_drawings_show_hostile_names_as_text():
     for svg in (charts.radar_svg(domains), report_charts.heatmap_svg(grid)):
         root = ET.fromstring(svg)
         tags = {element.tag.removeprefix(ns) for element in root.iter()}
-        assert tags <= {"svg", "rect", "polygon", "line", "text", "title"}, tags  # no <a>, <b>, <i>, <img>
+        assert tags <= {"svg", "rect", "polygon", "polyline", "circle", "line", "text", "title"}, tags  # no <a>, <img>
         words = " ".join("".join(t.itertext()) for t in root.iter() if t.tag in (f"{ns}text", f"{ns}title"))
         assert "<a href=" in words and "<b>bold</b>" in words

@@ -39,7 +39,7 @@ def test_html_report_holds_the_figures_and_every_section(latest):
     assert "<title>Ashby Vale · 2026 Q3: physical activity maturity</title>" in document
     assert f"Overall score <strong>{result.overall:.2f}</strong> out of 4: <strong>{result.band}</strong>" in document
     assert "since 2025 Q4" in document
-    for heading in ("Headline", "Domains: score now, change and projected", "Top five gaps to target",
+    for heading in ("Headline", "Domains: score now, change, projected and target", "Top five gaps to target",
                     "Evidence and overdue actions", "Domain scores", "Strengths and priorities", "Every item",
                     "Items not applicable", "Action plan", "About this assessment", "Method"):  # fmt: skip
         assert f"<h2>{heading}</h2>" in document
@@ -49,6 +49,17 @@ def test_html_report_holds_the_figures_and_every_section(latest):
     assert "<td>▲ up 0.50</td>" in document  # Governance and shared vision, with its arrow and words
     assert "Activity Alliance" in document and "February 2025" in document
     assert "<html lang='en-GB'>" in document
+
+
+def test_a_first_round_report_heads_no_change_and_says_which_domains_its_overall_target_counts(fresh_db):
+    sid = store.create_system(fresh_db, "First ICS", ACTOR)
+    aid = store.create_assessment(fresh_db, sid, None, "R1", "2026-01-01", ACTOR)
+    store.save_response(fresh_db, aid, "referrals", ACTOR, level=1, target_level=3)  # one domain has a target
+    store.save_response(fresh_db, aid, "governance", ACTOR, level=2)
+    document = reports.assessment_html(fresh_db, aid, date(2026, 1, 2), with_chart=False)
+    assert "<h2>Domains: score now, projected and target</h2>" in document and "Change since" not in document
+    domains = len(store.score(fresh_db, aid).domains)
+    assert f"the mean of the domain targets of the 1 domains that have one ({domains - 1} have none" in document
 
 
 def test_user_text_is_escaped_in_the_report(fresh_db):
