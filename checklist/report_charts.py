@@ -57,11 +57,12 @@ def _open(width: float, height: float) -> list[str]:
     ]
 
 
-def heatmap_svg(frame: pd.DataFrame, width: int = 980) -> str:
+def heatmap_svg(frame: pd.DataFrame, width: int = 980, levels: bool = False) -> str:
     """Rows (places) × columns (domains) of scores 0-4, in the frame's own row order.
 
-    Each cell is filled with its band's colour and labelled with its score to two decimals (white or
-    black text, whichever contrasts more); a cell with no score is left white and marked with a dash.
+    Each cell is filled with its band's colour and labelled with its score to two decimals, or with `levels` its
+    whole level (white or black text, whichever contrasts more); a cell with no score is left white and marked
+    with a dash.
     A legend of the five bands sits under the grid.
     """
     rows, columns = list(frame.index), list(frame.columns)
@@ -100,7 +101,7 @@ def heatmap_svg(frame: pd.DataFrame, width: int = 980) -> str:
             level = band_level(value)
             fill = NO_SCORE_FILL if level is None else LEVEL_COLOURS[level]
             ink = "#505A5F" if level is None else text_colour(fill)
-            label = "—" if value is None else formatting.score(value)
+            label = "—" if value is None else str(int(value)) if levels else formatting.score(value)
             title = f"{place} · {column}: " + ("no score" if value is None else f"{label}, {formatting.level(level)}")
             out.append(
                 f'<rect x="{x + 1:.1f}" y="{y + 1:.1f}" width="{cell_width - 2:.1f}" height="{row_height - 2}" '

@@ -49,6 +49,7 @@ table tr.total td, table tr.total th {{ font-weight: bold; border-top: 2px solid
 figure {{ margin: 6pt 0; break-inside: avoid; }} table.keep {{ break-inside: avoid; }}
 figcaption {{ font-size: 8.8pt; margin-top: 2pt; }}
 img {{ max-width: 100%; }} body {{ string-set: footer attr(data-footer); }}
+th.nowrap {{ white-space: nowrap; }}
 """
 ARROWS = {"up": "▲", "down": "▼", "no change": "▶"}
 TOP_GAPS = 5
@@ -556,15 +557,20 @@ def _cell(value: object, kind: str) -> str:
         return formatting.delta(float(value))
     if kind == "count":
         return formatting.count(int(value))
+    if kind == "level":
+        return _e(formatting.level(int(value)))
     if isinstance(value, float):
         return formatting.score(value)
     return _e(value)
 
 
+NOWRAP_UP_TO = 24  # a row's name this short is kept on one line; longer ones wrap rather than widen the table
+
+
 def _table(frame, index_label: str, kinds: dict[str, str] | None = None, keep: bool = False) -> str:  # noqa: ANN001
     """A DataFrame as an accessible HTML table (scoped headers), every cell escaped and numbers formatted.
 
-    `kinds` names columns that are not scores: 'delta' (signed change) or 'count'. `keep` keeps a short
+    `kinds` names columns that are not scores: 'delta' (signed change), 'count' or 'level'. `keep` keeps a short
     table on one page (it moves to the next page whole rather than leave a row or two behind).
     """
     kinds = kinds or {}
@@ -579,30 +585,39 @@ def _table(frame, index_label: str, kinds: dict[str, str] | None = None, keep: b
             f"<td{' class=number' if n else ''}>{_cell(v, kinds.get(c, 'score'))}</td>"
             for c, v, n in zip(frame.columns, row, numeric, strict=True)
         )
-        rows.append(f"<tr><th scope='row'>{_e(index)}</th>{cells}</tr>")
+        short = " class=nowrap" if len(str(index)) <= NOWRAP_UP_TO else ""  # "Place A" on one line, never two
+        rows.append(f"<tr><th scope='row'{short}>{_e(index)}</th>{cells}</tr>")
     whole = " class=keep" if keep and len(rows) <= KEEP_WHOLE_ROWS else ""
     return f"<table{whole}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _heatmap_figures(domains: pd.DataFrame, when: str, order: str) -> list[str]:
-    """The places × domains heatmap in parts that each fit a page, with alt text and a caption."""
+ITEM_ROWS_PER_PART = 10  # items per heatmap part: the first fits under the report's heading on its first page
+
+
+def _heatmap_figures(grid: pd.DataFrame, when: str, order: str, levels: bool = False) -> list[str]:
+    """The places × domains heatmap (places down the side), or with `levels` the items × places one (items down
+    the side, the places across in the page's order: 28 items would not fit across), in parts that each fit a
+    page, with alt text and a caption."""
+    rows, columns = ("items", "places") if levels else ("places", "domains")
+    value = "level on the item" if levels else "domain score"
+    placed = "across, left to right" if levels else "down the side"
     parts = []
-    size = report_charts.HEATMAP_ROWS_PER_PART
-    chunks = [domains.iloc[k : k + size] for k in range(0, len(domains), size)]
-    blank = bool(domains.isna().to_numpy().any())
+    size = report_charts.HEATMAP_ROWS_PER_PART if not levels else ITEM_ROWS_PER_PART
+    chunks = [grid.iloc[k : k + size] for k in range(0, len(grid), size)]
+    blank = bool(grid.isna().to_numpy().any())
     for n, chunk in enumerate(chunks):
-        part = f" (places {n * size + 1} to {n * size + len(chunk)} of {len(domains)})" if len(chunks) > 1 else ""
+        part = f" ({rows} {n * size + 1} to {n * size + len(chunk)} of {len(grid)})" if len(chunks) > 1 else ""
         caption = (
-            f"Places × domains{part}: each cell is a place's domain score {when}, coloured by its band (the "
-            "level the score is nearest to) and labelled with the score. Places are in the same order as the "
+            f"{rows.capitalize()} × {columns}{part}: each cell is a place's {value} {when}, coloured by its band "
+            f"(the level the score is nearest to) and labelled with it. Places are {placed} in the order of the "
             f"table below, {'by name' if order == 'name' else 'highest overall score first'}."
             + (" A blank cell marked — has no score." if blank else "")
         )
         alt = (
-            f"Heatmap of {len(chunk)} places by {len(domains.columns)} domains, coloured by band. "
+            f"Heatmap of {len(chunk)} {rows} by {len(grid.columns)} {columns}, coloured by band. "
             "The table below gives every value."
         )
-        parts.append(_svg_image(report_charts.heatmap_svg(chunk), alt, caption))
+        parts.append(_svg_image(report_charts.heatmap_svg(chunk, levels=levels), alt, caption))
     return parts
 
 
@@ -614,11 +629,15 @@ def comparison_html(
     anonymise: bool = False,
     order: str = "score",
     with_chart: bool = True,
+    detail: str = "Domains",
+    rule: str = "median",
 ) -> str:
     """A commissioner's report: a system's places side by side for one round (or each place's latest).
 
-    `order` is the Compare page's "Order places by" choice ("score" or "name"); the heatmap and every
-    table keep it.
+    It shows what the Compare page shows with the same choices: `order` ("score" or "name") for the heatmap and
+    every table, `anonymise` (Place A, B, … in score order), `detail` ("Domains", or "Items": each place's level
+    on every item) and the roll-up `rule` (analysis.ROLLUP_RULES: the population-weighted one needs every
+    place's population).
     """
     from checklist import store
     from checklist.framework import current_framework
@@ -654,14 +673,24 @@ def comparison_html(
             f"<p><strong>Framework versions {_e(', '.join(versions))}</strong> were used by these rounds. The wording "
             f"of these items differs between them, so compare them with care: {_e(', '.join(reworded))}.</p>"
         )
-    parts.append("<h2>Places × domains</h2><p>Each place's domain scores, from 0 (Not started) to 4 (Thriving).</p>")
-    if with_chart:
-        parts += _heatmap_figures(
-            domains, f"in round {round_label}" if round_label else "in its latest submitted round", order
-        )
-    if with_chart:
-        parts.append("<h3>Places × domains: the scores behind the colours</h3>")
-    parts.append(_table(domains, "Place", keep=True))
+    when = f"in round {round_label}" if round_label else "in its latest submitted round"
+    if detail == "Items":
+        titles = {i.id: i.title for i in fw.items}
+        grid = levels[[c for c in titles if c in levels.columns]].rename(columns=titles).reindex(domains.index)
+        parts.append("<h2>Places × items</h2><p>Each place's level on every item, from 0 (Not started) to 4 "
+                     "(Thriving).</p>")  # fmt: skip
+        by_item = grid.T.rename_axis(None)  # an item a row, the places across in the page's order
+        if with_chart:
+            parts += _heatmap_figures(by_item, when, order, levels=True)
+            parts.append("<h3>Places × items: the levels behind the colours</h3>")
+        parts.append(_table(by_item, "Item", {p: "level" for p in grid.index}))
+    else:
+        parts.append("<h2>Places × domains</h2><p>Each place's domain scores, from 0 (Not started) to 4 "
+                     "(Thriving).</p>")  # fmt: skip
+        if with_chart:
+            parts += _heatmap_figures(domains, when, order)
+            parts.append("<h3>Places × domains: the scores behind the colours</h3>")
+        parts.append(_table(domains, "Place", keep=True))
     if len(domains) > 1:
         against = analysis.against_median(domains).rename(
             columns={
@@ -673,17 +702,22 @@ def comparison_html(
         )
         parts.append("<h2>Each place against the system median</h2>")
         parts.append(_table(against, "Place", {"Compared with the median": "delta"}, keep=True))
-        rolled = analysis.rollup(domains, "median").rename(
-            columns={
-                "rolled up": "Median",
-                "lowest place": "Place furthest behind",
-                "lowest": "Lowest",
-                "highest": "Highest",
-                "places": "Places",
-            }
-        )
-        parts.append("<h2>Roll-up to the system (median), with the place furthest behind</h2>")
-        parts.append(_table(rolled.set_index("domain"), "Domain", {"Places": "count"}, keep=True))
+        parts.append(f"<h2>Roll-up to the system ({_e(rule)}), with the place furthest behind</h2>")
+        try:
+            rolled = analysis.rollup(domains, rule, facts["population"].reindex(domains.index))
+        except ValueError as exc:
+            parts.append(f"<p>{_e(str(exc))}. Add populations on the Manage page, or choose another rule.</p>")
+        else:
+            rolled = rolled.rename(
+                columns={
+                    "rolled up": rule.capitalize(),
+                    "lowest place": "Place furthest behind",
+                    "lowest": "Lowest",
+                    "highest": "Highest",
+                    "places": "Places",
+                }
+            )
+            parts.append(_table(rolled.set_index("domain"), "Domain", {"Places": "count"}, keep=True))
     spread = analysis.item_spread(fw, levels)
     for pattern, heading in (
         ("weak everywhere", "Weak everywhere: a system-level priority"),

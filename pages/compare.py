@@ -87,6 +87,8 @@ st.download_button(
             clock.today(),
             anonymise,
             order=order,
+            detail=detail,
+            rule=st.session_state.get("cmp_rule") or analysis.ROLLUP_RULES[0],  # its radio is further down
         )
     ),
     file_name=f"places-compared-{names[system_id]}.pdf".replace(" ", "-"),

@@ -93,7 +93,7 @@ def test_comparison_report_names_places_median_and_patterns(demo_path, tmp_path)
     db = store.connect(demo_path)
     document = reports.comparison_html(db, 1, None, date(2026, 11, 23))
     for place in ("Ashby Vale", "Brackenridge", "Castlemoor", "Dunmere", "Eastwick Coast"):
-        assert f"<th scope='row'>{place}</th>" in document
+        assert f"<th scope='row' class=nowrap>{place}</th>" in document
     for heading in (
         "Places × domains",
         "Each place against the system median",
@@ -101,7 +101,7 @@ def test_comparison_report_names_places_median_and_patterns(demo_path, tmp_path)
     ):
         assert f"<h2>{heading}</h2>" in document
     hidden = reports.comparison_html(db, 1, "2026 Q3", date(2026, 11, 23), anonymise=True)
-    assert "Ashby Vale" not in hidden and "<th scope='row'>Place A</th>" in hidden
+    assert "Ashby Vale" not in hidden and "<th scope='row' class=nowrap>Place A</th>" in hidden
     path = tmp_path / "compare.pdf"
     path.write_bytes(reports.pdf_bytes(hidden))
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
@@ -111,6 +111,23 @@ def test_comparison_report_names_places_median_and_patterns(demo_path, tmp_path)
     )
     empty = reports.comparison_html(db, 1, "1999 Q1", date(2026, 11, 23))
     assert "No place in this system has a submitted assessment" in empty
+
+
+def test_the_comparison_report_shows_what_the_page_shows_items_and_the_chosen_roll_up(demo_path):
+    db = store.connect(demo_path)
+    items = reports.comparison_html(db, 1, None, date(2026, 11, 23), detail="Items", rule="minimum")
+    assert "<h2>Places × items</h2>" in items and "<h2>Places × domains</h2>" not in items
+    assert "Heatmap of 10 items by 5 places, coloured by band." in items  # 28 items, in parts of 10
+    assert "<th scope='row' class=nowrap>Governance</th>" in items  # an item per row, each place's level across
+    assert "<h2>Roll-up to the system (minimum), with the place furthest behind</h2>" in items
+    assert "<th scope='col' class=number>Minimum</th>" in items
+    weighted = reports.comparison_html(db, 1, None, date(2026, 11, 23), rule="population-weighted mean")
+    assert "<th scope='col' class=number>Population-weighted mean</th>" in weighted  # every demo place has one
+    place_id = int(store.list_places(db, 1)["id"].iloc[0])
+    store.set_population(db, "places", place_id, None, ACTOR)
+    missing = reports.comparison_html(db, 1, None, date(2026, 11, 23), rule="population-weighted mean")
+    roll_up = missing.split("Roll-up to the system (population-weighted mean)", 1)[1]
+    assert "Add populations on the Manage page, or choose another rule." in roll_up, "the page's own message"
 
 
 def test_the_report_shows_workshops_quotes_notes_and_the_parking_lot_escaped(draft):
