@@ -413,6 +413,13 @@ class Framework:
     def level_name(self, value: int) -> str:
         return self.levels[value].name
 
+    def level_label(self, value: int, easy: bool = False) -> str:
+        """A level as a choice reads: '2 · Developing', or in Easy Read the framework's own words for it (its
+        [easy_read] level_2), else 'Step 2' (Easy Read speaks of steps: "Which step do you want next?")."""
+        if easy:
+            return self.easy(f"level_{value}", f"Step {value}")
+        return f"{value} · {self.level_name(value)}"
+
     def unit(self, unit_id: str) -> AssessmentUnit:
         for unit in self.units:
             if unit.id == unit_id:

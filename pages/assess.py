@@ -65,16 +65,40 @@ EASY_WORDS = {
     "col_gap": "Steps to go", "col_evidence": "What shows it", "col_confidence": "How sure", "col_link": "Open it",
     "actions_heading": "Things to do", "action_add": "Plan something to do", "action_what": "What will you do?",
     "action_owner": "Who will do it?", "action_due": "When by?", "action_aim": "Which step will it reach?",
-    "action_submit": "Add action", "action_status": "How is it going?",
+    "action_submit": "Add the thing to do", "action_status": "How is it going?",
+    "level_question": "Which step is {unit} at now?", "jump": "Go to a question", "evidence": "What shows it",
+    "evidence_links": "Links to what shows it (you do not have to add these)", "no_target": "No next step chosen",
+    "all_answered": "Every question has an answer.", "still_to_answer": "Questions still to answer: {items}",
+    "many_to_answer": "{count} questions still to answer.", "no_aim": "No step chosen",
+    "position": "question {position} of {count}", "autosave": "We save each change straight away.",
+    "action_owner_is": "who: {owner}", "action_due_is": "when by: {due}", "action_aims_for": "aims for {level}",
+    "action_not started": "Not started yet", "action_in progress": "Started", "action_done": "Done",
+    "action_dropped": "Stopped", "action_delete_help": "You can bring it back below.",
+    "deleted_actions": "Things you deleted ({count}): bring one back", "restore": "Bring back",
+    "assessed_on": "looked at on {day}", "draft_state": "Not sent yet: we save each change straight away",
+    "read_only_state": "Not sent yet. You can read it but not change it", "submitted_state": "Sent. It is locked",
+    "answered": "{answered} of {count} questions answered",
 }  # fmt: skip
 
 show_flashes()
 db = open_db()
 
 
-def level_question(item_title: str) -> str:
+def why_it_matters(fw: Framework, item) -> None:  # noqa: ANN001
+    with st.expander("Why this matters, and where it already works"):
+        st.markdown(item.why_it_matters)
+        st.markdown(f"**What works:** {item.learn_from}")
+        for case_id in item.case_studies:
+            case = fw.case_study(case_id)
+            st.markdown(f"- **{case.title}** (report section {case.section}): {case.summary}")
+        for label in dict.fromkeys(r.label for r in item.references):
+            refs = [("section " if not r.source else "") + fw.cite(r) for r in item.references if r.label == label]
+            st.markdown(f"**{label}:** " + "; ".join(refs))
+
+
+def level_question(item_title: str, easy: bool = False) -> str:
     """The level radio's accessible name: the item, never user text."""
-    return f"{item_title}: which level fits today?"
+    return f"{item_title}: which step is it at now?" if easy else f"{item_title}: which level fits today?"
 
 
 def _base_key(key: str) -> str:
@@ -306,7 +330,7 @@ def _answer_label(fw: Framework, value: object, easy: bool = False) -> str:
         return fw.easy("dont_know", "Don't know") if easy else "Don't know"
     if value == NOT_APPLICABLE:
         return fw.easy("not_applicable", "Not applicable") if easy else "Not applicable"
-    return f"{value} · {fw.level_name(int(value))}"
+    return fw.level_label(int(value), easy)
 
 
 def _answer_caption(fw: Framework, item, value: object, easy: bool) -> str:  # noqa: ANN001
@@ -484,7 +508,7 @@ def item_panel(
     # Labels must not change while the page is open: Streamlit sends a selectbox's choice back as its
     # label, so a status mark that flips when an item is answered would no longer match its option.
     st.selectbox(
-        "Jump to item",
+        _words(fw, easy, "jump", "Jump to item"),
         ids,
         format_func=lambda i: f"{ids.index(i) + 1}. {fw.item(i).title} — {fw.domain(fw.item(i).domain).title}",
         key=jump_key,
@@ -493,18 +517,19 @@ def item_panel(
     # Streamlit's element positions, remount them and drop a keyboard user's focus.
     unanswered = [fw.item(i).title for i in ids if (saved.get(i) or {}).get("answer") is None]
     if not unanswered:
-        st.caption("Every item has an answer.")
+        st.caption(_words(fw, easy, "all_answered", "Every item has an answer."))
     elif len(unanswered) <= 5:
-        st.caption("Still to answer: " + ", ".join(unanswered))
+        st.caption(_words(fw, easy, "still_to_answer", "Still to answer: {items}").format(items=", ".join(unanswered)))
     else:
-        st.caption(f"{len(unanswered)} items still to answer.")
+        st.caption(_words(fw, easy, "many_to_answer", "{count} items still to answer.").format(count=len(unanswered)))
     current = st.session_state[jump_key]
     st.query_params["item"] = current
     item = fw.item(current)
     row = saved.get(item.id) or {}
     position = ids.index(current) + 1
 
-    st.caption(f"{fw.domain(item.domain).title} · item {position} of {len(ids)}")
+    where = _words(fw, easy, "position", "item {position} of {count}").format(position=position, count=len(ids))
+    st.caption(f"{fw.domain(item.domain).title} · {where}")
     st.header(item.title)
     st.markdown(item.easy_statement if easy else item.statement)
     if item.unit:
@@ -513,15 +538,8 @@ def item_panel(
     if item.counted and not easy:
         by_share = not item.counted.lower().startswith("not counted")
         st.caption(f"What is counted: {item.counted}" if by_share else item.counted)
-    with st.expander("Why this matters, and where it already works"):
-        st.markdown(item.why_it_matters)
-        st.markdown(f"**What works:** {item.learn_from}")
-        for case_id in item.case_studies:
-            case = fw.case_study(case_id)
-            st.markdown(f"- **{case.title}** (report section {case.section}): {case.summary}")
-        for label in dict.fromkeys(r.label for r in item.references):
-            refs = [("section " if not r.source else "") + fw.cite(r) for r in item.references if r.label == label]
-            st.markdown(f"**{label}:** " + "; ".join(refs))
+    if not easy:  # the report's reasons and examples exist in standard wording only, as the evidence examples do
+        why_it_matters(fw, item)
 
     if conflict := st.session_state.get("assess_conflict"):
         conflict_dialog(conflict)
@@ -537,9 +555,10 @@ def item_panel(
     with left:
         # The unit's name is shown as escaped Markdown above; the radio group's own label (which screen
         # readers read raw, escapes and all, and which Streamlit also renders as Markdown) holds only our text.
-        st.markdown(f"**Which level describes {plain(assessment['unit_name'])} today?**")
+        question = _words(fw, easy, "level_question", "Which level describes {unit} today?")
+        st.markdown(f"**{question.format(unit=plain(assessment['unit_name']))}**")
         choice = st.radio(
-            level_question(item.title),
+            level_question(item.title, easy),
             ANSWER_OPTIONS,
             label_visibility="collapsed",
             format_func=lambda v: _answer_label(fw, v, easy),
@@ -566,7 +585,7 @@ def item_panel(
             else (item.evidence_prompt)
         )
         st.text_area(
-            "Evidence",
+            _words(fw, easy, "evidence", "Evidence"),
             placeholder=prompt,
             help=prompt,
             key=evidence_key,
@@ -579,7 +598,7 @@ def item_panel(
                 st.markdown("\n".join(f"- **{formatting.level(v)}**: {item.evidence_example(v)}" for v in LEVEL_VALUES))
         links_key = _seed(f"assess_links_{aid}_{item.id}", row.get("evidence_links", ""))
         st.text_input(
-            "Links to evidence (optional)",
+            _words(fw, easy, "evidence_links", "Links to evidence (optional)"),
             key=links_key,
             on_change=_save_field,
             args=(aid, item.id, "evidence_links", links_key, item.title),
@@ -591,7 +610,7 @@ def item_panel(
             store.CONFIDENCE_LEVELS,
             format_func=lambda c: fw.easy(f"confidence_{c}", c.capitalize()) if easy else c.capitalize(),
             horizontal=True,
-            help=CONFIDENCE_HELP,
+            help=None if easy else CONFIDENCE_HELP,  # in Easy Read each choice says it in its own words
             key=confidence_key,
             on_change=_save_field,
             args=(aid, item.id, "confidence", confidence_key, item.title),
@@ -601,7 +620,9 @@ def item_panel(
         st.selectbox(
             _words(fw, easy, "target", "Target level for the next round"),
             [None, *LEVEL_VALUES],
-            format_func=lambda v: "No target set" if v is None else formatting.level(v),
+            format_func=lambda v: (
+                _words(fw, easy, "no_target", "No target set") if v is None else fw.level_label(v, easy)
+            ),
             key=target_key,
             on_change=_save_field,
             args=(aid, item.id, "target_level", target_key, item.title),
@@ -656,19 +677,24 @@ def actions_panel(assessment: dict, fw: Framework, item_id: str, locked: bool, e
     for action in live.itertuples():
         with st.container(border=True):
             text, status, remove = st.columns([4, 2, 1], vertical_alignment="center")
-            due = f" · due {formatting.day(action.due_date)}" if action.due_date else ""
-            owner = f" · owner: {plain(action.owner)}" if action.owner else ""
+            due_words = _words(fw, easy, "action_due_is", "due {due}")
+            due = f" · {due_words.format(due=formatting.day(action.due_date))}" if action.due_date else ""
+            owner_words = _words(fw, easy, "action_owner_is", "owner: {owner}")
+            owner = f" · {owner_words.format(owner=plain(action.owner))}" if action.owner else ""
             aim = (
                 ""
                 if action.target_level is None or action.target_level != action.target_level
-                else (f" · aims for {formatting.level(action.target_level)}")
+                else " · "
+                + _words(fw, easy, "action_aims_for", "aims for {level}").format(
+                    level=fw.level_label(int(action.target_level), easy)
+                )
             )
             text.markdown(f"{plain(action.description)}{owner}{due}{aim}")
             status_key = _seed(f"assess_action_status_{action.id}", action.status)
             status.selectbox(
                 _words(fw, easy, "action_status", "Status"),
                 store.ACTION_STATUSES,
-                format_func=str.capitalize,
+                format_func=lambda v: _words(fw, easy, f"action_{v}", v.capitalize()),
                 key=status_key,
                 on_change=_set_action_status,
                 args=(int(action.id), status_key, action.description),
@@ -681,15 +707,17 @@ def actions_panel(assessment: dict, fw: Framework, item_id: str, locked: bool, e
                 args=(store.set_action_deleted, int(action.id), True, ACTING),
                 kwargs={"done": "action “{}” deleted (it can be restored below)", "about": action.description},
                 disabled=locked,
-                help="Deleted actions can be restored below.",
+                help=_words(fw, easy, "action_delete_help", "Deleted actions can be restored below."),
             )
     if not deleted.empty and not locked:
-        with st.expander(f"Deleted actions ({len(deleted)}): restore"):
+        with st.expander(
+            _words(fw, easy, "deleted_actions", "Deleted actions ({count}): restore").format(count=len(deleted))
+        ):
             for action in deleted.itertuples():
                 cols = st.columns([4, 1], vertical_alignment="center")
                 cols[0].markdown(plain(action.description))
                 cols[1].button(
-                    "Restore",
+                    _words(fw, easy, "restore", "Restore"),
                     key=f"assess_action_restore_{action.id}",
                     on_click=_action_call,
                     args=(store.set_action_deleted, int(action.id), False, ACTING),
@@ -706,7 +734,9 @@ def actions_panel(assessment: dict, fw: Framework, item_id: str, locked: bool, e
         aim = c3.selectbox(
             _words(fw, easy, "action_aim", "Level it aims for"),
             [None, *LEVEL_VALUES],
-            format_func=lambda v: "No level chosen" if v is None else formatting.level(v),
+            format_func=lambda v: (
+                _words(fw, easy, "no_aim", "No level chosen") if v is None else fw.level_label(v, easy)
+            ),
         )
         if st.form_submit_button(_words(fw, easy, "action_submit", "Add action")):
             try:
@@ -1184,7 +1214,12 @@ def show_status(slot, status: tuple[str, str, str] | None, locked: bool, fw: Fra
         # Markdown in the text colour, not a caption: the saved state must be as legible as the answers.
         slot.markdown(f":small[:green[:material/check_circle: **{saved} at {detail}**] · {what}]")
     elif not locked:
-        slot.markdown(":small[:material/cloud_done: Each change is saved the moment you make it.]")
+        autosave = (
+            _words(fw, easy, "autosave", "Each change is saved the moment you make it.")
+            if fw
+            else ("Each change is saved the moment you make it.")
+        )
+        slot.markdown(f":small[:material/cloud_done: {autosave}]")
     else:
         slot.empty()
 
@@ -1198,21 +1233,26 @@ def show_assessment(assessment: dict) -> None:
     answered = sum(1 for i in items if (saved.get(i.id) or {}).get("answer") is not None)
     chosen_modules = fw.modules_for(assessment["include_workforce"], assessment.get("include_enablers", False))
 
-    state = "Draft: every change is saved as you make it" if may_edit else "Draft, read only"
+    if "assess_easy" not in st.session_state:
+        st.session_state["assess_easy"] = st.query_params.get("easy") == "1"
+    easy = bool(st.session_state["assess_easy"])  # the switch below: the words above it follow it too
+    state = (_words(fw, easy, "draft_state", "Draft: every change is saved as you make it") if may_edit
+             else _words(fw, easy, "read_only_state", "Draft, read only"))  # fmt: skip
     if assessment["status"] == store.SUBMITTED:
-        state = "Submitted (locked)"
+        state = _words(fw, easy, "submitted_state", "Submitted (locked)")
     top, switch = st.columns([5, 1], vertical_alignment="bottom")
     top.title(f"{plain(assessment['unit_name'])} · {plain(assessment['round_label'])}")
     switch.button("Choose another", on_click=_open, args=(None,), key="assess_choose_another")
+    assessed = _words(fw, easy, "assessed_on", "assessed {day}").format(
+        day=formatting.day(assessment["assessment_date"])
+    )
     st.caption(
-        f"{plain(assessment['system_name'])} · assessed {formatting.day(assessment['assessment_date'])} · "
-        f"{state} · framework {fw.version}"
+        f"{plain(assessment['system_name'])} · {assessed} · {state} · framework {fw.version}"
         + "".join(f" · with the module {m.title}" for m in fw.modules if m.optional and m.id in chosen_modules)
     )
-    st.progress(answered / len(items), text=f"{answered} of {len(items)} items answered")
+    progress = _words(fw, easy, "answered", "{answered} of {count} items answered")
+    st.progress(answered / len(items), text=progress.format(answered=answered, count=len(items)))
     status_slot = st.empty()  # always present, for the same reason as the caption above the answers
-    if "assess_easy" not in st.session_state:
-        st.session_state["assess_easy"] = st.query_params.get("easy") == "1"
     easy = st.toggle(
         "Easy Read wording",
         key="assess_easy",

@@ -177,6 +177,32 @@ def test_easy_read_covers_the_action_form(tmp_path, monkeypatch):
     assert "What will you do?" in labels and "Who will do it?" in labels and "What will be done" not in labels
 
 
+def test_easy_read_is_every_word_of_the_answering_screen(tmp_path, monkeypatch, fw):
+    path = tmp_path / "a.db"
+    aid = _draft(path)
+    db = store.connect(path)
+    store.add_action(
+        db, aid, "referrals", ACTOR, "Pilot a form", owner="PA lead", due_date="2027-01-01", target_level=3
+    )
+    at = _item(path, monkeypatch, aid)
+    at.toggle(key="assess_easy").set_value(True).run()
+    assert not at.exception
+    shown = [_texts(at)]
+    for kind in ("radio", "selectbox", "text_input", "text_area", "button", "date_input", "expander"):
+        for widget in getattr(at, kind):
+            shown += [str(getattr(widget, "label", "")), str(getattr(widget, "help", "") or "")]
+            shown += [str(o) for o in (getattr(widget, "options", None) or [])]
+    words = "\n".join(shown)
+    standard = ["Which level describes", "Jump to item", "Links to evidence", "No target set", "items still to answer",
+                "Each change is saved the moment", "owner:", " due ", "Deleted actions can be restored", "assessed ",
+                "Why this matters", "item 1 of", "Add an action", "What will be done"]  # fmt: skip
+    standard += [f"{v} · {fw.level_name(v)}" for v in range(5)]  # the level names: "Step 2" in Easy Read
+    assert [s for s in standard if s in words] == []
+    labels = [w.label for kind in ("text_area", "radio", "selectbox") for w in getattr(at, kind)]
+    assert "Evidence" not in labels and "What shows it" in labels
+    assert "Step 3" in words and "aims for Step 3" in words and "Which step is Flow Place at now?" in words
+
+
 # --- history --------------------------------------------------------------------------------------
 
 

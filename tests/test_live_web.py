@@ -129,7 +129,7 @@ def test_easy_read_on_the_phone_uses_the_frameworks_own_words_for_the_buttons_to
     _call(port, "POST", "/join/vote", ({"item": "governance", "level": "dont_know"},), {"Cookie": cookie})
     page = html.unescape(_call(port, "GET", "/join?easy=1", headers={"Cookie": cookie})[2])
     assert item.easy_statement in page and item.easy_levels[2] in page
-    assert f">{fw.easy('dont_know', '')}</button>" in page
+    assert f">{fw.easy('dont_know', '')}</button>" in page and ">Step 2</button>" in page  # steps, as on Assess
     assert f"Your vote is in: {fw.easy('dont_know', '')}." in page
     data = json.loads(page.split('id="room-data">')[1].split("</script>")[0])
     assert data["saved_easy"] == fw.easy("vote_confirmed", "") and data["easy"] is True

@@ -325,9 +325,10 @@ ANSWERS = [{"value": str(v), "label": answer_label(v)} for v in LEVEL_VALUES] + 
 def _answers(fw: Any) -> list[dict[str, str]]:
     """The voting buttons, each with its Easy Read label from the round's framework (the same where it has none)."""
     return [
-        {**a, "easy_label": fw.easy("dont_know", a["label"]) if a["value"] == "dont_know" else a["label"]}
+        {**a, "easy_label": fw.easy("dont_know", a["label"]) if a["value"] == "dont_know"
+         else fw.level_label(int(a["value"]), easy=True)}
         for a in ANSWERS
-    ]
+    ]  # fmt: skip
 
 
 def _participant_page(request: Request, db: Any, me: dict[str, Any], message: str = "") -> HTMLResponse:
