@@ -30,6 +30,7 @@ better, scale, backend}) and, with --readme, the README's benchmark table.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import os
@@ -363,11 +364,18 @@ def measure_pages(db_path: Path, scale: float, repeat: int = 3) -> list[dict]:
 # --- the live room's vote path ---------------------------------------------------------------------
 
 
+def _on_its_own_loop(coroutine: Any) -> Any:
+    """Run a coroutine on an event loop of its own thread (the caller's thread may already run one: a browser
+    driver's in the test suite), as the server runs the room on its own loop."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def measure_vote_burst(db_path: Path, scale: float, voters: int = 300, items: int = 5) -> list[dict]:
     """`voters` people vote at once on each of `items` items through the live room's vote writer, called as the
     server calls it: each vote awaited on the one event loop that serves the phones (web/live.py)."""
-    import asyncio
-
     from checklist import live
 
     db = store.connect(db_path)
@@ -392,7 +400,7 @@ def measure_vote_burst(db_path: Path, scale: float, voters: int = 300, items: in
         for item in ids:
             workshops.set_current_item(db, room["id"], item, "bench")
             t0 = time.perf_counter()
-            latencies += asyncio.run(burst(item))
+            latencies += _on_its_own_loop(burst(item))
             elapsed += time.perf_counter() - t0
     finally:
         writer.close()
@@ -520,7 +528,6 @@ LIVE_PROCESSES = 3
 
 
 def measure_server(db_path: Path, scale: float, sizes: list[int], port: int = 8765) -> list[dict]:
-    import asyncio
 
     from bench.live_load import run_room
 
@@ -528,8 +535,8 @@ def measure_server(db_path: Path, scale: float, sizes: list[int], port: int = 87
     server = _serve(db_path, port)
     try:
         for n in sizes:
-            room = asyncio.run(run_room(f"http://127.0.0.1:{port}", db_path, n, pid=server.pid, spread=LIVE_SPREAD,
-                                        processes=LIVE_PROCESSES))  # fmt: skip
+            room = _on_its_own_loop(run_room(f"http://127.0.0.1:{port}", db_path, n, pid=server.pid,
+                                             spread=LIVE_SPREAD, processes=LIVE_PROCESSES))  # fmt: skip
             out += [
                 record(f"live item change p95 ({n} phones)", room["item_change_ms"]["p95"], None, scale,
                        kind="live item change p95", participants=n),
