@@ -474,7 +474,8 @@ def cast_votes(
     with write_transaction(db):
         # Read inside the write lock, so a vote never lands on an item the room has left.
         tokens = sorted({r.token or "" for r in requests})
-        voters, rooms, item_ids, earlier = _voters_of(db, tokens, {r.item_id for r in requests})
+        asked = {r.item_id for r in requests if isinstance(r.item_id, str)}  # anything else is refused below
+        voters, rooms, item_ids, earlier = _voters_of(db, tokens, asked)
         accepted: list[tuple[int, dict[str, Any], str, int | None]] = []
         for n, request in enumerate(requests):
             try:
@@ -512,7 +513,7 @@ _VOTERS = """SELECT p.id AS p_id, p.token AS p_token, p.name AS p_name, p.sector
               WHERE p.token IN (SELECT value FROM ({tokens}) AS t)"""
 
 
-def _voters_of(db: sqlite_utils.Database, tokens: Sequence[str], item_ids: set[Any]) -> tuple[
+def _voters_of(db: sqlite_utils.Database, tokens: Sequence[str], item_ids: set[str]) -> tuple[
     dict[str, dict[str, Any]], dict[int, dict[str, Any]], dict[int, tuple[str, ...]],
     dict[tuple[int, str], tuple[str, int | None]],
 ]:  # fmt: skip
@@ -527,7 +528,7 @@ def _voters_of(db: sqlite_utils.Database, tokens: Sequence[str], item_ids: set[A
     rows_of = dialect(db).rows_of
     cursor = db.execute(
         _VOTERS.format(items=rows_of(":items"), tokens=rows_of(":tokens")),
-        {"items": json.dumps(sorted(i for i in item_ids if isinstance(i, str))), "tokens": json.dumps(list(tokens))},
+        {"items": json.dumps(sorted(item_ids)), "tokens": json.dumps(list(tokens))},
     )
     columns = [c[0] for c in cursor.description]
     for values in cursor.fetchall():

@@ -363,3 +363,13 @@ def test_phones_join_at_the_public_address_when_one_is_set_else_the_pages_own(mo
     assert workshops.phones_join_at("http://127.0.0.1:8501/present/3/screen", "ABC234") == (
         "https://maturity.example.nhs.uk/join?code=ABC234"
     )
+
+
+def test_a_vote_naming_an_item_in_the_wrong_shape_is_refused_and_the_batch_goes_on(live):
+    db, _, w = live
+    token = workshops.join(db, w["code"], "health", now=T0)["token"]
+    refused, stored = workshops.cast_votes(
+        db, [workshops.VoteRequest(token, ["governance"], 2), workshops.VoteRequest(token, w["current_item"], 3)], T0
+    )
+    assert isinstance(refused, VoteRefused) and "unknown item id" in str(refused)
+    assert stored["level"] == 3 and workshops.my_votes(db, token) == {w["current_item"]: 3}
