@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 
@@ -72,15 +73,22 @@ def test_a_refused_vote_says_why_and_does_not_hold_up_the_others(room):
     assert workshops.my_votes(db, good) == {w["current_item"]: 2}
 
 
-def test_the_watcher_tells_listeners_when_the_item_changes_or_a_vote_arrives(room):
-    path, db, w = room
-    watcher = live.RoomWatcher(path, interval=0.05)
+def recording() -> tuple[list[live.RoomState], threading.Event, Callable[[live.RoomState], None]]:
+    """A room listener that keeps every state it is told, and an event set at each."""
     seen: list[live.RoomState] = []
     changed = threading.Event()
 
     def listener(state: live.RoomState) -> None:
         seen.append(state)
         changed.set()
+
+    return seen, changed, listener
+
+
+def test_the_watcher_tells_listeners_when_the_item_changes_or_a_vote_arrives(room):
+    path, db, w = room
+    watcher = live.RoomWatcher(path, interval=0.05)
+    seen, changed, listener = recording()
 
     first = watcher.state(w["id"])
     assert (first.current_item, first.joined, first.votes, first.status) == ("governance", 0, 0, "open")

@@ -302,18 +302,14 @@ def test_the_room_watcher_keeps_following_after_the_server_drops_its_connection(
     """A restart or failover of the database drops the watcher's listening connection: it listens again on a
     fresh one and the room keeps moving for every phone on this app server."""
     from checklist import live
+    from tests.test_live import recording
 
     db = store.connect(pg_address)
     system_id = store.create_system(db, "Watched ICS", ACTOR)
     aid = store.create_assessment(db, system_id, None, "Watched round", "2026-11-23", ACTOR)
     room = workshops.start_workshop(db, aid, ACTOR)
     watcher = live.RoomWatcher(pg_address, interval=0.05)
-    seen: list[live.RoomState] = []
-    changed = threading.Event()
-
-    def listener(state: live.RoomState) -> None:
-        seen.append(state)
-        changed.set()
+    seen, changed, listener = recording()
 
     watcher.watch(room["id"], listener)
     assert changed.wait(10), "the room as it is, first"

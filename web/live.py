@@ -542,20 +542,17 @@ class _Channel:
     async def next_shown(self, shown: dict[str, Any] | None, timeout: float) -> live.RoomState | None:
         """The state once what a phone shows differs from `shown`, or None when `timeout` passes first. A room's
         phones wake for a new item or its end, not for each of the thousands of votes in between."""
-        if _phone_view(self.state) != shown:
-            return self.state
-        try:
-            await asyncio.wait_for(self._shown_changed.wait(), timeout)
-        except TimeoutError:
-            return None
-        return self.state
+        return await self._once(_phone_view(self.state) != shown, self._shown_changed, timeout)
 
     async def next(self, version: int, timeout: float) -> live.RoomState | None:
         """The state once it is newer than `version`, or None when `timeout` passes first."""
-        if self.state.version > version:
+        return await self._once(self.state.version > version, self._changed, timeout)
+
+    async def _once(self, already: bool, event: asyncio.Event, timeout: float) -> live.RoomState | None:
+        if already:
             return self.state
         try:
-            await asyncio.wait_for(self._changed.wait(), timeout)
+            await asyncio.wait_for(event.wait(), timeout)
         except TimeoutError:
             return None
         return self.state

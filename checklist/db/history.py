@@ -14,7 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from checklist import clock
-from checklist.db.rows import insert_many
+from checklist.db.rows import insert_many, insert_sql
 
 
 def encode(value: Any) -> str | None:
@@ -59,8 +59,7 @@ def record(
 
 
 HISTORY_COLUMNS = ("at", "actor", "entity", "entity_id", "assessment_id", "item_id", "field", "old_value", "new_value")
-_INSERT = """INSERT INTO history (at, actor, entity, entity_id, assessment_id, item_id, field, old_value, new_value)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+_INSERT = insert_sql("history", HISTORY_COLUMNS)
 
 
 def record_rows(db: sqlite_utils.Database, rows: list[tuple]) -> None:

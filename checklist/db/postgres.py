@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -327,27 +327,17 @@ class Database:
             psycopg.sql.Identifier(table), psycopg.sql.SQL(", ").join(map(psycopg.sql.Identifier, columns))
         )
 
-        def copy_on(conn: psycopg.Connection) -> None:
+        def copy(conn: psycopg.Connection) -> None:
             try:
-                try:
-                    with conn.transaction():  # a savepoint: a refused COPY leaves the caller's transaction usable
-                        _copy(conn, statement, rows, StrDumper)  # compiled: no Python call per value
-                except psycopg.DataError as exc:
-                    if "0x00" not in str(exc):
-                        raise
-                    with conn.transaction():  # a NUL somewhere: again, replacing it as every statement does
-                        _copy(conn, statement, rows, _TextWithoutNul)
-            except psycopg.OperationalError as exc:
-                raise DatabaseUnavailable(explain(exc, self.address)) from None
+                with conn.transaction():  # a savepoint: a refused COPY leaves the caller's transaction usable
+                    _copy(conn, statement, rows, StrDumper)  # compiled: no Python call per value
+            except psycopg.DataError as exc:
+                if "0x00" not in str(exc):
+                    raise
+                with conn.transaction():  # a NUL somewhere: again, replacing it as every statement does
+                    _copy(conn, statement, rows, _TextWithoutNul)
 
-        if self._held is not None:
-            copy_on(self._held)
-            return
-        conn = self._borrow()
-        try:
-            copy_on(conn)
-        finally:
-            self._pool.putconn(conn)
+        self._using(copy)
 
     def upsert_rows(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], key: Sequence[str]
@@ -363,22 +353,24 @@ class Database:
     def _arrays(self, statement: str, arrays: list[list[Any]]) -> None:
         """One statement of arrays (`_as_arrays`: NULs already replaced), its text written by the compiled dumper."""
 
-        def run_on(conn: psycopg.Connection) -> None:
+        def run(conn: psycopg.Connection) -> None:
             cursor = conn.cursor()
             cursor.adapters.register_dumper(str, StrDumper)
-            try:
-                cursor.execute(statement, arrays)
-            except psycopg.OperationalError as exc:
-                raise DatabaseUnavailable(explain(exc, self.address)) from None
+            cursor.execute(statement, arrays)
 
-        if self._held is not None:
-            run_on(self._held)
-            return
-        conn = self._borrow()
+        self._using(run)
+
+    def _using(self, work: Callable[[psycopg.Connection], None]) -> None:
+        """`work` on the held connection (inside a transaction) or on one borrowed for it and given back; a server
+        gone away is said plainly (DatabaseUnavailable)."""
+        conn = self._held if self._held is not None else self._borrow()
         try:
-            run_on(conn)
+            work(conn)
+        except psycopg.OperationalError as exc:
+            raise DatabaseUnavailable(explain(exc, self.address)) from None
         finally:
-            self._pool.putconn(conn)
+            if conn is not self._held:
+                self._pool.putconn(conn)
 
     def rollback(self) -> None:
         if self._held is not None and not self._held.closed:

@@ -34,10 +34,7 @@ def _name(identifier: str) -> str:
 
 def insert_row(db: sqlite_utils.Database, table: str, values: dict[str, Any]) -> int:
     """Insert one row; returns its new id (SQL both backends take: RETURNING id)."""
-    columns = ", ".join(_name(c) for c in values)
-    marks = ", ".join("?" for _ in values)
-    return int(db.execute(f"INSERT INTO {_name(table)} ({columns}) VALUES ({marks}) RETURNING id",
-                          list(values.values())).fetchone()[0])  # fmt: skip
+    return int(db.execute(insert_sql(table, list(values)) + " RETURNING id", list(values.values())).fetchone()[0])
 
 
 def update_row(db: sqlite_utils.Database, table: str, row_id: int, values: dict[str, Any]) -> None:
@@ -45,6 +42,12 @@ def update_row(db: sqlite_utils.Database, table: str, row_id: int, values: dict[
     if values:
         assignments = ", ".join(f"{_name(c)} = ?" for c in values)
         db.execute(f"UPDATE {_name(table)} SET {assignments} WHERE id = ?", [*values.values(), row_id])
+
+
+def insert_sql(table: str, columns: Sequence[str]) -> str:
+    """INSERT of one row into these columns, with ``?`` placeholders."""
+    listed = ", ".join(_name(c) for c in columns)
+    return f"INSERT INTO {_name(table)} ({listed}) VALUES ({', '.join('?' for _ in columns)})"
 
 
 def insert_many(db: sqlite_utils.Database, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -58,8 +61,7 @@ def insert_many(db: sqlite_utils.Database, table: str, columns: Sequence[str], r
     if bulk is not None:
         bulk(table, columns, rows)
         return
-    listed = ", ".join(_name(c) for c in columns)
-    db.conn.executemany(f"INSERT INTO {_name(table)} ({listed}) VALUES ({', '.join('?' for _ in columns)})", rows)
+    db.conn.executemany(insert_sql(table, columns), rows)
 
 
 def upsert_many(
@@ -77,10 +79,6 @@ def upsert_many(
     if bulk is not None:
         bulk(table, columns, latest, key)
         return
-    listed = ", ".join(_name(c) for c in columns)
     updates = ", ".join(f"{_name(c)} = excluded.{_name(c)}" for c in columns if c not in key)
-    db.conn.executemany(
-        f"INSERT INTO {_name(table)} ({listed}) VALUES ({', '.join('?' for _ in columns)}) "
-        f"ON CONFLICT ({', '.join(_name(k) for k in key)}) DO UPDATE SET {updates}",
-        latest,
-    )
+    conflict = f" ON CONFLICT ({', '.join(_name(k) for k in key)}) DO UPDATE SET {updates}"
+    db.conn.executemany(insert_sql(table, columns) + conflict, latest)
