@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from checklist import access, store
+from checklist import access, sessions, store
 from ui import identity
 from ui.autosave import autosave_typing
 from ui.common import open_db, plain, remember_actor
@@ -28,16 +28,19 @@ DASHBOARD = st.Page("pages/dashboard.py", title="Dashboard", icon=":material/mon
 COMPARE = st.Page("pages/compare.py", title="Compare places", icon=":material/compare_arrows:", url_path="compare")
 WORKSHOP = st.Page("pages/workshop.py", title="Workshop", icon=":material/co_present:", url_path="workshop")
 FRAMEWORK = st.Page("pages/framework.py", title="The framework", icon=":material/menu_book:", url_path="framework")
+NATIONAL = st.Page("pages/national.py", title="National view", icon=":material/public:", url_path="national")
 MANAGE = st.Page("pages/manage.py", title="Manage", icon=":material/settings:", url_path="manage")
 ACCESSIBILITY = st.Page(
     "pages/accessibility.py", title="Accessibility", icon=":material/accessibility:", url_path="accessibility"
 )
+NATIONAL_VIEW = "national view"  # not an action on a unit: whoever reads every system (access.reads_every_system)
 # Which action makes a page worth listing (the pages themselves check again per unit).
 NEEDS = [
     (HOME, None),
     (ASSESS, access.READ),
     (DASHBOARD, access.READ),
     (COMPARE, access.READ),
+    (NATIONAL, NATIONAL_VIEW),
     (WORKSHOP, access.RUN_WORKSHOP),
     (FRAMEWORK, None),
     (MANAGE, access.MANAGE_USERS),
@@ -45,17 +48,29 @@ NEEDS = [
 ]
 
 
+def _offered(user: access.User, action: str | None) -> bool:
+    if action == NATIONAL_VIEW:
+        return access.reads_every_system(user)
+    return action is None or access.can(user, action)
+
+
 def pages_for(user: access.User) -> list:
-    return [page for page, action in NEEDS if action is None or access.can(user, action)]
+    return [page for page, action in NEEDS if _offered(user, action)]
 
 
 def _sign_in_page() -> None:
     st.title("Sign in")
     st.write(
-        "This is your system's shared copy of the ICS physical activity maturity tool. "
-        "Sign in with your organisation's account to continue."
+        "This is the shared ICS physical activity maturity tool. Sign in with your organisation's account to "
+        "continue: whichever account you use, the tool knows you by its e-mail address."
     )
-    st.button("Sign in", type="primary", icon=":material/login:", on_click=identity.sign_in, key="sign_in")
+    offered = identity.providers()
+    if len(offered) <= 1:
+        st.button("Sign in", type="primary", icon=":material/login:", on_click=identity.sign_in, key="sign_in",
+                  args=(offered[0][0] if offered else "default",))  # fmt: skip
+    for name, label in offered if len(offered) > 1 else []:
+        st.button(f"Sign in with {plain(label)}", icon=":material/login:", on_click=identity.sign_in,
+                  args=(name,), key=f"sign_in_{name}")  # fmt: skip
     st.caption("Joining a workshop as a participant needs no account: open the address on the shared screen.")
     st.page_link(ACCESSIBILITY, label="Accessibility statement", icon=":material/accessibility:")
 
@@ -68,6 +83,12 @@ def _unknown_user_page() -> None:
         "for your system or place, then sign in again."
     )
     st.button("Sign out", icon=":material/logout:", on_click=identity.sign_out, key="sign_out_unknown")
+
+
+def _unverified_page() -> None:
+    st.title("Your e-mail address was not confirmed")
+    st.write(sessions.UNVERIFIED)
+    st.button("Sign out", icon=":material/logout:", on_click=identity.sign_out, key="sign_out_unverified")
 
 
 def _unavailable(exc: Exception) -> None:
@@ -96,7 +117,13 @@ if user is None:
             identity.ended_page(ended)
 
     else:
-        gate = _sign_in_page if identity.signed_in_as() is None else _unknown_user_page
+        gate = (
+            _unverified_page
+            if identity.unverified()
+            else _sign_in_page
+            if identity.signed_in_as() is None
+            else _unknown_user_page
+        )
     # Every page's address answers with the gate (a bookmarked /assess?assessment=7 asks to sign in, with no
     # "page not found" over it), and signing in brings the person back to the address they asked for.
     at_every_address = [st.Page(gate, title="Sign in", icon=":material/login:", default=True), ACCESSIBILITY] + [

@@ -1,7 +1,11 @@
 """Who may do what: users, their roles on systems and places, and the one function that decides.
 
 Roles (kept in the database, given by an admin):
-- admin: manages systems, places, users and roles, backup and restore; may do everything.
+- admin with no system (a service admin): runs the whole service; adds systems, backs up and restores,
+  and manages every system's people; may do everything.
+- admin of a system (a system admin): runs one system for itself: its places, populations, people and
+  roles, and everything a lead and a reviewer may do there; never other systems, their people, backup
+  or restore.
 - lead, for given systems or places: creates and edits their assessments, runs their workshops,
   manages their actions; reads and exports them.
 - reviewer, for given systems or places: reads and exports, comments on evidence, marks evidence
@@ -32,7 +36,7 @@ REVIEWER = "reviewer"
 VIEWER = "viewer"
 ROLES = (ADMIN, LEAD, REVIEWER, VIEWER)
 ROLE_WORDS = {
-    ADMIN: "Admin: systems, places, users, backup and restore",
+    ADMIN: "Admin: for a system, its places and people; for every system, the whole service",
     LEAD: "Lead: assesses, runs workshops, manages actions",
     REVIEWER: "Reviewer: reads, comments, verifies evidence, signs off",
     VIEWER: "Viewer: reads dashboards, comparisons and reports",
@@ -44,11 +48,12 @@ EXPORT = "export"  # files of what one may read
 EDIT = "edit"  # create rounds, answer, evidence, targets, actions, submit, reopen
 RUN_WORKSHOP = "run workshop"  # start, present, agree levels, notes, close
 REVIEW = "review"  # comment on evidence, mark it verified, sign off
-MANAGE = "manage"  # systems, places, populations (admin only)
-MANAGE_USERS = "manage users"
+MANAGE = "manage"  # a system's name, its places and populations (admins)
+MANAGE_USERS = "manage users"  # add people to a system and give or remove their roles there (admins)
+MANAGE_SERVICE = "manage service"  # add and archive systems, everyone's people, information governance
 BACKUP = "backup"
 RESTORE = "restore"
-ACTIONS = (READ, EXPORT, EDIT, RUN_WORKSHOP, REVIEW, MANAGE, MANAGE_USERS, BACKUP, RESTORE)
+ACTIONS = (READ, EXPORT, EDIT, RUN_WORKSHOP, REVIEW, MANAGE, MANAGE_USERS, MANAGE_SERVICE, BACKUP, RESTORE)
 
 ALLOWED: dict[str, frozenset[str]] = {
     ADMIN: frozenset(ACTIONS),
@@ -56,8 +61,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     REVIEWER: frozenset({READ, EXPORT, REVIEW}),
     VIEWER: frozenset({READ, EXPORT}),
 }
-# Actions that concern the whole database, not one unit.
-GLOBAL_ACTIONS = frozenset({MANAGE_USERS, BACKUP, RESTORE})
+# Actions that concern the whole service, not one unit: only a service admin (an admin with no system) takes them.
+GLOBAL_ACTIONS = frozenset({MANAGE_SERVICE, BACKUP, RESTORE})
 
 
 class PermissionDenied(StoreError):
@@ -97,7 +102,17 @@ class User:
 
     @property
     def is_admin(self) -> bool:
+        """An admin of anything: the service, or at least one system."""
         return self.local or ADMIN in self.roles
+
+    @property
+    def is_service_admin(self) -> bool:
+        return self.local or any(g.role == ADMIN and g.system_id is None for g in self.grants)
+
+    @property
+    def admin_systems(self) -> frozenset[int]:
+        """The systems this person is a system admin of (empty for a service admin: they hold them all)."""
+        return frozenset(g.system_id for g in self.grants if g.role == ADMIN and g.system_id is not None)
 
 
 LOCAL = User(name="local user", local=True)
@@ -117,7 +132,10 @@ def can(user: User, action: str, system_id: int | None = None, place_id: int | N
     """May `user` take `action` on this unit (a system with place_id None means the whole system)?
 
     For an action without a unit (system_id None), the question is whether the user may take it
-    anywhere: a lead of one place may 'edit' somewhere, so the Assess page is theirs.
+    anywhere: a lead of one place may 'edit' somewhere, so the Assess page is theirs; a system admin may
+    'manage users' somewhere, so Manage is theirs. A service action (GLOBAL_ACTIONS) is never on a unit:
+    only a service admin takes it. A write that needs the whole service (adding a system, a role on every
+    system) asks for MANAGE_SERVICE, never for a unit action with no unit.
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}")
@@ -126,8 +144,10 @@ def can(user: User, action: str, system_id: int | None = None, place_id: int | N
     for grant in user.grants:
         if action not in ALLOWED.get(grant.role, frozenset()):
             continue
-        if grant.role == ADMIN or action in GLOBAL_ACTIONS:
+        if grant.role == ADMIN and grant.system_id is None:  # a service admin
             return True
+        if action in GLOBAL_ACTIONS:
+            continue
         if system_id is None or grant.covers(system_id, place_id):
             return True
     return False
@@ -138,6 +158,11 @@ def can_read_any_of(user: User, system_id: int) -> bool:
     if can(user, READ, system_id, None):
         return True
     return any(g.system_id == system_id and READ in ALLOWED.get(g.role, frozenset()) for g in user.grants)
+
+
+def reads_every_system(user: User) -> bool:
+    """A service admin, or a national viewer (any reading role with no system): the national view is theirs."""
+    return user.local or any(g.system_id is None and READ in ALLOWED.get(g.role, frozenset()) for g in user.grants)
 
 
 def check(user: User, action: str, system_id: int | None = None, place_id: int | None = None, what: str = "") -> None:
@@ -184,15 +209,34 @@ def _clean_email(email: str) -> str:
     return cleaned
 
 
+def _grant_systems(db: sqlite_utils.Database, user_id: int) -> list[int | None]:
+    """The system of each role a person holds (None for a role on every system)."""
+    return [r[0] for r in db.execute("SELECT system_id FROM grants WHERE user_id = ?", [user_id]).fetchall()]
+
+
+def _wholly_theirs(acting: User, systems: Iterable[int | None]) -> bool:
+    """True when every one of these roles' systems is one the acting admin runs (a service admin runs all)."""
+    return acting.is_service_admin or all(s is not None and s in acting.admin_systems for s in systems)
+
+
 def add_user(db: sqlite_utils.Database, acting: User | str, email: str, name: str = "") -> int:
-    """Add a user (or enable one again); returns their id. Needs the right to manage users."""
+    """Add a person who may sign in (or enable one again); returns their id. Needs the right to manage users
+    somewhere: a system admin then gives them a role in their own system (`grant`). A person who already has
+    roles in another system keeps their name, and one the service turned off stays off, unless a service admin
+    asks: a system admin never changes another system's people."""
     user = current(db, as_user(acting))
-    check(user, MANAGE_USERS)
+    check(user, MANAGE_USERS, what="add people")
     email = _clean_email(email)
     name = " ".join((name or "").split())[:120]
     existing = db.execute("SELECT id, name, disabled_at FROM users WHERE lower(email) = lower(?)", [email]).fetchone()
     with write_transaction(db):
         if existing:
+            if not _wholly_theirs(user, _grant_systems(db, existing[0])):
+                if existing[2] is not None:
+                    raise PermissionDenied(
+                        f"{email} has been stopped from signing in to this service; ask a service administrator"
+                    )
+                return int(existing[0])  # someone of another system too: their name is not this admin's to change
             db.execute("UPDATE users SET name = ?, disabled_at = NULL WHERE id = ?", [name or existing[1], existing[0]])
             record(db, user.name, "user", existing[0], "enabled", existing[2], None)
             return int(existing[0])
@@ -200,6 +244,14 @@ def add_user(db: sqlite_utils.Database, acting: User | str, email: str, name: st
                                  [email, name, clock.iso_now()]).fetchone()[0])  # fmt: skip
         record(db, user.name, "user", user_id, "created", None, {"email": email, "name": name})
         return user_id
+
+
+def _check_role_unit(user: User, system_id: int | None, place_id: int | None, what: str) -> None:
+    """A role on every system is the service's to give or take; one on a system or place, that system's admins'."""
+    if system_id is None:
+        check(user, MANAGE_SERVICE, what=what)
+    else:
+        check(user, MANAGE_USERS, system_id, place_id, what)
 
 
 def grant(
@@ -210,9 +262,9 @@ def grant(
     system_id: int | None = None,
     place_id: int | None = None,
 ) -> None:
-    """Give a user a role on a unit (None: every system). Needs the right to manage users."""
+    """Give a user a role on a unit (None: every system). Needs the right to manage users there: a system admin
+    in their own system, a service admin anywhere (a role on every system only a service admin gives)."""
     user = current(db, as_user(acting))
-    check(user, MANAGE_USERS)
     if role not in ROLES:
         raise StoreError(f"role {role!r} is not one of {', '.join(ROLES)}")
     if place_id is not None:
@@ -220,8 +272,11 @@ def grant(
         if row is None:
             raise StoreError(f"no place with id {place_id}")
         system_id = row[0]
+        if role == ADMIN:
+            raise StoreError("an admin role is for a whole system (or every system), not one place; choose the system")
     if system_id is not None and db.execute("SELECT 1 FROM systems WHERE id = ?", [system_id]).fetchone() is None:
         raise StoreError(f"no system with id {system_id}")
+    _check_role_unit(user, system_id, place_id, "give roles there")
     if db.execute("SELECT 1 FROM users WHERE id = ?", [user_id]).fetchone() is None:
         raise StoreError(f"no user with id {user_id}")
     with write_transaction(db):
@@ -234,11 +289,12 @@ def grant(
 
 
 def revoke(db: sqlite_utils.Database, acting: User | str, grant_id: int) -> None:
+    """Take one role away; a system admin only in their own system."""
     user = current(db, as_user(acting))
-    check(user, MANAGE_USERS)
     row = db.execute("SELECT user_id, role, system_id, place_id FROM grants WHERE id = ?", [grant_id]).fetchone()
     if row is None:
         raise NotFoundError(f"no role with id {grant_id}")
+    _check_role_unit(user, row[2], row[3], "remove roles there")
     with write_transaction(db):
         db.execute("DELETE FROM grants WHERE id = ?", [grant_id])
         record(db, user.name, "user", row[0], "revoked",
@@ -246,25 +302,56 @@ def revoke(db: sqlite_utils.Database, acting: User | str, grant_id: int) -> None
 
 
 def disable_user(db: sqlite_utils.Database, acting: User | str, user_id: int) -> None:
-    """Stop a user signing in (their history stays); add_user enables them again."""
+    """Stop a user signing in (their history stays); add_user enables them again. A system admin may do it only
+    to someone whose every role is in systems they run; someone of other systems too they remove from their own
+    system by taking away its roles (`revoke`)."""
     user = current(db, as_user(acting))
-    check(user, MANAGE_USERS)
+    check(user, MANAGE_USERS, what="stop people signing in")
+    if not _wholly_theirs(user, _grant_systems(db, user_id)):
+        raise PermissionDenied(
+            f"{user.name} may not stop this person signing in: they also have roles outside the systems you run. "
+            "Remove their roles in your system instead, or ask a service administrator"
+        )
     with write_transaction(db):
         db.execute("UPDATE users SET disabled_at = ? WHERE id = ? AND disabled_at IS NULL", [clock.iso_now(), user_id])
         record(db, user.name, "user", user_id, "disabled", None, True)
 
 
-def list_users(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """Every user with their roles, described in words."""
+def role_text(role: str, system: str | None, place: str | None) -> str:
+    """One role in words: "lead · Ashby (Northmoor ICS)", "admin · Northmoor ICS (whole system)"."""
+    if role == ADMIN:
+        return "service admin · every system" if system is None else f"system admin · {system}"
+    where = f"{place} ({system})" if place else (f"{system} (whole system)" if system else "every system")
+    return f"{role} · {where}"
+
+
+def own_roles(db: sqlite_utils.Database, user: User) -> list[str]:
+    """What a person holds, in words, for Home: someone in several systems sees each role where it is."""
+    if user.id is None:
+        return []
+    rows = db.execute(
+        """SELECT g.role, s.name, p.name FROM grants g LEFT JOIN systems s ON s.id = g.system_id
+           LEFT JOIN places p ON p.id = g.place_id WHERE g.user_id = ? ORDER BY s.name, p.name, g.role""",
+        [user.id],
+    ).fetchall()
+    return [role_text(*row) for row in rows]
+
+
+def list_users(db: sqlite_utils.Database, reader: User = LOCAL) -> list[dict[str, Any]]:
+    """The people the reader manages, with their roles described in words: everyone for a service admin; for a
+    system admin, the people with a role in one of their systems, and only those roles (other systems' people
+    and roles are not theirs to see)."""
     users = db.execute("SELECT id, email, name, created_at, disabled_at FROM users ORDER BY email").fetchall()
     grants = db.execute(
-        """SELECT g.id, g.user_id, g.role, s.name, p.name FROM grants g
+        """SELECT g.id, g.user_id, g.role, s.name, p.name, g.system_id FROM grants g
            LEFT JOIN systems s ON s.id = g.system_id LEFT JOIN places p ON p.id = g.place_id ORDER BY g.id"""
     ).fetchall()
+    everyone = reader.is_service_admin
     by_user: dict[int, list[tuple[int, str]]] = {}
-    for grant_id, user_id, role, system, place in grants:
-        where = place or (f"{system} (whole system)" if system else "every system")
-        by_user.setdefault(user_id, []).append((grant_id, f"{role} · {where}"))
+    for grant_id, user_id, role, system, place, system_id in grants:
+        if not everyone and system_id not in reader.admin_systems:
+            continue
+        by_user.setdefault(user_id, []).append((grant_id, role_text(role, system, place)))
     return [
         {
             "id": u[0],
@@ -275,6 +362,7 @@ def list_users(db: sqlite_utils.Database) -> list[dict[str, Any]]:
             "roles": by_user.get(u[0], []),
         }  # fmt: skip
         for u in users
+        if everyone or u[0] in by_user
     ]
 
 

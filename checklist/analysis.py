@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import sqlite_utils
 
-from checklist import store
+from checklist import formatting, store
 from checklist.framework import LEVEL_NAMES, Framework, framework_for, wording_changes
 from checklist.scoring import DONT_KNOW, AssessmentScore, Comparison, compare, score_assessment
 
@@ -274,6 +274,36 @@ def anonymised(names: list[str]) -> dict[str, str]:
     return {name: f"Place {code(n)}" for n, name in enumerate(names)}
 
 
+def places_compared(facts: pd.DataFrame, anonymise: bool) -> str:
+    """The line saying which rounds are compared (plain text: the caller escapes it). By name, each place's round
+    and date; anonymised, nothing per place, since a round's date or label can single a place out ("the one
+    assessed on 2 December"): only how many places and the months their rounds span."""
+    if not anonymise:
+        return (
+            "Places compared: "
+            + "; ".join(
+                f"{place} ({label}, {formatting.day(when)})"
+                for place, label, when in zip(facts.index, facts["round"], facts["date"], strict=True)
+            )
+            + "."
+        )
+    months = sorted({str(d)[:7] for d in facts["date"].dropna()})
+    span = ""
+    if months:
+        first, last = (formatting.day(f"{m}-01").split(" ", 1)[1] for m in (months[0], months[-1]))
+        span = f", from rounds dated {first}" + (f" to {last}" if last != first else "")
+    return (
+        f"{len(facts)} places compared{span}. Anonymised: no place's round or date is shown, as either could "
+        "tell a reader which place a letter is."
+    )
+
+
+def anonymised_systems(system_ids: list[int]) -> dict[int, str]:
+    """System A, B, … for systems in the order given (score order, never their names' order)."""
+    letters = anonymised([str(s) for s in system_ids])
+    return {s: letters[str(s)].replace("Place", "System") for s in system_ids}
+
+
 def latest_levels_everywhere(db: sqlite_utils.Database) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every active place of every active system at its latest submitted round, in two queries at any scale.
 
@@ -489,9 +519,29 @@ def rollup(domains: pd.DataFrame, rule: str, population: pd.Series | None = None
     return pd.DataFrame(rows)
 
 
-def best_places_for(
-    fw: Framework, levels: pd.DataFrame, item_id: str, exclude: str | None = None, limit: int = 3
-) -> pd.DataFrame:
+@dataclass(frozen=True)
+class LearnFrom:
+    """Who is doing well on one item: places the reader may read, by name, and how many others."""
+
+    named: pd.DataFrame  # place, level: the reader's own places at Maturing or above, highest first
+    elsewhere: int  # how many places the reader has no role for are at Maturing or above
+    elsewhere_text: str  # that count as it may be shown ("fewer than 3" for a small group)
+
+
+def learn_from(
+    levels: pd.DataFrame, item_id: str, readable: set[str], exclude: str | None, minimum: int, limit: int = 3
+) -> LearnFrom:
+    """Places at Maturing or above on one item. Places the reader may read are named (up to `limit`); places
+    they have no role for are only counted, and a count under `minimum` is said as "fewer than N", since one
+    anonymised place's level is still one place's figure."""
+    good = best_places_for(levels, item_id, exclude=exclude, limit=len(levels))
+    mine = good[good["place"].isin(readable)].head(limit).reset_index(drop=True)
+    others = int((~good["place"].isin(readable)).sum())
+    text = f"fewer than {minimum}" if 0 < others < minimum else str(others)
+    return LearnFrom(mine, others, text)
+
+
+def best_places_for(levels: pd.DataFrame, item_id: str, exclude: str | None = None, limit: int = 3) -> pd.DataFrame:
     """The places scoring highest on one item (level 3+), to learn from."""
     if item_id not in levels.columns:
         return pd.DataFrame(columns=["place", "level"])

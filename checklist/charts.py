@@ -21,10 +21,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from checklist import formatting
-from checklist.consensus import ANSWER_LABELS, SECTORS
+from checklist.consensus import ANSWER_LABELS, SECTOR_LABELS
 from checklist.framework import LEVEL_NAMES
 from checklist.palette import (
     DONT_KNOW_COLOUR,
+    FOLDED_COLOUR,
+    FOLDED_PATTERN,
     LEVEL_COLOURS,
     NOT_APPLICABLE_COLOUR,
     SECTOR_COLOURS,
@@ -461,7 +463,9 @@ def votes(rows: pd.DataFrame, title: str = "How the room voted") -> go.Figure:
     """
     fig = go.Figure()
     answers = _chart_texts(VOTE_ANSWERS)  # the bars and the axis order share one spelling
-    for position, sector in enumerate(SECTORS.values()):
+    colours = (*SECTOR_COLOURS, FOLDED_COLOUR, FOLDED_COLOUR)  # in SECTOR_LABELS order: sectors, folded, room
+    patterns = (*SECTOR_PATTERNS, FOLDED_PATTERN, FOLDED_PATTERN)
+    for position, sector in enumerate(SECTOR_LABELS.values()):
         part = rows[rows["sector"] == sector] if not rows.empty else rows
         if part.empty:
             continue
@@ -473,13 +477,13 @@ def votes(rows: pd.DataFrame, title: str = "How the room voted") -> go.Figure:
                 name=chart_text(sector),
                 orientation="h",
                 marker={
-                    "color": SECTOR_COLOURS[position],
+                    "color": colours[position],
                     # overlay: the sector's colour fills the bar and a white pattern sits on top (plotly's
                     # default "replace" mode would draw the white pattern on a transparent bar)
                     "pattern": {
-                        "shape": SECTOR_PATTERNS[position],
+                        "shape": patterns[position],
                         "fillmode": "overlay",
-                        "bgcolor": SECTOR_COLOURS[position],
+                        "bgcolor": colours[position],
                         "fgcolor": "#FFFFFF",
                         "solidity": 0.3,
                     },
@@ -509,3 +513,61 @@ def votes(rows: pd.DataFrame, title: str = "How the room voted") -> go.Figure:
     )
     # Sectors listed in the same order on every chart (plotly reverses stacked bars' legend by default).
     return _layout(fig, title, height=420).update_layout(legend_traceorder="normal")
+
+
+LEVEL_AXIS = {
+    "range": [0, 4.1],
+    "tickvals": [0, 1, 2, 3, 4],
+    "ticktext": [f"{v} {n}" for v, n in enumerate(LEVEL_NAMES)],
+}
+
+
+def systems_spread(
+    spread: pd.DataFrame, title: str = "Each system's places: how their overall scores spread"
+) -> go.Figure:
+    """One box per system drawn from national.systems_spread's figures (lowest, quartiles, median, highest);
+    systems whose figures are held back are left out (the table beside the chart says so)."""
+    shown = spread[spread["shown"]]
+    names = _chart_texts(shown["system"])
+    fig = go.Figure(
+        go.Box(
+            x=names,
+            lowerfence=shown["lowest"],
+            q1=shown["lower quartile"],
+            median=shown["median"],
+            q3=shown["upper quartile"],
+            upperfence=shown["highest"],
+            marker={"color": SERIES_COLOURS["current"]},
+            line={"color": SERIES_COLOURS["current"]},
+            fillcolor="rgba(31, 95, 153, 0.15)",
+            name="Places' overall scores",
+            customdata=shown["places"],
+            hovertemplate="%{x}: %{customdata} places<extra></extra>",
+        )
+    )
+    fig.update_layout(yaxis=LEVEL_AXIS, xaxis={"type": "category", "tickangle": -30}, showlegend=False)
+    return _layout(fig, title, height=480)
+
+
+def national_trend(trend: pd.DataFrame, title: str = "Places' overall scores, quarter by quarter") -> go.Figure:
+    """The national median by quarter (thick line) with the middle half of places shaded around it."""
+    shown = trend[trend["shown"]]
+    periods = _chart_texts(shown["period"])
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=periods, y=shown["upper quartile"], mode="lines", line={"width": 0},
+                             showlegend=False, hoverinfo="skip"))  # fmt: skip
+    fig.add_trace(
+        go.Scatter(
+            x=periods, y=shown["lower quartile"], mode="lines", line={"width": 0}, fill="tonexty",
+            fillcolor="rgba(31, 95, 153, 0.18)", name="Middle half of places", hoverinfo="skip",
+        )
+    )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(
+            x=periods, y=shown["median"], mode="lines+markers", name="Median place",
+            line={"width": 4, "color": "#0B0C0C"}, marker={"symbol": "circle", "size": 9},
+            customdata=shown["places"], hovertemplate="%{x}: median %{y:.2f} of %{customdata} places<extra></extra>",
+        )
+    )  # fmt: skip
+    fig.update_layout(yaxis=LEVEL_AXIS, xaxis={"type": "category"})
+    return _layout(fig, title, height=420)

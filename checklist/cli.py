@@ -37,6 +37,7 @@ COMMANDS_HELP = {
     "report": "write the board report of one assessment, or a comparison of a system's places, as HTML or PDF",
     "backup": "write a consistent snapshot of the whole database to a file",
     "restore": "replace the database with a checked backup, keeping a backup of what was there first",
+    "systems": "list the systems, or add one with its first system admin (who then runs it from the app)",
     "users": "list, add or disable the people who may sign in (shared mode), and give them roles",
     "privacy": "forget participants' names after the retention period, or export or erase one person's data",
 }
@@ -114,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
                                   "(repeat for each)")  # fmt: skip
             cmd.add_argument("--days", type=int, help="with forget-names: days to keep names (default: the setting)")
             cmd.add_argument("--out", type=Path, help="with export: the JSON file to write")
+        if name == "systems":
+            cmd.add_argument("action", choices=("list", "add"), help="what to do")
+            cmd.add_argument("name", nargs="?", help="with add: the system's name")
+            cmd.add_argument("--admin", metavar="EMAIL", default="", help="with add: its first system admin")
+            cmd.add_argument("--admin-name", default="", help="with --admin: their name, as history shows it")
+            cmd.add_argument("--population", type=int, help="with add: the system's population")
         if name == "users":
             cmd.add_argument("action", choices=("list", "add", "disable"), help="what to do")
             cmd.add_argument("email", nargs="?", help="with add or disable: the address they sign in with")
@@ -432,6 +439,23 @@ def _cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_systems(args: argparse.Namespace) -> int:
+    db = store.connect(args.db)
+    if args.action == "list":
+        for system in store.systems_overview(db, include_archived=True).itertuples():
+            state = " (archived)" if isinstance(system.archived_at, str) else ""
+            print(f"{system.id}\t{system.name}{state}\t{system.places} places\t{system.rounds} rounds")
+        return 0
+    if not args.name:
+        raise store.StoreError("systems add needs the system's name")
+    if args.admin_name and not args.admin:
+        raise store.StoreError("--admin-name needs --admin EMAIL too")
+    system_id = store.create_system(db, args.name, store.LOCAL_USER, args.population, args.admin, args.admin_name)
+    run_by = f", run by {args.admin.strip()} (system admin)" if args.admin else ""
+    print(f"added system {store.get_system(db, system_id)['name']} (id {system_id}){run_by}")
+    return 0
+
+
 def _cmd_privacy(args: argparse.Namespace) -> int:
     db = store.connect(args.db, must_exist=True)
     if args.action == "forget-names":
@@ -479,6 +503,7 @@ HANDLERS = {
     "report": _cmd_report,
     "backup": _cmd_backup,
     "restore": _cmd_restore,
+    "systems": _cmd_systems,
     "users": _cmd_users,
     "privacy": _cmd_privacy,
 }

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from checklist.framework import LEVEL_NAMES, LEVEL_VALUES
 
@@ -32,6 +32,15 @@ SECTORS: dict[str, str] = {
     "other": "Other",
 }
 LIVED_EXPERIENCE = "lived_experience"
+# What a shared screen or a summary shows in place of sectors with too few people in the room to be shown on
+# their own (disclosure.min_group): the small ones together, or, when even together they are too few, the room.
+FOLDED = "folded"
+WHOLE_ROOM = "room"
+SECTOR_LABELS: dict[str, str] = {
+    **SECTORS,
+    FOLDED: "Other sectors",
+    WHOLE_ROOM: "The whole room (too few people in each sector to show sectors)",
+}
 
 AGREED = "agreed"
 SPLIT = "split"
@@ -70,6 +79,9 @@ class Tally:
     dont_know: int
     by_sector: Mapping[str, tuple[int, ...]] = field(default_factory=dict)  # sector -> ratings per level
     sector_dont_know: Mapping[str, int] = field(default_factory=dict)
+    # Set when small sectors were folded together: the gap between the room's own sectors, so the verdict
+    # (agreed or split) is the room's, whatever the screen may show of its sectors.
+    unfolded_sector_gap: float | None = field(default=None, compare=False)
 
     @property
     def ratings(self) -> list[int]:
@@ -126,6 +138,8 @@ class Tally:
 
     @property
     def sector_gap(self) -> float:
+        if self.unfolded_sector_gap is not None:
+            return self.unfolded_sector_gap
         medians = self.sector_medians
         return max(medians.values()) - min(medians.values()) if len(medians) > 1 else 0.0
 
@@ -202,15 +216,55 @@ def tally_counted(item_id: str, groups: Iterable[tuple[str, int | None, int]]) -
 def tally_rows(t: Tally) -> list[dict]:
     """The votes behind one item as rows (sector x answer), for a chart and its table alternative."""
     rows = []
-    sectors = [s for s in SECTORS if s in t.by_sector or s in t.sector_dont_know]
+    sectors = [s for s in SECTOR_LABELS if s in t.by_sector or s in t.sector_dont_know]
     for sector in sectors:
         counts = t.by_sector.get(sector, (0,) * len(LEVEL_VALUES))
+        label = SECTOR_LABELS[sector]
         for level, n in zip(LEVEL_VALUES, counts, strict=True):
             if n:
-                rows.append({"sector": SECTORS[sector], "answer": answer_label(level), "votes": n})
+                rows.append({"sector": label, "answer": answer_label(level), "votes": n})
         if t.sector_dont_know.get(sector):
-            rows.append({"sector": SECTORS[sector], "answer": DONT_KNOW_LABEL, "votes": t.sector_dont_know[sector]})
+            rows.append({"sector": label, "answer": DONT_KNOW_LABEL, "votes": t.sector_dont_know[sector]})
     return rows
+
+
+def small_sectors(sizes: Mapping[str, int], minimum: int) -> set[str]:
+    """The sectors to fold together, given how many people of each are in the room: every sector with fewer
+    than `minimum`, and then the next smallest until the folded group itself has at least `minimum` people
+    (so "other sectors" never hides just one person), or until every sector is folded."""
+    present = {s: n for s, n in sizes.items() if n > 0}
+    small = {s for s, n in present.items() if n < minimum}
+    while small and sum(present[s] for s in small) < minimum and len(small) < len(present):
+        small.add(min((s for s in present if s not in small), key=lambda s: (present[s], s)))
+    return small
+
+
+def fold_sectors(t: Tally, sizes: Mapping[str, int], minimum: int) -> Tally:
+    """The tally as a shared screen or a summary may show it: sectors with too few people in the room
+    (small_sectors) counted together as "other sectors", or as the whole room when every sector is too small,
+    so nobody can tell how one person voted. Totals, median, range and the verdict (agreed or split, which says
+    nothing about any one person) are unchanged."""
+    small = small_sectors(sizes, minimum) | {s for s in (*t.by_sector, *t.sector_dont_know) if sizes.get(s, 0) <= 0}
+    if not small:
+        return t
+    present = {s for s, n in sizes.items() if n > 0}
+    into = WHOLE_ROOM if present <= small else FOLDED
+    by_sector: dict[str, tuple[int, ...]] = {}
+    dont_know: dict[str, int] = {}
+    for sector, counts in t.by_sector.items():
+        key = into if sector in small else sector
+        before = by_sector.get(key, (0,) * len(LEVEL_VALUES))
+        by_sector[key] = tuple(a + b for a, b in zip(before, counts, strict=True))
+    for sector, n in t.sector_dont_know.items():
+        key = into if sector in small else sector
+        dont_know[key] = dont_know.get(key, 0) + n
+    order = list(SECTOR_LABELS)
+    return replace(
+        t,
+        unfolded_sector_gap=t.sector_gap,
+        by_sector=dict(sorted(by_sector.items(), key=lambda kv: order.index(kv[0]))),
+        sector_dont_know=dict(sorted(dont_know.items(), key=lambda kv: order.index(kv[0]))),
+    )
 
 
 @dataclass(frozen=True)
@@ -227,8 +281,9 @@ class SectorGap:
 
     def sentence(self, item_title: str) -> str:
         return (
-            f"{item_title}: {SECTORS[self.high_sector]} rated it {self.high_median:g} (median), "
-            f"{SECTORS[self.low_sector]} {self.low_median:g}; {self.gap:g} level{'s' if self.gap != 1 else ''} apart"
+            f"{item_title}: {SECTOR_LABELS[self.high_sector]} rated it {self.high_median:g} (median), "
+            f"{SECTOR_LABELS[self.low_sector]} {self.low_median:g}; {self.gap:g} level{'s' if self.gap != 1 else ''} "
+            "apart"
         )
 
 

@@ -29,7 +29,7 @@ from typing import Any
 
 import sqlite_utils
 
-from checklist import clock, consensus, store, workshops
+from checklist import clock, consensus, disclosure, store, workshops
 from checklist.db import DRIVER_ERRORS, canonical, change_token, durable_commits
 
 _LOG = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ class RoomState:
     item_started_at: str | None = None
     tally: consensus.Tally | None = field(default=None, compare=False)
     expires_at: str = field(default="", compare=False)
+    sector_sizes: tuple[tuple[str, int], ...] = ()  # people of each sector in the room (who joined)
 
     def public(self) -> dict[str, Any]:
         """What every participant may know: never the votes."""
@@ -71,8 +72,10 @@ class RoomState:
             "since": self.item_started_at,
         }
         if self.revealed and self.tally is not None:
-            data["rows"] = consensus.tally_rows(self.tally)
-            data["summary"] = self.tally.describe()
+            # Shown on a shared screen: a sector with too few people in the room is counted with others.
+            shown = consensus.fold_sectors(self.tally, dict(self.sector_sizes), disclosure.min_group())
+            data["rows"] = consensus.tally_rows(shown)
+            data["summary"] = shown.describe()
         return data
 
     def _content(self) -> tuple:
@@ -86,6 +89,7 @@ def read_room(db: sqlite_utils.Database, workshop_id: int, version: int = 0) -> 
     workshop = workshops.get_workshop(db, workshop_id)
     item = workshop["current_item"]
     tally = workshops.item_tally(db, workshop_id, item) if item else None
+    sizes = tuple(sorted(workshops.sector_sizes(db, workshop_id).items()))
     return RoomState(
         workshop_id=workshop_id,
         version=version,
@@ -94,7 +98,8 @@ def read_room(db: sqlite_utils.Database, workshop_id: int, version: int = 0) -> 
         code=workshop["code"],
         current_item=item,
         revealed=workshop["revealed"],
-        joined=workshops.participant_count(db, workshop_id),
+        joined=sum(n for _, n in sizes),
+        sector_sizes=sizes,
         votes=0 if tally is None else tally.votes,
         item_started_at=workshop["item_started_at"],
         tally=tally,

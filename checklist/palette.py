@@ -31,3 +31,6 @@ def contrast_ratio(foreground: str, background: str = BACKGROUND) -> float:
 # fill pattern per sector as well, so colour is not the only cue.
 SECTOR_COLOURS: tuple[str, ...] = ("#0072B2", "#D55E00", "#007A5A", "#AA4499", "#8F6500", "#555555")
 SECTOR_PATTERNS: tuple[str, ...] = ("", "/", ".", "x", "-", "+")
+# Sectors too small to show on their own, counted together (consensus.FOLDED, or the whole room).
+FOLDED_COLOUR = "#333333"
+FOLDED_PATTERN = "|"

@@ -88,7 +88,7 @@ def forget_participant_names(
 
     Votes stay, by participant number and sector. Run at every server start and by `privacy forget-names`.
     """
-    name = authorise(db, actor, access.MANAGE_USERS, what="remove participant names")
+    name = authorise(db, actor, access.MANAGE_SERVICE, what="remove participant names")
     days = participant_name_days() if days is None else days
     cutoff = ((now or clock.now()) - timedelta(days=days)).isoformat(timespec="microseconds")
     rows = db.execute(
@@ -449,7 +449,7 @@ def personal_data(
     "everything held about them" is every value erasure would change, found by the same scan, with the
     value itself; other keys group it for reading. Review it before sending: free text may name others too.
     """
-    authorise(db, actor, access.MANAGE_USERS, what="export a person's data")
+    authorise(db, actor, access.MANAGE_SERVICE, what="export a person's data")
     user, names = _people(db, who)
     terms = [*names, *_extra_terms(also)]
     found: dict[str, Any] = {"person": who, "user": user, "roles": [], "names": sorted(terms)}
@@ -590,7 +590,7 @@ def erase_person(db: sqlite_utils.Database, actor: access.User | str, who: str, 
     another spelling of their name). Every occurrence becomes "Erased person N", N the erasure's number in the
     register; the register keeps the terms only as digests, for re-applying after a restore. One transaction.
     """
-    name = authorise(db, actor, access.MANAGE_USERS, what="erase a person's data")
+    name = authorise(db, actor, access.MANAGE_SERVICE, what="erase a person's data")
     user, names = _people(db, who)
     terms = [*names, *_extra_terms(also)]
     search = Terms.of(terms)

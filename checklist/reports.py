@@ -662,11 +662,7 @@ def comparison_html(
         mapping = analysis.anonymised(list(analysis.order_rows(analysis.domain_matrix(fw, levels), "score").index))
         levels, facts = levels.rename(index=mapping), facts.rename(index=mapping)
     domains = analysis.order_rows(analysis.domain_matrix(fw, levels), order)
-    compared = "; ".join(
-        f"{_e(place)} ({_e(facts.loc[place, 'round'])}, {formatting.day(facts.loc[place, 'date'])})"
-        for place in domains.index
-    )
-    parts.append(f"<p class='meta'>Places compared: {compared}.</p>")
+    parts.append(f"<p class='meta'>{_e(analysis.places_compared(facts.reindex(domains.index), anonymise))}</p>")
     versions, reworded = analysis.reworded_across(facts)
     if len(versions) > 1:
         parts.append(

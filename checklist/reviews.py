@@ -87,8 +87,9 @@ def withdraw(db: sqlite_utils.Database, comment_id: int, actor: access.User | st
     """Withdraw a comment (hidden, kept in history): only a reviewer, and only their own unless an admin."""
     comment = _comment(db, comment_id)
     name = authorise(db, actor, access.REVIEW, assessment_id=comment["assessment_id"], what="withdraw review comments")
-    user = access.as_user(actor)
-    if comment["created_by"].casefold() != name.casefold() and not access.can(user, access.MANAGE):
+    user = access.current(db, access.as_user(actor))
+    unit = db.execute("SELECT system_id, place_id FROM assessments WHERE id = ?", [comment["assessment_id"]]).fetchone()
+    if comment["created_by"].casefold() != name.casefold() and not access.can(user, access.MANAGE, *unit):
         raise access.PermissionDenied(
             f"{name} may withdraw only their own comments; this one is {comment['created_by']}'s"
         )

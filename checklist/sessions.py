@@ -61,11 +61,32 @@ def _iso_epoch(value: str | None) -> float | None:
     return None if not value else datetime.fromisoformat(value).astimezone(UTC).timestamp()
 
 
+UNVERIFIED = (
+    "Your account did not come with an e-mail address its provider has confirmed, so this tool cannot tell who "
+    "you are. Sign in with another account, or ask your organisation's IT team to confirm the address."
+)
+
+
+def email_verified(claims: Mapping[str, Any]) -> bool:
+    """True when the provider vouched for the e-mail address: OpenID Connect's `email_verified` claim, or
+    Microsoft Entra ID's `xms_edov` (the e-mail's domain is verified by its tenant). Anything else, absent
+    included, is not trusted: an address a provider merely passes on could be anyone's."""
+    return any(claims.get(name) is True or str(claims.get(name)).lower() == "true" for name in ("email_verified",
+                                                                                               "xms_edov"))  # fmt: skip
+
+
 def identity_of(claims: Mapping[str, Any]) -> str | None:
-    """The e-mail (or subject) the identity provider vouched for, or None when nobody is signed in."""
-    if not claims.get("is_logged_in"):
+    """The verified e-mail address the identity provider vouched for, or None when nobody is signed in or the
+    address is not verified. People are matched by this address whichever provider they come through, so a
+    provider's subject (unique only within that provider) is never used."""
+    if not claims.get("is_logged_in") or not email_verified(claims):
         return None
-    return (str(claims.get("email") or claims.get("sub") or "")).strip() or None
+    return str(claims.get("email") or "").strip() or None
+
+
+def unverified_sign_in(claims: Mapping[str, Any]) -> bool:
+    """Signed in with a provider, but without an e-mail address it has confirmed."""
+    return bool(claims.get("is_logged_in")) and identity_of(claims) is None
 
 
 def session_problem(db: sqlite_utils.Database, claims: Mapping[str, Any]) -> str | None:

@@ -27,7 +27,7 @@ import pandas as pd
 import segno
 import sqlite_utils
 
-from checklist import access, clock, consensus, formatting, store
+from checklist import access, clock, consensus, disclosure, formatting, store
 from checklist.clock import iso_now
 from checklist.consensus import SECTORS, Tally, answer_label
 from checklist.db import (
@@ -601,6 +601,22 @@ def participant_count(db: sqlite_utils.Database, workshop_id: int) -> int:
     return int(db.execute("SELECT count(*) FROM participants WHERE workshop_id = ?", [workshop_id]).fetchone()[0])
 
 
+def sector_sizes(db: sqlite_utils.Database, workshop_id: int) -> dict[str, int]:
+    """How many people of each sector have joined the room (what decides whether a sector is shown on its own)."""
+    rows = db.execute("SELECT sector, count(*) FROM participants WHERE workshop_id = ? GROUP BY sector", [workshop_id])
+    return {sector: int(n) for sector, n in rows.fetchall()}
+
+
+def shown_tallies(db: sqlite_utils.Database, workshop_id: int, private: bool = False) -> dict[str, Tally]:
+    """The tallies a shared screen or summary shows: small sectors folded (consensus.fold_sectors), unless the
+    facilitator asked, privately, for every sector."""
+    counted = tallies(db, workshop_id)
+    if private:
+        return counted
+    sizes, minimum = sector_sizes(db, workshop_id), disclosure.min_group()
+    return {item_id: consensus.fold_sectors(t, sizes, minimum) for item_id, t in counted.items()}
+
+
 def item_tally(db: sqlite_utils.Database, workshop_id: int, item_id: str) -> Tally:
     """Every vote on one item in one workshop (reads only that workshop's rows for that item)."""
     rows = db.execute(
@@ -810,11 +826,12 @@ def list_notes(db: sqlite_utils.Database, assessment_id: int, include_deleted: b
     )
 
 
-def collected_table(db: sqlite_utils.Database, workshop_id: int) -> pd.DataFrame:
+def collected_table(db: sqlite_utils.Database, workshop_id: int, private: bool = False) -> pd.DataFrame:
     """Answers collected beforehand, one row per item: how many, median, range, don't knows, agreed or
-    split, and a median column for each sector that answered (blank where a sector gave no rating)."""
+    split, and a median column for each sector that answered (blank where a sector gave no rating). Sectors with
+    too few people are folded together unless `private` (the facilitator's own screen, by choice)."""
     workshop = get_workshop(db, workshop_id)
-    counted = tallies(db, workshop_id)
+    counted = shown_tallies(db, workshop_id, private)
     rows = []
     for n, item in enumerate(items_of(db, workshop), 1):
         t = counted[item.id]
@@ -827,10 +844,10 @@ def collected_table(db: sqlite_utils.Database, workshop_id: int) -> pd.DataFrame
             "Agreed or split": t.status if t.votes else "no answers yet",
         }
         medians = t.sector_medians
-        row.update({label: f"{medians[s]:g}" if s in medians else "" for s, label in SECTORS.items()})
+        row.update({label: f"{medians[s]:g}" if s in medians else "" for s, label in consensus.SECTOR_LABELS.items()})
         rows.append(row)
     frame = pd.DataFrame(rows)
-    silent = [label for label in SECTORS.values() if not frame[label].ne("").any()]
+    silent = [label for label in consensus.SECTOR_LABELS.values() if not frame[label].ne("").any()]
     return frame.drop(columns=silent)
 
 
@@ -846,12 +863,13 @@ class Summary:
     participants: pd.DataFrame
 
 
-def summary(db: sqlite_utils.Database, workshop_id: int) -> Summary:
-    """What a workshop agreed and where its room disagreed (reads only that workshop's rows)."""
+def summary(db: sqlite_utils.Database, workshop_id: int, private: bool = False) -> Summary:
+    """What a workshop agreed and where its room disagreed (reads only that workshop's rows). Sectors with too
+    few people in the room are folded together, unless `private` (the facilitator's own screen, by choice)."""
     workshop = get_workshop(db, workshop_id)
     items = items_of(db, workshop)
-    room = tallies(db, workshop_id)
-    seed = tallies(db, workshop["seeded_from"]) if workshop["seeded_from"] else {}
+    room = shown_tallies(db, workshop_id, private)
+    seed = shown_tallies(db, workshop["seeded_from"], private) if workshop["seeded_from"] else {}
     done = agreements(db, workshop_id)
     rows = []
     for item in items:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from checklist import access, analysis, charts, clock, formatting, reports, store
+from checklist import access, analysis, charts, clock, disclosure, formatting, reports, store, summary
 from ui import data
 from ui.common import actor, chart, ensure_router, framework, open_db, open_fresh, plain, text_table
 
@@ -63,13 +63,7 @@ domains = analysis.domain_matrix(fw, levels)
 places = list(analysis.order_rows(domains, order).index)
 domains = domains.reindex(places)
 facts = facts.reindex(places)
-st.caption(
-    "Places compared: "
-    + "; ".join(
-        f"{plain(p)} ({plain(r)}, {formatting.day(d)})"
-        for p, r, d in zip(facts.index, facts["round"], facts["date"], strict=True)
-    )
-)
+st.caption(plain(analysis.places_compared(facts, anonymise)))
 versions, reworded = analysis.reworded_across(facts)
 if len(versions) > 1:
     st.info(
@@ -183,17 +177,24 @@ else:
 
 if len(all_names) > 1:
     st.header("Systems compared")
+    minimum = disclosure.min_group()
     st.caption(
         "Each system's places (latest submitted round each), rolled up by the median; below it, the score of each "
-        "system's lowest place on each domain."
+        f"system's lowest place on each domain. Systems you have no role for are shown as System A, B, … in score "
+        f"order, and only when they have at least {minimum} places with results."
     )
-    # Systems the user has no role for are shown only as System A, B, …
-    others = iter(analysis.anonymised([n for s, n in all_names.items() if s not in names]).values())
-    shown = {s: names.get(s) or next(others).replace("Place", "System") for s in all_names}
     every_levels, every_facts = data.latest_everywhere(version)  # one read for every system, cached
     medians, lowest = analysis.systems_compared(fw, every_levels, every_facts)
+    held = disclosure.held_back(every_facts.groupby("system_id").size().to_dict(), own=names)
+    others = [s for s in medians.mean(axis=1).sort_values(ascending=False).index if s not in names and s not in held]
+    shown = {**names, **analysis.anonymised_systems(others)}
     rows = {shown[s]: medians.loc[s] for s in medians.index if s in shown}
     lows = {shown[s]: lowest.loc[s] for s in lowest.index if s in shown}
+    if held:
+        st.caption(
+            f"Not shown: {summary.plural(len(held), 'other system')} with {disclosure.fewer_than(minimum)} places "
+            "with results, as a figure about so few places could identify one."
+        )
     if len(rows) > 1:
         grid = pd.DataFrame(rows).T
         chart(

@@ -6,7 +6,7 @@ from functools import partial
 
 import streamlit as st
 
-from checklist import access, analysis, charts, clock, exports, formatting, presentation, store, summary
+from checklist import access, analysis, charts, clock, disclosure, exports, formatting, presentation, store, summary
 from checklist.scoring import DONT_KNOW
 from ui import data
 from ui.common import actor, chart, choose_unit, ensure_router, headline, open_db, open_fresh, plain, text_table
@@ -219,14 +219,15 @@ st.header("Where to learn from")
 anonymise = st.toggle(
     "Anonymise other places",
     key="dash_anonymise",
-    help="Places you have no role for are always shown as Place A, B, …",
+    help="Your own places are shown as Place A, B, … Places you have no role for are only ever counted.",
 )
 levels = data.every_place_levels(data.version())
 this_place = None if place_id is None else f"{unit} ({store.get_system(db, system_id)['name']})"
-# Places the user may not read are always anonymised; the toggle anonymises the rest too.
+# Places the user may read are named (or lettered, with the toggle); the rest are only counted, and a count of
+# fewer than the minimum group is not given as a figure.
 readable = access.readable_place_labels(db, actor())
 coded = analysis.anonymised(list(analysis.order_rows(levels, "score").index)) if not levels.empty else {}
-names = {n: coded[n] if anonymise or n not in readable else n for n in levels.index}
+minimum = disclosure.min_group()
 for h in priorities:
     item = fw.item(h.item_id)
     with st.expander(f"{h.title}: what works", expanded=False):
@@ -234,13 +235,21 @@ for h in priorities:
         for case_id in item.case_studies:
             case = fw.case_study(case_id)
             st.markdown(f"- **{case.title}** (report section {case.section}): {case.summary}")
-        best = analysis.best_places_for(fw, levels, h.item_id, exclude=this_place)
-        if best.empty:
+        found = analysis.learn_from(levels, h.item_id, readable, this_place, minimum)
+        if found.named.empty and not found.elsewhere:
             st.write("No other place is at Maturing or above on this item yet.")
-        else:
+        if not found.named.empty:
             st.markdown(
                 "Places to learn from: "
                 + "; ".join(
-                    f"{plain(names.get(p, p))} ({lvl})" for p, lvl in zip(best["place"], best["level"], strict=True)
+                    f"{plain(coded.get(p, p) if anonymise else p)} ({lvl})"
+                    for p, lvl in zip(found.named["place"], found.named["level"], strict=True)
                 )
+            )
+        if found.elsewhere:
+            one = found.elsewhere_text == "1"
+            st.markdown(
+                f"Elsewhere: {found.elsewhere_text} {'place' if one else 'places'} you have no role for "
+                f"{'is' if one else 'are'} at Maturing or above on this item. Ask your ICS lead or the service's "
+                "administrators to put you in touch."
             )

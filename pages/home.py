@@ -27,7 +27,7 @@ if systems.empty:
         "or go to **Manage** to add your own system and places.",
         icon=":material/info:",
     )
-    if access.can(actor(), access.MANAGE) and st.button(
+    if access.can(actor(), access.MANAGE_SERVICE) and st.button(
         "Load demo data", type="primary", icon=":material/dataset:", key="home_load_demo"
     ):
         try:
@@ -68,9 +68,33 @@ def _allowed(frame: pd.DataFrame, action: str) -> pd.DataFrame:
     return frame[keep]
 
 
+if user.admin_systems and not user.is_service_admin:
+    # A system admin's first visits: the steps that make a new system usable, each ticked once done.
+    for system in store.setup_progress(db, sorted(user.admin_systems)).itertuples():
+        if system.places and system.people > 1 and system.rounds:
+            continue
+        with st.container(border=True):
+            st.header(f"Set up {plain(system.name)}")
+            steps = [
+                (system.places > 0, f"Add its places ({system.places} so far)", "pages/manage.py"),
+                (
+                    system.people > 1,
+                    f"Add the people who will assess and review, with their roles "
+                    f"({system.people - 1} so far besides you)",
+                    "pages/manage.py",
+                ),  # fmt: skip
+                (system.rounds > 0, "Start the first round for the system or one of its places", "pages/assess.py"),
+            ]
+            for number, (done, words, page) in enumerate(steps, start=1):
+                mark = ":material/check_circle:" if done else ":material/radio_button_unchecked:"
+                st.page_link(page, label=f"{number}. {words}{' ✓ done' if done else ''}", icon=mark)
+
 if not user.local:
     # My work: what this person can act on, most pressing first.
     st.header("My work")
+    roles = access.own_roles(db, user)
+    if roles:
+        st.caption("Your roles: " + "; ".join(plain(r) for r in roles))
     owed = store.open_actions_owned_by(db, [user.name, user.email])
     owed = _allowed(owed, access.EDIT)
     today = clock.today().isoformat()

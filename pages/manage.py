@@ -62,13 +62,26 @@ def _attempt(fn, *args: object, done: str, where: str = "page") -> None:  # noqa
 
 st.title("Manage systems and places")
 st.caption("Nothing is deleted here: archived systems and places can be restored.")
+user = actor()
+service = access.can(user, access.MANAGE_SERVICE)  # the whole service; else a system admin, for their systems
 
-with st.form("manage_add_system", clear_on_submit=True):
-    st.markdown("**Add a system (ICS)**")
-    name = st.text_input("System name", placeholder="e.g. Northmoor and Vale ICS")
-    if st.form_submit_button("Add system"):
-        st.session_state["manage_find"] = name.strip()  # show the new system (or the one it clashes with) at once
-        _attempt(store.create_system, name, actor(), done=f"Added system {name.strip()}", where=SYSTEMS_NOTE)
+if service:
+    with st.form("manage_add_system", clear_on_submit=True):
+        st.markdown("**Add a system (ICS)**, and its first admin, who then runs it: its places, people and rounds")
+        name = st.text_input("System name", placeholder="e.g. Northmoor and Vale ICS")
+        a1, a2 = st.columns(2)
+        admin_email = a1.text_input("First admin's e-mail address (optional)", placeholder="name@organisation")
+        admin_name = a2.text_input("First admin's name (optional)")
+        if st.form_submit_button("Add system"):
+            st.session_state["manage_find"] = name.strip()  # show the new system (or the one it clashes with) at once
+            with_admin = f", run by {admin_email.strip()}" if admin_email.strip() else ""
+            _attempt(store.create_system, name, actor(), None, admin_email, admin_name,
+                     done=f"Added system {name.strip()}{with_admin}", where=SYSTEMS_NOTE)  # fmt: skip
+else:
+    st.caption(
+        "You run the systems listed below: their places, populations, people and roles. Adding systems, "
+        "backups and other systems stay with the service's administrators."
+    )
 
 if error := st.session_state.pop("manage_error", None):
     show_error(store.StoreError(error))
@@ -86,7 +99,9 @@ def _system_panel(system, show_archived: bool, expanded: bool) -> None:  # noqa:
         if c2.button("Save system name", key=f"manage_sys_rename_{system.id}"):
             _attempt(store.rename_system, system.id, new_name, actor(), where=SYSTEMS_NOTE,
                      done=f"Saved: the system {system.name} is now called {new_name.strip()}")  # fmt: skip
-        if archived:
+        if not service:
+            pass  # a whole organisation leaving or coming back is the service's step
+        elif archived:
             if st.button("Restore system", key=f"manage_sys_restore_{system.id}"):
                 _attempt(store.set_archived, "systems", system.id, False, actor(), where=SYSTEMS_NOTE,
                          done=f"Restored the system {system.name}")  # fmt: skip
@@ -178,6 +193,8 @@ find = st.text_input(
     "Find a system or place", key="manage_find", placeholder="Part of a name", help="Any part of a name, any case"
 )
 overview = store.systems_overview(db, include_archived=show_archived, find=find)
+if not service:
+    overview = overview[overview["id"].isin(user.admin_systems)]
 show_flashes(SYSTEMS_NOTE)  # a system added, renamed, archived or restored: said here, above the list
 if overview.empty:
     st.info(
@@ -224,10 +241,13 @@ else:
 
 def _add_person(keys: dict[str, str]) -> None:
     state = st.session_state
+    role = state.get(keys["role"])
+    if not role and not access.can(actor(), access.MANAGE_SERVICE):
+        state["manage_people_error"] = "Choose a role and where it applies: a person you add works in your system"
+        return
     try:
         conn = open_db()
         user_id = access.add_user(conn, actor(), state.get(keys["email"], ""), state.get(keys["name"], ""))
-        role = state.get(keys["role"])
         if role:
             system_id = state.get(keys["system"])
             place_id = state.get(keys["place"]) if system_id is not None else None
@@ -245,7 +265,7 @@ def _add_person(keys: dict[str, str]) -> None:
             state[keys[key]] = ""
 
 
-people = access.list_users(db)
+people = access.list_users(db, user)  # a system admin sees the people of their own systems
 if people:
     text_table(  # wraps: a person with many roles has them all in view
         pd.DataFrame(
@@ -271,8 +291,8 @@ with st.expander("Add a person or give a role", icon=":material/person_add:"):
     st.selectbox("Role", access.ROLES, format_func=access.ROLE_WORDS.get, index=None, key=keys["role"],
                  placeholder="No role yet")  # fmt: skip
     every = store.list_systems(db)
-    system_names = dict(zip(every["id"], every["name"], strict=True))
-    chosen_system = st.selectbox("For", [None, *system_names], key=keys["system"],
+    system_names = {s: n for s, n in zip(every["id"], every["name"], strict=True) if service or s in user.admin_systems}
+    chosen_system = st.selectbox("For", [None, *system_names] if service else list(system_names), key=keys["system"],
                                  format_func=lambda s: "Every system" if s is None else system_names[s])  # fmt: skip
     if chosen_system is not None:
         places = store.list_places(db, chosen_system)
@@ -294,11 +314,18 @@ for person in people:
             if g2.button("Remove role", key=f"manage_revoke_{grant_id}"):
                 _attempt(access.revoke, actor(), grant_id, where=PEOPLE_NOTE,
                          done=f"Removed the role {text} from {person['name'] or person['email']}")  # fmt: skip
-        if not person["disabled"] and st.button("Stop them signing in", key=f"manage_disable_{person['id']}"):
+        if not person["disabled"] and st.button(
+            "Stop them signing in",
+            key=f"manage_disable_{person['id']}",
+            help=None if service else "Only for someone who works in your systems alone; remove the roles of others",
+        ):
             _attempt(
                 access.disable_user, actor(), person["id"], where=PEOPLE_NOTE,
                 done=f"{person['name'] or person['email']} can no longer sign in; history keeps their work",
             )  # fmt: skip
+
+if not service:
+    st.stop()  # information governance, backups, exports of everything and restores are the service's
 
 with st.expander("A person's data: export or erase (information governance)", icon=":material/policy:"):
     show_flashes(PRIVACY_NOTE)

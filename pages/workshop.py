@@ -11,8 +11,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from checklist import access, consensus, formatting, live, store, workshops
-from checklist.consensus import AGREED, SECTORS, SPLIT, answer_label
+from checklist import access, consensus, disclosure, formatting, live, store, workshops
+from checklist.consensus import AGREED, SECTOR_LABELS, SECTORS, SPLIT, answer_label
 from checklist.framework import LEVEL_VALUES, framework_for
 from checklist.scoring import DONT_KNOW
 from checklist.summary import plural
@@ -236,10 +236,10 @@ def _agree(workshop_id: int, item_id: str, level_key: str, notes_key: str) -> No
     )
 
 
-def present(workshop: dict, items: list, domain_titles: dict[str, str]) -> None:
+def present(workshop: dict, items: list, domain_titles: dict[str, str], private: bool) -> None:
     wid = workshop["id"]
     ids = [i.id for i in items]
-    seed = workshops.tallies(db, workshop["seeded_from"]) if workshop["seeded_from"] else {}
+    seed = workshops.shown_tallies(db, workshop["seeded_from"], private) if workshop["seeded_from"] else {}
     done = workshops.agreements(db, wid)
     order = ids
     if seed:
@@ -328,7 +328,8 @@ def present(workshop: dict, items: list, domain_titles: dict[str, str]) -> None:
                 st.markdown(f"**Before the workshop:** {before.describe()}.")
                 medians = before.sector_medians
                 if medians:
-                    st.markdown("By sector (median): " + "; ".join(f"{SECTORS[s]} {m:g}" for s, m in medians.items()))
+                    by_sector = "; ".join(f"{SECTOR_LABELS[s]} {m:g}" for s, m in medians.items())
+                    st.markdown(f"By sector (median): {by_sector}")
     with side:
         st.markdown(f"**Join with code {workshop['code']}** at the address under *How to join*")
         reveal_key = f"ws_reveal_{wid}_{current}"
@@ -477,8 +478,8 @@ def notes_panel(workshop: dict, items: list) -> None:
                 )
 
 
-def summary_panel(workshop: dict, items: list) -> None:
-    result = workshops.summary(db, workshop["id"])
+def summary_panel(workshop: dict, items: list, private: bool) -> None:
+    result = workshops.summary(db, workshop["id"], private)
     titles = {i.id: i.title for i in items}
     agreed = (result.agreed["agreed"] != "Not yet agreed").sum()
     st.markdown(
@@ -533,7 +534,10 @@ def summary_panel(workshop: dict, items: list) -> None:
         if result.participants.empty:
             st.write("Nobody has joined yet.")
         else:
-            counts = result.participants["sector"].map(SECTORS).value_counts()
+            sizes = result.participants["sector"].value_counts().to_dict()
+            small = set() if private else consensus.small_sectors(sizes, disclosure.min_group())
+            folded = consensus.SECTOR_LABELS[consensus.FOLDED if small != set(sizes) else consensus.WHOLE_ROOM]
+            counts = result.participants["sector"].map(lambda s: folded if s in small else SECTORS[s]).value_counts()
             st.dataframe(counts.rename_axis("Sector").reset_index(name="People"), hide_index=True)
     st.page_link(
         "pages/assess.py",
@@ -544,10 +548,10 @@ def summary_panel(workshop: dict, items: list) -> None:
 
 
 @st.fragment(run_every=REFRESH_SECONDS * 2)
-def collected_panel(workshop_id: int) -> None:
+def collected_panel(workshop_id: int, private: bool) -> None:
     """How the answers collected beforehand stand, item by item: refreshed on its own."""
     conn = open_db()
-    table = workshops.collected_table(conn, workshop_id)
+    table = workshops.collected_table(conn, workshop_id, private)
     counts = table["Agreed or split"].value_counts()
     st.markdown(
         f"**{plural(workshops.participant_count(conn, workshop_id), 'respondent')}** · "
@@ -591,21 +595,29 @@ def run(workshop: dict) -> None:
             "(with a fresh time limit); votes, agreed levels and notes are all kept."
         )
 
+    minimum = disclosure.min_group()
+    private = minimum > 1 and st.toggle(
+        f"Show every sector here, even one with fewer than {minimum} people",
+        key=f"ws_private_{workshop['id']}",
+        help=f"For your eyes only, not for a shared screen. Elsewhere (the projector, the summary) a sector with fewer "
+        f"than {minimum} people in the room is counted with others as 'Other sectors', so nobody can tell how one "
+        "person voted.",
+    )
     if workshop["mode"] == workshops.LIVE:
         tabs = st.tabs(["Present", "Notes and parking lot", "Summary"], default="Present" if is_open else "Summary")
         with tabs[0]:
             if is_open:
-                present(workshop, items, {d.id: d.title for d in fw.domains})
+                present(workshop, items, {d.id: d.title for d in fw.domains}, private)
             else:
                 st.write("Reopen the workshop to present and vote again; the summary shows what was agreed.")
         with tabs[1]:
             notes_panel(workshop, items)
         with tabs[2]:
-            summary_panel(workshop, items)
+            summary_panel(workshop, items, private)
     else:
         tabs = st.tabs(["Answers so far", "Notes and parking lot"])
         with tabs[0]:
-            collected_panel(workshop["id"])
+            collected_panel(workshop["id"], private)
             st.button(
                 "Start a live workshop from these answers",
                 type="primary",

@@ -62,7 +62,13 @@ def signed_in(email: str, issued_ago: float = 60, lasts: float = 3600) -> dict:
     """What Streamlit's st.user holds for someone signed in through OpenID Connect: the ID token's claims,
     issued `issued_ago` seconds before the frozen now and ending `lasts` seconds after it was issued."""
     issued = FROZEN_AT.timestamp() - issued_ago
-    return {"is_logged_in": True, "email": email, "iat": int(issued), "exp": int(issued + lasts)}
+    return {
+        "is_logged_in": True,
+        "email": email,
+        "email_verified": True,
+        "iat": int(issued),
+        "exp": int(issued + lasts),
+    }
 
 
 @pytest.fixture(autouse=True)

@@ -14,35 +14,56 @@ from ui import identity
 
 A, B, OTHER_SYSTEM = 1, 2, 99  # place ids in system 1 (A, B); a second system
 SYSTEM = 1
-MATRIX = {  # action -> roles allowed on their own unit (the README's table)
-    access.READ: {ADMIN, LEAD, REVIEWER, VIEWER},
-    access.EXPORT: {ADMIN, LEAD, REVIEWER, VIEWER},
-    access.EDIT: {ADMIN, LEAD},
-    access.RUN_WORKSHOP: {ADMIN, LEAD},
-    access.REVIEW: {ADMIN, REVIEWER},
-    access.MANAGE: {ADMIN},
-    access.MANAGE_USERS: {ADMIN},
-    access.BACKUP: {ADMIN},
-    access.RESTORE: {ADMIN},
+SERVICE_ADMIN, SYSTEM_ADMIN = "service admin", "system admin"  # the admin role with no system, and on one
+COLUMNS = (SERVICE_ADMIN, SYSTEM_ADMIN, LEAD, REVIEWER, VIEWER)  # the README's table, left to right
+MATRIX = {  # action -> who may take it on their own unit (the README's table)
+    access.READ: {SERVICE_ADMIN, SYSTEM_ADMIN, LEAD, REVIEWER, VIEWER},
+    access.EXPORT: {SERVICE_ADMIN, SYSTEM_ADMIN, LEAD, REVIEWER, VIEWER},
+    access.EDIT: {SERVICE_ADMIN, SYSTEM_ADMIN, LEAD},
+    access.RUN_WORKSHOP: {SERVICE_ADMIN, SYSTEM_ADMIN, LEAD},
+    access.REVIEW: {SERVICE_ADMIN, SYSTEM_ADMIN, REVIEWER},
+    access.MANAGE: {SERVICE_ADMIN, SYSTEM_ADMIN},
+    access.MANAGE_USERS: {SERVICE_ADMIN, SYSTEM_ADMIN},
+    access.MANAGE_SERVICE: {SERVICE_ADMIN},
+    access.BACKUP: {SERVICE_ADMIN},
+    access.RESTORE: {SERVICE_ADMIN},
 }
 
 
-def _user(role: str, system_id: int | None = SYSTEM, place_id: int | None = A) -> User:
-    if role == ADMIN:
-        system_id = place_id = None
-    return User(name=f"{role} person", email=f"{role}@example.nhs.uk", grants=(Grant(role, system_id, place_id),))
+def _user(column: str) -> User:
+    """Someone in one column of the table: a service admin, an admin of SYSTEM, or a role on its place A."""
+    grant = {SERVICE_ADMIN: Grant(ADMIN), SYSTEM_ADMIN: Grant(ADMIN, SYSTEM)}.get(column) or Grant(column, SYSTEM, A)
+    return User(name=f"{column} person", email=f"{column.replace(' ', '.')}@example.nhs.uk", grants=(grant,))
 
 
 @pytest.mark.parametrize("action", access.ACTIONS)
-@pytest.mark.parametrize("role", access.ROLES)
-def test_each_cell_of_the_matrix(role, action):
-    user = _user(role)
-    assert access.can(user, action, SYSTEM, A) == (role in MATRIX[action])
-    # Never on another place or system than their own (unit actions), whatever the role but admin.
-    unit_action = action not in access.GLOBAL_ACTIONS
-    if role != ADMIN and unit_action:
-        assert not access.can(user, action, SYSTEM, B)
-        assert not access.can(user, action, OTHER_SYSTEM, None)
+@pytest.mark.parametrize("column", COLUMNS)
+def test_each_cell_of_the_matrix(column, action):
+    user = _user(column)
+    assert access.can(user, action, SYSTEM, A) == (column in MATRIX[action])
+    if action in access.GLOBAL_ACTIONS:
+        assert access.can(user, action) == (column == SERVICE_ADMIN), "the service's steps: a service admin's alone"
+        return
+    # Never on another system than their own, whatever the role but a service admin's; a system admin holds
+    # every place of their system, the others only their own place.
+    assert access.can(user, action, OTHER_SYSTEM, None) == (column == SERVICE_ADMIN and column in MATRIX[action])
+    assert access.can(user, action, SYSTEM, B) == (column in (SERVICE_ADMIN, SYSTEM_ADMIN) and column in MATRIX[action])
+
+
+def test_the_table_in_the_readme_is_the_matrix():
+    """Each row of the README's roles table has a tick in exactly the columns this test's MATRIX gives."""
+    from tests.test_docs import README
+
+    rows = {}
+    for line in README.splitlines():
+        if line.startswith("| ") and "(`" in line and "`)" in line:
+            action = line.split("(`", 1)[1].split("`)", 1)[0]
+            cells = [c.strip() for c in line.strip().strip("|").split("|")][1:]
+            for name in action.split("`, `"):
+                rows[name] = cells
+    for action, allowed in MATRIX.items():
+        cells = rows[action]
+        assert [c != "–" for c in cells[: len(COLUMNS)]] == [c in allowed for c in COLUMNS], action
 
 
 @pytest.mark.parametrize("role", access.ROLES)
@@ -142,7 +163,8 @@ def test_users_are_added_once_disabled_and_enabled_again(fresh_db):
 
 # --- the pages, per role (AppTest, shared mode, an injected signed-in user) ---------------------------
 
-ALL_PAGES = ["Home", "Assess", "Dashboard", "Compare places", "Workshop", "The framework", "Manage", "Accessibility"]
+ALL_PAGES = ["Home", "Assess", "Dashboard", "Compare places", "National view", "Workshop", "The framework", "Manage",
+             "Accessibility"]  # fmt: skip
 PAGES_BY_ROLE = {
     ADMIN: ALL_PAGES,
     LEAD: ["Home", "Assess", "Dashboard", "Compare places", "Workshop", "The framework", "Accessibility"],
@@ -248,3 +270,149 @@ def test_an_unknown_workshop_and_one_you_may_not_run_get_the_same_answer(shared_
     said = [_shown(at.warning[0].value) for at in (refused, missing)]
     assert "cannot be opened: there is no such workshop, or it is not one you may open" in said[0]
     assert said[0].replace(str(theirs), "N") == said[1].replace("99999", "N")
+
+
+# --- many organisations: a system admin runs their own system, and nothing else ---------------------------
+
+
+@pytest.fixture
+def two_systems(fresh_db):
+    """Two systems, each made with its first system admin in one step, and a person with roles in both."""
+    db = fresh_db
+    north = store.create_system(db, "North ICS", ACTOR, admin_email="nadia@north.nhs.uk", admin_name="Nadia")
+    south = store.create_system(db, "South ICS", ACTOR, admin_email="sol@south.nhs.uk", admin_name="Sol")
+    places = {s: store.create_place(db, s, f"{name} Town", ACTOR) for s, name in ((north, "North"), (south, "South"))}
+    both = access.add_user(db, ACTOR, "pat@council.gov.uk", "Pat")
+    access.grant(db, ACTOR, both, LEAD, north, places[north])
+    access.grant(db, ACTOR, both, VIEWER, south)
+    nadia = access.find_user(db, "nadia@north.nhs.uk")
+    return db, north, south, places, nadia, both
+
+
+def test_a_system_and_its_first_admin_are_one_step_and_that_admin_runs_only_their_system(two_systems):
+    db, north, south, places, nadia, _ = two_systems
+    assert nadia.admin_systems == {north} and not nadia.is_service_admin
+    # Their own system: places, populations, people and roles.
+    ashby = store.create_place(db, north, "Ashby", nadia)
+    store.set_population(db, "places", ashby, 120_000, nadia)
+    store.set_archived(db, "places", ashby, True, nadia)
+    store.rename_system(db, north, "North and Vale ICS", nadia)
+    lee = access.add_user(db, nadia, "lee@north.nhs.uk", "Lee")
+    access.grant(db, nadia, lee, LEAD, north, places[north])
+    access.grant(db, nadia, lee, ADMIN, north)  # a co-admin of their own system
+    # Never another system, the service's steps, or a role everywhere.
+    refused = [
+        lambda: store.create_place(db, south, "Elsewhere", nadia),
+        lambda: store.rename_system(db, south, "Mine now", nadia),
+        lambda: store.set_population(db, "places", places[south], 5, nadia),
+        lambda: store.set_archived(db, "places", places[south], True, nadia),
+        lambda: store.set_archived(db, "systems", north, True, nadia),
+        lambda: store.create_system(db, "Third ICS", nadia),
+        lambda: access.grant(db, nadia, lee, LEAD, south),
+        lambda: access.grant(db, nadia, lee, VIEWER),  # every system
+        lambda: access.grant(db, nadia, lee, ADMIN),  # a service admin
+    ]
+    for attempt in refused:
+        with pytest.raises(PermissionDenied):
+            attempt()
+    assert not access.can(nadia, access.BACKUP) and not access.can(nadia, access.RESTORE)
+    with pytest.raises(store.StoreError, match="whole system"):
+        access.grant(db, ACTOR, lee, ADMIN, north, places[north])
+    assert [s for s in store.list_systems(db)["name"]] == ["North and Vale ICS", "South ICS"]
+
+
+def test_a_system_admin_sees_and_changes_only_their_own_people(two_systems):
+    db, north, south, places, nadia, both = two_systems
+    seen = {p["email"]: [text for _, text in p["roles"]] for p in access.list_users(db, nadia)}
+    assert set(seen) == {"nadia@north.nhs.uk", "pat@council.gov.uk"}, "South's admin is not North's to see"
+    assert seen["pat@council.gov.uk"] == ["lead · North Town (North ICS)"], "only the roles in their own system"
+    everyone = {p["email"] for p in access.list_users(db, access.LOCAL)}
+    assert "sol@south.nhs.uk" in everyone
+    # Pat also works in South: North's admin can remove Pat from North, not stop Pat signing in, nor rename Pat.
+    with pytest.raises(PermissionDenied, match="roles outside the systems you run"):
+        access.disable_user(db, nadia, both)
+    assert access.add_user(db, nadia, "PAT@council.gov.uk", "Renamed By North") == both
+    assert access.find_user(db, "pat@council.gov.uk").name == "Pat"
+    south_grant = db.execute("SELECT id FROM grants WHERE user_id = ? AND system_id = ?", [both, south]).fetchone()[0]
+    with pytest.raises(PermissionDenied):
+        access.revoke(db, nadia, south_grant)
+    north_grant = db.execute("SELECT id FROM grants WHERE user_id = ? AND system_id = ?", [both, north]).fetchone()[0]
+    access.revoke(db, nadia, north_grant)
+    assert access.find_user(db, "pat@council.gov.uk").grants == (Grant(VIEWER, south, None),)
+    # Someone who works only in North is North's to stop signing in; one the service stopped stays stopped.
+    lee = access.add_user(db, nadia, "lee@north.nhs.uk", "Lee")
+    access.grant(db, nadia, lee, REVIEWER, north)
+    access.disable_user(db, nadia, lee)
+    assert access.find_user(db, "lee@north.nhs.uk") is None
+    access.disable_user(db, ACTOR, both)
+    with pytest.raises(PermissionDenied, match="ask a service administrator"):
+        access.add_user(db, nadia, "pat@council.gov.uk")
+    # A person's data, erasure and the participant-name sweep are the service's (they reach every system).
+    from checklist import privacy
+
+    for attempt in (lambda: privacy.erase_person(db, nadia, "pat@council.gov.uk", []),
+                    lambda: privacy.personal_data(db, nadia, "pat@council.gov.uk", []),
+                    lambda: privacy.forget_participant_names(db, nadia)):  # fmt: skip
+        with pytest.raises(PermissionDenied):
+            attempt()
+
+
+def test_someone_in_two_systems_holds_each_role_where_it_is(two_systems):
+    db, north, south, places, _, both = two_systems
+    pat = access.find_user(db, "pat@council.gov.uk")
+    assert access.own_roles(db, pat) == ["lead · North Town (North ICS)", "viewer · South ICS (whole system)"]
+    assert access.can(pat, access.EDIT, north, places[north]) and not access.can(pat, access.EDIT, south)
+    assert access.can(pat, access.READ, south, places[south]) and not access.can(pat, access.READ, north, None)
+
+
+def test_a_system_admin_gets_manage_for_their_own_system_only_and_a_new_system_shows_its_set_up(shared_demo):
+    db, sid, place_a, _, _ = shared_demo
+    own = store.get_system(db, sid)["name"]
+    other = next(n for n in store.list_systems(db)["name"] if n != own)
+    fresh = store.create_system(db, "Fresh Start ICS", ACTOR, admin_email="fresh@example.nhs.uk", admin_name="Fay")
+    uid = access.find_user(db, "fresh@example.nhs.uk").id
+    access.grant(db, ACTOR, uid, ADMIN, sid)  # Fay runs a set-up system and a new, empty one
+    home = _as("fresh@example.nhs.uk")
+    assert not home.exception
+    assert "Manage" in home.session_state["_pages"]
+    texts = _texts(home)
+    assert "Set up Fresh Start ICS" in texts and f"Set up {own}" not in texts, "only the system still to set up"
+    steps = [link.label for link in home.get("page_link") if link.label[:2] in ("1.", "2.", "3.")]
+    assert steps[0].startswith("1. Add its places (0 so far)") and steps[2].startswith("3. Start the first round")
+    assert any("system admin · Fresh Start ICS" in c.value for c in home.caption), "Home lists each of their roles"
+
+    manage = _as("fresh@example.nhs.uk", "pages/manage.py")
+    assert not manage.exception
+    panels = [e.label for e in manage.expander]
+    assert any("Fresh Start ICS" in p for p in panels) and any(own in p for p in panels)
+    assert not any(other in p for p in panels), "another system is not theirs to manage"
+    assert not [f for f in manage.get("form") if "manage_add_system" in str(f.proto)], "adding systems is the service's"
+    buttons = {b.label for b in manage.button} | {b.label for b in manage.get("download_button")}
+    assert not buttons & {"Download a backup (.db)", "Export everything (Excel)", "Restore this backup",
+                          "Erase this person", "Archive system"}, buttons  # fmt: skip
+    people = {_shown(e) for e in next(t.value for t in manage.table if "Signs in as" in t.value.columns)["Signs in as"]}
+    assert people <= {"fresh@example.nhs.uk", "lead@example.nhs.uk", "reviewer@example.nhs.uk",
+                                          "viewer@example.nhs.uk"}, "the people of their systems only"  # fmt: skip
+    assert "admin@example.nhs.uk" not in people
+    # The new system's first place, added from the page they were sent to.
+    panel = next(e for e in manage.expander if "Fresh Start ICS" in e.label)
+    panel.text_input(key=f"manage_new_place_{fresh}").input("Harbour")
+    next(b for b in panel.get("form_submit_button") if b.label == "Add place").click()
+    manage.run()
+    assert list(store.list_places(db, fresh)["name"]) == ["Harbour"]
+
+
+def test_the_service_admin_adds_a_system_and_its_admin_in_one_step(shared_demo):
+    db, *_ = shared_demo
+    at = _as("admin@example.nhs.uk", "pages/manage.py")
+    form = next(f for f in at.get("form") if "manage_add_system" in str(f.proto))
+    inputs = {t.label: t for t in at.text_input}
+    inputs["System name"].input("Coastal ICS")
+    inputs["First admin's e-mail address (optional)"].input("cara@coastal.nhs.uk")
+    inputs["First admin's name (optional)"].input("Cara")
+    next(b for b in form.get("form_submit_button") if b.label == "Add system").click()
+    at.run()
+    assert not at.exception
+    cara = access.find_user(db, "cara@coastal.nhs.uk")
+    coastal = int(store.list_systems(db).set_index("name").loc["Coastal ICS", "id"])
+    assert cara.name == "Cara" and cara.admin_systems == {coastal}

@@ -156,9 +156,9 @@ def test_anonymised_names_and_best_places(system, fw):
     assert analysis.anonymised(["x", "y"]) == {"x": "Place A", "y": "Place B"}
     assert analysis.anonymised([str(n) for n in range(28)])["27"] == "Place AB"
     levels, _ = analysis.place_levels(db, sid)
-    best = analysis.best_places_for(fw, levels, "governance")
+    best = analysis.best_places_for(levels, "governance")
     assert best.to_dict("records") == [{"place": "B", "level": "Maturing"}]
-    assert analysis.best_places_for(fw, levels, "governance", exclude="B").empty
+    assert analysis.best_places_for(levels, "governance", exclude="B").empty
 
 
 def test_order_rows_by_score_or_name():

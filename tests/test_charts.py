@@ -226,6 +226,11 @@ def _hostile_figures() -> dict[str, dict]:
         {"overall": [3.0, 1.0], "lowest domain": [2.0, 0.0], "highest domain": [4.0, 2.0]}, index=[HOSTILE, LINK]
     )
     tally = consensus.tally("x", [("health", 2), ("vcse", 3)])
+    figures_of_systems = pd.DataFrame(
+        {"system": [HOSTILE, LINK], "places": [3, 4], "lowest": [1.0, 0.5], "lower quartile": [1.5, 1.0],
+         "median": [2.0, 2.0], "upper quartile": [2.5, 3.0], "highest": [3.0, 4.0], "shown": [True, True]}
+    )  # fmt: skip
+    by_quarter = figures_of_systems.rename(columns={"system": "period"})
     figures = {
         "radar": charts.radar(domains, HOSTILE),
         "item_levels": charts.item_levels(items, HOSTILE),
@@ -235,11 +240,14 @@ def _hostile_figures() -> dict[str, dict]:
         "distribution": charts.distribution(spread, HOSTILE),
         "ranking": charts.ranking(against, HOSTILE),
         "votes": charts.votes(pd.DataFrame(consensus.tally_rows(tally)), HOSTILE),
+        "systems_spread": charts.systems_spread(figures_of_systems, HOSTILE),
+        "national_trend": charts.national_trend(by_quarter, HOSTILE),
     }
     return {name: json.loads(fig.to_json()) for name, fig in figures.items()}
 
 
-FIGURES = ["radar", "item_levels", "progress", "heatmap", "heatmap of levels", "distribution", "ranking", "votes"]
+FIGURES = ["radar", "item_levels", "progress", "heatmap", "heatmap of levels", "distribution", "ranking", "votes",
+           "systems_spread", "national_trend"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")

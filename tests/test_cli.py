@@ -198,7 +198,7 @@ def test_the_first_admin_is_made_from_the_command_line_and_roles_name_real_units
     assert "has no place called 'Nowhere'" in capsys.readouterr().err
     assert main(["users", "list", "--db", str(db)]) == 0
     listing = capsys.readouterr().out
-    assert "admin@example.nhs.uk\tAda Admin\tadmin · every system" in listing
+    assert "admin@example.nhs.uk\tAda Admin\tservice admin · every system" in listing
     assert "lead@example.nhs.uk" not in listing, "a typo in the unit adds nobody"
     assert main(["users", "disable", "admin@example.nhs.uk", "--db", str(db)]) == 0
     assert main(["users", "list", "--db", str(db)]) == 0

@@ -205,7 +205,8 @@ def _cookie_jar(claims: dict, chunk: int | None = None) -> dict[str, str]:
     return jar
 
 
-CLAIMS = {"email": "lead@example.nhs.uk", "is_logged_in": True, "exp": 2, "iat": 1, "origin": "https://x"}
+CLAIMS = {"email": "lead@example.nhs.uk", "email_verified": True, "is_logged_in": True, "exp": 2, "iat": 1,
+          "origin": "https://x"}  # fmt: skip
 
 
 @pytest.mark.parametrize(

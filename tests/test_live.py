@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from checklist import live, store, workshops
+from checklist import disclosure, live, store, workshops
 from tests.conftest import ACTOR
 
 
@@ -85,7 +85,8 @@ def recording() -> tuple[list[live.RoomState], threading.Event, Callable[[live.R
     return seen, changed, listener
 
 
-def test_the_watcher_tells_listeners_when_the_item_changes_or_a_vote_arrives(room):
+def test_the_watcher_tells_listeners_when_the_item_changes_or_a_vote_arrives(room, monkeypatch):
+    monkeypatch.setenv(disclosure.MIN_GROUP_VAR, "1")  # every sector shown (folding: tests/test_disclosure.py)
     path, db, w = room
     watcher = live.RoomWatcher(path, interval=0.05)
     seen, changed, listener = recording()

@@ -16,7 +16,7 @@ from markupsafe import escape
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from checklist import live, store, workshops
+from checklist import disclosure, live, store, workshops
 from checklist.framework import framework_for
 from tests.conftest import ACTOR, serving
 from web import edge
@@ -223,7 +223,8 @@ def test_a_phone_hears_of_a_new_item_or_the_end_not_of_each_vote_and_join(port, 
     presenter.close()
 
 
-def test_the_presenter_stream_needs_its_key_and_shows_results_only_when_revealed(port, room):
+def test_the_presenter_stream_needs_its_key_and_shows_results_only_when_revealed(port, room, monkeypatch):
+    monkeypatch.setenv(disclosure.MIN_GROUP_VAR, "1")  # every sector shown (folding: tests/test_disclosure.py)
     db, w = room
     key = workshops.presenter_key(db, w["id"])
     assert _call(port, "GET", f"/present/{w['id']}/events?key=wrong")[0] == 403

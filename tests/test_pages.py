@@ -21,6 +21,7 @@ PAGES = [
     "pages/assess.py",
     "pages/dashboard.py",
     "pages/compare.py",
+    "pages/national.py",
     "pages/framework.py",
     "pages/manage.py",
     "pages/workshop.py",

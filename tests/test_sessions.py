@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from checklist import access, clock, sessions, store
 from checklist.access import LEAD
 from tests.conftest import ACTOR, FROZEN_AT, ROOT, signed_in
+from tests.test_access import shared_demo  # noqa: F401 - fixture
 from tests.test_pages import APP, _tab, _texts
 from ui import identity
 
@@ -184,3 +185,43 @@ def test_shared_mode_refuses_to_start_with_a_secret_anyone_could_know(tmp_path, 
     said = [line for line in (result.stdout + result.stderr).splitlines() if line.startswith("error:")]
     assert len(said) == 1 and "shared mode will not start" in said[0]
     assert "secrets.token_urlsafe(48)" in said[0], "the one line says how to make a secret"
+
+
+# --- several providers, matched by verified e-mail ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("claims", "who"),
+    [
+        ({"is_logged_in": True, "email": "a@x.org", "email_verified": True}, "a@x.org"),
+        ({"is_logged_in": True, "email": "a@x.org", "email_verified": "true"}, "a@x.org"),
+        ({"is_logged_in": True, "email": "a@x.org", "xms_edov": True}, "a@x.org"),  # Microsoft Entra ID's own claim
+        ({"is_logged_in": True, "email": "a@x.org", "email_verified": False}, None),
+        ({"is_logged_in": True, "email": "a@x.org"}, None),  # a provider that does not say is not trusted
+        ({"is_logged_in": True, "sub": "a@x.org", "email_verified": True}, None),  # a subject is never an address
+        ({"is_logged_in": False, "email": "a@x.org", "email_verified": True}, None),
+    ],
+)
+def test_only_an_email_address_the_provider_verified_says_who_someone_is(claims, who):
+    assert sessions.identity_of(claims) == who
+    assert sessions.unverified_sign_in(claims) == (claims["is_logged_in"] and who is None)
+
+
+def test_the_sign_in_page_offers_each_provider_by_its_label_and_an_unverified_address_is_turned_away(
+    shared_demo,  # noqa: F811
+):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "s" * 40,
+        "nhs": {"client_id": "a", "client_secret": "b", "server_metadata_url": "http://idp1/x", "label": "NHS staff"},
+        "council": {"client_id": "c", "client_secret": "d", "server_metadata_url": "http://idp2/x"},
+    }
+    at.user = {"is_logged_in": False}
+    at.run()
+    assert [b.label for b in at.button] == ["Sign in with NHS staff", "Sign in with Council"]
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.user = {**signed_in("lead@example.nhs.uk"), "email_verified": False}
+    at.run()
+    assert at.title[0].value == "Your e-mail address was not confirmed"
+    assert [b.label for b in at.button] == ["Sign out"], "nothing but the way out"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from checklist import live, store, workshops
+from checklist import consensus, live, store, workshops
 from tests.conftest import ACTOR
 from tests.test_pages import _app, _shown, _tab, _texts
 
@@ -128,10 +128,17 @@ def test_the_summary_names_sector_disagreement_and_dont_knows(northmoor, demo_pa
     at = _app(demo_path, monkeypatch, "pages/workshop.py", workshop=str(w["id"]))
     text = _shown(_texts(at))
     assert "1 of 17 items agreed" in text
-    assert "Governance: Health and care rated it 3.5 (median), Lived experience (disabled person or carer) 1" in text
+    # Every sector has fewer than 3 people: the summary shows the room as one, so no one person's vote shows.
+    assert "No item had sectors a level or more apart." in text and "Lived experience (disabled" not in text
     assert "Governance: 2 of 5 votes" in text
     table = at.table[0].value.map(lambda v: _shown(v) if isinstance(v, str) else v)
     assert table.loc[table["Item"] == "Governance", "Agreed level"].item() == "2 · Developing"
+    who = next(d.value for d in at.dataframe if "Sector" in d.value.columns)
+    assert who.to_dict("records") == [{"Sector": consensus.SECTOR_LABELS[consensus.WHOLE_ROOM], "People": 5}]
+    # The facilitator may see every sector, on their own screen, by choice.
+    at.toggle(key=f"ws_private_{w['id']}").set_value(True).run()
+    text = _shown(_texts(at))
+    assert "Governance: Health and care rated it 3.5 (median), Lived experience (disabled person or carer) 1" in text
 
 
 def test_closing_stops_the_code_and_reopening_brings_it_back(northmoor, demo_path, monkeypatch):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from checklist import store, workshops
+from checklist import disclosure, store, workshops
 from checklist.framework import current_framework
 from checklist.workshops import VoteRefused, WorkshopCodeError
 from tests.conftest import ACTOR
@@ -183,7 +183,8 @@ def test_notes_and_parking_lot_are_kept_and_removal_is_reversible(live):
     assert workshops.list_notes(db, aid)["id"].tolist() == [note, parked]
 
 
-def test_summary_names_agreed_levels_sector_gaps_and_dont_knows(live, fw):
+def test_summary_names_agreed_levels_sector_gaps_and_dont_knows(live, fw, monkeypatch):
+    monkeypatch.setenv(disclosure.MIN_GROUP_VAR, "1")  # every sector shown (folding: tests/test_disclosure.py)
     db, _, w = live
     first, second = (i.id for i in fw.items_for(False)[:2])
     sectors = ("health", "lived_experience", "vcse", "other")
@@ -282,7 +283,8 @@ def test_a_reopened_workshop_gets_a_new_code_if_another_open_one_took_its_code(l
     assert workshops.workshop_by_code(db, "TAKEN2")["id"] == other["id"]
 
 
-def test_the_collected_table_shows_only_sectors_that_answered_and_what_waits_for_the_room(draft):
+def test_the_collected_table_shows_only_sectors_that_answered_and_what_waits_for_the_room(draft, monkeypatch):
+    monkeypatch.setenv(disclosure.MIN_GROUP_VAR, "1")  # every sector shown (folding: tests/test_disclosure.py)
     db, aid = draft
     before = workshops.start_workshop(db, aid, ACTOR, mode=workshops.INDEPENDENT, now=T0)
     for sector, level in [("health", 2), ("sport", 2), ("vcse", 3)]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from checklist import analysis, store
-from ui.common import db_path, open_db
+from checklist import analysis, national, store
+from ui.common import db_path, framework, open_db
 
 
 def version() -> tuple[str, int]:
@@ -42,3 +42,9 @@ def latest_everywhere(key: tuple[str, int]) -> tuple[pd.DataFrame, pd.DataFrame]
 
 def every_place_levels(key: tuple[str, int]) -> pd.DataFrame:
     return analysis.labelled_by_place(*latest_everywhere(key))
+
+
+@st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
+def national_rounds(key: tuple[str, int]) -> pd.DataFrame:
+    """Every place's submitted rounds with their overall scores, for the national view (read once per version)."""
+    return national.place_rounds(open_db(), framework())

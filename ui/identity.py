@@ -2,8 +2,9 @@
 
 Local mode (the default): no sign-in, one user who may do everything, on this computer.
 Shared mode (CHECKLIST_MODE=shared, with [auth] in .streamlit/secrets.toml): every page needs
-sign-in through OpenID Connect; the signed-in e-mail address (or the provider's subject when it sends
-no e-mail) is matched to a user an admin has added, and their roles decide what they may do.
+sign-in through OpenID Connect, with one provider ([auth] itself) or several side by side ([auth.<name>]
+each, offered by its `label`); the e-mail address a provider has verified is matched to a user an admin
+has added, whichever provider it came through, and their roles decide what they may do.
 AppTest injects a user by setting `at.user`, so every role can be tried without a network.
 """
 
@@ -59,8 +60,32 @@ def current_user(db) -> access.User | None:  # noqa: ANN001
     return access.find_user(db, who)
 
 
-def sign_in() -> None:
-    st.login()
+PROVIDER_KEYS = ("client_id", "server_metadata_url")
+
+
+def providers() -> list[tuple[str, str]]:
+    """The identity providers configured, as (name for st.login, label for the sign-in page): [auth] itself
+    ("default") when it names a client, then each [auth.<name>] section that does, in the order written."""
+    try:
+        section = st.secrets.get("auth") or {}
+    except (FileNotFoundError, OSError, ValueError):
+        return []
+    found = []
+    if all(section.get(key) for key in PROVIDER_KEYS):
+        found.append(("default", str(section.get("label") or "your organisation's account")))
+    for name, value in section.items():
+        if hasattr(value, "get") and all(value.get(key) for key in PROVIDER_KEYS):
+            found.append((name, str(value.get("label") or name.replace("-", " ").capitalize())))
+    return found
+
+
+def sign_in(provider: str = "default") -> None:
+    st.login(provider)
+
+
+def unverified() -> bool:
+    """Signed in, but the provider did not confirm the e-mail address: never trusted as anyone."""
+    return shared() and sessions.unverified_sign_in(_claims())
 
 
 def sign_out() -> None:

@@ -351,7 +351,7 @@ def _session_refusal(claims: dict[str, Any]) -> str | None:
         problem = sessions.session_problem(db, claims)
         if problem:
             return problem
-        who = str(claims.get("email") or claims.get("sub") or "").strip()
+        who = sessions.identity_of(claims) or ""
         if access.find_user(db, who) is None:  # signed in with the organisation, but not added to this tool
             return MEDIA_REFUSED
         return None

@@ -119,6 +119,7 @@ from checklist.store.units import (
     rename_system,
     set_archived,
     set_population,
+    setup_progress,
     systems_overview,
 )
 
@@ -207,6 +208,7 @@ __all__ = [
     "set_action_deleted",
     "set_archived",
     "set_population",
+    "setup_progress",
     "sign_off",
     "submit_assessment",
     "suggest_round_label",

@@ -29,14 +29,28 @@ def get_place(db: sqlite_utils.Database, place_id: int) -> dict[str, Any]:
     return row
 
 
-def create_system(db: sqlite_utils.Database, name: str, actor: str, population: int | None = None) -> int:
-    actor = authorise(db, actor, access.MANAGE, what="add systems")
+def create_system(
+    db: sqlite_utils.Database,
+    name: str,
+    actor: str,
+    population: int | None = None,
+    admin_email: str = "",
+    admin_name: str = "",
+) -> int:
+    """Add a system (a service admin's step), and with `admin_email` its first system admin in the same
+    transaction: a new organisation is one step, and then runs itself."""
+    actor_name = authorise(db, actor, access.MANAGE_SERVICE, what="add systems")
     name = clean_name(name, "system")
+    if population is not None and (isinstance(population, bool) or not isinstance(population, int) or population < 0):
+        raise StoreError(f"population {population!r} must be a whole number of 0 or more")
     if query_row(db, "SELECT id FROM systems WHERE lower(name) = lower(?)", [name]):
         raise StoreError(f"a system called {name!r} already exists; choose another name")
     with write_transaction(db):
         system_id = insert_row(db, "systems", {"name": name, "population": population, "created_at": iso_now()})
-        record(db, actor, "system", system_id, "created", None, name)
+        record(db, actor_name, "system", system_id, "created", None, name)
+        if admin_email.strip():
+            user_id = access.add_user(db, actor, admin_email, admin_name)
+            access.grant(db, actor, user_id, access.ADMIN, int(system_id))
     return int(system_id)
 
 
@@ -86,10 +100,13 @@ def rename_place(db: sqlite_utils.Database, place_id: int, name: str, actor: str
 
 def set_archived(db: sqlite_utils.Database, table: str, row_id: int, archived: bool, actor: str) -> None:
     """Archive (hide from pickers) or restore a system or place; nothing is deleted."""
-    actor = authorise(db, actor, access.MANAGE, what="archive systems or places")
     if table not in ("systems", "places"):
         raise StoreError(f"cannot archive {table!r}; expected 'systems' or 'places'")
     old = get_system(db, row_id) if table == "systems" else get_place(db, row_id)
+    if table == "systems":  # a whole organisation leaving the service: the service's step
+        actor = authorise(db, actor, access.MANAGE_SERVICE, what="archive systems")
+    else:
+        actor = authorise(db, actor, access.MANAGE, place_id=row_id, what="archive places in this system")
     value = iso_now() if archived else None
     with write_transaction(db):
         db.execute(f"UPDATE {table} SET archived_at = ? WHERE id = ?", [value, row_id])
@@ -97,12 +114,13 @@ def set_archived(db: sqlite_utils.Database, table: str, row_id: int, archived: b
 
 
 def set_population(db: sqlite_utils.Database, table: str, row_id: int, population: int | None, actor: str) -> None:
-    actor = authorise(db, actor, access.MANAGE, what="set populations")
     if table not in ("systems", "places"):
         raise StoreError(f"cannot set population on {table!r}; expected 'systems' or 'places'")
     if population is not None and (not isinstance(population, int) or population < 0):
         raise StoreError(f"population {population!r} must be a whole number of 0 or more")
     old = get_system(db, row_id) if table == "systems" else get_place(db, row_id)
+    unit = {"system_id": row_id} if table == "systems" else {"place_id": row_id}
+    actor = authorise(db, actor, access.MANAGE, **unit, what="set populations here")
     with write_transaction(db):
         db.execute(f"UPDATE {table} SET population = ? WHERE id = ?", [population, row_id])
         record(db, actor, table[:-1], row_id, "population", old["population"], population)
@@ -143,4 +161,21 @@ def list_places(db: sqlite_utils.Database, system_id: int, include_archived: boo
         f"SELECT id, system_id, name, population, archived_at FROM places WHERE system_id = ? {where} "
         "ORDER BY lower(name), name",
         [system_id],
+    )
+
+
+def setup_progress(db: sqlite_utils.Database, system_ids: list[int]) -> pd.DataFrame:
+    """For each of these systems: how many places, people with a role in it and rounds it has (one query), so a
+    new system's admin is shown the steps left (places, people, the first round) rather than an empty page."""
+    if not system_ids:
+        return pd.DataFrame(columns=["id", "name", "places", "people", "rounds"])
+    marks = ", ".join("?" * len(system_ids))
+    return query_frame(
+        db,
+        f"""SELECT s.id, s.name,
+                   (SELECT count(*) FROM places p WHERE p.system_id = s.id AND p.archived_at IS NULL) AS places,
+                   (SELECT count(DISTINCT g.user_id) FROM grants g WHERE g.system_id = s.id) AS people,
+                   (SELECT count(*) FROM assessments a WHERE a.system_id = s.id) AS rounds
+            FROM systems s WHERE s.id IN ({marks}) AND s.archived_at IS NULL ORDER BY lower(s.name)""",
+        [int(s) for s in system_ids],
     )

@@ -257,7 +257,7 @@ def test_the_live_pages_run_under_their_policy_in_a_browser(site, browser):
 
 
 def _identity(email: str, issued: float, expires: float, secret: str = SECRET) -> str:
-    claims = {"email": email, "is_logged_in": True, "iat": int(issued), "exp": int(expires),
+    claims = {"email": email, "email_verified": True, "is_logged_in": True, "iat": int(issued), "exp": int(expires),
               "origin": "https://127.0.0.1", "provider": "default"}  # fmt: skip
     return "_streamlit_user=" + URLSafeTimedSerializer(secret, salt="_streamlit_user").dumps(json.dumps(claims))
 

@@ -42,33 +42,59 @@ def _wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"{url} did not answer in 60 s: {log.read_text()}")
 
 
+def _provider(node: str, tmp: Path, name: str, app_url: str, id_token_seconds: int) -> tuple[subprocess.Popen, str]:
+    """One provider on a free port of 127.0.0.1; returns the process and its issuer address once it answers."""
+    port = _free_port()
+    log = tmp / f"provider-{name}.log"
+    process = subprocess.Popen(
+        [node, str(HERE / "provider.mjs"), str(port), CLIENT_ID, CLIENT_SECRET, f"{app_url}/oauth2callback",
+         str(id_token_seconds)],
+        cwd=HERE, stdout=log.open("w"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    issuer = f"http://127.0.0.1:{port}"
+    _wait_for(f"{issuer}/.well-known/openid-configuration", process, log)
+    return process, issuer
+
+
+KWARGS = '[{section}.client_kwargs]\nscope = "openid profile email"\nprompt = "login"\n'
+
+
+def _provider_lines(issuer: str) -> str:
+    return (
+        f'client_id = "{CLIENT_ID}"\nclient_secret = "{CLIENT_SECRET}"\n'
+        f'server_metadata_url = "{issuer}/.well-known/openid-configuration"\n'
+    )
+
+
 @contextmanager
-def _shared_app(db_path: Path, tmp: Path, id_token_seconds: int = 3600) -> Iterator[str]:
-    """The app in shared mode on db_path, signing in through a real provider started for it; yields its address."""
+def _shared_app(
+    db_path: Path, tmp: Path, id_token_seconds: int = 3600, providers: dict[str, str] | None = None
+) -> Iterator[str]:
+    """The app in shared mode on db_path, signing in through real providers started for it; yields its address.
+
+    With `providers` ({name: label}), one provider each, configured side by side as [auth.<name>]; else one,
+    as [auth] itself."""
     node = shutil.which("node")
     if node is None or not (HERE / "node_modules" / "oidc-provider").exists():
         pytest.fail("the sign-in test needs Node.js and `npm ci` in tests/e2e/oidc (make test does it)")
-    app_port, provider_port = _free_port(), _free_port()
+    app_port = _free_port()
     app_url = f"http://127.0.0.1:{app_port}"
-    provider_log = tmp / "provider.log"
-    provider = subprocess.Popen(
-        [node, str(HERE / "provider.mjs"), str(provider_port), CLIENT_ID, CLIENT_SECRET, f"{app_url}/oauth2callback",
-         str(id_token_seconds)],
-        cwd=HERE, stdout=provider_log.open("w"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    started: list[subprocess.Popen] = []
     try:
-        issuer = f"http://127.0.0.1:{provider_port}"
-        _wait_for(f"{issuer}/.well-known/openid-configuration", provider, provider_log)
+        config = f'[auth]\nredirect_uri = "{app_url}/oauth2callback"\ncookie_secret = "{os.urandom(24).hex()}"\n'
+        if not providers:
+            process, issuer = _provider(node, tmp, "default", app_url, id_token_seconds)
+            started.append(process)
+            config += _provider_lines(issuer) + KWARGS.format(section="auth")
+        for name, label in (providers or {}).items():
+            process, issuer = _provider(node, tmp, name, app_url, id_token_seconds)
+            started.append(process)
+            config += (
+                f'[auth.{name}]\nlabel = "{label}"\n' + _provider_lines(issuer)
+                + KWARGS.format(section=f"auth.{name}")
+            )  # fmt: skip
         secrets = tmp / "secrets.toml"
-        secrets.write_text(
-            "[auth]\n"
-            f'redirect_uri = "{app_url}/oauth2callback"\n'
-            f'cookie_secret = "{os.urandom(24).hex()}"\n'
-            f'client_id = "{CLIENT_ID}"\nclient_secret = "{CLIENT_SECRET}"\n'
-            f'server_metadata_url = "{issuer}/.well-known/openid-configuration"\n'
-            "[auth.client_kwargs]\n"
-            'scope = "openid profile email"\nprompt = "login"\n'
-        )
+        secrets.write_text(config)
         process, url = _start(db_path, tmp / "streamlit.log", port=app_port, env={"CHECKLIST_MODE": "shared"},
                               args=("--secrets.files", str(secrets)))  # fmt: skip
         try:
@@ -77,8 +103,9 @@ def _shared_app(db_path: Path, tmp: Path, id_token_seconds: int = 3600) -> Itera
             process.terminate()
             process.wait(timeout=10)
     finally:
-        provider.terminate()
-        provider.wait(timeout=10)
+        for provider in started:
+            provider.terminate()
+            provider.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -116,11 +143,11 @@ def _sign_in(page: Page, url: str, email: str) -> None:
     expect(page.locator('[data-testid="stSidebar"]')).to_contain_text(f"Signed in as {email.split('@')[0]}")
 
 
-def _log_in(page: Page, url: str, email: str) -> None:
+def _log_in(page: Page, url: str, email: str, button: str = "Sign in") -> None:
     """Through the provider's own login form and consent screen, back to the app."""
     page.goto(url)
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name=button, exact=True).click()
     # The provider's own login form, then its consent screen.
     page.locator("input[name=login]").fill(email)
     page.locator("input[name=password]").fill("any password")
@@ -365,3 +392,39 @@ def test_an_identity_past_its_expiry_is_refused(browser: Browser, short_lived_se
         screenshot(page, "sign-in-expired")
     finally:
         context.close()
+
+
+def test_partners_sign_in_through_their_own_providers_and_are_known_by_their_verified_address(
+    browser: Browser, _demo_template, tmp_path
+):
+    """Two real providers side by side: the sign-in page offers each by its label; the same person coming through
+    either is the same person (matched by verified e-mail); an address a provider did not verify is turned away."""
+    db_path = tmp_path / "partners.db"
+    shutil.copy(_demo_template, db_path)
+    db = store.connect(db_path)
+    system_id = int(store.list_systems(db)["id"].iloc[0])
+    pat = access.add_user(db, "e2e", "pat@council.gov.uk", "Pat Partner")
+    access.grant(db, "e2e", pat, access.VIEWER, system_id)
+    access.grant(db, "e2e", access.add_user(db, "e2e", "unverified.sam@charity.org.uk", "Sam"), access.VIEWER,
+                 system_id)  # fmt: skip
+    db.close()
+    labels = {"nhs": "NHS staff (nhs.net)", "council": "Council and charity staff"}
+    with _shared_app(db_path, tmp_path, providers=labels) as url:
+        context = browser.new_context(viewport={"width": 1280, "height": 720})
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        expect.set_options(timeout=TIMEOUT_MS)
+        try:
+            page.goto(url)
+            for label in labels.values():
+                expect(page.get_by_role("button", name=f"Sign in with {label}")).to_be_visible()
+            screenshot(page, "sign-in-two-providers")
+            for label in labels.values():  # the same person through either provider
+                _log_in(page, url, "pat@council.gov.uk", button=f"Sign in with {label}")
+                expect(page.locator('[data-testid="stSidebar"]')).to_contain_text("Signed in as Pat Partner")
+                _sign_out(page)
+            _log_in(page, url, "unverified.sam@charity.org.uk", button=f"Sign in with {labels['council']}")
+            expect(page.get_by_role("heading", name="Your e-mail address was not confirmed")).to_be_visible()
+            expect(page.get_by_role("link", name="Dashboard")).to_have_count(0)
+        finally:
+            context.close()

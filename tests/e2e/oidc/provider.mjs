@@ -1,5 +1,6 @@
 // A real, standards-conformant OpenID Connect provider for the sign-in test, on 127.0.0.1 only.
-// Any login is accepted (the provider's development login form); the login is the account's e-mail.
+// Any login is accepted (the provider's development login form); the login is the account's e-mail, verified
+// unless it starts with "unverified." (a provider passing on an address it has not confirmed).
 // Usage: node provider.mjs PORT CLIENT_ID CLIENT_SECRET REDIRECT_URI [ID_TOKEN_SECONDS]
 // ID_TOKEN_SECONDS (default 3600) sets how long an ID token lasts: its exp, which the app must honour.
 import Provider from "oidc-provider";
@@ -22,7 +23,7 @@ const provider = new Provider(issuer, {
     return {
       accountId: id,
       async claims() {
-        return { sub: id, email: id, email_verified: true, name: id.split("@")[0] };
+        return { sub: id, email: id, email_verified: !id.startsWith("unverified."), name: id.split("@")[0] };
       },
     };
   },
