@@ -92,11 +92,24 @@ def national_trend(rounds: pd.DataFrame, minimum: int) -> pd.DataFrame:
             continue
         bands = group["overall"].map(band).value_counts()
         counts = {name: int(bands.get(name, 0)) for name in LEVEL_NAMES}
-        withheld = [name for name, n in counts.items() if disclosure.too_small(n, minimum)]
+        withheld = withheld_counts(counts, minimum)
         counts.update(dict.fromkeys(withheld))
         rows.append({"period": period, "places": places, **_spread(group["overall"]), **counts, "shown": True,
                      "withheld": ", ".join(withheld)})  # fmt: skip
     return pd.DataFrame(rows, columns=["period", "places", *FIGURES, *LEVEL_NAMES, "shown", "withheld"])
+
+
+def withheld_counts(counts: dict[str, int], minimum: int) -> list[str]:
+    """The counts of a row (whose total is shown) to withhold: every count of fewer than `minimum`, and then the
+    smallest others until at least two are withheld and together they hold at least `minimum` places, since
+    one withheld count is the total less the rest (complementary suppression)."""
+    withheld = [name for name, n in counts.items() if disclosure.too_small(n, minimum)]
+    while withheld and (len(withheld) < 2 or sum(counts[n] for n in withheld) < minimum):
+        rest = [name for name, n in counts.items() if n > 0 and name not in withheld]
+        if not rest:
+            break
+        withheld.append(min(rest, key=lambda name: (counts[name], LEVEL_NAMES.index(name))))
+    return [name for name in LEVEL_NAMES if name in withheld]
 
 
 def as_published(frame: pd.DataFrame, columns: list[str], minimum: int) -> pd.DataFrame:

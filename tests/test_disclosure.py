@@ -176,6 +176,20 @@ def test_the_national_view_holds_back_small_systems_periods_and_levels(demo_path
     assert not any(r["value"] not in ("fewer than 3",) and r["value"].startswith(("=", "+", "@")) for r in lines)
 
 
+@pytest.mark.parametrize(
+    ("counts", "withheld"),
+    [
+        ({"Emerging": 6, "Developing": 2}, ["Emerging", "Developing"]),  # 2 would be 8 less 6: both withheld
+        ({"Emerging": 5, "Developing": 3}, []),
+        ({"Emerging": 4, "Developing": 1, "Maturing": 4}, ["Emerging", "Developing"]),
+        ({"Emerging": 1, "Developing": 1, "Maturing": 9}, ["Emerging", "Developing", "Maturing"]),  # 1 + 1 < 3
+    ],
+)
+def test_a_withheld_count_cannot_be_worked_out_from_the_total(counts, withheld):
+    full = {name: counts.get(name, 0) for name in LEVEL_NAMES}
+    assert national.withheld_counts(full, 3) == withheld
+
+
 def test_the_national_page_is_for_the_service_and_national_viewers_only(shared_demo):  # noqa: F811
     db, *_ = shared_demo
     _plant_small_system(db)
