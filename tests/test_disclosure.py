@@ -18,6 +18,7 @@ from checklist.framework import LEVEL_NAMES, current_framework
 from tests.conftest import ACTOR, FROZEN_AT
 from tests.test_access import _as, shared_demo  # noqa: F401 - fixture
 from tests.test_pages import _app, _shown, _texts
+from ui import identity
 
 ITEMS = [item.id for item in current_framework().items_for(False)]  # every core item: a round can be submitted
 
@@ -95,10 +96,12 @@ def test_one_disabled_person_in_a_room_is_counted_with_others_on_the_shared_scre
 # --- other units' figures ------------------------------------------------------------------------------------
 
 
-def _plant_small_system(db, name: str = "Tiny ICS", places: int = 2) -> None:  # noqa: ANN001
-    """A system with `places` places, each with a submitted round (through the importer, all at once)."""
+def _plant_small_system(db, name: str = "Tiny ICS", places: int = 2, level: int | None = None) -> None:  # noqa: ANN001
+    """A system with `places` places, each with a submitted round (through the importer, all at once), every
+    item at `level` (or at the place's number)."""
     rows = [{"system": name, "place": f"{name} place {n}", "round": "R1", "date": f"2026-0{n + 1}-01",
-             "status": "submitted", **dict.fromkeys(ITEMS, n % 5)} for n in range(1, places + 1)]  # fmt: skip
+             "status": "submitted", **dict.fromkeys(ITEMS, n % 5 if level is None else level)}
+            for n in range(1, places + 1)]  # fmt: skip
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
     writer.writeheader()
@@ -113,6 +116,26 @@ def test_learn_from_counts_places_the_reader_has_no_role_for_and_holds_back_a_sm
     assert list(found.named["place"]) == ["Mine (X)"]
     assert found.elsewhere == 2 and found.elsewhere_text == "fewer than 3"
     assert analysis.learn_from(levels, "governance", set(), None, minimum=2).elsewhere_text == "3"
+
+
+def test_where_to_learn_from_only_counts_other_systems_places_and_not_when_they_are_few(tmp_path, monkeypatch):
+    path = tmp_path / "learn.db"
+    db = store.connect(path)
+    _plant_small_system(db, "Home ICS", places=1, level=1)  # the reader's own place, weak everywhere
+    _plant_small_system(db, "Tiny ICS", places=2, level=4)  # two places elsewhere, thriving
+    home = int(store.list_systems(db).set_index("name").loc["Home ICS", "id"])
+    viewer = access.add_user(db, ACTOR, "viewer@home.nhs.uk", "Vi")
+    access.grant(db, ACTOR, viewer, access.VIEWER, home)
+    monkeypatch.setenv(store.DB_ENV_VAR, str(path))
+    monkeypatch.setenv(identity.MODE_VAR, identity.SHARED)
+    place = "Home ICS place 1"  # a bookmarked choice names the place
+    at = _as("viewer@home.nhs.uk", "pages/dashboard.py", dash_system="Home ICS", dash_place=place)
+    text = _shown(_texts(at))
+    assert "Elsewhere: fewer than 3 places you have no role for are at Maturing or above" in text
+    assert "Tiny ICS" not in str(at) and "Place A" not in text
+    _plant_small_system(db, "Third ICS", places=1, level=4)  # three places elsewhere now: a count may be given
+    text = _shown(_texts(_as("viewer@home.nhs.uk", "pages/dashboard.py", dash_system="Home ICS", dash_place=place)))
+    assert "Elsewhere: 3 places you have no role for are at Maturing or above" in text
 
 
 def test_systems_compared_holds_back_a_system_with_too_few_places(shared_demo):  # noqa: F811
