@@ -52,8 +52,15 @@ lint: install-test
 	$(PY) -m ruff check .
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache test-artifacts site
 
-# The national benchmark (about 20 minutes on 2 cores): writes bench/results.json and the README's table.
+# The national benchmark (about 20 minutes on 2 cores): writes bench/results.json and docs/benchmarks.md's table.
 bench: install-test system-deps
-	$(PY) bench/national.py --scale 0.25 1 4 --live 30 300 3000 --backends sqlite postgresql --readme
+	$(PY) bench/national.py --scale 0.25 1 4 --live 30 300 3000 --backends sqlite postgresql --docs
+
+# The docs site (mkdocs-material), built strictly: a broken link or anchor is an error. make test builds it too.
+docs: install-test
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
+docs-serve: install-test
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --dev-addr 127.0.0.1:8000

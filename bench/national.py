@@ -1,6 +1,6 @@
 """The national benchmark: every page, file and live path measured on a national-scale database.
 
-    python bench/national.py [--scale 0.25 1 4] [--live 30 100 300] [--out bench/results.json] [--readme]
+    python bench/national.py [--scale 0.25 1 4] [--live 30 100 300] [--out bench/results.json] [--docs]
 
 For each scale it builds a seeded, deterministic database (at 1x: 42 systems, 250 places, a system and a
 place round each quarter for three years with the workforce module, their history, and a workshop on
@@ -24,7 +24,7 @@ server the benchmark starts on 127.0.0.1 (Debian's postgresql, fsync on), and ea
 its ratio to the same measure on SQLite in the same run (`vs_sqlite`; the target is at most 1.5).
 
 It writes `bench/results.json` (a list of records {name, unit, value, floor, ratio, target, target_on,
-better, scale, backend}) and, with --readme, the README's benchmark table.
+better, scale, backend}) and, with --docs, the benchmark table in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ from checklist import store, workshops  # noqa: E402
 from checklist.framework import current_framework  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results.json"
-README = ROOT / "README.md"
+TABLE_PAGE = ROOT / "docs" / "benchmarks.md"
 ROUTER = str(ROOT / "router.py")
 NOW = "2026-01-01T00:00:00+00:00"
 SECTORS = tuple(workshops.SECTORS)
@@ -655,9 +655,9 @@ def _cell(r: dict | None) -> str:
     return text + (f" [{r['vs_sqlite']:g}× SQLite]" if r.get("vs_sqlite") is not None else "")
 
 
-def readme_table(results: list[dict], when: str, machine: str) -> str:
-    """The README's table: a row per measure, a column per scale, and with both backends a column for each side by
-    side (PostgreSQL's cell also ÷ the same on SQLite)."""
+def table_markdown(results: list[dict], when: str, machine: str) -> str:
+    """The benchmark table (docs/benchmarks.md): a row per measure, a column per scale, and with both backends a
+    column for each side by side (PostgreSQL's cell also ÷ the same on SQLite)."""
     scales = sorted({r["scale"] for r in results if r["scale"] is not None})
     backends = list(dict.fromkeys(r.get("backend", "sqlite") for r in results))
     both = len(backends) > 1
@@ -686,13 +686,13 @@ def readme_table(results: list[dict], when: str, machine: str) -> str:
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 
-def write_readme(table: str) -> None:
-    text = README.read_text()
+def write_table_page(table: str) -> None:
+    text = TABLE_PAGE.read_text()
     if BEGIN not in text:
-        raise SystemExit(f"README.md has no {BEGIN} … {END} block for the benchmark table")
+        raise SystemExit(f"{TABLE_PAGE} has no {BEGIN} … {END} block for the benchmark table")
     head, rest = text.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
-    README.write_text(f"{head}{BEGIN}\n{table}\n{END}{tail}")
+    TABLE_PAGE.write_text(f"{head}{BEGIN}\n{table}\n{END}{tail}")
 
 
 def _tagged(rec: dict, backend: str, earlier: list[dict]) -> dict:
@@ -757,7 +757,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--voters", type=int, default=300)
     parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--readme", action="store_true", help="write the table into README.md")
+    parser.add_argument("--docs", action="store_true", help="write the table into docs/benchmarks.md")
     parser.add_argument("--keep", type=Path, help="keep the built databases in this folder (and reuse them)")
     parser.add_argument("--backends", nargs="+", default=["sqlite"], choices=["sqlite", "postgresql"],
                         help="measure on SQLite, PostgreSQL, or both side by side")  # fmt: skip
@@ -809,8 +809,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     for r in results:
         r.update(when=when, machine=machine)
     _save(args.out, results)
-    if args.readme:
-        write_readme(readme_table(results, when, machine))
+    if args.docs:
+        write_table_page(table_markdown(results, when, machine))
     missed = [r["name"] + f" @{r['scale']:g}x" for r in results if r.get("met") is False]
     print(f"wrote {args.out}; targets missed: {', '.join(missed) or 'none'}")
     return results

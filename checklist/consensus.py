@@ -1,7 +1,7 @@
 """How a group's ratings of one item come together: counts, median, range, sectors, agreed or split.
 
 Plain data in, plain data out; used for live workshop votes and for answers collected before a
-workshop. The rules (also in the README, "Workshops"):
+workshop. The rules (also in docs/guides/facilitators.md):
 
 - A rating is a level 0-4. "Don't know" is counted but is not a rating.
 - The median and range are over the ratings. A sector's median is over that sector's ratings.

@@ -491,7 +491,7 @@ def _action_line(description: str | None, owner: str | None, due: str, status: s
 
 
 def export_frame(db: sqlite_utils.Database, ids: list[int]) -> pd.DataFrame:
-    """One row per assessment × item in scope, in the columns documented in the README."""
+    """One row per assessment × item in scope, in the columns documented in docs/reference/cli.md (Export format)."""
     if not ids:
         return pd.DataFrame(columns=EXPORT_COLUMNS)
     with read_snapshot(db):

@@ -1,6 +1,6 @@
 """Maturity scores: item level -> domain score -> overall score. Plain data in, plain data out.
 
-The rules (also in the README, "How scores are computed"):
+The rules (also in docs/framework.md, "How scores are computed"):
 - An item scores its level, 0-4. Unanswered, "don't know" and "not applicable" items have no
   score: they are left out of every average, never counted as 0.
 - A domain's score is the mean level of its scored items; with none scored it has no score.

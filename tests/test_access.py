@@ -15,8 +15,8 @@ from ui import identity
 A, B, OTHER_SYSTEM = 1, 2, 99  # place ids in system 1 (A, B); a second system
 SYSTEM = 1
 SERVICE_ADMIN, SYSTEM_ADMIN = "service admin", "system admin"  # the admin role with no system, and on one
-COLUMNS = (SERVICE_ADMIN, SYSTEM_ADMIN, LEAD, REVIEWER, VIEWER)  # the README's table, left to right
-MATRIX = {  # action -> who may take it on their own unit (the README's table)
+COLUMNS = (SERVICE_ADMIN, SYSTEM_ADMIN, LEAD, REVIEWER, VIEWER)  # the roles table (admins' guide), left to right
+MATRIX = {  # action -> who may take it on their own unit (the roles table)
     access.READ: {SERVICE_ADMIN, SYSTEM_ADMIN, LEAD, REVIEWER, VIEWER},
     access.EXPORT: {SERVICE_ADMIN, SYSTEM_ADMIN, LEAD, REVIEWER, VIEWER},
     access.EDIT: {SERVICE_ADMIN, SYSTEM_ADMIN, LEAD},
@@ -50,12 +50,12 @@ def test_each_cell_of_the_matrix(column, action):
     assert access.can(user, action, SYSTEM, B) == (column in (SERVICE_ADMIN, SYSTEM_ADMIN) and column in MATRIX[action])
 
 
-def test_the_table_in_the_readme_is_the_matrix():
-    """Each row of the README's roles table has a tick in exactly the columns this test's MATRIX gives."""
-    from tests.test_docs import README
+def test_the_roles_table_in_the_docs_is_the_matrix():
+    """Each row of the roles table in the admins' guide has a tick in exactly the columns this test's MATRIX gives."""
+    from tests.test_docs import DOCS
 
     rows = {}
-    for line in README.splitlines():
+    for line in (DOCS / "guides" / "admins.md").read_text(encoding="utf-8").splitlines():
         if line.startswith("| ") and "(`" in line and "`)" in line:
             action = line.split("(`", 1)[1].split("`)", 1)[0]
             cells = [c.strip() for c in line.strip().strip("|").split("|")][1:]

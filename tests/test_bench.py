@@ -1,5 +1,5 @@
 """The national benchmark still runs: a 0.01x smoke run of every part (timings are reported by bench/national.py,
-never asserted here), with the records in the shape the README and bench/results.json promise."""
+never asserted here), with the records in the shape docs/benchmarks.md and bench/results.json promise."""
 
 import importlib.util
 import json
@@ -36,14 +36,14 @@ def test_the_national_benchmark_runs_small_and_writes_its_records(tmp_path, monk
             assert isinstance(r["met"], bool)
 
 
-def test_the_readme_table_lists_every_record_with_its_target(tmp_path):
+def test_the_benchmark_table_lists_every_record_with_its_target(tmp_path):
     bench = _national()
     records = [
         bench.record("home warm", 0.2, 0.1, 1.0, kind="page warm"),
         bench.record("import national csv", 4.0, None, 1.0),
         bench.record("import national csv", 9.0, None, 4.0),
     ]
-    table = bench.readme_table(records, "2026-11-24", "2 cores")
+    table = bench.table_markdown(records, "2026-11-24", "2 cores")
     assert "| import national csv | 4 s | 9 s | ≤ 5 s | no |" in table
     assert "| home warm | 0.2 s (2×) |" in table
 
@@ -52,6 +52,6 @@ def test_with_both_backends_the_table_puts_them_side_by_side(tmp_path):
     bench = _national()
     sqlite = bench.record("import national csv", 4.0, None, 1.0)
     postgresql = bench._tagged(bench.record("import national csv", 5.0, None, 1.0), "postgresql", [sqlite])
-    table = bench.readme_table([bench._tagged(sqlite, "sqlite", []), postgresql], "2026-12-07", "2 cores")
+    table = bench.table_markdown([bench._tagged(sqlite, "sqlite", []), postgresql], "2026-12-07", "2 cores")
     assert "| what | 1× SQLite | 1× PostgreSQL | target | met |" in table
     assert "| import national csv | 4 s | 5 s [1.25× SQLite] | ≤ 5 s | yes |" in table

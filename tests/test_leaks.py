@@ -4,7 +4,7 @@ The demo in shared mode, with marked text planted in units the users below may n
 opens every page their navigation offers and tries every choice in its pickers (AppTest); everything
 the server sends to the browser (every element's message: text, labels, options, tables, chart data)
 is searched for the other units' names and marked text, which may appear only anonymised (Place A,
-System A) where the README says so. The files they can download are searched the same way.
+System A) where the docs say so. The files they can download are searched the same way.
 """
 
 from __future__ import annotations

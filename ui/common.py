@@ -276,7 +276,7 @@ def headline(  # noqa: ANN001
         columns[4].metric(
             "Projected score",
             formatting.score(projected.overall),
-            help="The overall score if every open action reached the level it aims for (README: projected score).",
+            help="The overall score if every open action reached the level it aims for.",
         )
     st.caption(f"Items by level: {presentation.levels_spread(result)}")
     if change and change.wording_changed:
