@@ -34,7 +34,7 @@ COMMANDS_HELP = {
     "export": "write assessments as tidy CSV (one row per assessment and item) or an Excel workbook",
     "import": "read assessments from CSV or Excel (the export's layout, or one row per unit and round); all or nothing",
     "template": "write a blank Excel workbook for one assessment, to fill offline and import back",
-    "report": "write the board report of one assessment, or a comparison of a system's places, as HTML or PDF",
+    "report": "write the board report of one assessment, or a comparison of a system's places, as PDF, Word or HTML",
     "backup": "write a consistent snapshot of the whole database to a file",
     "restore": "replace the database with a checked backup, keeping a backup of what was there first",
     "systems": "list the systems, or add one with its first system admin (who then runs it from the app)",
@@ -99,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
             which.add_argument("--system", metavar="NAME|ID", help="a commissioner's comparison of the system's places")
             cmd.add_argument("--round", default=None, help="with --system: one round label (default: latest of each)")
             cmd.add_argument("--anonymise", action="store_true", help="with --system: Place A, B, … instead of names")
-            cmd.add_argument("--format", choices=("pdf", "html"), default="pdf", help="default: %(default)s")
+            cmd.add_argument("--format", choices=reports.FORMATS, default="pdf",
+                             help="pdf, docx (Word) or html; default: %(default)s")  # fmt: skip
             cmd.add_argument("--out", type=Path, required=True, help="file to write")
         if name == "backup":
             cmd.add_argument("--out", type=Path, required=True, help="file to write the snapshot to")
@@ -383,7 +384,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         document = reports.comparison_html(db, system_id, args.round, clock.today(), args.anonymise)
     else:
         document = reports.assessment_html(db, args.assessment, clock.today())
-    _write_atomically(args.out, reports.pdf_bytes(document) if args.format == "pdf" else document.encode("utf-8"))
+    _write_atomically(args.out, reports.file_bytes(document, args.format))
     print(f"report written to {args.out}")
     return 0
 

@@ -543,6 +543,22 @@ def assessment_html(db: sqlite_utils.Database, assessment_id: int, today: date, 
     return "".join(parts)
 
 
+FORMATS = ("pdf", "docx", "html")
+
+
+def file_bytes(document: str, file_format: str) -> bytes:
+    """A report (its HTML) as a file: a tagged PDF, a Word document, or the HTML itself."""
+    if file_format == "pdf":
+        return pdf_bytes(document)
+    if file_format == "docx":
+        from checklist import word
+
+        return word.docx_bytes(document)
+    if file_format == "html":
+        return document.encode("utf-8")
+    raise ValueError(f"report format {file_format!r} is not one of {', '.join(FORMATS)}")
+
+
 def pdf_bytes(document: str) -> bytes:
     """A tagged PDF (PDF/UA-1: structure tree, title and language from the HTML)."""
     from weasyprint import HTML

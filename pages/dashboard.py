@@ -6,7 +6,19 @@ from functools import partial
 
 import streamlit as st
 
-from checklist import access, analysis, charts, clock, disclosure, exports, formatting, presentation, store, summary
+from checklist import (
+    access,
+    analysis,
+    charts,
+    clock,
+    cycles,
+    disclosure,
+    exports,
+    formatting,
+    presentation,
+    store,
+    summary,
+)
 from checklist.scoring import DONT_KNOW
 from ui import data
 from ui.common import actor, chart, choose_unit, ensure_router, headline, open_db, open_fresh, plain, text_table
@@ -38,6 +50,10 @@ chosen = choose_unit(db, "dash", in_url=True)
 if chosen is None:
     st.stop()
 system_id, place_id, unit = chosen
+cycle = cycles.due_rounds(db, clock.today(), [system_id])
+cycle = cycle[cycle["place_id"].fillna(0).astype(int) == (place_id or 0)]
+if not cycle.empty:  # when the next round is due, on the unit's review cycle
+    st.caption(f"Review cycle: {cycles.describe(cycle.iloc[0])}")
 rounds = data.unit_rounds(data.version(), system_id, place_id)
 if not rounds:
     st.info(f"{plain(unit)} has no assessment rounds yet. Start one on the Assess page.", icon=":material/info:")

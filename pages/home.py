@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from checklist import access, clock, demo, formatting, store
+from checklist import access, clock, cycles, demo, formatting, round_labels, store
 from ui.common import actor, ensure_router, flash, framework, open_db, plain, show_error, show_flashes
 
 ensure_router()
@@ -119,6 +119,34 @@ if not user.local:
             icon=":material/verified:",
             query_params={"assessment": str(row.id)},
         )
+
+
+def _start_due(system_id: int, place_id: int | None) -> None:
+    """Start the round a cycle says is due, labelled by the quarter (never a label the unit has), dated today."""
+    conn = open_db()
+    taken = store.list_assessments(conn, system_id=system_id, place_id=place_id, whole_system=place_id is None)
+    label = round_labels.free_label(store.suggest_round_label(clock.today()), taken["round_label"])
+    try:
+        new_id = store.create_assessment(conn, system_id, place_id, label, clock.today().isoformat(), actor())
+    except store.StoreError as exc:
+        st.session_state["home_error"] = str(exc)
+    else:
+        st.session_state["home_started"] = new_id  # opened below: a page switch cannot happen in a callback
+
+
+if (started := st.session_state.pop("home_started", None)) is not None:
+    st.switch_page("pages/assess.py", query_params={"assessment": str(started)})
+due = cycles.due_rounds(db, clock.today())
+due = _allowed(due[due["state"].isin([cycles.OVERDUE, cycles.DUE])], access.EDIT)
+if not due.empty:
+    st.header("Rounds due")
+    if message := st.session_state.pop("home_error", None):
+        show_error(store.StoreError(message))
+    for n, row in enumerate(due.head(MAX_LISTED).itertuples()):
+        words, start = st.columns([4, 1], vertical_alignment="center")
+        words.markdown(f"**{plain(row.unit_name)}** · {cycles.describe(row._asdict())}")
+        start.button("Start the round", key=f"home_start_due_{n}", on_click=_start_due,
+                     args=(int(row.system_id), None if pd.isna(row.place_id) else int(row.place_id)))  # fmt: skip
 
 drafts = store.list_assessments(db, status=store.DRAFT)
 drafts = _allowed(drafts, access.EDIT)

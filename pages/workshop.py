@@ -58,7 +58,7 @@ def run(workshop: dict) -> None:
     if assessment["status"] != store.DRAFT and is_open:
         st.warning("The assessment has been submitted, so agreed levels cannot be saved until it is reopened.")
     if is_open:
-        join_panel(workshop, expanded=workshops.participant_count(db, workshop["id"]) == 0)
+        join_panel(workshop, assessment, expanded=workshops.participant_count(db, workshop["id"]) == 0)
     else:
         st.info(
             f"This workshop is {status}: its code no longer works. Reopen it to take votes again "

@@ -370,7 +370,7 @@ SCHEMA_COMPAT = """CREATE TABLE schema_compat (
             step TEXT PRIMARY KEY,
             older_code_ok INTEGER NOT NULL CHECK (older_code_ok IN (0, 1))
         )"""
-OLDER_CODE_OK = {"0010_room_presence": True}
+OLDER_CODE_OK = {"0010_room_presence": True, "0011_review_cycles": True}
 
 
 def note_compat(db: sqlite_utils.Database, step: str) -> None:
@@ -393,6 +393,24 @@ def _m0010_room_presence(db: sqlite_utils.Database) -> None:
         )"""
     )
     note_compat(db, "0010_room_presence")
+
+
+@MIGRATIONS(name="0011_review_cycles")
+def _m0011_review_cycles(db: sqlite_utils.Database) -> None:
+    # How often a system or place assesses itself: every N months, or by a date (or both: whichever is sooner).
+    # A new table, so servers still running the code before it keep working.
+    db.execute(
+        """CREATE TABLE review_cycles (
+            id INTEGER PRIMARY KEY,
+            system_id INTEGER NOT NULL REFERENCES systems(id),
+            place_id INTEGER REFERENCES places(id),
+            every_months INTEGER CHECK (every_months IS NULL OR every_months BETWEEN 1 AND 60),
+            next_due TEXT,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE UNIQUE INDEX review_cycles_unit ON review_cycles(system_id, ifnull(place_id, 0))")
+    note_compat(db, "0011_review_cycles")
 
 
 KNOWN_MIGRATIONS = tuple(m.name for m in MIGRATIONS._migrations)

@@ -29,7 +29,7 @@ def results_panel(assessment: dict, fw: Framework) -> None:
     headline(  # with the spread of levels by the band
         fw, result, comparison, previous.label if previous else None, provisional=assessment["status"] == store.DRAFT
     )
-    r1, r2 = st.columns(2)
+    r1, r3, r2 = st.columns(3)
     aid = assessment["id"]
     name = f"report-{assessment['unit_name']}-{assessment['round_label']}".replace(" ", "-")
     r1.download_button(
@@ -39,6 +39,15 @@ def results_panel(assessment: dict, fw: Framework) -> None:
         mime="application/pdf",
         icon=":material/picture_as_pdf:",
         key=f"assess_report_pdf_{aid}",
+        on_click="ignore",  # a download changes nothing: no rerun
+    )
+    r3.download_button(
+        "Board report (Word)",
+        lambda: reports.file_bytes(reports.assessment_html(open_fresh(), aid, clock.today()), "docx"),
+        file_name=f"{name}.docx",
+        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        icon=":material/article:",
+        key=f"assess_report_docx_{aid}",
         on_click="ignore",  # a download changes nothing: no rerun
     )
     r2.download_button(

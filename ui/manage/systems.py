@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from checklist import access, formatting, store, summary
-from ui.common import actor, flash, open_db, plain, show_flashes
+from checklist import access, clock, cycles, formatting, store, summary
+from ui.common import actor, flash, open_db, plain, show_flashes, text_table
 from ui.manage.common import SYSTEMS_NOTE, attempt, place_note, system_note
 
 
@@ -112,6 +112,8 @@ def system_panel(system, show_archived: bool, expanded: bool, service: bool) -> 
                 attempt(store.create_place, system.id, place_name, actor(), where=system_note(system.id),
                          done=f"Added the place {place_name.strip()}")  # fmt: skip
 
+        review_cycles(system, places)
+
         st.markdown("**Rounds**")
         rounds = store.list_assessments(open_db(), system_id=system.id)
         if rounds.empty:
@@ -148,6 +150,42 @@ def system_panel(system, show_archived: bool, expanded: bool, service: bool) -> 
                 hide_index=True,
                 height=min(400, 38 + 35 * len(locked)),
             )
+
+
+def _save_cycle(system_id: int, keys: dict[str, str]) -> None:
+    state = st.session_state
+    place_id, months, due = state.get(keys["unit"]), state.get(keys["months"]), state.get(keys["date"])
+    try:
+        cycles.set_cycle(open_db(), actor(), system_id, place_id, None if months is None else int(months), due)
+    except store.StoreError as exc:
+        state["manage_error"] = str(exc)
+    else:
+        what = "no review cycle now" if months is None and due is None else (
+            " and ".join(([f"a round every {int(months)} months"] if months else [])
+                         + ([f"a round by {formatting.day(due)}"] if due else []))
+        )  # fmt: skip
+        flash(f"Saved: {what}", where=system_note(system_id))
+
+
+def review_cycles(system, places: pd.DataFrame) -> None:  # noqa: ANN001
+    """How often the system and each place assess themselves, when each is next due, and setting it."""
+    st.markdown("**Review cycle**")
+    found = cycles.due_rounds(open_db(), clock.today(), [int(system.id)])
+    if found.empty:
+        st.caption("No review cycle yet: set one so Home shows when rounds are due and overdue.")
+    else:
+        text_table(
+            pd.DataFrame({"Unit": found["unit_name"], "When": [cycles.describe(r) for _, r in found.iterrows()]})
+        )
+    names = {None: f"{system.name} (whole system)", **dict(zip(places["id"], places["name"], strict=True))}
+    keys = {k: f"manage_cycle_{k}_{system.id}" for k in ("unit", "months", "date")}
+    c1, c2, c3, c4 = st.columns([3, 2, 2, 1], vertical_alignment="bottom")
+    c1.selectbox("For", list(names), format_func=names.get, key=keys["unit"])
+    c2.number_input("Every (months)", min_value=1, max_value=cycles.LONGEST_CYCLE, value=None, step=1,
+                    key=keys["months"], placeholder="No interval")  # fmt: skip
+    c3.date_input("Or by (date)", value=None, key=keys["date"], format="DD/MM/YYYY")
+    c4.button("Save review cycle", key=f"manage_cycle_save_{system.id}", on_click=_save_cycle,
+              args=(int(system.id), keys))  # fmt: skip
 
 
 def systems_list(user: access.User, service: bool) -> None:

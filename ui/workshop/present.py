@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
+
 import streamlit as st
 
-from checklist import consensus, formatting, workshops
+from checklist import clock, consensus, formatting, invitations, workshops
 from checklist.consensus import SECTOR_LABELS, SPLIT, answer_label
 from checklist.framework import LEVEL_VALUES
 from checklist.scoring import DONT_KNOW
@@ -28,7 +30,34 @@ h1 { font-size: 2rem !important; }
 </style>"""
 
 
-def join_panel(workshop: dict, expanded: bool) -> None:
+def invitation(workshop: dict, assessment: dict, link: str) -> None:
+    """A calendar invitation (.ics) for the workshop, with the join address and code, to send to the room."""
+    wid = workshop["id"]
+    d, t, m = st.columns(3)
+    day = d.date_input("Invitation: date", value=clock.today(), key=f"ws_invite_day_{wid}", format="DD/MM/YYYY")
+    start = t.time_input("Start (UK time)", value=time(10, 0), key=f"ws_invite_time_{wid}", step=900)
+    minutes = m.number_input("Minutes", min_value=invitations.SHORTEST, max_value=invitations.LONGEST, value=120,
+                             step=15, key=f"ws_invite_minutes_{wid}")  # fmt: skip
+    st.download_button(
+        "Calendar invitation (.ics)",
+        lambda: invitations.workshop_invitation(
+            workshop,
+            assessment["unit_name"],
+            assessment["round_label"],
+            link,
+            datetime.combine(day, start),
+            int(minutes),
+            clock.now(),
+        ),  # fmt: skip
+        file_name=f"workshop-{workshop['code']}.ics",
+        mime="text/calendar",
+        icon=":material/event:",
+        key=f"ws_invite_{wid}",
+        on_click="ignore",
+    )
+
+
+def join_panel(workshop: dict, assessment: dict, expanded: bool) -> None:
     link = workshops.phones_join_at(st.context.url or "", workshop["code"])
     with st.expander("How to join", expanded=expanded, icon=":material/qr_code_2:"):
         qr, words = st.columns([1, 3], vertical_alignment="center")
@@ -46,6 +75,7 @@ def join_panel(workshop: dict, expanded: bool) -> None:
                     "the network with `make run ADDRESS=0.0.0.0`, then open the Network URL it shows.",
                     icon=":material/wifi_off:",
                 )
+        invitation(workshop, assessment, link)
 
 
 def _item_label(items: list, item_id: str, seed: dict) -> str:
