@@ -22,13 +22,14 @@ install-test: $(PY)
 # Debian's Chromium drives the browser tests (never a browser download).
 # nginx-light, openssl and caddy: the proxy tests put the shipped deploy/ configs in front of the app.
 # postgresql: the tests start their own server (as the postgres user) to run the store on both backends.
+# libreoffice-writer-nogui: the Word board report is opened and converted by LibreOffice in a test.
 DEBIAN_PACKAGES := chromium fonts-dejavu-core poppler-utils libpango-1.0-0 libpangoft2-1.0-0 nginx-light openssl caddy \
-	postgresql
+	postgresql libreoffice-writer-nogui
 
 system-deps:
 	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftotext >/dev/null || ! ldconfig -p | grep -q libpangoft2-1.0 \
 		|| [ ! -x /usr/sbin/nginx ] || ! command -v openssl >/dev/null || ! command -v caddy >/dev/null \
-		|| ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+		|| ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || ! command -v soffice >/dev/null; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEBIAN_PACKAGES); \
 		else echo "Install Debian's $(DEBIAN_PACKAGES) for the browser and PDF tests"; exit 1; fi; \

@@ -13,7 +13,20 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from checklist import access, clock, demo, exports, formatting, imports, privacy, reports, restoring, store
+from checklist import (
+    access,
+    clock,
+    demo,
+    exports,
+    formatting,
+    imports,
+    privacy,
+    reminders,
+    reports,
+    restoring,
+    store,
+    workshops,
+)
 from checklist.framework import FrameworkError, current_framework, framework_for, registry
 from checklist.scoring import DONT_KNOW, NOT_APPLICABLE
 from checklist.store import DRIVER_ERRORS
@@ -37,6 +50,7 @@ COMMANDS_HELP = {
     "report": "write the board report of one assessment, or a comparison of a system's places, as PDF, Word or HTML",
     "backup": "write a consistent snapshot of the whole database to a file",
     "restore": "replace the database with a checked backup, keeping a backup of what was there first",
+    "notify": "send today's reminder digests by e-mail, each person's once (for cron; safe to run again)",
     "systems": "list the systems, or add one with its first system admin (who then runs it from the app)",
     "users": "list, add or disable the people who may sign in (shared mode), and give them roles",
     "privacy": "forget participants' names after the retention period, or export or erase one person's data",
@@ -440,6 +454,13 @@ def _cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_notify(args: argparse.Namespace) -> int:
+    db = store.connect(args.db, must_exist=True)
+    outcome = reminders.send_due(db, os.environ.get(workshops.PUBLIC_URL_VAR, ""))
+    print(f"reminders: {outcome.describe()}")
+    return 1 if outcome.failed else 0
+
+
 def _cmd_systems(args: argparse.Namespace) -> int:
     db = store.connect(args.db)
     if args.action == "list":
@@ -504,6 +525,7 @@ HANDLERS = {
     "report": _cmd_report,
     "backup": _cmd_backup,
     "restore": _cmd_restore,
+    "notify": _cmd_notify,
     "systems": _cmd_systems,
     "users": _cmd_users,
     "privacy": _cmd_privacy,

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlite_utils
 
-from checklist import store, workshops
+from checklist import access, store, workshops
 from checklist.db import write_transaction
 from checklist.framework import Framework, current_framework, framework_for
 from checklist.scoring import DONT_KNOW, LEVEL, MAX_LEVEL, NOT_APPLICABLE
@@ -43,8 +43,11 @@ EVIDENCE = {
     4: "System-wide and reviewed each year with the lived-experience steering group; data shows gains.",
 }
 LINKS = "https://example.org/partnership-board-papers"
-OWNERS = ("Physical activity lead", "Head of commissioning", "VCSE alliance chair", "Public health consultant",
+# Two owners are people in the app, known by their e-mail address (so reminders reach them, and a new user can try
+# `checklist notify` against any local SMTP server); the rest are roles, listed to their unit's lead instead.
+OWNERS = ("pa.lead@example.nhs.uk", "commissioning@example.nhs.uk", "VCSE alliance chair", "Public health consultant",
           "Workforce lead", "Active partnership manager")  # fmt: skip
+PEOPLE = (("pa.lead@example.nhs.uk", "Priya Shah", "lead"), ("commissioning@example.nhs.uk", "Tom Reid", "reviewer"))
 ACTION_TEXT = (
     "Agree a written plan with partners and bring it to the next board",
     "Pilot the approach in one neighbourhood team and report back",
@@ -216,4 +219,8 @@ def create_demo(db: sqlite_utils.Database, seed: int = DEMO_SEED) -> DemoSummary
                     assessments += 1
                     if place_id is None:
                         _workshop(db, rng, framework, assessment_id)
+        for email_address, name, role in PEOPLE:  # on every demo system, so their actions reach them
+            user_id = access.add_user(db, DEMO_ACTOR, email_address, name)
+            for system_id in (int(s) for s in store.list_systems(db)["id"]):
+                access.grant(db, DEMO_ACTOR, user_id, role, system_id)
     return DemoSummary(systems=len(SYSTEMS), places=places, assessments=assessments)

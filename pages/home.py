@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from checklist import access, clock, cycles, demo, formatting, round_labels, store
+from checklist import access, clock, cycles, demo, formatting, reminders, round_labels, store
 from ui.common import actor, ensure_router, flash, framework, open_db, plain, show_error, show_flashes
 
 ensure_router()
@@ -68,6 +68,29 @@ def _allowed(frame: pd.DataFrame, action: str) -> pd.DataFrame:
     return frame[keep]
 
 
+def _set_reminders(user_id: int) -> None:
+    try:
+        reminders.set_reminders(open_db(), actor(), user_id, bool(st.session_state["home_reminders"]))
+    except store.StoreError as exc:
+        st.session_state["home_error"] = str(exc)
+    else:
+        flash("Saved: you will get reminders by e-mail" if st.session_state["home_reminders"]
+              else "Saved: no more reminders by e-mail (turn them on again here)")  # fmt: skip
+
+
+def _start_due(system_id: int, place_id: int | None) -> None:
+    """Start the round a cycle says is due, labelled by the quarter (never a label the unit has), dated today."""
+    conn = open_db()
+    taken = store.list_assessments(conn, system_id=system_id, place_id=place_id, whole_system=place_id is None)
+    label = round_labels.free_label(store.suggest_round_label(clock.today()), taken["round_label"])
+    try:
+        new_id = store.create_assessment(conn, system_id, place_id, label, clock.today().isoformat(), actor())
+    except store.StoreError as exc:
+        st.session_state["home_error"] = str(exc)
+    else:
+        st.session_state["home_started"] = new_id  # opened below: a page switch cannot happen in a callback
+
+
 if user.admin_systems and not user.is_service_admin:
     # A system admin's first visits: the steps that make a new system usable, each ticked once done.
     for system in store.setup_progress(db, sorted(user.admin_systems)).itertuples():
@@ -95,6 +118,15 @@ if not user.local:
     roles = access.own_roles(db, user)
     if roles:
         st.caption("Your roles: " + "; ".join(plain(r) for r in roles))
+    if st.query_params.get("reminders") == "off":
+        st.info("You followed the link in a reminder: turn reminders off (or on again) here.", icon=":material/mail:")
+    st.toggle(
+        "Send me a daily e-mail of what needs me (actions due, rounds due, sign-offs)",
+        value=reminders.reminders_on(db, user.id),
+        key="home_reminders",
+        on_change=_set_reminders,
+        args=(user.id,),
+    )
     owed = store.open_actions_owned_by(db, [user.name, user.email])
     owed = _allowed(owed, access.EDIT)
     today = clock.today().isoformat()
@@ -119,19 +151,6 @@ if not user.local:
             icon=":material/verified:",
             query_params={"assessment": str(row.id)},
         )
-
-
-def _start_due(system_id: int, place_id: int | None) -> None:
-    """Start the round a cycle says is due, labelled by the quarter (never a label the unit has), dated today."""
-    conn = open_db()
-    taken = store.list_assessments(conn, system_id=system_id, place_id=place_id, whole_system=place_id is None)
-    label = round_labels.free_label(store.suggest_round_label(clock.today()), taken["round_label"])
-    try:
-        new_id = store.create_assessment(conn, system_id, place_id, label, clock.today().isoformat(), actor())
-    except store.StoreError as exc:
-        st.session_state["home_error"] = str(exc)
-    else:
-        st.session_state["home_started"] = new_id  # opened below: a page switch cannot happen in a callback
 
 
 if (started := st.session_state.pop("home_started", None)) is not None:

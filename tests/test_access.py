@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from checklist import access, store, workshops
+from checklist import access, demo, store, workshops
 from checklist.access import ADMIN, LEAD, REVIEWER, VIEWER, Grant, PermissionDenied, User
 from tests.conftest import ACTOR, signed_in
 from tests.test_pages import APP, _shown, _tab, _texts
@@ -391,8 +391,9 @@ def test_a_system_admin_gets_manage_for_their_own_system_only_and_a_new_system_s
     assert not buttons & {"Download a backup (.db)", "Export everything (Excel)", "Restore this backup",
                           "Erase this person", "Archive system"}, buttons  # fmt: skip
     people = {_shown(e) for e in next(t.value for t in manage.table if "Signs in as" in t.value.columns)["Signs in as"]}
+    demo_people = {email_address for email_address, _, _ in demo.PEOPLE}  # roles on every demo system
     assert people <= {"fresh@example.nhs.uk", "lead@example.nhs.uk", "reviewer@example.nhs.uk",
-                                          "viewer@example.nhs.uk"}, "the people of their systems only"  # fmt: skip
+                      "viewer@example.nhs.uk", *demo_people}, "the people of their systems only"  # fmt: skip
     assert "admin@example.nhs.uk" not in people
     # The new system's first place, added from the page they were sent to.
     panel = next(e for e in manage.expander if "Fresh Start ICS" in e.label)

@@ -42,6 +42,7 @@ import time
 from collections import Counter, deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import time as datetime_time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -61,7 +62,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from checklist import downloads, formatting, live, privacy, store, workshops
+from checklist import clock, downloads, formatting, live, privacy, reminders, store, workshops
 from checklist.consensus import DONT_KNOW_LABEL, SECTORS, answer_label
 from checklist.framework import LEVEL_VALUES, framework_for
 from checklist.palette import DONT_KNOW_COLOUR, LEVEL_COLOURS
@@ -1041,6 +1042,25 @@ def _forget_old_names() -> None:
         db.close()
 
 
+def _send_reminders() -> None:
+    """Today's reminder digests (the ledger makes it safe on every server at once); how it went, in the log."""
+    db = _open()
+    try:
+        outcome = reminders.send_due(db, os.environ.get(workshops.PUBLIC_URL_VAR, ""))
+        (_LOG.warning if outcome.failed else _LOG.info)("reminders: %s", outcome.describe())
+    except store.StoreError as exc:  # settings or a database that cannot be used: said, and tried again tomorrow
+        _LOG.error("reminders were not sent: %s", exc)
+    finally:
+        db.close()
+
+
+async def _reminder_loop(at: datetime_time) -> None:
+    """Send reminders each day at CHECKLIST_NOTIFY_AT (UK time), for as long as the server runs."""
+    while True:
+        await asyncio.sleep(reminders.seconds_until(clock.now(), at))
+        await asyncio.to_thread(_send_reminders)
+
+
 def routes() -> list:
     return [
         Route("/join", join_page, methods=["GET"]),
@@ -1068,6 +1088,8 @@ async def lifespan(app: Any) -> AsyncIterator[None]:
     await asyncio.to_thread(downloads.sweep, _db_path())  # files an earlier run left for downloads
     STREAMS.budget = stream_budget()
     presence = asyncio.create_task(_presence_loop())
+    at = reminders.notify_at()  # a wrong CHECKLIST_NOTIFY_AT stops the server here, with its message
+    scheduled = asyncio.create_task(_reminder_loop(at)) if at is not None else None
     _LOG.info("live room: up to %d event streams at once (file limit %s), %d per client, %d per pass",
               STREAMS.budget, resource.getrlimit(resource.RLIMIT_NOFILE)[0] if resource else "unknown",
               STREAMS_PER_CLIENT, STREAMS_PER_PASS)  # fmt: skip
@@ -1075,5 +1097,7 @@ async def lifespan(app: Any) -> AsyncIterator[None]:
         yield
     finally:
         presence.cancel()
+        if scheduled is not None:
+            scheduled.cancel()
         _CHANNELS.clear()
         await asyncio.to_thread(live.close_all)

@@ -370,7 +370,7 @@ SCHEMA_COMPAT = """CREATE TABLE schema_compat (
             step TEXT PRIMARY KEY,
             older_code_ok INTEGER NOT NULL CHECK (older_code_ok IN (0, 1))
         )"""
-OLDER_CODE_OK = {"0010_room_presence": True, "0011_review_cycles": True}
+OLDER_CODE_OK = {"0010_room_presence": True, "0011_review_cycles": True, "0012_reminders": True}
 
 
 def note_compat(db: sqlite_utils.Database, step: str) -> None:
@@ -411,6 +411,35 @@ def _m0011_review_cycles(db: sqlite_utils.Database) -> None:
     )
     db.execute("CREATE UNIQUE INDEX review_cycles_unit ON review_cycles(system_id, ifnull(place_id, 0))")
     note_compat(db, "0011_review_cycles")
+
+
+@MIGRATIONS(name="0012_reminders")
+def _m0012_reminders(db: sqlite_utils.Database) -> None:
+    # The reminder ledger: one row per person per day, written before the mail is sent and marked after, so a
+    # second run, a second server or a crash never sends a day's digest twice and never forgets one. It holds no
+    # text of the mail (built afresh when sent) and no address: only whose, which day, and how it went.
+    db.execute(
+        """CREATE TABLE reminders (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            day TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'skipped')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT NOT NULL DEFAULT '',
+            claimed_until TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        )"""
+    )
+    db.execute("CREATE UNIQUE INDEX reminders_person_day ON reminders(user_id, day)")
+    # Who asked for no reminders (and since when): a person turns them off and on again from the app.
+    db.execute(
+        """CREATE TABLE reminder_optouts (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id),
+            off_at TEXT NOT NULL
+        )"""
+    )
+    note_compat(db, "0012_reminders")
 
 
 KNOWN_MIGRATIONS = tuple(m.name for m in MIGRATIONS._migrations)
