@@ -484,6 +484,16 @@ def personal_data(
     found["everything held about them"] = [
         {"table": c.table, "row": c.row, "column": c.column, "value": c.value} for c in cells
     ]
+    # Files whose text names them: erasure empties these (their content is in the database, not in this file).
+    named = _files_naming(db, Terms.of(terms))
+    found["evidence files naming them"] = [
+        dict(zip(("file", "assessment_id", "item_id", "name", "kind"), r, strict=True))
+        for r in db.execute(
+            "SELECT id, assessment_id, item_id, name, kind FROM evidence_files WHERE id IN"
+            f" (SELECT value FROM ({dialect(db).ints_of('?')}) AS named) ORDER BY id",
+            [json.dumps(sorted(named))],
+        ).fetchall()
+    ]
     return found
 
 
@@ -550,7 +560,44 @@ def _rewrite(db: sqlite_utils.Database, terms: Terms, placeholder: Callable[[str
                 rows |= {(table, row) for row, _ in values}
             counts["_rows"] = len(rows)
             counted[label] = counts
+    for label, emptied in _erase_in_files(db, terms).items():
+        counts = counted.setdefault(label, Counter())
+        counts["evidence_files.content"] += len(emptied)
+        counts["_rows"] += len(emptied)
     return counted
+
+
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+
+
+def _files_naming(db: sqlite_utils.Database, terms: Terms) -> dict[int, str]:
+    """The evidence files whose text holds a term, with the label of the first find (one file at a time)."""
+    found: dict[int, str] = {}
+    ids = [r[0] for r in db.execute("SELECT id FROM evidence_files WHERE size > 0").fetchall()]
+    for file_id in ids:
+        data = bytes(db.execute("SELECT content FROM evidence_files WHERE id = ?", [file_id]).fetchone()[0])
+        labels: list[str] = []
+        for text in (data.decode("utf-8", "ignore"), data.decode("utf-16-le", "ignore")):
+            terms.rewrite(text, lambda label, labels=labels: labels.append(label) or "")
+        if labels:
+            found[file_id] = min(labels)
+    return found
+
+
+def _erase_in_files(db: sqlite_utils.Database, terms: Terms) -> dict[str, list[int]]:
+    """Evidence files whose text names a term: their content is emptied and the file marked removed (its name and
+    who added it are text, erased like any other). The text of a file is what it holds as UTF-8 or UTF-16; text
+    inside compressed files (most PDFs and Office files) cannot be read this way, so the subject-access export
+    lists every file a person added, to be checked by hand. One file at a time, never all in memory."""
+    found: dict[str, list[int]] = {}
+    for file_id, label in _files_naming(db, terms).items():
+        found.setdefault(label, []).append(file_id)
+        db.execute(
+            "UPDATE evidence_files SET content = ?, size = 0, sha256 = ?, removed_at = coalesce(removed_at, ?) "
+            "WHERE id = ?",
+            [b"", EMPTY_SHA256, clock.iso_now(), file_id],
+        )
+    return found
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from datetime import date
 import pandas as pd
 import sqlite_utils
 
-from checklist import analysis, charts, formatting, report_charts, summary
+from checklist import analysis, charts, evidence_files, formatting, report_charts, summary
 from checklist.palette import LEVEL_COLOURS
 from checklist.scoring import NOT_APPLICABLE, AssessmentScore, band
 
@@ -456,6 +456,7 @@ def assessment_html(db: sqlite_utils.Database, assessment_id: int, today: date, 
         parts.append(f"<li>{_named(h)}: {_e(h.why)}. What works: {_e(fw.item(h.item_id).learn_from)}</li>")
     parts.append("</ul>")
 
+    attached = evidence_files.names_by_item(db, assessment_id)
     parts.append("<h2>Every item</h2>")
     for domain, rows in items.groupby("domain", sort=False):
         parts.append(f"<h3>{_e(domain)}</h3>")
@@ -468,6 +469,8 @@ def assessment_html(db: sqlite_utils.Database, assessment_id: int, today: date, 
             links = (saved.get("evidence_links") or "").split()
             if links:
                 evidence += "".join(f"<br>{_e(link)}" for link in links)
+            if row.item_id in attached:
+                evidence += ("<br>" if evidence else "") + "Files: " + _e("; ".join(attached[row.item_id]))
             parts.append(_row(_e(row.item), [_e(level), _e(target), evidence or "None recorded"]))
         parts.append("</tbody></table>")
 

@@ -19,8 +19,8 @@ import pytest
 import sqlite_utils
 from hypothesis import strategies as st
 
-from checklist import access, privacy, restoring, reviews, store, workshops
-from checklist.db import check_exact_schema
+from checklist import access, cycles, evidence_files, privacy, reminders, restoring, reviews, store, workshops
+from checklist.db import check_exact_schema, write_transaction
 from checklist.framework import framework_for
 from tests.conftest import ACTOR
 
@@ -117,6 +117,12 @@ def _world(path: Path) -> tuple[sqlite_utils.Database, int]:
     workshops.add_note(db, aid, "note", f"{NAME} said: call me on {PHONE}", ACTOR, item_id=room["current_item"],
                        workshop_id=room["id"])  # fmt: skip
     reviews.add_comment(db, aid, f"Check this with {NAME}", ACTOR, item_id="governance")
+    evidence_files.attach(db, priya, aid, "governance", f"{NAME} minutes.txt", f"Minutes: {NAME}\n".encode())
+    cycles.set_cycle(db, ACTOR, system_id, place_id, 12, None)
+    reminders.set_reminders(db, priya, uid, False)
+    with write_transaction(db):  # a reminder sent to her before she turned them off
+        db.execute("INSERT INTO reminders (user_id, day, state, created_at) VALUES (?, '2026-03-30', 'sent', ?)",
+                   [uid, "2026-03-30T07:30:00+00:00"])  # fmt: skip
     _answer_everything(db, aid, priya)
     store.submit_assessment(db, aid, priya, note=f"Agreed with {NAME} ({PHONE}) at the board")
     tom = access.add_user(db, ACTOR, OTHER_EMAIL, "Tom Okafor")
@@ -248,10 +254,15 @@ def test_the_subject_access_export_lists_exactly_what_erasure_changes(world):
     for cell in found["everything held about them"]:
         assert cell["value"] == before[(cell["table"], cell["row"], cell["column"])], "with what is held there"
 
+    files = {f["file"] for f in found["evidence files naming them"]}
+    assert files, "the file whose text names her is listed"
     privacy.erase_person(db, ACTOR, EMAIL, also=[PHONE])
     after = _cells(db)
     changed = {k for k in before if k in after and after[k] != before[k]}
-    assert changed - {("users", 1, "disabled_at")} == listed, "erasure touches exactly what the export listed"
+    emptied = {k for k in changed if k[0] == "evidence_files" and k[1] in files and k not in listed}
+    assert {k[2] for k in emptied} <= {"content", "size", "sha256", "removed_at"}, "a listed file is emptied"
+    assert ("evidence_files", min(files), "content") in emptied
+    assert changed - {("users", 1, "disabled_at")} - emptied == listed, "erasure touches exactly what the export listed"
 
 
 @pytest.mark.parametrize(

@@ -370,7 +370,12 @@ SCHEMA_COMPAT = """CREATE TABLE schema_compat (
             step TEXT PRIMARY KEY,
             older_code_ok INTEGER NOT NULL CHECK (older_code_ok IN (0, 1))
         )"""
-OLDER_CODE_OK = {"0010_room_presence": True, "0011_review_cycles": True, "0012_reminders": True}
+OLDER_CODE_OK = {
+    "0010_room_presence": True,
+    "0011_review_cycles": True,
+    "0012_reminders": True,
+    "0013_evidence_files": True,
+}
 
 
 def note_compat(db: sqlite_utils.Database, step: str) -> None:
@@ -440,6 +445,30 @@ def _m0012_reminders(db: sqlite_utils.Database) -> None:
         )"""
     )
     note_compat(db, "0012_reminders")
+
+
+@MIGRATIONS(name="0013_evidence_files")
+def _m0013_evidence_files(db: sqlite_utils.Database) -> None:
+    # Files attached to an item's evidence, kept with the data (so backups, restores, the subject-access export and
+    # erasure include them), with their SHA-256; removing one hides it (removed_at), never deletes it.
+    db.execute(
+        """CREATE TABLE evidence_files (
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id),
+            item_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            media_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            content BLOB NOT NULL,
+            added_at TEXT NOT NULL,
+            added_by TEXT NOT NULL,
+            removed_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX evidence_files_item ON evidence_files(assessment_id, item_id)")
+    note_compat(db, "0013_evidence_files")
 
 
 KNOWN_MIGRATIONS = tuple(m.name for m in MIGRATIONS._migrations)

@@ -12,6 +12,7 @@ from checklist.framework import Framework
 from checklist.scoring import LEVEL, LEVEL_VALUES, NOT_APPLICABLE
 from ui.assess.actions import actions_panel
 from ui.assess.choose import open_tab
+from ui.assess.files import files_panel
 from ui.assess.review import item_comments
 from ui.assess.saving import conflict_dialog, save_answer, save_field, seed, show_status
 from ui.assess.wording import (
@@ -142,6 +143,7 @@ def item_panel(
             args=(aid, item.id, "evidence_links", links_key, item.title),
             disabled=locked,
         )
+        files_panel(assessment, fw, item.id, locked, easy)
         confidence_key = seed(f"assess_confidence_{aid}_{item.id}", row.get("confidence"))
         st.radio(
             worded(fw, easy, "confidence", "How sure is that evidence?"),

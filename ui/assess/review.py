@@ -10,6 +10,7 @@ import streamlit as st
 from checklist import (
     access,
     clock,
+    evidence_files,
     exports,
     formatting,
     reviews,
@@ -169,18 +170,21 @@ def review_table(assessment: dict, fw: Framework, saved: dict, easy: bool) -> No
                               ("col_confidence", "How sure"), ("col_link", "Open"))
     }  # fmt: skip
     rows = []
+    files = evidence_files.names_by_item(open_db(), assessment["id"])
     for item in fw.items_of(assessment):
         row = saved.get(item.id) or {}
         answer = row.get("answer")
         level = row.get("level") if answer == LEVEL else None
-        evidence = (row.get("evidence") or "").strip()
+        evidence = " ".join((row.get("evidence") or "").split())
+        if item.id in files:
+            evidence = (evidence + " " if evidence else "") + "Files: " + "; ".join(files[item.id])
         rows.append(
             {
                 "item": item.title,
                 "answer": "Not answered" if answer is None else answer_label(fw, level if answer == LEVEL else answer),
                 "target": formatting.level(row.get("target_level"), none="No target"),
                 "gap": _gap_words(level, row.get("target_level")),
-                "evidence": " ".join(evidence.split()) or "None recorded",
+                "evidence": evidence or "None recorded",
                 "confidence": (row.get("confidence") or "").capitalize() or formatting.NONE,
                 # Relative to the page's own address, so it works under any base path; opens the item to answer.
                 "link": f"[{plain(words['col_link'])}](?assessment={assessment['id']}&item={item.id})",

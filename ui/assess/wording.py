@@ -37,6 +37,8 @@ EASY_WORDS = {
     "assessed_on": "looked at on {day}", "draft_state": "Not sent yet: we save each change straight away",
     "read_only_state": "Not sent yet. You can read it but not change it", "submitted_state": "Sent. It is locked",
     "answered": "{answered} of {count} questions answered",
+    "files_heading": "Files that show it", "file_download": "Get the file", "file_remove": "Take it away",
+    "attach_file": "Add a file that shows it (PDF, Word, Excel, PowerPoint, a picture or text)",
 }  # fmt: skip
 
 
