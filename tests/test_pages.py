@@ -527,7 +527,8 @@ def test_an_item_says_where_it_is_judged_and_shows_evidence_for_each_level(tmp_p
     item = fw.item("referrals")
     at = _tab(_app(path, monkeypatch, "pages/assess.py", assessment=str(aid), item="referrals"), aid, "Answer")
     captions = [c.value for c in at.caption]
-    assert any(c.startswith("Judged for: ") for c in captions)
+    judged = [c for c in captions if c.startswith("Judged for")]
+    assert len(judged) == 1 and judged[0].count("Judged for") == 1, "said once, never twice over"
     shown = "\n".join(m.value for m in at.markdown)
     for value in range(5):
         assert item.evidence_example(value)[:40] in shown

@@ -73,7 +73,10 @@ def item_panel(
     st.markdown(item.easy_statement if easy else item.statement)
     if item.unit:
         unit = fw.unit(item.unit)
-        st.caption(unit.easy_read if easy else f"Judged for: {unit.name.lower()}. {unit.meaning}")
+        judged = unit.meaning  # newer versions' meaning says "Judged for …" itself: never said twice
+        if not judged.startswith("Judged for"):
+            judged = f"Judged for: {unit.name.lower()}. {judged}"
+        st.caption(unit.easy_read if easy else judged)
     if item.counted and not easy:
         by_share = not item.counted.lower().startswith("not counted")
         st.caption(f"What is counted: {item.counted}" if by_share else item.counted)

@@ -79,7 +79,7 @@ def system_panel(system, show_archived: bool, expanded: bool, service: bool) -> 
         places = store.list_places(open_db(), system.id, include_archived=show_archived)
         for place in places.itertuples():
             place_archived = isinstance(place.archived_at, str)
-            p1, p4, p2, p3 = st.columns([3, 2, 1, 1], vertical_alignment="bottom")
+            p1, p4, p2, p3 = st.columns([3, 2, 1.6, 1], vertical_alignment="bottom")
             people_key = f"manage_place_population_{place.id}"
             if people_key not in st.session_state:
                 st.session_state[people_key] = None if pd.isna(place.population) else int(place.population)
@@ -179,7 +179,7 @@ def review_cycles(system, places: pd.DataFrame) -> None:  # noqa: ANN001
         )
     names = {None: f"{system.name} (whole system)", **dict(zip(places["id"], places["name"], strict=True))}
     keys = {k: f"manage_cycle_{k}_{system.id}" for k in ("unit", "months", "date")}
-    c1, c2, c3, c4 = st.columns([3, 2, 2, 1], vertical_alignment="bottom")
+    c1, c2, c3, c4 = st.columns([2.6, 1.8, 1.8, 1.8], vertical_alignment="bottom")
     c1.selectbox("For", list(names), format_func=names.get, key=keys["unit"])
     c2.number_input("Every (months)", min_value=1, max_value=cycles.LONGEST_CYCLE, value=None, step=1,
                     key=keys["months"], placeholder="No interval")  # fmt: skip
