@@ -39,6 +39,9 @@ def files_panel(assessment: dict, fw: Framework, item_id: str, locked: bool, eas
     files = evidence_files.listed(open_db(), aid, include_removed=True)
     files = files[files["item_id"] == item_id]
     shown, gone = files[files["removed_at"].isna()], files[files["removed_at"].notna()]
+    # Who is reading, as this run checked them: the download is made on its own thread, outside the page's run,
+    # and content() asks again whether this person (with their roles as they stand then) may read the round.
+    reader = actor()
     if not shown.empty:
         st.markdown(f"**{worded(fw, easy, 'files_heading', 'Files')}**")
     for row in shown.itertuples():
@@ -47,7 +50,7 @@ def files_panel(assessment: dict, fw: Framework, item_id: str, locked: bool, eas
         file_id = int(row.id)
         button.download_button(
             worded(fw, easy, "file_download", "Download"),
-            lambda file_id=file_id: evidence_files.content(open_fresh(), actor(), file_id)[2],
+            lambda file_id=file_id: evidence_files.content(open_fresh(), reader, file_id)[2],
             file_name=row.name,
             mime="application/octet-stream",  # served as a download, never opened in the browser
             key=f"assess_file_get_{file_id}",
