@@ -196,6 +196,14 @@ def test_each_person_sees_what_their_role_allows_and_no_more(browser: Browser, s
         while time.monotonic() < deadline and "governance" not in store.responses(db, drafts[place_a]):
             time.sleep(0.2)
         assert store.responses(db, drafts[place_a])["governance"]["updated_by"] == "lead.a"
+        # An evidence file, attached and downloaded signed in (the download is made outside the page's run).
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+            {"name": "minutes.txt", "mimeType": "text/plain", "buffer": b"Board minutes, 3 March\n"}
+        )
+        expect(page.get_by_text("minutes.txt · plain text, 1 KB")).to_be_visible()
+        with page.expect_download() as got:
+            page.get_by_role("button", name="Download").click()
+        assert open(got.value.path(), "rb").read() == b"Board minutes, 3 March\n"
         screenshot(page, "sign-in-lead-a")
         _sign_out(page)
 
