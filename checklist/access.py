@@ -215,8 +215,10 @@ def _grant_systems(db: sqlite_utils.Database, user_id: int) -> list[int | None]:
 
 
 def _wholly_theirs(acting: User, systems: Iterable[int | None]) -> bool:
-    """True when every one of these roles' systems is one the acting admin runs (a service admin runs all)."""
-    return acting.is_service_admin or all(s is not None and s in acting.admin_systems for s in systems)
+    """True when the person's roles are all in systems the acting admin runs (a service admin runs all). Someone
+    with no role at all belongs to no system yet, so only the service's admins may change them."""
+    held = list(systems)
+    return acting.is_service_admin or (bool(held) and all(s is not None and s in acting.admin_systems for s in held))
 
 
 def add_user(db: sqlite_utils.Database, acting: User | str, email: str, name: str = "") -> int:
@@ -309,8 +311,8 @@ def disable_user(db: sqlite_utils.Database, acting: User | str, user_id: int) ->
     check(user, MANAGE_USERS, what="stop people signing in")
     if not _wholly_theirs(user, _grant_systems(db, user_id)):
         raise PermissionDenied(
-            f"{user.name} may not stop this person signing in: they also have roles outside the systems you run. "
-            "Remove their roles in your system instead, or ask a service administrator"
+            f"{user.name} may not stop this person signing in: they have roles outside the systems you run (or no "
+            "role yet). Remove their roles in your system instead, or ask a service administrator"
         )
     with write_transaction(db):
         db.execute("UPDATE users SET disabled_at = ? WHERE id = ? AND disabled_at IS NULL", [clock.iso_now(), user_id])

@@ -347,6 +347,12 @@ def test_a_system_admin_sees_and_changes_only_their_own_people(two_systems):
     access.disable_user(db, ACTOR, both)
     with pytest.raises(PermissionDenied, match="ask a service administrator"):
         access.add_user(db, nadia, "pat@council.gov.uk")
+    # Someone with no role anywhere yet is the service's: a system admin can neither stop nor rename them.
+    loose = access.add_user(db, ACTOR, "new@service.nhs.uk", "New Person")
+    with pytest.raises(PermissionDenied, match="roles outside the systems you run"):
+        access.disable_user(db, nadia, loose)
+    access.add_user(db, nadia, "new@service.nhs.uk", "Renamed")
+    assert access.find_user(db, "new@service.nhs.uk").name == "New Person"
     # A person's data, erasure and the participant-name sweep are the service's (they reach every system).
     from checklist import privacy
 
