@@ -239,6 +239,20 @@ def small_sectors(sizes: Mapping[str, int], minimum: int) -> set[str]:
     return small
 
 
+def people_by_sector(sizes: Mapping[str, int], minimum: int) -> dict[str, int]:
+    """How many people of each sector took part, as a shared screen or summary may say it: the small sectors
+    (small_sectors) counted together, labelled as fold_sectors labels them. A minimum of 1 folds nothing."""
+    small = small_sectors(sizes, minimum)
+    present = {s for s, n in sizes.items() if n > 0}
+    into = WHOLE_ROOM if small and present <= small else FOLDED
+    out: dict[str, int] = {}
+    for sector in SECTOR_LABELS:
+        if sizes.get(sector, 0) > 0:
+            key = into if sector in small else sector
+            out[SECTOR_LABELS[key]] = out.get(SECTOR_LABELS[key], 0) + sizes[sector]
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
 def fold_sectors(t: Tally, sizes: Mapping[str, int], minimum: int) -> Tally:
     """The tally as a shared screen or a summary may show it: sectors with too few people in the room
     (small_sectors) counted together as "other sectors", or as the whole room when every sector is too small,

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 import pandas as pd
 import sqlite_utils
 
-from checklist import access
+from checklist import access, formatting
 from checklist.clock import iso_now
 from checklist.db import query_frame, query_row, record, write_transaction
 from checklist.store.rules import StoreError, authorise, parse_date
@@ -67,8 +67,6 @@ def state(due: date | None, today: date, draft_open: bool) -> str | None:
 
 def describe(row: dict | pd.Series) -> str:
     """'Overdue since 3 March 2026 · every 12 months' for a row of due_rounds."""
-    from checklist import formatting
-
     words = STATE_WORDS[row["state"]].format(day=formatting.day(row["due"]))
     every = row.get("every_months")
     return words + (f" · every {int(every)} months" if every is not None and not pd.isna(every) else "")
@@ -115,10 +113,21 @@ def set_cycle(
         record(db, name, entity, entity_id, "review cycle", old, new if (every_months or due) else None)
 
 
+def unit_cycle(db: sqlite_utils.Database, today: date, system_id: int, place_id: int | None) -> pd.Series | None:
+    """One unit's row of due_rounds (a system's own, or one place's), or None when it is on no cycle."""
+    found = due_rounds(db, today, [system_id])
+    found = found[found["place_id"].fillna(0).astype(int) == (place_id or 0)]
+    return None if found.empty else found.iloc[0]
+
+
 def due_rounds(db: sqlite_utils.Database, today: date, system_ids: Iterable[int] | None = None) -> pd.DataFrame:
     """Every unit on a cycle (of these systems, or all) with its latest submitted round, whether a round is in
     progress, when the next is due and its state; most pressing first. Three queries at any scale."""
     only = [int(s) for s in system_ids] if system_ids is not None else None
+    columns = ["system_id", "place_id", "system", "unit_name", "every_months", "next_due", "last_round", "draft_open",
+               "due", "state"]  # fmt: skip
+    if only == []:
+        return pd.DataFrame(columns=columns)
     clause = "" if only is None else f"AND c.system_id IN ({', '.join('?' * len(only))})"
     cycles = query_frame(
         db,
@@ -127,8 +136,6 @@ def due_rounds(db: sqlite_utils.Database, today: date, system_ids: Iterable[int]
             WHERE s.archived_at IS NULL AND (c.place_id IS NULL OR p.archived_at IS NULL) {clause}""",
         only or [],
     )
-    columns = ["system_id", "place_id", "system", "unit_name", "every_months", "next_due", "last_round", "draft_open",
-               "due", "state"]  # fmt: skip
     if cycles.empty:
         return pd.DataFrame(columns=columns)
     rounds = query_frame(

@@ -861,6 +861,7 @@ class Summary:
     lived_experience: list[tuple[str, float, float]]
     dont_know: list[Tally]
     participants: pd.DataFrame
+    people: dict[str, int]  # sector label -> people, small sectors folded unless the summary is private
 
 
 def summary(db: sqlite_utils.Database, workshop_id: int, private: bool = False) -> Summary:
@@ -898,6 +899,7 @@ def summary(db: sqlite_utils.Database, workshop_id: int, private: bool = False) 
         lived_experience=consensus.lived_experience_gaps(basis),
         dont_know=[t for t in basis if t.many_dont_know],
         participants=participants(db, workshop_id),
+        people=consensus.people_by_sector(sector_sizes(db, workshop_id), 1 if private else disclosure.min_group()),
     )
 
 

@@ -50,10 +50,8 @@ chosen = choose_unit(db, "dash", in_url=True)
 if chosen is None:
     st.stop()
 system_id, place_id, unit = chosen
-cycle = cycles.due_rounds(db, clock.today(), [system_id])
-cycle = cycle[cycle["place_id"].fillna(0).astype(int) == (place_id or 0)]
-if not cycle.empty:  # when the next round is due, on the unit's review cycle
-    st.caption(f"Review cycle: {cycles.describe(cycle.iloc[0])}")
+if (cycle := cycles.unit_cycle(db, clock.today(), system_id, place_id)) is not None:
+    st.caption(f"Review cycle: {cycles.describe(cycle)}")  # when the unit's next round is due
 rounds = data.unit_rounds(data.version(), system_id, place_id)
 if not rounds:
     st.info(f"{plain(unit)} has no assessment rounds yet. Start one on the Assess page.", icon=":material/info:")

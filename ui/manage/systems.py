@@ -51,7 +51,7 @@ def add_system(service: bool) -> None:
 SYSTEMS_PER_PAGE = 10
 
 
-def system_panel(system, show_archived: bool, expanded: bool, service: bool) -> None:  # noqa: ANN001
+def system_panel(system, show_archived: bool, expanded: bool, service: bool, due: pd.DataFrame) -> None:  # noqa: ANN001
     """One system's expander: rename or archive it, its places, and its rounds (drafts renamable)."""
     archived = isinstance(system.archived_at, str)
     label = f"{plain(system.name)}{' (archived)' if archived else ''}"
@@ -112,7 +112,7 @@ def system_panel(system, show_archived: bool, expanded: bool, service: bool) -> 
                 attempt(store.create_place, system.id, place_name, actor(), where=system_note(system.id),
                          done=f"Added the place {place_name.strip()}")  # fmt: skip
 
-        review_cycles(system, places)
+        review_cycles(system, places, due[due["system_id"] == int(system.id)])
 
         st.markdown("**Rounds**")
         rounds = store.list_assessments(open_db(), system_id=system.id)
@@ -167,10 +167,10 @@ def _save_cycle(system_id: int, keys: dict[str, str]) -> None:
         flash(f"Saved: {what}", where=system_note(system_id))
 
 
-def review_cycles(system, places: pd.DataFrame) -> None:  # noqa: ANN001
-    """How often the system and each place assess themselves, when each is next due, and setting it."""
+def review_cycles(system, places: pd.DataFrame, found: pd.DataFrame) -> None:  # noqa: ANN001
+    """How often the system and each place assess themselves (`found`: their rows of cycles.due_rounds), when
+    each is next due, and setting it."""
     st.markdown("**Review cycle**")
-    found = cycles.due_rounds(open_db(), clock.today(), [int(system.id)])
     if found.empty:
         st.caption("No review cycle yet: set one so Home shows when rounds are due and overdue.")
     else:
@@ -218,8 +218,9 @@ def systems_list(user: access.User, service: bool) -> None:
                 f"Systems {first + 1}–{min(first + SYSTEMS_PER_PAGE, len(overview))} of {len(overview)}, by name"
             )
         shown = overview.iloc[(page - 1) * SYSTEMS_PER_PAGE : page * SYSTEMS_PER_PAGE]
+        due = cycles.due_rounds(open_db(), clock.today(), [int(s) for s in shown["id"]])  # one read for the page
         for system in shown.itertuples():
-            system_panel(system, show_archived, expanded=len(overview) == 1, service=service)
+            system_panel(system, show_archived, expanded=len(overview) == 1, service=service, due=due)
         with st.expander(f"All {summary.plural(len(overview), 'system')} at a glance"):
             st.dataframe(
                 overview.assign(archived=overview["archived_at"].notna().map({True: "Archived", False: ""})).rename(

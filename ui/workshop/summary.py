@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from checklist import consensus, disclosure, workshops
-from checklist.consensus import AGREED, SECTORS, SPLIT
+from checklist import consensus, workshops
+from checklist.consensus import AGREED, SPLIT
 from checklist.summary import plural
 from ui.common import (
     csv_download,
@@ -71,11 +72,8 @@ def summary_panel(workshop: dict, items: list, private: bool) -> None:
         if result.participants.empty:
             st.write("Nobody has joined yet.")
         else:
-            sizes = result.participants["sector"].value_counts().to_dict()
-            small = set() if private else consensus.small_sectors(sizes, disclosure.min_group())
-            folded = consensus.SECTOR_LABELS[consensus.FOLDED if small != set(sizes) else consensus.WHOLE_ROOM]
-            counts = result.participants["sector"].map(lambda s: folded if s in small else SECTORS[s]).value_counts()
-            st.dataframe(counts.rename_axis("Sector").reset_index(name="People"), hide_index=True)
+            people = pd.DataFrame({"Sector": list(result.people), "People": list(result.people.values())})
+            st.dataframe(people, hide_index=True)
     st.page_link(
         "pages/assess.py",
         label="Open the assessment's results",
