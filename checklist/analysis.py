@@ -15,7 +15,8 @@ import pandas as pd
 import sqlite_utils
 
 from checklist import formatting, store
-from checklist.framework import LEVEL_NAMES, Framework, framework_for, wording_changes
+from checklist.framework import LEVEL_NAMES, LOCAL_PREFIX, NATIONAL_ONLY_SQL, Framework, framework_for, wording_changes
+from checklist.local_items import LOCAL_NOTE
 from checklist.scoring import DONT_KNOW, AssessmentScore, Comparison, compare, score_assessment
 
 ROLLUP_RULES = ("median", "minimum", "population-weighted mean")
@@ -72,7 +73,7 @@ def unit_rounds(db: sqlite_utils.Database, system_id: int, place_id: int | None)
     rounds = []
     for assessment_id in ids:
         assessment = store.get_assessment(db, assessment_id)
-        fw = framework_for(assessment["framework_version"])
+        fw = store.framework_of(assessment)
         rows = saved[assessment_id]
         result = score_assessment(
             fw, store.answers_from(rows), assessment["include_workforce"], assessment["include_enablers"]
@@ -141,7 +142,8 @@ def domain_table(current: Round, previous: Round | None) -> pd.DataFrame:
         targets = [i.target for i in current.result.items if i.domain_id == d.domain_id and i.target is not None]
         rows.append(
             {
-                "domain": current.framework.domain(d.domain_id).title,
+                "domain": current.framework.domain(d.domain_id).title
+                + (f" {LOCAL_NOTE}" if current.framework.is_local(d.domain_id) else ""),
                 "current": d.score,
                 "previous": prev.get(d.domain_id),
                 "target": float(np.mean(targets)) if targets else None,
@@ -323,7 +325,7 @@ def latest_levels_everywhere(db: sqlite_utils.Database) -> tuple[pd.DataFrame, p
     facts = facts.set_index("place_id")
     rows = db.execute(
         f"""SELECT l.place_id, r.item_id, r.level FROM responses r JOIN ({latest}) l ON l.id = r.assessment_id
-            WHERE r.level IS NOT NULL"""
+            WHERE r.level IS NOT NULL AND {NATIONAL_ONLY_SQL}"""  # systems' own items are never compared
     ).fetchall()
     levels = pd.DataFrame(rows, columns=["place_id", "item_id", "level"])
     matrix = levels.pivot(index="place_id", columns="item_id", values="level").astype(float)
@@ -396,7 +398,11 @@ def place_levels(
     )
     saved = _responses_for(db, [int(i) for i in facts["assessment_id"]])
     levels = {
-        place: {item_id: row["level"] for item_id, row in saved[int(aid)].items() if row["level"] is not None}
+        place: {
+            item_id: row["level"]
+            for item_id, row in saved[int(aid)].items()
+            if row["level"] is not None and not item_id.startswith(LOCAL_PREFIX)  # like with like: national items
+        }
         for place, aid in zip(facts["place"], facts["assessment_id"], strict=True)
     }
     matrix = pd.DataFrame.from_dict(levels, orient="index", dtype=float)

@@ -27,7 +27,7 @@ from checklist import (
     store,
     workshops,
 )
-from checklist.framework import FrameworkError, current_framework, framework_for, registry
+from checklist.framework import FrameworkError, current_framework, registry
 from checklist.scoring import DONT_KNOW, NOT_APPLICABLE
 from checklist.store import DRIVER_ERRORS
 
@@ -283,7 +283,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     db = store.connect(args.db, must_exist=True)
     assessment = store.get_assessment(db, args.assessment_id)
     result = store.score(db, args.assessment_id)
-    framework = framework_for(assessment["framework_version"])
+    framework = store.framework_of(assessment)
     unit = assessment["unit_name"]
     if assessment["place_name"] is not None:
         unit = f"{unit}, {assessment['system_name']}"

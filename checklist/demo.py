@@ -47,6 +47,48 @@ LINKS = "https://example.org/partnership-board-papers"
 # `checklist notify` against any local SMTP server); the rest are roles, listed to their unit's lead instead.
 OWNERS = ("pa.lead@example.nhs.uk", "commissioning@example.nhs.uk", "VCSE alliance chair", "Public health consultant",
           "Workforce lead", "Active partnership manager")  # fmt: skip
+# The first system's own local items (an example of what a system adds for its own priorities), published before
+# its draft rounds, which include them; its submitted rounds came before them.
+LOCAL_TITLE = "Riverside's local priorities"
+LOCAL_ITEMS = (
+    {
+        "title": "Green and blue spaces",
+        "statement": "Disabled people can reach and use the area's parks, paths, waterside routes and open spaces: "
+        "step-free routes, accessible toilets and places to rest.",
+        "level_0": "Nobody has looked at how accessible the area's parks and open spaces are.",
+        "level_1": "At least one park or open space has been checked for access with disabled people, and the gaps "
+        "found are written down.",
+        "level_2": "More than half of the main parks and open spaces have been checked with disabled people, and a "
+        "plan with dates fixes the gaps found.",
+        "level_3": "Every main park and open space has been checked with disabled people; the fixes due so far are "
+        "done, and maps say what each site offers.",
+        "level_4": "Every main park and open space is checked with disabled people each year; the review changes "
+        "routes, facilities or information when it finds a need, and shows what changed.",
+        "evidence_prompt": "Access checks of parks and open spaces, who took part in them, and the plan that follows.",
+        "unit": "place",
+        "easy_statement": "Disabled people can get to parks and use them.",
+        "easy_level_0": "Nobody has checked the parks yet.",
+        "easy_level_1": "One park has been checked with disabled people.",
+        "easy_level_2": "Most big parks have been checked. There is a plan to fix problems.",
+        "easy_level_3": "All big parks have been checked. Problems are being fixed.",
+        "easy_level_4": "Parks are checked every year. Problems get fixed.",
+    },
+    {
+        "title": "Active travel",
+        "statement": "Walking, wheeling and cycling routes between homes, health services and activity venues work for "
+        "disabled people, and partners plan them together.",
+        "level_0": "Active travel plans do not consider disabled people.",
+        "level_1": "At least one active travel scheme was planned with disabled people taking part.",
+        "level_2": "More than half of new active travel schemes are planned with disabled people, and barriers on "
+        "key routes are recorded.",
+        "level_3": "Every new scheme is planned with disabled people, and the worst barriers on routes to health and "
+        "activity venues are being removed to a published plan.",
+        "level_4": "Every scheme is planned with disabled people, and a yearly review with them checks the routes "
+        "and acts on what it finds.",
+        "evidence_prompt": "Scheme plans, who was involved in them, and the record of barriers on key routes.",
+        "unit": "system",
+    },
+)
 PEOPLE = (("pa.lead@example.nhs.uk", "Priya Shah", "lead"), ("commissioning@example.nhs.uk", "Tom Reid", "reviewer"))
 ACTION_TEXT = (
     "Agree a written plan with partners and bring it to the next board",
@@ -194,6 +236,9 @@ def create_demo(db: sqlite_utils.Database, seed: int = DEMO_SEED) -> DemoSummary
             for place_name, population in place_list:
                 units.append(store.create_place(db, system_id, place_name, DEMO_ACTOR, population=population * 1000))
                 places += 1
+            if system_name == SYSTEMS[0][0]:
+                revision = store.local_modules.save_draft(db, DEMO_ACTOR, system_id, LOCAL_ITEMS, LOCAL_TITLE)
+                store.local_modules.publish(db, DEMO_ACTOR, system_id, revision, note="Agreed by the ICS board")
             for unit_index, place_id in enumerate(units):
                 levels = _profile(rng, framework_for(PROFILE_VERSION))
                 momentum = rng.uniform(0.5, 1.3)
@@ -204,6 +249,7 @@ def create_demo(db: sqlite_utils.Database, seed: int = DEMO_SEED) -> DemoSummary
                         db, system_id, place_id, round_label, when, DEMO_ACTOR, include_workforce=workforce,
                         participants="ICS physical activity lead; public health; active partnership; VCSE alliance; "
                         "two members of the lived-experience steering group", framework_version=used.version,
+                        include_local=False,
                     )  # fmt: skip
                     _fill(db, rng, used, assessment_id, levels, workforce)
                     store.submit_assessment(
@@ -216,6 +262,8 @@ def create_demo(db: sqlite_utils.Database, seed: int = DEMO_SEED) -> DemoSummary
                         db, system_id, place_id, DRAFT_ROUND[0], DRAFT_ROUND[1], DEMO_ACTOR, include_workforce=workforce
                     )
                     _fill(db, rng, framework, assessment_id, levels, workforce, fraction=0.4)
+                    store.save_response(db, assessment_id, "local-1", DEMO_ACTOR, answer=LEVEL, level=2,
+                                        evidence="Access checks of four parks with the disability forum")  # fmt: skip
                     assessments += 1
                     if place_id is None:
                         _workshop(db, rng, framework, assessment_id)

@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 import sqlite_utils
 
-from checklist import formatting, store
+from checklist import formatting, local_items, store
 from checklist.db import dialect, read_snapshot
-from checklist.framework import LEVEL_NAMES, Framework, Item, framework_for
+from checklist.framework import LEVEL_NAMES, Framework, Item
 from checklist.scoring import DONT_KNOW, LEVEL, NOT_APPLICABLE, Answer, score_assessment
 
 if TYPE_CHECKING:
@@ -218,16 +218,19 @@ def _case(expression: str, values: Mapping[object, object], prefix: str, otherwi
 
 
 def _item_case(
-    item: str, frameworks: list[Framework], value: Callable[[int, Item], object], prefix: str
+    item: str, frameworks: list[tuple[Framework, int]], value: Callable[[int, Item], object], prefix: str
 ) -> tuple[str, dict]:
-    """A SQL CASE giving each item a value from its assessment's framework version: its title, or its position.
-    (A lookup that SQLite evaluates in C; joining a table of items made from a parameter was measured slower.)"""
+    """A SQL CASE giving each item a value from its assessment's framework (its version, and the version of its
+    system's local items, 0 for none): its title, or its position. (A lookup that SQLite evaluates in C; joining a
+    table of items made from a parameter was measured slower.)"""
     params: dict[str, object] = {}
     whens = []
-    for v, fw in enumerate(frameworks):
+    for v, (fw, local_id) in enumerate(frameworks):
         inner, inner_params = _case(item, {i.id: value(n, i) for n, i in enumerate(fw.items)}, f"{prefix}{v}_")
-        params |= {f"{prefix}{v}": fw.version, **inner_params}
-        whens.append(f"WHEN a.framework_version = :{prefix}{v} THEN {inner}")
+        params |= {f"{prefix}{v}": fw.version, f"{prefix}{v}l": local_id, **inner_params}
+        whens.append(
+            f"WHEN a.framework_version = :{prefix}{v} AND coalesce(a.local_module_id, 0) = :{prefix}{v}l THEN {inner}"
+        )
     return (f"CASE {' '.join(whens)} END" if whens else "NULL"), params
 
 
@@ -239,13 +242,15 @@ def _position(position: int, _: Item) -> int:
     return position
 
 
-def _frameworks(db: sqlite_utils.Database, scope: str) -> list[Framework]:
-    versions = db.execute(
-        f"""WITH {_scope_sql(db)} SELECT DISTINCT a.framework_version
+def _frameworks(db: sqlite_utils.Database, scope: str) -> list[tuple[Framework, int]]:
+    """Each framework the rounds in scope use, with the id of the local items version it includes (0: none)."""
+    kinds = db.execute(
+        f"""WITH {_scope_sql(db)} SELECT DISTINCT a.framework_version, coalesce(a.local_module_id, 0)
             FROM scope JOIN assessments a ON a.id = scope.assessment_id""",
         {"scope": scope},
     ).fetchall()
-    return [framework_for(v) for (v,) in versions]
+    local = store.local_modules.modules_by_id(db, (int(lid) for _, lid in kinds))
+    return [(local_items.with_local(v, local.get(int(lid))), int(lid)) for v, lid in kinds]
 
 
 def _query(db: sqlite_utils.Database, sql: str, params: dict, columns: list[str]) -> Iterator[pd.DataFrame]:
@@ -291,11 +296,12 @@ def _assessments(db: sqlite_utils.Database, scope: str) -> pd.DataFrame:
         f"""WITH {_scope_sql(db)}
             SELECT scope.ord, a.id, {_UNIT_COLUMNS}, a.assessment_date, a.status, a.framework_version,
                    a.include_workforce, a.include_enablers, a.participants, a.signed_off_by,
-                   a.signed_off_at, a.submit_note
+                   a.signed_off_at, a.submit_note, coalesce(a.local_module_id, 0)
             FROM scope {_UNIT} ORDER BY scope.ord""",
         {"scope": scope},
         ["ord", "assessment_id", "system", "place", "round", "date", "status", "framework_version",
-         "include_workforce", "include_enablers", "participants", "signed_off_by", "signed_off_at", "submit_note"],
+         "include_workforce", "include_enablers", "participants", "signed_off_by", "signed_off_at", "submit_note",
+         "local_module_id"],
     )  # fmt: skip
     if len(frame) != len(asked := json.loads(scope)):
         missing = sorted(set(asked) - set(frame["assessment_id"]))
@@ -370,25 +376,32 @@ def _joined_by_key(keys: np.ndarray, order: np.ndarray, *columns: np.ndarray) ->
     return [keys[starts], *joined]
 
 
-def _responses(db: sqlite_utils.Database, ids: list[int]) -> pd.DataFrame:
-    """The export's rows (one per assessment × item in scope) plus the assessment id and answer kind that
-    scoring needs. Read in bulk and joined by integer keys: this is the whole cost of a CSV export beyond
-    writing it, so it is kept lean."""
+def _responses(db: sqlite_utils.Database, ids: list[int]) -> tuple[pd.DataFrame, dict[tuple[str, int], Framework]]:
+    """The export's rows (one per assessment × item in scope) plus the assessment id, local items version and
+    answer kind that scoring needs, and the frameworks by (version, local items version id). Read in bulk and
+    joined by integer keys: this is the whole cost of a CSV export beyond writing it, so it is kept lean."""
     scope = _scope(ids)
     units = _assessments(db, scope)
-    frameworks = {v: framework_for(v) for v in units["framework_version"].unique()}
+    units["local_module_id"] = units["local_module_id"].astype("int64")
+    local = store.local_modules.modules_by_id(db, units["local_module_id"].unique())
+    frameworks = {
+        (v, lid): local_items.with_local(v, local.get(lid))
+        for v, lid in dict.fromkeys(zip(units["framework_version"], units["local_module_id"].tolist(), strict=True))
+    }
     # Every item of those frameworks gets a number, so a row is keyed by one integer: assessment × item.
     codes = {item_id: n for n, item_id in enumerate(dict.fromkeys(i.id for f in frameworks.values() for i in f.items))}
     width = len(codes)
     # The item list of each kind of round (framework version and optional modules chosen), one after another; each
     # assessment's rows are its kind's list, in the framework's order.
-    kinds_of_round = list(zip(*(units[c].tolist() for c in ("framework_version", *_MODULES)), strict=True))
+    kinds_of_round = list(
+        zip(*(units[c].tolist() for c in ("framework_version", "local_module_id", *_MODULES)), strict=True)
+    )
     blocks: dict[tuple, tuple[int, int]] = {}
     item_ids, domains, titles = [], [], []
-    for version, *modules in dict.fromkeys(kinds_of_round):
-        fw = frameworks[version]
+    for version, local_id, *modules in dict.fromkeys(kinds_of_round):
+        fw = frameworks[(version, local_id)]
         items = fw.items_for(*modules)
-        blocks[(version, *modules)] = (len(item_ids), len(items))
+        blocks[(version, local_id, *modules)] = (len(item_ids), len(items))
         item_ids += [i.id for i in items]
         domains += [fw.domain(i.domain).title for i in items]
         titles += [i.title for i in items]
@@ -449,6 +462,7 @@ def _responses(db: sqlite_utils.Database, ids: list[int]) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "assessment_id": unit["assessment_id"],
+            "local_module_id": unit["local_module_id"],
             **{module: unit[module] for module in _MODULES},
             "answer": pd.Series(pd.array(_ANSWER_KINDS, dtype="str").take(kinds)),
             **{c: unit[c] for c in EXPORT_COLUMNS[:6]},
@@ -473,7 +487,7 @@ def _responses(db: sqlite_utils.Database, ids: list[int]) -> pd.DataFrame:
             "action_summary": _text(count, acted, action_columns[5]),  # the Summary sheet's words
         }
     )
-    return out
+    return out, frameworks
 
 
 def _action_line(description: str | None, owner: str | None, due: str, status: str | None, aims: str) -> str:
@@ -495,10 +509,10 @@ def export_frame(db: sqlite_utils.Database, ids: list[int]) -> pd.DataFrame:
     if not ids:
         return pd.DataFrame(columns=EXPORT_COLUMNS)
     with read_snapshot(db):
-        return _responses(db, ids)[list(EXPORT_COLUMNS)]
+        return _responses(db, ids)[0][list(EXPORT_COLUMNS)]
 
 
-def _scores(responses: pd.DataFrame) -> pd.DataFrame:
+def _scores(responses: pd.DataFrame, frameworks: Mapping[tuple[str, int], Framework]) -> pd.DataFrame:
     """Domain and overall scores from the export's rows, scored per assessment by checklist.scoring."""
     rows = []
     answered = responses[responses["answer"].notna()]
@@ -513,8 +527,8 @@ def _scores(responses: pd.DataFrame) -> pd.DataFrame:
     ):
         answers.setdefault(aid, {})[item_id] = Answer(kind, level, target)
     units = responses.drop_duplicates("assessment_id")
-    for unit in units[["assessment_id", *_MODULES, *EXPORT_COLUMNS[:6]]].itertuples(index=False):
-        fw = framework_for(unit.framework_version)
+    for unit in units[["assessment_id", "local_module_id", *_MODULES, *EXPORT_COLUMNS[:6]]].itertuples(index=False):
+        fw = frameworks[(unit.framework_version, unit.local_module_id)]
         result = score_assessment(
             fw, answers.get(unit.assessment_id, {}), unit.include_workforce, unit.include_enablers
         )
@@ -533,7 +547,7 @@ def scores_frame(db: sqlite_utils.Database, ids: list[int]) -> pd.DataFrame:
     if not ids:
         return pd.DataFrame(columns=SCORE_COLUMNS)
     with read_snapshot(db):
-        return _scores(_responses(db, ids))
+        return _scores(*_responses(db, ids))
 
 
 def _actions_sql(db: sqlite_utils.Database, scope: str) -> tuple[str, dict]:
@@ -827,13 +841,13 @@ class _Sheet:
 
 def _sheets(db: sqlite_utils.Database, ids: list[int]) -> Iterator[_Sheet]:
     """The workbook's sheets in order. The Summary and Responses sheets are the same rows, made from one bulk read."""
-    responses = _responses(db, ids) if ids else None
+    responses, frameworks = _responses(db, ids) if ids else (None, {})
     summaries = iter([]) if responses is None else (_summary(rows) for rows in _slices(responses))
     yield _Sheet(SUMMARY_SHEET, summaries, list(SUMMARY_COLUMNS), True, list(SUMMARY_COLUMNS.values()), True)
     rows = pd.DataFrame(columns=EXPORT_COLUMNS) if responses is None else responses[list(EXPORT_COLUMNS)]
     yield _Sheet(IMPORTED_SHEET, _slices(rows), list(EXPORT_COLUMNS), True)
     del rows
-    scores = pd.DataFrame(columns=SCORE_COLUMNS) if responses is None else _scores(responses)
+    scores = pd.DataFrame(columns=SCORE_COLUMNS) if responses is None else _scores(responses, frameworks)
     del responses
     yield _Sheet("Scores", iter([scores]), SCORE_COLUMNS, True)
     del scores

@@ -15,6 +15,7 @@ Excel keeps numbers as numbers; EXCEL_FORMATS are the number formats that show t
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -107,3 +108,30 @@ def time_of_day(value: str | datetime | None, none: str = NONE) -> str:
         return none
     when = _as_datetime(value)
     return f"{_local(when):%H:%M}" if isinstance(when, datetime) else none
+
+
+_MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~:$"
+# Markdown turns bare web and e-mail addresses into links even when every character is escaped (the
+# link detection runs on the text after escapes are resolved). An invisible word joiner after "://",
+# "www" and "@" keeps them plain text that reads exactly the same.
+_ADDRESS = re.compile(r"(://|www(?=\.)|@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
+
+
+def markdown_text(text: str | None) -> str:
+    """Text for Markdown (Streamlit's pages and widget labels) that shows exactly as written: never formatting,
+    HTML, a link or an image. For user text, and for item wording, which a system's own local items make user
+    text too (the national framework's wording holds no Markdown, so escaping it changes nothing it shows)."""
+    text = _ADDRESS.sub(lambda m: m.group(0) + WORD_JOINER, text or "")
+    return "".join("&amp;" if c == "&" else "\\" + c if c in _MARKDOWN_SPECIAL else c for c in text)
+
+
+_NOT_IN_NAMES = str.maketrans("", "", "[]!<>*_`\\$~|#")
+
+
+def name_text(text: str | None) -> str:
+    """Text for a label Streamlit keeps hidden but gives as an element's accessible name (read raw, so never
+    escaped): the characters that make links, images, emphasis or HTML taken out, addresses kept from becoming
+    links. A national item's title holds none of them, so its name is unchanged."""
+    text = (text or "").translate(_NOT_IN_NAMES)
+    return _ADDRESS.sub(lambda m: m.group(0) + WORD_JOINER, text)

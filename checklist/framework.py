@@ -20,6 +20,11 @@ LEVEL_NAMES = ("Not started", "Emerging", "Developing", "Maturing", "Thriving")
 CORE_MODULE = "core"
 WORKFORCE_MODULE = "workforce"
 ENABLERS_MODULE = "enablers"
+# A system's own local items (checklist/local_items.py) join a round as this module and domain, with item ids
+# "local-1", "local-2", …: no published framework may use the prefix, so a local answer never meets a national one.
+LOCAL_MODULE = "local"
+LOCAL_PREFIX = "local-"
+NATIONAL_ONLY_SQL = f"r.item_id NOT LIKE '{LOCAL_PREFIX}%'"  # a responses row `r` of a national item
 REPORT_LABEL = "In the report"
 SOURCE_LABEL = "In the source"
 # How a scale's quantity words are read. 1.0 and 1.1 define bands ('some' = at least one and no more than
@@ -69,6 +74,7 @@ class Module:
     description: str
     sources: tuple[str, ...] = ()
     documents: tuple[SourceDocument, ...] = ()
+    local: bool = False  # a system's own items: its own domain, never in national comparisons or the overall score
 
 
 @dataclass(frozen=True)
@@ -341,6 +347,7 @@ class Framework:
     scale: Scale | None = None
     easy_ui: Mapping[str, str] = field(default_factory=dict, compare=False)
     units: tuple[AssessmentUnit, ...] = ()  # framework 1.2 on: what each Item.unit means
+    local_version: int = 0  # the version of the system's local items this round uses (0: none)
     _item_index: Mapping[str, Item] = field(default_factory=dict, repr=False, compare=False)
 
     def item(self, item_id: str) -> Item:
@@ -388,6 +395,15 @@ class Framework:
 
     def has_module(self, module_id: str) -> bool:
         return any(m.id == module_id for m in self.modules)
+
+    def is_local(self, domain_id: str) -> bool:
+        """Whether a domain holds a system's own items (scored as its own domain, never in the overall score)."""
+        return domain_id == LOCAL_MODULE and any(m.local for m in self.modules)
+
+    @property
+    def local_title(self) -> str:
+        """The title of the system's own items in this round, or '' when it has none."""
+        return next((m.title for m in self.modules if m.local), "")
 
     def source_document(self, source_id: str) -> SourceDocument:
         for module in self.modules:
@@ -545,6 +561,8 @@ def parse_framework(data: dict[str, Any], origin: str = "framework") -> Framewor
         )
     _unique(f"{origin} [[modules]]", [m.id for m in modules])
     module_ids = {m.id for m in modules}
+    if LOCAL_MODULE in module_ids:
+        raise FrameworkError(f"{origin} [[modules]]: the id {LOCAL_MODULE!r} is kept for a system's own items")
     document_ids = [d.id for m in modules for d in m.documents]
     _unique(f"{origin} module sources", document_ids)
 
@@ -586,6 +604,8 @@ def parse_framework(data: dict[str, Any], origin: str = "framework") -> Framewor
         item_id = entry.text("id")
         if not all(c.isalnum() or c == "-" for c in item_id) or item_id != item_id.lower():
             raise FrameworkError(f"{entry.where}: id must be lower-case letters, digits and hyphens")
+        if item_id.startswith(LOCAL_PREFIX):
+            raise FrameworkError(f"{entry.where}: ids starting {LOCAL_PREFIX!r} are kept for a system's own items")
         domain_id = entry.text("domain")
         if domain_id not in domain_ids:
             raise FrameworkError(
@@ -946,7 +966,7 @@ def framework_for(version: str) -> Framework:
 
 def wording_changes(older: Framework, newer: Framework) -> dict[str, str]:
     """Items whose wording differs between two versions: 'changed', 'added' or 'removed'."""
-    if older.version == newer.version:
+    if older.version == newer.version and older.local_version == newer.local_version:
         return {}
     changes: dict[str, str] = {}
     for item in newer.items:

@@ -25,12 +25,13 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from checklist import access, clock, store
+from checklist import access, clock, local_items, store
 from checklist.db import encode, insert_many, record_rows, reserve_ids, write_transaction
 from checklist.exports import ACTION_SEPARATOR, unneutralise
 from checklist.framework import (
     ENABLERS_MODULE,
     LEVEL_NAMES,
+    LOCAL_PREFIX,
     WORKFORCE_MODULE,
     FrameworkError,
     current_framework,
@@ -84,6 +85,7 @@ class PlannedAssessment:
     responses: dict[str, dict] = field(default_factory=dict)
     actions: list[dict] = field(default_factory=list)
     existing_id: int | None = None
+    local_module_id: int | None = None  # the system's local items version its local answers belong to
 
     @property
     def unit(self) -> str:
@@ -332,6 +334,12 @@ def plan_import(db: sqlite_utils.Database, frame: pd.DataFrame, create_missing: 
             "SELECT a.id, a.system_id, p.name, a.round_label FROM assessments a LEFT JOIN places p ON p.id = a.place_id"
         ).fetchall()
     }
+    # Each system's newest local items (a file's local answers go to a new round with them), read once.
+    local_latest: dict[int, tuple[int, tuple[str, ...]]] = {}
+    for local_id, system_id, items in db.execute(
+        "SELECT id, system_id, items FROM local_modules ORDER BY system_id, version"
+    ).fetchall():
+        local_latest[int(system_id)] = (int(local_id), tuple(i.id for i in local_items.from_json("", "", items).items))
     plans: dict[tuple[str, str, str], PlannedAssessment] = {}
     seen_items: dict[tuple[str, str, str, str], int] = {}
     new_systems: set[str] = set()
@@ -391,7 +399,16 @@ def plan_import(db: sqlite_utils.Database, frame: pd.DataFrame, create_missing: 
 
     def add_answer(row_no: int, plan: PlannedAssessment, item_id: str, fields: dict, column: str) -> None:
         fw = framework_for(plan.framework_version)
-        if not fw.has_item(item_id):
+        if item_id.startswith(LOCAL_PREFIX):
+            local_id, ids = local_latest.get(systems.get(plan.system.lower(), 0), (None, ()))
+            if item_id not in ids:
+                held_ids = ", ".join(ids) if ids else "it has none yet: publish them on Manage first"
+                problems.append(
+                    Problem(row_no, column, item_id, f"an item of {plan.system}'s local items ({held_ids})")
+                )
+                return
+            plan.local_module_id = local_id
+        elif not fw.has_item(item_id):
             problems.append(
                 Problem(
                     row_no,
@@ -439,8 +456,9 @@ def plan_import(db: sqlite_utils.Database, frame: pd.DataFrame, create_missing: 
                 if fields is not None:
                     add_answer(row_no, plan, column, fields, column)
 
+    local_versions = store.local_modules.modules_by_id(db, (p.local_module_id for p in plans.values()))
     for plan in plans.values():
-        fw = framework_for(plan.framework_version)
+        fw = local_items.with_local(plan.framework_version, local_versions.get(plan.local_module_id or 0))
         if plan.status == store.SUBMITTED:
             workforce, enablers = _modules_answered(fw, plan.responses)
             in_scope = fw.items_for(workforce, enablers)
@@ -600,6 +618,7 @@ def apply_plan(
     if on_existing not in (SKIP, REPLACE):
         raise store.StoreError(f"on_existing {on_existing!r} must be {SKIP!r} or {REPLACE!r}")
     counts = {"created": 0, "replaced": 0, "skipped": 0}
+    local_versions: dict[int, local_items.LocalModule] = {}
     with write_transaction(db):
         units = _Units(db, actor)
         allowed: dict = {}  # units the actor was checked for once: one check per unit, not per round
@@ -614,7 +633,9 @@ def apply_plan(
                 continue
             system_id = units.system(planned.system)
             place_id = units.place(system_id, planned.place) if planned.place else None
-            fw = framework_for(planned.framework_version)
+            if planned.local_module_id and planned.local_module_id not in local_versions:
+                local_versions |= store.local_modules.modules_by_id(db, [planned.local_module_id])
+            fw = local_items.with_local(planned.framework_version, local_versions.get(planned.local_module_id or 0))
             workforce, enablers = _modules_answered(fw, planned.responses)
             if planned.existing_id is None:
                 _add_round_in_bulk(db, actor, system_id, place_id, planned, fw, workforce, enablers, allowed, pending)
@@ -631,7 +652,13 @@ def apply_plan(
                 for action in store.list_actions(db, aid).itertuples():
                     store.set_action_deleted(db, int(action.id), True, actor)
                 counts["replaced"] += 1
-            in_scope = {i.id for i in fw.items_of(store.get_assessment(db, aid))}
+            existing = store.get_assessment(db, aid)
+            in_scope = {i.id for i in store.framework_of(existing).items_of(existing)}
+            if outside := sorted(set(planned.responses) - in_scope):
+                raise store.StoreError(
+                    f"{planned.unit} · {planned.round_label} does not include item(s) {', '.join(outside)} (a round "
+                    "keeps the local items it started with); nothing was imported"
+                )
             for item_id in in_scope:
                 fields = dict(store.EMPTY_RESPONSE)
                 fields.update(planned.responses.get(item_id, {}))
@@ -701,6 +728,7 @@ def _add_round_in_bulk(
     pending.add("assessments", {
         "id": aid, "system_id": system_id, "place_id": place_id, "round_label": label,
         "assessment_date": store.parse_date(planned.assessment_date), "framework_version": fw.version,
+        "local_module_id": planned.local_module_id,
         "include_workforce": int(bool(workforce)), "include_enablers": int(bool(enablers)),
         "status": store.SUBMITTED if submitted else store.DRAFT, "participants": (planned.participants or "").strip(),
         "signed_off_by": "", "created_at": now, "created_by": name, "updated_at": now, "submit_note": note or "",

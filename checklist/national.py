@@ -16,7 +16,7 @@ import pandas as pd
 import sqlite_utils
 
 from checklist import analysis, disclosure, exports
-from checklist.framework import LEVEL_NAMES, Framework
+from checklist.framework import LEVEL_NAMES, NATIONAL_ONLY_SQL, Framework
 from checklist.scoring import band
 
 SPREAD_COLUMNS = ["system", "places", "lowest", "lower quartile", "median", "upper quartile", "highest"]
@@ -40,7 +40,9 @@ def place_rounds(db: sqlite_utils.Database, fw: Framework) -> pd.DataFrame:
         db.execute(
             """SELECT r.assessment_id, r.item_id, r.level FROM responses r JOIN assessments a ON a.id = r.assessment_id
                JOIN places p ON p.id = a.place_id
-               WHERE a.status = 'submitted' AND p.archived_at IS NULL AND r.level IS NOT NULL"""
+               WHERE a.status = 'submitted' AND p.archived_at IS NULL AND r.level IS NOT NULL
+               AND """
+            + NATIONAL_ONLY_SQL  # a system's own items never enter national figures
         ).fetchall(),
         columns=["assessment_id", "item_id", "level"],
     )

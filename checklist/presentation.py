@@ -30,8 +30,9 @@ def levels_spread(result: AssessmentScore) -> str:
 def highlight(title: str, domain: str, why: str) -> str:
     """A strength or priority as one Markdown line: '**Referrals** (Pathways): at Emerging'. An item named like its
     domain is named once ('**Workforce diversity**: at Not started'), never 'Workforce diversity (Workforce diversity)'.
-    The words are the framework's own, never user text."""
-    named = f"**{title}**" if title.casefold() == domain.casefold() else f"**{title}** ({domain})"
+    The title and domain are shown as written (a system's own items are user text); `why` is the app's words."""
+    title, domain_words = formatting.markdown_text(title), formatting.markdown_text(domain)
+    named = f"**{title}**" if title.casefold() == domain_words.casefold() else f"**{title}** ({domain_words})"
     return f"{named}: {why}"
 
 

@@ -530,7 +530,9 @@ def assessment_html(db: sqlite_utils.Database, assessment_id: int, today: date, 
         f"{formatting.day(a['assessment_date'])}. Status: {_status_line(a, store)}.<br>"
         f"Who took part: {_e(a['participants'] or 'not recorded')}.<br>"
         + (f"Lead's note at submission: {_e(a['submit_note'])}.<br>" if a.get("submit_note") else "")
-        + f"Framework version {_e(fw.version)}. Report made {formatting.day(today)}.</p>"
+        + f"Framework version {_e(fw.version)}"
+        + (f", with {_e(fw.local_title)} (local items, version {fw.local_version})" if fw.local_title else "")
+        + f". Report made {formatting.day(today)}.</p>"
     )
     parts.append(
         "<h2>Method</h2><p>Each item is rated on five levels:</p><ul>"

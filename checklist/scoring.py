@@ -5,7 +5,8 @@ The rules (also in docs/framework.md, "How scores are computed"):
   score: they are left out of every average, never counted as 0.
 - A domain's score is the mean level of its scored items; with none scored it has no score.
 - The overall score is the mean of the domain scores that exist, so every domain weighs the
-  same however many items it holds.
+  same however many items it holds. A system's own local items are scored as their own domain but never
+  counted in the overall score, which stays the national framework's, comparable between systems.
 - A band is the level a score is nearest to, an exact half going to the lower level (the cautious
   way, as the workshop's agreed level does): 0.51 to 1.50 is "Emerging". A mean
   of 0.99 from items that are mostly Emerging is headlined Emerging, not "Not started". Pages and
@@ -191,7 +192,7 @@ def score_assessment(
                 not_applicable=sum(1 for s in scores if s.kind == NOT_APPLICABLE),
             )
         )
-    overall = _mean([d.score for d in domains if d.score is not None])
+    overall = _mean([d.score for d in domains if d.score is not None and not framework.is_local(d.domain_id)])
     return AssessmentScore(overall=overall, items=tuple(items), domains=tuple(domains))
 
 

@@ -27,7 +27,7 @@ import pandas as pd
 import segno
 import sqlite_utils
 
-from checklist import access, clock, consensus, disclosure, formatting, store
+from checklist import access, clock, consensus, disclosure, formatting, local_items, store
 from checklist.clock import iso_now
 from checklist.consensus import SECTORS, Tally, answer_label
 from checklist.db import (
@@ -139,7 +139,7 @@ def get_workshop(db: sqlite_utils.Database, workshop_id: int) -> dict[str, Any]:
 def items_of(db: sqlite_utils.Database, workshop: Mapping[str, Any]) -> list:
     """The framework items the workshop's assessment covers, in framework order."""
     assessment = store.get_assessment(db, workshop["assessment_id"])
-    return list(framework_for(assessment["framework_version"]).items_of(assessment))
+    return list(store.framework_of(assessment).items_of(assessment))
 
 
 def start_workshop(
@@ -507,7 +507,7 @@ def cast_votes(
 _VOTERS = """SELECT p.id AS p_id, p.token AS p_token, p.name AS p_name, p.sector AS p_sector,
                      v.item_id AS v_item_id, v.answer AS v_answer, v.level AS v_level,
                      a.framework_version AS a_framework_version, a.include_workforce AS a_include_workforce,
-                     a.include_enablers AS a_include_enablers, w.*
+                     a.include_enablers AS a_include_enablers, a.local_module_id AS a_local_module_id, w.*
               FROM participants p JOIN workshops w ON w.id = p.workshop_id JOIN assessments a ON a.id = w.assessment_id
               LEFT JOIN votes v ON v.participant_id = p.id AND v.item_id IN (SELECT value FROM ({items}) AS i)
               WHERE p.token IN (SELECT value FROM ({tokens}) AS t)"""
@@ -525,6 +525,7 @@ def _voters_of(db: sqlite_utils.Database, tokens: Sequence[str], item_ids: set[s
     rooms: dict[int, dict[str, Any]] = {}
     items_of_room: dict[int, tuple[str, ...]] = {}
     earlier: dict[tuple[int, str], tuple[str, int | None]] = {}
+    local_of_room: dict[int, int] = {}
     rows_of = dialect(db).rows_of
     cursor = db.execute(
         _VOTERS.format(items=rows_of(":items"), tokens=rows_of(":tokens")),
@@ -541,10 +542,22 @@ def _voters_of(db: sqlite_utils.Database, tokens: Sequence[str], item_ids: set[s
             room = {k: v for k, v in row.items() if not k.startswith(("p_", "v_", "a_"))}
             room["revealed"] = bool(room["revealed"])
             rooms[room["id"]] = room
+            if row["a_local_module_id"] is not None:
+                local_of_room[room["id"]] = int(row["a_local_module_id"])
         voters[row["p_token"]] = {"id": row["p_id"], "workshop_id": row["id"], "token": row["p_token"],
                                   "name": row["p_name"], "sector": row["p_sector"]}  # fmt: skip
         if row["v_item_id"] is not None:
             earlier[(row["p_id"], row["v_item_id"])] = (row["v_answer"], row["v_level"])
+    if local_of_room:  # rooms whose round includes the system's own items: one more read, for those only
+        local_ids = sorted(set(local_of_room.values()))
+        found = db.execute(
+            f"SELECT id, items FROM local_modules WHERE id IN ({', '.join('?' * len(local_ids))})", local_ids
+        ).fetchall()
+        local_items_of = {
+            int(i): tuple(item.id for item in local_items.from_json("", "", text).items) for i, text in found
+        }
+        for room_id, local_id in local_of_room.items():
+            items_of_room[room_id] += local_items_of.get(local_id, ())
     return voters, rooms, items_of_room, earlier
 
 

@@ -13,9 +13,8 @@ from checklist import (
     formatting,
     store,
 )
-from checklist.framework import framework_for
 from ui.assess.answer import item_panel
-from ui.assess.choose import TAB_KEY, TABS, choose_assessment, open_round, version_panel
+from ui.assess.choose import TAB_KEY, TABS, choose_assessment, local_items_panel, open_round, version_panel
 from ui.assess.history import history_panel
 from ui.assess.results import results_panel
 from ui.assess.review import review_panel
@@ -36,7 +35,7 @@ db = open_db()
 
 
 def show_assessment(assessment: dict) -> None:
-    fw = framework_for(assessment["framework_version"])
+    fw = store.framework_of(assessment)
     saved = store.responses(db, assessment["id"])
     may_edit = access.can(actor(), access.EDIT, assessment["system_id"], assessment["place_id"])
     locked = assessment["status"] == store.SUBMITTED or not may_edit
@@ -71,6 +70,7 @@ def show_assessment(assessment: dict) -> None:
         help="Short sentences and everyday words, for workshops. Kept in the address, so a reload keeps it.",
     )
     version_panel(assessment, fw, may_edit)
+    local_items_panel(assessment, fw, may_edit)
     status = take_status(assessment["id"])
 
     # Only the open tab runs (a tab change reruns the page): an answer saved on the Answer tab does not

@@ -185,7 +185,7 @@ with s1:
     if not gains.empty:
         st.markdown("**Biggest gains since last round**")
         for row in gains.itertuples():
-            st.markdown(f"- **{row.item}**: up {int(row.change)} to {row.level_name}")
+            st.markdown(f"- **{plain(row.item)}**: up {int(row.change)} to {row.level_name}")
 with s2:
     st.markdown("**Priorities**")
     priorities = summary.priorities(fw, result)
@@ -194,7 +194,7 @@ with s2:
     if not falls.empty:
         st.markdown("**Falls since last round**")
         for row in falls.itertuples():
-            st.markdown(f"- **{row.item}**: down {int(abs(row.change))} to {row.level_name}")
+            st.markdown(f"- **{plain(row.item)}**: down {int(abs(row.change))} to {row.level_name}")
 
 st.subheader("Gap to target")
 gaps = presentation.gaps(items)
@@ -244,7 +244,9 @@ coded = analysis.anonymised(list(analysis.order_rows(levels, "score").index)) if
 minimum = disclosure.min_group()
 for h in priorities:
     item = fw.item(h.item_id)
-    with st.expander(f"{h.title}: what works", expanded=False):
+    if fw.is_local(item.domain):
+        continue  # a system's own item: no other place answers the same one
+    with st.expander(f"{plain(h.title)}: what works", expanded=False):
         st.markdown(item.learn_from)
         for case_id in item.case_studies:
             case = fw.case_study(case_id)

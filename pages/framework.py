@@ -7,6 +7,7 @@ import streamlit as st
 
 from checklist.framework import LEVEL_VALUES, change_log, registry
 from ui.common import ensure_router, framework
+from ui.local_view import local_items_section
 
 ensure_router()
 
@@ -125,3 +126,5 @@ for module in fw.modules:
                     st.markdown(f"**{label}:** " + "; ".join(refs))
                 if item.change_note and older:
                     st.caption(f"Changed in version {fw.version}: {item.change_note}")
+
+local_items_section(easy)  # the local items of the systems this person may read, after the national ones

@@ -11,7 +11,6 @@ from __future__ import annotations
 import streamlit as st
 
 from checklist import access, disclosure, formatting, store, workshops
-from checklist.framework import framework_for
 from ui.common import (
     ACTING,
     actor,
@@ -35,7 +34,7 @@ db = open_db()
 
 def run(workshop: dict) -> None:
     assessment = store.get_assessment(db, workshop["assessment_id"])
-    fw = framework_for(assessment["framework_version"])
+    fw = store.framework_of(assessment)
     items = list(fw.items_of(assessment))
     status = workshops.state(workshop)
     is_open = status == workshops.OPEN

@@ -85,7 +85,7 @@ def _frozen_clock(request):
 BOTH_BACKENDS = {
     "test_store", "test_access", "test_imports", "test_exports", "test_privacy", "test_erasure", "test_live",
     "test_workshops", "test_reviews", "test_backup", "test_postgres", "test_sign_off", "test_concurrent_edits",
-    "test_bulk", "test_cycles", "test_reminders", "test_evidence_files",
+    "test_bulk", "test_cycles", "test_reminders", "test_evidence_files", "test_local_items",
 }  # fmt: skip
 
 

@@ -21,6 +21,7 @@ from checklist import store
 from checklist.cli import COMMANDS_HELP, EXIT_PIPE_CLOSED, main
 from checklist.framework import current_framework
 from tests.conftest import ACTOR, ROOT
+from tests.test_imports import copy_local_items
 
 # The script pip writes beside the Python running the tests (.venv/bin/checklist).
 CHECKLIST = Path(sys.executable).parent / "checklist"
@@ -168,6 +169,7 @@ def test_import_is_all_or_nothing_and_says_why(tmp_path, capsys):
     assert first.startswith(f"error: {rows} problem(s) found; nothing was imported") and "create-missing" in first
     assert f"… and {rows - 20} more" in result.stderr
     assert store.list_assessments(store.connect(fresh)).empty
+    copy_local_items(store.connect(db), store.connect(fresh))  # the local items its answers belong to
     assert main(["import", "--db", str(fresh), "--create-missing", str(tmp_path / "all.csv")]) == 0
     assert "32 created, 0 replaced, 0 skipped" in capsys.readouterr().out
     assert main(["import", "--db", str(fresh), "--existing", "replace", str(tmp_path / "all.csv")]) == 0

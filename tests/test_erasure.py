@@ -21,7 +21,6 @@ from hypothesis import strategies as st
 
 from checklist import access, cycles, evidence_files, privacy, reminders, restoring, reviews, store, workshops
 from checklist.db import check_exact_schema, write_transaction
-from checklist.framework import framework_for
 from tests.conftest import ACTOR
 
 NAME, EMAIL, PHONE = "Priya Shah", "priya.shah@example.nhs.uk", "07700 900123"
@@ -88,7 +87,7 @@ def _raw_hits(path: Path) -> list[str]:
 
 def _answer_everything(db: sqlite_utils.Database, aid: int, who: access.User) -> None:
     assessment = store.get_assessment(db, aid)
-    for item in framework_for(assessment["framework_version"]).items_of(assessment):
+    for item in store.framework_of(assessment).items_of(assessment):
         if item.id not in store.responses(db, aid) or store.responses(db, aid)[item.id]["answer"] is None:
             store.save_response(db, aid, item.id, who, answer="level", level=1)
 
@@ -119,6 +118,11 @@ def _world(path: Path) -> tuple[sqlite_utils.Database, int]:
     reviews.add_comment(db, aid, f"Check this with {NAME}", ACTOR, item_id="governance")
     evidence_files.attach(db, priya, aid, "governance", f"{NAME} minutes.txt", f"Minutes: {NAME}\n".encode())
     cycles.set_cycle(db, ACTOR, system_id, place_id, 12, None)
+    local = [{"title": "Green spaces", "statement": "Parks people can use.", "evidence_prompt": "An audit.",
+              **{f"level_{v}": f"Level {v}." for v in range(5)}}]  # fmt: skip
+    revision = store.local_modules.save_draft(db, ACTOR, system_id, local, "Our local priorities")
+    store.local_modules.publish(db, ACTOR, system_id, revision)
+    store.local_modules.save_draft(db, ACTOR, system_id, local, "Our local priorities")  # a draft of version 2
     reminders.set_reminders(db, priya, uid, False)
     with write_transaction(db):  # a reminder sent to her before she turned them off
         db.execute("INSERT INTO reminders (user_id, day, state, created_at) VALUES (?, '2026-03-30', 'sent', ?)",

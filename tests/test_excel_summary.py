@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from checklist import exports, imports, store
-from checklist.framework import framework_for
 from tests.conftest import ACTOR
 
 HEADERS = ["System", "Place", "Round", "Date assessed", "Status", "Domain", "Item", "Level", "Don't know",
@@ -194,7 +193,7 @@ def test_summary_rows_match_responses_rows_and_split_like_other_sheets(rounds, m
     assert titles[0] == "Summary" and titles[titles.index("Responses") - 1].startswith("Summary")
     item_id = exports.EXPORT_COLUMNS.index("item_id")
     assert len(got["Summary"]) == len(got["Responses"]) == 34
-    titled = {i.id: i.title for i in framework_for(store.get_assessment(db, ids[0])["framework_version"]).items}
+    titled = {i.id: i.title for i in store.framework_of(store.get_assessment(db, ids[0])).items}
     assert [r[COLUMN["Item"]] for r in got["Summary"]] == [titled[r[item_id]] for r in got["Responses"]]
 
 

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from checklist import exports, store
 from checklist.exports import csv_bytes, neutralise
-from checklist.framework import framework_for
 from tests.conftest import ACTOR
 
 
@@ -199,7 +198,7 @@ def _workshop_with_votes(db, aid, people: int = 3):  # noqa: ANN001
 
     w = workshops.start_workshop(db, aid, ACTOR, mode=workshops.INDEPENDENT)  # answers any item, in any order
     tokens = [workshops.join(db, w["code"], sector)["token"] for sector in ("health", "vcse", "sport")[:people]]
-    items = [i.id for i in framework_for(store.get_assessment(db, aid)["framework_version"]).items_for(False)]
+    items = [i.id for i in store.framework_of(store.get_assessment(db, aid)).items_for(False)]
     for n, token in enumerate(tokens):
         for item in reversed(items[:8]):  # cast out of framework order: the export puts them back in it
             workshops.cast_vote(db, token, item, None if (n + len(item)) % 5 == 0 else (n + len(item)) % 5)
@@ -259,7 +258,7 @@ def test_votes_are_numbered_by_participant_in_framework_order(draft):
     db, aid = draft
     _workshop_with_votes(db, aid)
     votes = exports.votes_frame(db, [aid])
-    order = [i.id for i in framework_for(store.get_assessment(db, aid)["framework_version"]).items]
+    order = [i.id for i in store.framework_of(store.get_assessment(db, aid)).items]
     assert votes["participant"].tolist() == [p for p in (1, 2, 3) for _ in range(8)]
     for p in (1, 2, 3):
         mine = votes[votes["participant"] == p]["item_id"].tolist()

@@ -17,7 +17,6 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from checklist import disclosure, live, store, workshops
-from checklist.framework import framework_for
 from tests.conftest import ACTOR, serving
 from web import edge
 from web import live as web_live
@@ -123,7 +122,7 @@ def test_a_participant_joins_votes_and_changes_their_vote(port, room):
 
 def test_easy_read_on_the_phone_uses_the_frameworks_own_words_for_the_buttons_too(port, room):
     db, w = room
-    fw = framework_for(store.get_assessment(db, w["assessment_id"])["framework_version"])
+    fw = store.framework_of(store.get_assessment(db, w["assessment_id"]))
     cookie = _join(port, w["code"])
     item = fw.item("governance")
     _call(port, "POST", "/join/vote", ({"item": "governance", "level": "dont_know"},), {"Cookie": cookie})
@@ -550,7 +549,7 @@ def test_the_presenter_screen_shows_the_item_and_its_five_levels_as_text(port, r
     assert _call(port, "GET", f"/present/{w['id']}/screen?key=wrong")[0] == 403
     status, headers, page = _call(port, "GET", f"/present/{w['id']}/screen", headers={"Cookie": f"presenter_key={key}"})
     assert status == 200 and headers["cache-control"] == "no-store"
-    item = framework_for(store.get_assessment(db, w["assessment_id"])["framework_version"]).item("governance")
+    item = store.framework_of(store.get_assessment(db, w["assessment_id"])).item("governance")
     assert '<h1 id="title">Governance</h1>' in page and str(escape(item.statement)) in page
     for level, name in enumerate(("Not started", "Emerging", "Developing", "Maturing", "Thriving")):
         assert f"{level} · {name}</th>" in page and str(escape(item.levels[level])) in page

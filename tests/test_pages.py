@@ -11,7 +11,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from checklist import formatting, store
-from checklist.framework import framework_for
 from checklist.scoring import DONT_KNOW, LEVEL
 from tests.conftest import ACTOR
 
@@ -159,9 +158,9 @@ def test_level_choices_show_the_descriptors_and_easy_read_switches_them(tmp_path
     radio = at.radio(key=f"assess_answer_{aid}_referrals")
     assert radio.options[:5] == [f"{v} · {fw.level_name(v)}" for v in range(5)]
     item = fw.item("referrals")
-    assert item.statement in _texts(at)
+    assert item.statement in _shown(_texts(at))  # item wording is shown as written (escaped Markdown)
     at.toggle(key="assess_easy").set_value(True).run()
-    assert item.easy_statement in _texts(at) and item.statement not in _texts(at)
+    assert item.easy_statement in _shown(_texts(at)) and item.statement not in _shown(_texts(at))
 
 
 def test_an_action_is_added_to_the_item(tmp_path, monkeypatch):
@@ -523,7 +522,7 @@ def test_an_item_says_where_it_is_judged_and_shows_evidence_for_each_level(tmp_p
     db = store.connect(path)
     sid = store.create_system(db, "Test ICS", ACTOR)
     aid = store.create_assessment(db, sid, None, "R1", "2026-11-01", ACTOR)
-    fw = framework_for(store.get_assessment(db, aid)["framework_version"])
+    fw = store.framework_of(store.get_assessment(db, aid))
     item = fw.item("referrals")
     at = _tab(_app(path, monkeypatch, "pages/assess.py", assessment=str(aid), item="referrals"), aid, "Answer")
     captions = [c.value for c in at.caption]

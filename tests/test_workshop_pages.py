@@ -36,7 +36,8 @@ def test_a_facilitator_starts_a_live_workshop_and_sees_the_code_and_first_item(n
     assert at.query_params["workshop"] == str(started["id"])
     text = _shown(_texts(at))
     assert f"Code {started['code']}" in text and f"/join?code={started['code']}" in at.code[0].value
-    assert "Item 1 of 17 · Governance and shared vision" in text
+    count = len(workshops.items_of(db, {"assessment_id": aid}))  # 17 national items and Northmoor's 2 local ones
+    assert count == 19 and f"Item 1 of {count} · Governance and shared vision" in text
     assert at.header[0].value == "Governance"
     key = workshops.get_workshop(db, int(started["id"]))["presenter_key"]
     assert [e.proto.src for e in at.get("iframe")] == [f"/present/{started['id']}?key={key}"], "the live count"
@@ -94,7 +95,7 @@ def test_next_and_jump_move_the_room_and_hide_results_again(northmoor, demo_path
     assert at.header[0].value == "Shared vision"
     at.selectbox(key=f"ws_jump_{w['id']}").set_value("equipment").run()
     assert workshops.get_workshop(db, w["id"])["current_item"] == "equipment"
-    assert "Item 14 of 17" in _texts(at)
+    assert "Item 14 of 19" in _texts(at)  # 17 national items, then Northmoor's 2 local ones
 
 
 def test_notes_and_parking_lot_are_saved_removed_and_restored(northmoor, demo_path, monkeypatch):
@@ -127,7 +128,7 @@ def test_the_summary_names_sector_disagreement_and_dont_knows(northmoor, demo_pa
     workshops.record_agreement(db, w["id"], w["current_item"], ACTOR, 2)
     at = _app(demo_path, monkeypatch, "pages/workshop.py", workshop=str(w["id"]))
     text = _shown(_texts(at))
-    assert "1 of 17 items agreed" in text
+    assert "1 of 19 items agreed" in text  # 17 national items and Northmoor's 2 local ones
     # Every sector has fewer than 3 people: the summary shows the room as one, so no one person's vote shows.
     assert "No item had sectors a level or more apart." in text and "Lived experience (disabled" not in text
     assert "Governance: 2 of 5 votes" in text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -172,19 +171,7 @@ def show_flashes(where: str = "page") -> None:
         slot.success("\n\n".join(plain(message) for message, _ in shown), icon=shown[-1][1])
 
 
-_MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~:$"
-# Markdown turns bare web and e-mail addresses into links even when every character is escaped (the
-# link detection runs on the text after escapes are resolved). An invisible word joiner after "://",
-# "www" and "@" keeps them plain text that reads exactly the same.
-_ADDRESS = re.compile(r"(://|www(?=\.)|@)", re.IGNORECASE)
-WORD_JOINER = "\u2060"
-
-
-def plain(text: str | None) -> str:
-    """Escape user text for st.markdown (and widget labels) so it shows exactly as typed: never formatting,
-    HTML, a link or an image."""
-    text = _ADDRESS.sub(lambda m: m.group(0) + WORD_JOINER, text or "")
-    return "".join("&amp;" if c == "&" else "\\" + c if c in _MARKDOWN_SPECIAL else c for c in text)
+plain = formatting.markdown_text  # user text for st.markdown and widget labels, shown exactly as typed
 
 
 def chart(fig, data: pd.DataFrame, name: str, summary: str) -> None:  # noqa: ANN001

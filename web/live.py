@@ -64,7 +64,7 @@ from starlette.types import Receive, Scope, Send
 
 from checklist import clock, downloads, formatting, live, privacy, reminders, store, workshops
 from checklist.consensus import DONT_KNOW_LABEL, SECTORS, answer_label
-from checklist.framework import LEVEL_VALUES, framework_for
+from checklist.framework import LEVEL_VALUES
 from checklist.palette import DONT_KNOW_COLOUR, LEVEL_COLOURS
 from web import edge
 
@@ -340,7 +340,7 @@ def _participant_page(request: Request, db: Any, me: dict[str, Any], message: st
     mine = {item: "dont_know" if level is None else str(level) for item, level in votes.items()}
     state = _room().watcher.state(workshop["id"])
     easy = request.query_params.get("easy") == "1"
-    fw = framework_for(assessment["framework_version"])
+    fw = store.framework_of(assessment)
     answers = _answers(fw)
     ids = [i.id for i in items]
     if workshop["mode"] == workshops.LIVE:
@@ -943,7 +943,7 @@ def _screen_page(request: Request) -> Response:
         if "key" in request.query_params:
             return _key_to_cookie(request)
         assessment = store.get_assessment(db, workshop["assessment_id"])
-        fw = framework_for(assessment["framework_version"])
+        fw = store.framework_of(assessment)
         items = workshops.items_of(db, workshop)
         domains = {d.id: d.title for d in fw.domains}
     finally:

@@ -17,6 +17,7 @@ from checklist.db.schema import (
     HISTORY_GUARDS,
     KNOWN_MIGRATIONS,
     MIGRATIONS,
+    OLDER_CODE_OK,
     note_compat,
     sign_off_identity_data,
     unknown_steps_refused,
@@ -113,9 +114,10 @@ def _steps() -> dict[str, tuple[str, ...]]:
 
 STEPS = _steps()
 # What a step does to the data beyond its DDL, shared with SQLite's step of the same name.
+# Every step from 0010 on records whether older servers may keep running (SQLite's steps call note_compat inside).
 DATA_STEPS = {
     "0008_sign_off_identity": sign_off_identity_data,
-    "0010_room_presence": lambda db: note_compat(db, "0010_room_presence"),
+    **{step: (lambda db, step=step: note_compat(db, step)) for step in OLDER_CODE_OK},
 }
 
 

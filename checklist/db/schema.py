@@ -1,4 +1,4 @@
-"""The schema steps (migrations) 0001..0010: the tables, indexes and triggers, in the order they are applied.
+"""The schema steps (migrations) 0001..0014: the tables, indexes and triggers, in the order they are applied.
 
 Databases in the field record each step by its name in `_sqlite_migrations`, so a step is never renamed,
 reordered or edited once released: a change to the schema is a new step at the end. sqlite-utils applies
@@ -375,6 +375,7 @@ OLDER_CODE_OK = {
     "0011_review_cycles": True,
     "0012_reminders": True,
     "0013_evidence_files": True,
+    "0014_local_items": True,
 }
 
 
@@ -469,6 +470,44 @@ def _m0013_evidence_files(db: sqlite_utils.Database) -> None:
     )
     db.execute("CREATE INDEX evidence_files_item ON evidence_files(assessment_id, item_id)")
     note_compat(db, "0013_evidence_files")
+
+
+@MIGRATIONS(name="0014_local_items")
+def _m0014_local_items(db: sqlite_utils.Database) -> None:
+    # A system's own local items (checklist/local_items.py): each published version is a row never changed after,
+    # the one draft per system is saved on every change (revision counts the saves, for stale-save detection), and
+    # a round records the version it includes. New tables and a nullable column: servers running the code before
+    # it keep working (they read rounds without local items).
+    db.execute(
+        """CREATE TABLE local_modules (
+            id INTEGER PRIMARY KEY,
+            system_id INTEGER NOT NULL REFERENCES systems(id),
+            version INTEGER NOT NULL CHECK (version >= 1),
+            title TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            items TEXT NOT NULL,
+            item_count INTEGER NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            published_at TEXT NOT NULL,
+            published_by TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE UNIQUE INDEX local_modules_version ON local_modules(system_id, version)")
+    db.execute(
+        """CREATE TABLE local_module_drafts (
+            id INTEGER PRIMARY KEY,
+            system_id INTEGER NOT NULL REFERENCES systems(id),
+            title TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            items TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            saved_at TEXT NOT NULL,
+            saved_by TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE UNIQUE INDEX local_module_drafts_system ON local_module_drafts(system_id)")
+    db.execute("ALTER TABLE assessments ADD COLUMN local_module_id INTEGER REFERENCES local_modules(id)")
+    note_compat(db, "0014_local_items")
 
 
 KNOWN_MIGRATIONS = tuple(m.name for m in MIGRATIONS._migrations)

@@ -10,6 +10,7 @@ Where things are, one module per concern, each importing only those listed befor
 - rules.py: who may act (`authorise`), the store's errors, clean names and dates;
 - units.py: systems and places (add, rename, archive, populations, lists);
 - conflicts.py: stale-save detection (StaleSaveError), shared by answers, actions and round details;
+- local_modules.py: a system's own local items: the draft, the published versions, which a new round includes;
 - rounds.py: starting, reading, listing and correcting rounds, and the draft and item checks;
 - answers.py: where an answer is saved (`save_response`), read back and scored;
 - lifecycle.py: submit, reopen, sign off, move to a newer framework;
@@ -49,6 +50,7 @@ from checklist.db import (
     migrate,
     schema_version,
 )
+from checklist.store import local_modules
 from checklist.store.actions import (
     ACTION_FIELDS,
     ACTION_STATUSES,
@@ -76,7 +78,9 @@ from checklist.store.backups import RESTORE_STAGING_PREFIX, backup, backup_bytes
 from checklist.store.conflicts import FIELD_WORDS, StaleSaveError
 from checklist.store.history_reads import data_version, history, responses_as_of
 from checklist.store.lifecycle import (
+    local_items_move,
     move_to_framework,
+    move_to_local_items,
     moved_items_to_review,
     reopen_assessment,
     sign_off,
@@ -85,12 +89,15 @@ from checklist.store.lifecycle import (
 from checklist.store.rounds import (
     ASSESSMENT_DETAIL_FIELDS,
     DRAFT,
+    LOCAL_COLUMNS,
+    LOCAL_JOIN,
     MAX_SUBMIT_NOTE,
     SUBMITTED,
     awaiting_sign_off,
     check_item,
     clean_note,
     create_assessment,
+    framework_of,
     get_assessment,
     list_assessments,
     recent_assessments,
@@ -174,6 +181,10 @@ __all__ = [
     "completeness_problems",
     "connect",
     "create_assessment",
+    "framework_of",
+    "LOCAL_COLUMNS",
+    "LOCAL_JOIN",
+    "local_modules",
     "create_place",
     "create_system",
     "data_version",
@@ -190,6 +201,8 @@ __all__ = [
     "list_systems",
     "migrate",
     "move_to_framework",
+    "move_to_local_items",
+    "local_items_move",
     "moved_items_to_review",
     "open_action_aims",
     "open_actions_owned_by",

@@ -1,5 +1,6 @@
 """A round's later steps: submitted (complete, then locked), reopened with a reason, signed off by a reviewer
-(four eyes, by identity), or moved to a newer framework version. Each is one transaction with its history."""
+(four eyes, by identity), or moved to a newer framework version or to its system's newer local items. Each is one
+transaction with its history."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from checklist import access
 from checklist.clock import iso_now
 from checklist.db import decode, record, update_row, write_transaction
 from checklist.framework import CarryOver, carry_over, current_framework, framework_for, wording_changes
+from checklist.store import local_modules
 from checklist.store.answers import RESPONSE_FIELDS, completeness_problems, responses
 from checklist.store.rounds import DRAFT, SUBMITTED, clean_note, ensure_draft, framework_of, get_assessment
 from checklist.store.rules import IncompleteError, StoreError, authorise
@@ -58,8 +60,10 @@ def move_to_framework(
     name = authorise(db, actor, access.EDIT, assessment_id=assessment_id, what="move this round to a newer framework")
     assessment = get_assessment(db, assessment_id)
     ensure_draft(assessment)
-    older = framework_for(assessment["framework_version"])
-    newer = framework_for(version) if version else current_framework()
+    older = framework_of(assessment)  # both with the round's local items, which a move keeps as they are
+    newer = framework_of(
+        {**assessment, "framework_version": framework_for(version or current_framework().version).version}
+    )
     if _version_key(newer.version) <= _version_key(older.version):
         raise StoreError(
             f"this round already uses framework {older.version}; it can only move to a newer version "
@@ -83,6 +87,52 @@ def move_to_framework(
     return plan
 
 
+def local_items_move(
+    db: sqlite_utils.Database, assessment: Mapping[str, Any]
+) -> tuple[dict[str, Any], CarryOver] | None:
+    """A draft whose system has published newer local items than it includes: (the newest version's row, what
+    moving to it would keep, flag and drop). None when the round is submitted or already has the newest."""
+    if assessment["status"] != DRAFT:
+        return None
+    newest = local_modules.latest(db, assessment["system_id"])
+    if newest is None or newest["id"] == assessment.get("local_module_id"):
+        return None
+    newer = framework_of({**assessment, **_local_columns(newest)})
+    return newest, carry_over(framework_of(assessment), newer, list(responses(db, assessment["id"])))
+
+
+def _local_columns(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {"local_module_id": row["id"], "local_version": row["version"], "local_title": row["title"],
+            "local_description": row["description"], "local_items": row["items"]}  # fmt: skip
+
+
+def move_to_local_items(db: sqlite_utils.Database, assessment_id: int, actor: access.User | str) -> CarryOver:
+    """Move a draft to its system's newest local items, explicitly, by its lead (a round keeps the version it
+    started with until then). Answers to local items that still exist are kept (those reworded are flagged, as a
+    move to a newer framework flags them); answers to items the newer version dropped are removed, each kept in the
+    history. One transaction."""
+    name = authorise(db, actor, access.EDIT, assessment_id=assessment_id, what="move this round to newer local items")
+    assessment = get_assessment(db, assessment_id)
+    ensure_draft(assessment)
+    move = local_items_move(db, assessment)
+    if move is None:
+        raise StoreError("this round already includes its system's newest local items (or the system has none)")
+    newest, plan = move
+    saved = responses(db, assessment_id)
+    now = iso_now()
+    with write_transaction(db):
+        for item_id in plan.dropped:
+            db.execute("DELETE FROM responses WHERE assessment_id = ? AND item_id = ?", [assessment_id, item_id])
+            record(db, name, "response", f"{assessment_id}:{item_id}", "removed (not in the newer local items)",
+                   {k: saved[item_id][k] for k in RESPONSE_FIELDS}, None, assessment_id=assessment_id,
+                   item_id=item_id, at=now)  # fmt: skip
+        db.execute("UPDATE assessments SET local_module_id = ?, updated_at = ? WHERE id = ?",
+                   [newest["id"], now, assessment_id])  # fmt: skip
+        record(db, name, "assessment", assessment_id, "local items version", assessment.get("local_version"),
+               newest["version"], assessment_id=assessment_id, at=now)  # fmt: skip
+    return plan
+
+
 def moved_items_to_review(db: sqlite_utils.Database, assessment: Mapping[str, Any]) -> list[str]:
     """Items of a draft moved from an older framework whose wording changed: answered before the move, to look
     at again. Empty for a round never moved, or once it is submitted."""
@@ -95,7 +145,7 @@ def moved_items_to_review(db: sqlite_utils.Database, assessment: Mapping[str, An
     ).fetchone()
     if row is None:
         return []
-    older, moved_at = framework_for(decode(row[0])), row[1]
+    older, moved_at = framework_of({**assessment, "framework_version": decode(row[0])}), row[1]
     changed = wording_changes(older, framework_of(assessment))
     # Answered before the move, and not touched since: the ones still waiting for a look.
     waiting = db.execute(

@@ -14,10 +14,11 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from checklist import access
+from checklist import access, local_items
 from checklist.clock import iso_now
 from checklist.db import insert_row, query_frame, query_row, record, update_row, write_transaction
 from checklist.framework import ENABLERS_MODULE, Framework, current_framework, framework_for
+from checklist.store import local_modules
 from checklist.store.conflicts import FIELD_WORDS, StaleSaveError, check_base, record_refused
 from checklist.store.rules import (
     LockedError,
@@ -29,6 +30,13 @@ from checklist.store.rules import (
     parse_date,
 )
 from checklist.store.units import get_place, get_system
+
+# A round's local items, read with it (any query joining assessments as `a` adds these): local_items.of_round
+# builds the framework the round is answered and scored against from them.
+LOCAL_COLUMNS = (
+    "lm.version AS local_version, lm.title AS local_title, lm.description AS local_description, lm.items AS local_items"
+)
+LOCAL_JOIN = "LEFT JOIN local_modules lm ON lm.id = a.local_module_id"
 
 DRAFT = "draft"
 SUBMITTED = "submitted"
@@ -47,8 +55,10 @@ def create_assessment(
     participants: str = "",
     framework_version: str | None = None,
     include_enablers: bool = False,
+    include_local: bool = True,
 ) -> int:
-    """Start a draft assessment round for a system (place_id None) or one of its places."""
+    """Start a draft assessment round for a system (place_id None) or one of its places. With include_local, the
+    round includes the newest published version of the system's own local items, if it has any."""
     actor = authorise(db, actor, access.EDIT, system_id=system_id, place_id=place_id, what="start a round here")
     system = get_system(db, system_id)
     unit_name = system["name"]
@@ -74,12 +84,14 @@ def create_assessment(
             f"{unit_name} already has a round called {label!r}; choose another label "
             "(e.g. add the quarter or year) or resume that round"
         )
+    local_id = local_modules.for_new_round(db, system_id) if include_local else None
     now = iso_now()
     with write_transaction(db):
         assessment_id = insert_row(
             db,
             "assessments",
             {
+                "local_module_id": local_id,
                 "system_id": system_id,
                 "place_id": place_id,
                 "round_label": label,
@@ -102,9 +114,9 @@ def create_assessment(
 def get_assessment(db: sqlite_utils.Database, assessment_id: int) -> dict[str, Any]:
     row = query_row(
         db,
-        """SELECT a.*, s.name AS system_name, p.name AS place_name
+        f"""SELECT a.*, s.name AS system_name, p.name AS place_name, {LOCAL_COLUMNS}
            FROM assessments a JOIN systems s ON s.id = a.system_id
-           LEFT JOIN places p ON p.id = a.place_id WHERE a.id = ?""",
+           LEFT JOIN places p ON p.id = a.place_id {LOCAL_JOIN} WHERE a.id = ?""",
         [assessment_id],
     )
     if row is None:
@@ -177,9 +189,10 @@ def ensure_draft(assessment: Mapping[str, Any]) -> None:
 # What a list of rounds shows (the rounds picker, Home's recent rounds), with how many items are answered.
 _ROUND_LISTING = """a.id, a.system_id, a.place_id, s.name AS system_name, p.name AS place_name,
        a.round_label, a.assessment_date, a.status, a.framework_version, a.include_workforce, a.include_enablers,
-       a.updated_at,
+       a.updated_at, a.local_module_id, coalesce(lm.item_count, 0) AS local_count,
        (SELECT count(*) FROM responses r WHERE r.assessment_id = a.id AND r.answer IS NOT NULL) AS answered
-    FROM assessments a JOIN systems s ON s.id = a.system_id LEFT JOIN places p ON p.id = a.place_id"""
+    FROM assessments a JOIN systems s ON s.id = a.system_id LEFT JOIN places p ON p.id = a.place_id
+    LEFT JOIN local_modules lm ON lm.id = a.local_module_id"""
 
 
 def list_assessments(
@@ -247,9 +260,13 @@ def _with_totals(frame: pd.DataFrame) -> pd.DataFrame:
         for p, s in zip(frame["place_name"], frame["system_name"], strict=True)
     ]
     frame["total"] = [
-        len(framework_for(v).items_for(w, e))
-        for v, w, e in zip(
-            frame["framework_version"], frame["include_workforce"], frame["include_enablers"], strict=True
+        len(framework_for(v).items_for(w, e)) + int(n)
+        for v, w, e, n in zip(
+            frame["framework_version"],
+            frame["include_workforce"],
+            frame["include_enablers"],
+            frame["local_count"],
+            strict=True,
         )
     ]
     frame["completion"] = frame["answered"] / frame["total"]
@@ -257,8 +274,9 @@ def _with_totals(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def framework_of(assessment: Mapping[str, Any]) -> Framework:
-    """The framework version a round was made with (or moved to)."""
-    return framework_for(assessment["framework_version"])
+    """The framework a round was made with (or moved to), with the system's local items when it includes them
+    (an assessment as get_assessment reads it, or any row with LOCAL_COLUMNS)."""
+    return local_items.of_round(assessment)
 
 
 def check_item(assessment: Mapping[str, Any], item_id: str) -> None:

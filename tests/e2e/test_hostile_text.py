@@ -16,9 +16,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from checklist import store, workshops
+from checklist.formatting import _ADDRESS, WORD_JOINER
 from checklist.framework import current_framework
 from tests.e2e.conftest import TIMEOUT_MS, open_app, screenshot, wait_idle
-from ui.common import _ADDRESS, WORD_JOINER
 
 pytestmark = pytest.mark.e2e
 

@@ -46,8 +46,8 @@ def test_set_up_assess_reload_submit_and_read_results(page: Page, server):
     expander = page.locator('[data-testid="stExpander"]', has_text="Journey ICS")
     expect(expander).to_be_visible()
     wait_idle(page)
-    if expander.locator("details").get_attribute("open") is None:  # the only match is shown open
-        expander.locator("summary").click()
+    if expander.locator("details").first.get_attribute("open") is None:  # the only match is shown open
+        expander.locator("summary").first.click()
     expander.get_by_role("textbox", name="New place name").fill("Journey Place")
     expander.get_by_role("button", name="Add place").click()
     setup = store.connect(server.db_path)
@@ -56,8 +56,8 @@ def test_set_up_assess_reload_submit_and_read_results(page: Page, server):
     place = expander.get_by_role("textbox", name="Place", exact=True)
     for _ in range(5):  # a rerun under load can redraw the list with this system folded: open it again
         wait_idle(page)
-        if expander.locator("details").get_attribute("open") is None:
-            expander.locator("summary").click()
+        if expander.locator("details").first.get_attribute("open") is None:
+            expander.locator("summary").first.click()
         try:
             place.wait_for(state="visible", timeout=5000)
             break

@@ -21,10 +21,10 @@ from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from checklist import history_text, store, workshops
+from checklist.formatting import WORD_JOINER
 from checklist.framework import current_framework
 from tests.conftest import ACTOR
 from tests.e2e.conftest import TIMEOUT_MS, Server, _serve, open_app, screenshot, wait_idle
-from ui.common import WORD_JOINER
 
 pytestmark = pytest.mark.e2e
 
@@ -208,7 +208,7 @@ def test_archiving_a_place_is_confirmed_inline_and_never_covers_a_button(planted
     # drawn at that place before the search: then open it, as a person would.
     details = page.locator("details").filter(has=page.locator("summary", has_text=SYSTEM)).first
     if details.get_attribute("open") is None:
-        details.locator("summary").click()
+        details.locator("summary").first.click()
     expect(archive).to_be_visible()
     db = store.connect(planted.server.db_path)
 
@@ -223,7 +223,7 @@ def test_archiving_a_place_is_confirmed_inline_and_never_covers_a_button(planted
         if archived():
             break
         if details.get_attribute("open") is None:  # a rerun may draw the system's expander closed again
-            details.locator("summary").click()
+            details.locator("summary").first.click()
             wait_idle(page)
         try:
             archive.click(timeout=5_000)
@@ -237,7 +237,7 @@ def test_archiving_a_place_is_confirmed_inline_and_never_covers_a_button(planted
     assert archived(), "the place was archived"
     wait_idle(page)
     if details.get_attribute("open") is None:  # the message sits at the top of the system's places
-        details.locator("summary").click()
+        details.locator("summary").first.click()
     expect(page.get_by_text("Archived the place Spare place")).to_be_visible(timeout=60_000)
     assert page.locator('[data-testid="stToast"]').count() == 0
     _no_toast_over(page, "Archive system")

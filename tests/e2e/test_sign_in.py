@@ -20,7 +20,6 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from checklist import access, store
-from checklist.framework import framework_for
 from tests.e2e.conftest import TIMEOUT_MS, _free_port, _start, screenshot, wait_idle
 
 pytestmark = pytest.mark.e2e
@@ -130,7 +129,7 @@ def shared_server(_demo_template, tmp_path_factory):
         access.grant(db, "e2e", access.add_user(db, "e2e", email, email.split("@")[0]), role, system_id, place)
     ready = store.create_assessment(db, system_id, place_a, "Ready round", "2026-11-21", "e2e")
     round_ = store.get_assessment(db, ready)
-    for item in framework_for(round_["framework_version"]).items_of(round_):
+    for item in store.framework_of(round_).items_of(round_):
         store.save_response(db, ready, item.id, "e2e", answer="level", level=2)
     drafts["ready"] = ready
     db.close()

@@ -68,9 +68,10 @@ def item_panel(
     position = ids.index(current) + 1
 
     where = worded(fw, easy, "position", "item {position} of {count}").format(position=position, count=len(ids))
-    st.caption(f"{fw.domain(item.domain).title} · {where}")
-    st.header(item.title)
-    st.markdown(item.easy_statement if easy else item.statement)
+    # Item wording is shown as written: a system's own local items are user text.
+    st.caption(f"{plain(fw.domain(item.domain).title)} · {where}")
+    st.header(plain(item.title))
+    st.markdown(plain(item.easy_statement if easy else item.statement))
     if item.unit:
         unit = fw.unit(item.unit)
         judged = unit.meaning  # newer versions' meaning says "Judged for …" itself: never said twice
@@ -100,11 +101,11 @@ def item_panel(
         question = worded(fw, easy, "level_question", "Which level describes {unit} today?")
         st.markdown(f"**{question.format(unit=plain(assessment['unit_name']))}**")
         choice = st.radio(
-            level_question(item.title, easy),
+            level_question(formatting.name_text(item.title), easy),  # hidden: the radio group's accessible name
             ANSWER_OPTIONS,
             label_visibility="collapsed",
             format_func=lambda v: answer_label(fw, v, easy),
-            captions=[answer_caption(fw, item, v, easy) for v in ANSWER_OPTIONS],
+            captions=[plain(answer_caption(fw, item, v, easy)) for v in ANSWER_OPTIONS],
             key=answer_key,
             on_change=save_answer,
             args=(aid, item.id, answer_key, item.title),
@@ -129,7 +130,7 @@ def item_panel(
         st.text_area(
             worded(fw, easy, "evidence", "Evidence"),
             placeholder=prompt,
-            help=prompt,
+            help=plain(prompt),
             key=evidence_key,
             on_change=save_field,
             args=(aid, item.id, "evidence", evidence_key, item.title),

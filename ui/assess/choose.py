@@ -61,12 +61,13 @@ def version_panel(assessment: dict, fw: Framework, may_edit: bool) -> None:
         st.warning(
             "Moved from an earlier framework: the wording of "
             f"{plural(len(to_review), 'answered item')} changed. Look at them again: "
-            + "; ".join(fw.item(i).title for i in to_review)
+            + "; ".join(plain(fw.item(i).title) for i in to_review)
             + ".",
             icon=":material/published_with_changes:",
         )
     if fw.version == newest.version or not may_edit:
         return
+    newest = store.framework_of({**assessment, "framework_version": newest.version})  # its local items kept
     plan = carry_over(fw, newest, list(store.responses(open_db(), assessment["id"])))
     with st.expander(f"This draft uses framework {fw.version}; version {newest.version} is current"):
         st.write(
@@ -76,16 +77,52 @@ def version_panel(assessment: dict, fw: Framework, may_edit: bool) -> None:
         st.markdown(f"- Kept as they are: {len(plan.kept)}")
         st.markdown(
             f"- Kept, but the wording changed, so look again: {len(plan.review)}"
-            + (" (" + "; ".join(newest.item(i).title for i in plan.review) + ")" if plan.review else "")
+            + (" (" + "; ".join(plain(newest.item(i).title) for i in plan.review) + ")" if plan.review else "")
         )
         st.markdown(
             f"- Removed, because {newest.version} no longer has the item: {len(plan.dropped)}"
-            + (" (" + "; ".join(fw.item(i).title for i in plan.dropped) + ")" if plan.dropped else "")
+            + (" (" + "; ".join(plain(fw.item(i).title) for i in plan.dropped) + ")" if plan.dropped else "")
         )
         st.button(
             f"Move this draft to framework {newest.version}",
             key=f"assess_move_version_{assessment['id']}",
             on_click=_move_version,
+            args=(assessment["id"],),
+        )
+
+
+def _move_local(assessment_id: int) -> None:
+    try:
+        plan = store.move_to_local_items(open_db(), assessment_id, actor())
+    except SAVE_FAILURES as exc:
+        save_failed(exc)
+    else:
+        say_saved(
+            f"Moved to the newest local items: {len(plan.kept) + len(plan.review)} answer(s) kept, "
+            f"{len(plan.review)} to look at again, {len(plan.dropped)} removed (kept in the history)"
+        )
+
+
+def local_items_panel(assessment: dict, fw: Framework, may_edit: bool) -> None:
+    """A draft whose system published newer local items since it started: what moving would do, and the button."""
+    move = store.local_items_move(open_db(), assessment) if may_edit else None
+    if move is None:
+        return
+    newest, plan = move
+    title = plain(newest["title"])
+    had = f"version {fw.local_version}" if fw.local_title else "none"
+    with st.expander(f"Your system published {title} version {newest['version']} (this draft has {had})"):
+        st.write(
+            "Moving keeps every answer whose local item is still there. Nothing moves unless you press the button, "
+            "and the history keeps what it came from."
+        )
+        st.markdown(f"- Kept as they are: {len(plan.kept)}")
+        st.markdown(f"- Kept, but the wording changed, so look again: {len(plan.review)}")
+        st.markdown(f"- Removed, because the newer version no longer has the item: {len(plan.dropped)}")
+        st.button(
+            f"Move this draft to {title} version {newest['version']}",
+            key=f"assess_move_local_{assessment['id']}",
+            on_click=_move_local,
             args=(assessment["id"],),
         )
 
@@ -135,6 +172,13 @@ def choose_assessment() -> None:
             )
             for module_id, module in optional.items()
         }
+        local = store.local_modules.latest(open_db(), system_id)
+        include_local = local is not None and st.toggle(
+            f"Include this system's local items: {plain(local['title'])} (version {local['version']})",
+            value=True,
+            help="Your system's own items, scored as their own domain and never in the overall score or comparisons",
+            key="assess_new_local",
+        )
         participants = st.text_area(
             "Who is taking part", placeholder="Roles or organisations: health, leisure, VCSE, lived experience…"
         )
@@ -160,6 +204,7 @@ def choose_assessment() -> None:
                     include_workforce=chosen.get(WORKFORCE_MODULE, False),
                     participants=participants,
                     include_enablers=chosen.get(ENABLERS_MODULE, False),
+                    include_local=include_local,
                 )
             except SAVE_FAILURES as exc:
                 st.error(f"Not started: {plain(store.explain(exc))}", icon=":material/error:")

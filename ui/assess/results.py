@@ -18,6 +18,7 @@ from ui.common import (
     headline,
     open_db,
     open_fresh,
+    plain,
 )
 
 
@@ -61,6 +62,7 @@ def results_panel(assessment: dict, fw: Framework) -> None:
     )
     st.markdown("**Domain scores**")
     domains = summary.domain_table(fw, result, comparison)
+    domains["Domain"] = domains["Domain"].map(plain)  # st.table renders Markdown; a local domain's title is user text
     # The one number rule (checklist.formatting): two decimals, a sign on changes, a dash where there is none.
     st.table(
         domains.style.format(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from checklist import formatting
 from checklist.framework import Framework
 from checklist.scoring import DONT_KNOW, LEVEL_VALUES, NOT_APPLICABLE
 
@@ -43,9 +44,13 @@ EASY_WORDS = {
 
 
 def why_it_matters(fw: Framework, item) -> None:  # noqa: ANN001
+    if not (item.why_it_matters or item.learn_from or item.case_studies or item.references):
+        return  # a system's own item may give none of these: no empty panel
     with st.expander("Why this matters, and where it already works"):
-        st.markdown(item.why_it_matters)
-        st.markdown(f"**What works:** {item.learn_from}")
+        if item.why_it_matters:  # a system's own item may leave it out
+            st.markdown(formatting.markdown_text(item.why_it_matters))
+        if item.learn_from:
+            st.markdown(f"**What works:** {formatting.markdown_text(item.learn_from)}")
         for case_id in item.case_studies:
             case = fw.case_study(case_id)
             st.markdown(f"- **{case.title}** (report section {case.section}): {case.summary}")

@@ -8,6 +8,7 @@ import streamlit as st
 from checklist import access, clock, cycles, formatting, store, summary
 from ui.common import actor, flash, open_db, plain, show_flashes, text_table
 from ui.manage.common import SYSTEMS_NOTE, attempt, place_note, system_note
+from ui.manage.local import local_items_panel
 
 
 def _save_population(place_id: int, place_name: str, key: str) -> None:
@@ -113,6 +114,7 @@ def system_panel(system, show_archived: bool, expanded: bool, service: bool, due
                          done=f"Added the place {place_name.strip()}")  # fmt: skip
 
         review_cycles(system, places, due[due["system_id"] == int(system.id)])
+        local_items_panel(system)
 
         st.markdown("**Rounds**")
         rounds = store.list_assessments(open_db(), system_id=system.id)

@@ -215,10 +215,11 @@ def present(workshop: dict, items: list, domain_titles: dict[str, str], private:
     item = next(i for i in items if i.id == current)
     show, side = st.columns([3, 2], gap="large")
     with show.container(key="presenter"):
-        st.caption(f"Item {position + 1} of {len(order)} · {domain_titles.get(item.domain, item.domain)}")
-        st.header(item.title, anchor=False)
-        st.markdown(item.statement)
-        st.markdown("\n".join(f"- **{answer_label(v)}**: {item.levels[v]}" for v in LEVEL_VALUES))
+        # Item wording is shown as written: a system's own local items are user text.
+        st.caption(f"Item {position + 1} of {len(order)} · {plain(domain_titles.get(item.domain, item.domain))}")
+        st.header(plain(item.title), anchor=False)
+        st.markdown(plain(item.statement))
+        st.markdown("\n".join(f"- **{answer_label(v)}**: {plain(item.levels[v])}" for v in LEVEL_VALUES))
         if seed:
             before = seed[current]
             if not workshop["revealed"]:

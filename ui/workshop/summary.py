@@ -11,6 +11,7 @@ from checklist.summary import plural
 from ui.common import (
     csv_download,
     open_db,
+    plain,
     text_table,
 )
 from ui.workshop.acting import REFRESH_SECONDS
@@ -18,7 +19,7 @@ from ui.workshop.acting import REFRESH_SECONDS
 
 def summary_panel(workshop: dict, items: list, private: bool) -> None:
     result = workshops.summary(open_db(), workshop["id"], private)
-    titles = {i.id: i.title for i in items}
+    titles = {i.id: plain(i.title) for i in items}  # for Markdown lists: a system's own items are user text
     agreed = (result.agreed["agreed"] != "Not yet agreed").sum()
     st.markdown(
         f"**{agreed} of {len(items)} items agreed** with {plural(len(result.participants), 'person', 'people')} "
