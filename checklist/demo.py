@@ -49,7 +49,7 @@ OWNERS = ("pa.lead@example.nhs.uk", "commissioning@example.nhs.uk", "VCSE allian
           "Workforce lead", "Active partnership manager")  # fmt: skip
 # The first system's own local items (an example of what a system adds for its own priorities), published before
 # its draft rounds, which include them; its submitted rounds came before them.
-LOCAL_TITLE = "Riverside's local priorities"
+LOCAL_TITLE = "Northmoor and Vale's local priorities"
 LOCAL_ITEMS = (
     {
         "title": "Green and blue spaces",

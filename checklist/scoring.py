@@ -255,7 +255,9 @@ def compare(
     wording changed is flagged, and a domain holding one is flagged too, so nobody reads a
     difference of wording as a difference of practice.
     """
-    wording = wording or {}
+    # Only an item whose wording changed is flagged: an item the earlier round did not have (a newer version's new
+    # item, or a system's local items added since) has no earlier level to misread.
+    wording = {k: v for k, v in (wording or {}).items() if v == "changed"}
     prev_items = {i.item_id: i for i in previous.items}
     items = tuple(
         Change(

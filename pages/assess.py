@@ -59,6 +59,7 @@ def show_assessment(assessment: dict) -> None:
     st.caption(
         f"{plain(assessment['system_name'])} · {assessed} · {state} · framework {fw.version}"
         + "".join(f" · with the module {m.title}" for m in fw.modules if m.optional and m.id in chosen_modules)
+        + (f" · with {plain(fw.local_title)} (local items, version {fw.local_version})" if fw.local_title else "")
     )
     progress = worded(fw, easy, "answered", "{answered} of {count} items answered")
     st.progress(answered / len(items), text=progress.format(answered=answered, count=len(items)))

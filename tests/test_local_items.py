@@ -134,6 +134,14 @@ def test_a_draft_is_saved_on_every_change_refused_when_stale_and_published_as_ve
     assert len(store.local_modules.versions(db, system_id)) == 1
     store.local_modules.discard_draft(db, ACTOR, system_id, revision)
     assert store.local_modules.editing(db, system_id).module.version == 1
+    # Discarding is undone while nothing else has been saved: the draft comes back as it was.
+    assert [i.title for i in store.local_modules.discarded(db, system_id).items] == ["Green spaces", "Pools"]
+    store.local_modules.bring_back(db, ACTOR, system_id)
+    back = store.local_modules.editing(db, system_id)
+    assert back.is_draft and [i.title for i in back.module.items] == ["Green spaces", "Pools"]
+    assert store.local_modules.discarded(db, system_id) is None
+    with pytest.raises(store.StoreError, match="no discarded draft"):
+        store.local_modules.bring_back(db, ACTOR, system_id)
 
 
 def test_only_whoever_manages_the_system_writes_its_local_items(system):
@@ -364,3 +372,61 @@ def test_the_framework_page_shows_each_readable_systems_local_items_as_written(t
     assert "Systems' own local items" in text and "Test ICS: Local *priorities* (version 1)" in text
     assert f"**What good looks like:** {HOSTILE}" in text
     assert not any("](" in m.value.replace("\\]\\(", "") for m in at.markdown)  # never a link or an image
+
+
+def test_assess_offers_a_draft_the_newer_local_items_and_moves_it_on_request(tmp_path, monkeypatch):
+    from tests.test_pages import _app, _shown, _texts
+
+    db, system_id, place_id = _hostile_system(tmp_path / "l.db")
+    aid = store.create_assessment(db, system_id, place_id, "2026 Q2", "2026-06-30", ACTOR)
+    store.save_response(db, aid, "local-1", ACTOR, answer="level", level=3)
+    _publish(db, system_id, [{"id": "local-1", **row("Green spaces")}, row("Pools")], title="Local *priorities*")
+    at = _app(tmp_path / "l.db", monkeypatch, "pages/assess.py", assessment=str(aid))
+    label = next(e.label for e in at.expander if "published" in e.label)
+    assert _shown(label) == "Your system published Local *priorities* version 2 (this draft has version 1)"
+    assert store.framework_of(store.get_assessment(db, aid)).local_version == 1  # nothing moves by itself
+    at.button(key=f"assess_move_local_{aid}").click().run()
+    assert not at.exception
+    assert "Moved to Local *priorities* version 2: 1 answer(s) kept, 1 to look at again" in _shown(_texts(at))
+    assert store.framework_of(store.get_assessment(db, aid)).local_version == 2
+    assert store.responses(db, aid)["local-1"]["level"] == 3
+
+
+def test_a_first_draft_begun_before_a_newer_version_was_published_is_refused_not_saved_over_it(system):
+    db, system_id, _ = system
+    _publish(db, system_id, [row("Green spaces")])
+    seen = store.local_modules.editing(db, system_id)  # one admin opens version 1
+    _publish(db, system_id, [row("Green spaces"), row("Pools")])  # another publishes version 2 meanwhile
+    with pytest.raises(LocalDraftChanged):
+        store.local_modules.save_draft(db, ACTOR, system_id, [row("Mine")], TITLE, based_on=seen.revision,
+                                       from_version=seen.latest_version)  # fmt: skip
+    assert not store.local_modules.editing(db, system_id).is_draft
+    assert store.local_modules.changes(db, system_id)["field"].iloc[-1] == "draft (not saved: changed meanwhile)"
+
+
+def test_manage_discards_a_draft_and_brings_it_back(tmp_path, monkeypatch):
+    from tests.test_pages import _app, _shown, _texts
+
+    db, system_id, _ = _hostile_system(tmp_path / "l.db")
+    store.local_modules.save_draft(db, ACTOR, system_id, [row("Pools")], "Local *priorities*")
+    at = _app(tmp_path / "l.db", monkeypatch, "pages/manage.py")
+    at.button(key=f"local_{system_id}_1_1_discard").click().run()
+    assert "Draft discarded: bring it back" in _shown(_texts(at))
+    assert not store.local_modules.editing(db, system_id).is_draft
+    at.button(key=f"local_{system_id}_0_1_bring_back").click().run()
+    assert not at.exception and "The discarded draft is back" in _shown(_texts(at))
+    assert [i.title for i in store.local_modules.editing(db, system_id).module.items] == ["Pools"]
+
+
+def test_local_items_added_since_the_last_round_are_not_read_as_reworded(system):
+    db, system_id, place_id = system
+    first = store.create_assessment(db, system_id, place_id, "2026 Q1", "2026-03-31", ACTOR)
+    for item in store.framework_of(store.get_assessment(db, first)).items_for(False):
+        store.save_response(db, first, item.id, ACTOR, answer="level", level=2, evidence="seen")
+    store.submit_assessment(db, first, ACTOR)
+    _publish(db, system_id, [row("Green spaces")])
+    second = store.create_assessment(db, system_id, place_id, "2026 Q2", "2026-06-30", ACTOR)
+    store.save_response(db, second, "local-1", ACTOR, answer="level", level=4)
+    _, previous, change = analysis.rounds_around(db, second)
+    assert previous is not None and change.wording_changed == ()
+    assert not change.overall.wording_changed and not any(d.wording_changed for d in change.domains)

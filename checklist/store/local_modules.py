@@ -18,7 +18,7 @@ import sqlite_utils
 
 from checklist import access
 from checklist.clock import iso_now
-from checklist.db import query_frame, query_row, record, write_transaction
+from checklist.db import decode, query_frame, query_row, record, write_transaction
 from checklist.local_items import (
     DEFAULT_TITLE,
     LocalItemsError,
@@ -118,11 +118,14 @@ def save_draft(
     title: Any,
     description: Any = "",
     based_on: int = 0,
+    from_version: int | None = None,
 ) -> int:
     """Keep the draft as it stands (fields may still be empty); returns its new revision.
 
-    `based_on` is the revision the edit started from (0: no draft yet). If the stored draft has moved on, the save
-    is refused (LocalDraftChanged) and kept in history, so neither person's text is lost."""
+    `based_on` is the revision the edit started from (0: no draft yet) and `from_version` the newest published
+    version it saw (None: not checked). If the stored draft has moved on, or a first draft's edit began before
+    a newer version was published, the save is refused (LocalDraftChanged) and kept in history, so neither
+    person's text is lost."""
     name = _manage(db, actor, system_id, "write this system's local items")
     try:
         module = validate(rows, title, description, _earlier_ids(db, system_id), complete=False)
@@ -132,7 +135,9 @@ def save_draft(
     with write_transaction(db):
         stored = _draft(db, system_id)
         revision = int(stored["revision"]) if stored else 0
-        if revision != based_on:  # kept in the history (committed), then refused
+        newest = latest(db, system_id) if stored is None and from_version is not None else None
+        published_since = newest is not None and int(newest["version"]) != from_version
+        if revision != based_on or published_since:  # kept in the history (committed), then refused
             record(db, name, ENTITY, system_id, "draft (not saved: changed meanwhile)", None, _as_history(module))
             stale_by = stored["saved_by"] if stored else "someone"
         else:
@@ -180,6 +185,30 @@ def discard_draft(db: sqlite_utils.Database, actor: access.User | str, system_id
         db.execute("DELETE FROM local_module_drafts WHERE system_id = ?", [system_id])
         old = {k: stored[k] for k in ("title", "description", "items")}
         record(db, name, ENTITY, system_id, "draft discarded", old, None)
+
+
+def discarded(db: sqlite_utils.Database, system_id: int) -> LocalModule | None:
+    """The draft discarded last, when nothing has been saved or published since (so it can be brought back)."""
+    row = query_row(
+        db,
+        "SELECT field, old_value FROM history WHERE entity = ? AND entity_id = ? ORDER BY id DESC LIMIT 1",
+        [ENTITY, str(system_id)],
+    )
+    if row is None or row["field"] != "draft discarded" or _draft(db, system_id) is not None:
+        return None
+    old = decode(row["old_value"])
+    return from_json(old["title"], old["description"], old["items"])
+
+
+def bring_back(db: sqlite_utils.Database, actor: access.User | str, system_id: int) -> None:
+    """Undo discarding the draft: it is the draft again, as it was (recorded in the history)."""
+    name = _manage(db, actor, system_id, "write this system's local items")
+    with write_transaction(db):
+        module = discarded(db, system_id)
+        if module is None:
+            raise StoreError("there is no discarded draft to bring back (something was saved or published since)")
+        _write_draft(db, system_id, None, [module.title, module.description, module.to_json(), 1, iso_now(), name])
+        record(db, name, ENTITY, system_id, "draft brought back", None, _as_history(module))
 
 
 def publish(db: sqlite_utils.Database, actor: access.User | str, system_id: int, based_on: int, note: str = "") -> int:

@@ -40,14 +40,15 @@ def open_round(assessment_id: int | None) -> None:
         st.query_params["assessment"] = str(assessment_id)
 
 
-def _move_version(assessment_id: int) -> None:
+def _move(assessment_id: int, move, to: str) -> None:  # noqa: ANN001
+    """Move a draft (store.move_to_framework or store.move_to_local_items) and say what the move kept."""
     try:
-        plan = store.move_to_framework(open_db(), assessment_id, actor())
+        plan = move(open_db(), assessment_id, actor())
     except SAVE_FAILURES as exc:
         save_failed(exc)
     else:
         say_saved(
-            f"Moved to framework {framework().version}: {len(plan.kept) + len(plan.review)} answer(s) kept, "
+            f"Moved to {to}: {len(plan.kept) + len(plan.review)} answer(s) kept, "
             f"{len(plan.review)} to look at again, {len(plan.dropped)} removed (kept in the history)"
         )
 
@@ -86,20 +87,8 @@ def version_panel(assessment: dict, fw: Framework, may_edit: bool) -> None:
         st.button(
             f"Move this draft to framework {newest.version}",
             key=f"assess_move_version_{assessment['id']}",
-            on_click=_move_version,
-            args=(assessment["id"],),
-        )
-
-
-def _move_local(assessment_id: int) -> None:
-    try:
-        plan = store.move_to_local_items(open_db(), assessment_id, actor())
-    except SAVE_FAILURES as exc:
-        save_failed(exc)
-    else:
-        say_saved(
-            f"Moved to the newest local items: {len(plan.kept) + len(plan.review)} answer(s) kept, "
-            f"{len(plan.review)} to look at again, {len(plan.dropped)} removed (kept in the history)"
+            on_click=_move,
+            args=(assessment["id"], store.move_to_framework, f"framework {newest.version}"),
         )
 
 
@@ -122,8 +111,8 @@ def local_items_panel(assessment: dict, fw: Framework, may_edit: bool) -> None:
         st.button(
             f"Move this draft to {title} version {newest['version']}",
             key=f"assess_move_local_{assessment['id']}",
-            on_click=_move_local,
-            args=(assessment["id"],),
+            on_click=_move,
+            args=(assessment["id"], store.move_to_local_items, f"{title} version {newest['version']}"),
         )
 
 

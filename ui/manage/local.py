@@ -32,9 +32,11 @@ def _rows(frame: pd.DataFrame) -> list[dict[str, str]]:
     return [r for r in rows if any(r.values())]
 
 
-def _save(system_id: int, rows: list[dict[str, str]], title: str, description: str, revision: int) -> None:
+def _save(system_id: int, rows: list[dict[str, str]], title: str, description: str, seen) -> None:  # noqa: ANN001
+    """Save the draft, based on what the page showed (`seen`: store.local_modules.Editing)."""
     try:
-        store.local_modules.save_draft(open_db(), actor(), system_id, rows, title, description, based_on=revision)
+        store.local_modules.save_draft(open_db(), actor(), system_id, rows, title, description,
+                                       based_on=seen.revision, from_version=seen.latest_version)  # fmt: skip
     except store.StoreError as exc:
         st.session_state[f"local_error_{system_id}"] = str(exc)
     else:
@@ -92,7 +94,7 @@ def local_items_panel(system) -> None:  # noqa: ANN001
     )
     changed = title.strip() != module.title or about.strip() != module.description or _rows(edited) != _rows(base)
     if changed:  # saved on every change: each edit reruns the page, and lands here
-        _save(system_id, _rows(edited), title, about, editing.revision)
+        _save(system_id, _rows(edited), title, about, editing)
 
     c1, c2, c3 = st.columns([2, 2, 2], vertical_alignment="bottom")
     note = c1.text_input("Note for this version (optional)", key=f"{key}_note", max_chars=500)
@@ -116,8 +118,18 @@ def local_items_panel(system) -> None:  # noqa: ANN001
         except store.StoreError as exc:
             show_error(exc)
         else:
-            flash("Draft discarded", where=_note(system_id))
+            flash("Draft discarded: bring it back with the button below until anything else is saved",
+                  where=_note(system_id))  # fmt: skip
             st.rerun()
+    if not editing.is_draft and store.local_modules.discarded(db, system_id) is not None:
+        if st.button("Bring back the discarded draft", key=f"{key}_bring_back"):
+            try:
+                store.local_modules.bring_back(db, actor(), system_id)
+            except store.StoreError as exc:
+                show_error(exc)
+            else:
+                flash("The discarded draft is back", where=_note(system_id))
+                st.rerun()
 
     with st.expander("Use a workbook instead"):
         st.download_button(
@@ -145,7 +157,7 @@ def local_items_panel(system) -> None:  # noqa: ANN001
                 for problem in problems:
                     st.markdown(f"- {plain(problem)}")
             else:
-                _save(system_id, rows, title, about, editing.revision)
+                _save(system_id, rows, title, about, editing)
 
     if not versions.empty:
         st.caption("Every published version (rounds keep the version they started with):")
