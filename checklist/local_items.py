@@ -274,6 +274,9 @@ def with_local(framework_version: str, module: LocalModule | None) -> Framework:
 def of_round(assessment: Mapping[str, Any]) -> Framework:
     """The framework of a round read with its local items (store.get_assessment's local_* columns)."""
     items = assessment.get("local_items")
+    if assessment.get("local_module_id") and "local_items" not in assessment:
+        # A round read without its local items would be scored without them, silently: never.
+        raise ValueError("this round includes local items; read it with store.get_assessment (LOCAL_COLUMNS)")
     if not items:
         return framework_for(assessment["framework_version"])
     return _joined(

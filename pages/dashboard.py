@@ -124,8 +124,8 @@ direction = (
     f"{f' by {formatting.score(abs(delta))}' if delta else ''} since {plain(previous.label)}."
 )
 st.info(
-    f"**Weakest domain: {weakest['domain']}** ({charts.level_label(weakest['current'])}). "
-    f"Strongest: {strongest['domain']} ({charts.level_label(strongest['current'])}).{direction}",
+    f"**Weakest domain: {plain(weakest['domain'])}** ({charts.level_label(weakest['current'])}). "
+    f"Strongest: {plain(strongest['domain'])} ({charts.level_label(strongest['current'])}).{direction}",
     icon=":material/insights:",
 )
 

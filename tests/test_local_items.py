@@ -311,6 +311,13 @@ def test_assess_shows_a_local_item_as_written_as_its_own_domain_and_scores_it_ap
     local = domains[domains["Domain"].str.contains("priorities")].iloc[0]
     assert _shown(local["Domain"]) == "Local *priorities* (local items: not in the overall score)"
     assert local["Score (0–4)"] == 4  # its own domain, scored
+    # Charted as its own domain: the radar has a spoke for it, named with its note (drawn as text).
+    from checklist import charts
+
+    current, previous, _ = analysis.rounds_around(db, aid)
+    radar = charts.radar(analysis.domain_table(current, previous), "Domain scores")
+    spokes = [str(t).replace("<br>", " ") for trace in radar.data for t in (trace.theta or [])]
+    assert "Local *priorities* (local items: not in the overall score)" in spokes
     # The overall score leaves the local domain out: nothing national is answered, so there is none.
     assert store.score(db, aid).overall is None
 

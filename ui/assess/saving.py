@@ -74,7 +74,9 @@ def _answer_words(value: object) -> str:
 
 
 def _field_note(title: str, field: str, value: object) -> str:
-    """What a saved field was, in words: 'Referrals: 2 · Developing', 'Referrals: target 4 · Thriving'."""
+    """What a saved field was, in words: 'Referrals: 2 · Developing', 'Referrals: target 4 · Thriving' (Markdown: the
+    item's title shown as written, since a system's own items are user text)."""
+    title = plain(title)
     if field == "answer":
         return f"{title}: {_answer_words(value)}"
     if field == "target_level":
