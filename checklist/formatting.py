@@ -127,6 +127,9 @@ def markdown_text(text: str | None) -> str:
 
 
 _NOT_IN_NAMES = str.maketrans("", "", "[]!<>*_`\\$~|#")
+# Unescaped, an address becomes a link even with a joiner after "://" (the joiner joins the address): one before
+# "://" and "@", and after "www", breaks the scheme, the mailbox and the "www." a link needs.
+_BEFORE_ADDRESS = re.compile(r"(?=://)|(?=@)|(?<=www)(?=\.)", re.IGNORECASE)
 
 
 def name_text(text: str | None) -> str:
@@ -134,4 +137,4 @@ def name_text(text: str | None) -> str:
     escaped): the characters that make links, images, emphasis or HTML taken out, addresses kept from becoming
     links. A national item's title holds none of them, so its name is unchanged."""
     text = (text or "").translate(_NOT_IN_NAMES)
-    return _ADDRESS.sub(lambda m: m.group(0) + WORD_JOINER, text)
+    return _BEFORE_ADDRESS.sub(WORD_JOINER, text)

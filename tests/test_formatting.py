@@ -80,3 +80,12 @@ def test_action_plan_writes_dates_out_and_marks_overdue_in_words():
     table = presentation.actions(plan)
     assert table.values.tolist() == [["Referrals", "Pilot", "PA lead", "30 June 2026 (overdue)", "In progress"],
                                      ["Feedback", "Survey", "No owner yet", "No date", "Not started"]]  # fmt: skip
+
+
+def test_a_hidden_label_keeps_a_titles_words_but_never_makes_a_link_or_an_image():
+    from checklist.formatting import WORD_JOINER, name_text
+
+    assert name_text("Co-production (CIMSPA): 1. start") == "Co-production (CIMSPA): 1. start"  # national titles
+    made = name_text("![x](http://evil.example/i.png) [go](https://a.example) **b** <i> mail@x.org www.x.org")
+    assert not set(made) & set("[]!<>*")
+    assert f"http{WORD_JOINER}://" in made and f"mail{WORD_JOINER}@x.org" in made and f"www{WORD_JOINER}.x" in made

@@ -51,10 +51,20 @@ def hostile(server):
     system_id = store.create_system(db, SYSTEM, "e2e")
     place = store.create_place(db, system_id, PLACE, "e2e")
     other = store.create_place(db, system_id, PAYLOADS["formatting"], "e2e")
+    # The system's own local items are user text too: every field of them hostile, in every round below.
+    local = {
+        "title": PAYLOADS["markdown link"],
+        "statement": EVERYTHING,
+        "evidence_prompt": PAYLOADS["html image"],
+        "why_it_matters": PAYLOADS["script"],
+        **{f"level_{v}": list(PAYLOADS.values())[v] for v in range(5)},
+    }
+    revision = store.local_modules.save_draft(db, "e2e", system_id, [local], PAYLOADS["formatting"])
+    store.local_modules.publish(db, "e2e", system_id, revision)
     items = current_framework().items_for(False)
     for place_id, label in ((place, ROUND), (other, "R0")):
         aid = store.create_assessment(db, system_id, place_id, label, "2026-10-01", "e2e", participants=EVERYTHING)
-        for n, item in enumerate(items):
+        for n, item in enumerate(store.framework_of(store.get_assessment(db, aid)).items_for(False)):
             store.save_response(db, aid, item.id, "e2e", answer="level", level=n % 5, evidence=EVERYTHING,
                                 evidence_links=PAYLOADS["markdown link"], target_level=4)  # fmt: skip
         store.add_action(db, aid, items[0].id, "e2e", PAYLOADS["markdown image"], owner=PAYLOADS["html image"])
@@ -78,6 +88,8 @@ PAGES = [
     ("compare", "compare", "Compare places"),
     ("workshop", "workshop?workshop={workshop}", "Governance"),
     ("manage", "manage", "Manage systems and places"),
+    ("assess-local-item", "assess?assessment={draft}&item=local-1", shown(PAYLOADS["markdown link"])),
+    ("framework", "framework", "The framework"),
     ("join", "join?code={code}", "Join a workshop"),
 ]
 
@@ -108,6 +120,9 @@ def test_hostile_text_is_shown_as_text_and_fetches_nothing(browser: Browser, ser
                 expect(page.get_by_text("Places compared:")).to_be_visible()
                 # Nothing is formatted: the Markdown, colour, icon and LaTeX in a place's name read as typed.
                 expect(page.get_by_text(PAYLOADS["formatting"]).first).to_be_visible()
+        if name == "framework":  # the system's local items, opened
+            page.get_by_text(shown(PAYLOADS["markdown link"]), exact=True).first.click()
+            expect(page.get_by_text(shown(PAYLOADS["html image"])).first).to_be_visible()
         if name == "assess-draft":
             title = shown(f"{PLACE} · {PAYLOADS['markdown link'][:60]}")
             expect(page.get_by_role("heading", name=title)).to_be_visible()
