@@ -244,6 +244,8 @@ def test_the_template_round_trips_and_a_wrong_workbook_changes_nothing(system):
         local_workbook.read_xlsx(out.getvalue(), "other.xlsx")
     with pytest.raises(LocalItemsError, match=r"expected the Excel workbook \(\.xlsx\)"):
         local_workbook.read_xlsx(b"title,statement\n", "local.csv")
+    with pytest.raises(LocalItemsError, match="holds no items; expected one item per row"):
+        local_workbook.read_xlsx(local_workbook.template_xlsx(), "empty.xlsx")
     with pytest.raises(store.StoreError, match="not an Excel"):
         local_workbook.read_xlsx(b"not a zip", "local.xlsx")
     # A row left incomplete in the workbook is named by the row the spreadsheet shows.
