@@ -16,7 +16,6 @@ import sqlite_utils
 
 from checklist import formatting, store
 from checklist.framework import LEVEL_NAMES, LOCAL_PREFIX, NATIONAL_ONLY_SQL, Framework, framework_for, wording_changes
-from checklist.local_items import LOCAL_NOTE
 from checklist.scoring import DONT_KNOW, AssessmentScore, Comparison, compare, score_assessment
 
 ROLLUP_RULES = ("median", "minimum", "population-weighted mean")
@@ -142,8 +141,7 @@ def domain_table(current: Round, previous: Round | None) -> pd.DataFrame:
         targets = [i.target for i in current.result.items if i.domain_id == d.domain_id and i.target is not None]
         rows.append(
             {
-                "domain": current.framework.domain(d.domain_id).title
-                + (f" {LOCAL_NOTE}" if current.framework.is_local(d.domain_id) else ""),
+                "domain": current.framework.domain_label(d.domain_id),
                 "current": d.score,
                 "previous": prev.get(d.domain_id),
                 "target": float(np.mean(targets)) if targets else None,

@@ -242,6 +242,14 @@ def _position(position: int, _: Item) -> int:
     return position
 
 
+def _frameworks_of(db: sqlite_utils.Database, kinds: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Framework]:
+    """The framework of each (framework version, local items version id or 0) the rounds use: one read of those
+    local items, however many rounds."""
+    kinds = list(dict.fromkeys((str(v), int(lid)) for v, lid in kinds))
+    local = store.local_modules.modules_by_id(db, (lid for _, lid in kinds))
+    return {(v, lid): local_items.with_local(v, local.get(lid)) for v, lid in kinds}
+
+
 def _frameworks(db: sqlite_utils.Database, scope: str) -> list[tuple[Framework, int]]:
     """Each framework the rounds in scope use, with the id of the local items version it includes (0: none)."""
     kinds = db.execute(
@@ -249,8 +257,7 @@ def _frameworks(db: sqlite_utils.Database, scope: str) -> list[tuple[Framework, 
             FROM scope JOIN assessments a ON a.id = scope.assessment_id""",
         {"scope": scope},
     ).fetchall()
-    local = store.local_modules.modules_by_id(db, (int(lid) for _, lid in kinds))
-    return [(local_items.with_local(v, local.get(int(lid))), int(lid)) for v, lid in kinds]
+    return [(fw, lid) for (_, lid), fw in _frameworks_of(db, kinds).items()]
 
 
 def _query(db: sqlite_utils.Database, sql: str, params: dict, columns: list[str]) -> Iterator[pd.DataFrame]:
@@ -383,11 +390,7 @@ def _responses(db: sqlite_utils.Database, ids: list[int]) -> tuple[pd.DataFrame,
     scope = _scope(ids)
     units = _assessments(db, scope)
     units["local_module_id"] = units["local_module_id"].astype("int64")
-    local = store.local_modules.modules_by_id(db, units["local_module_id"].unique())
-    frameworks = {
-        (v, lid): local_items.with_local(v, local.get(lid))
-        for v, lid in dict.fromkeys(zip(units["framework_version"], units["local_module_id"].tolist(), strict=True))
-    }
+    frameworks = _frameworks_of(db, zip(units["framework_version"], units["local_module_id"].tolist(), strict=True))
     # Every item of those frameworks gets a number, so a row is keyed by one integer: assessment × item.
     codes = {item_id: n for n, item_id in enumerate(dict.fromkeys(i.id for f in frameworks.values() for i in f.items))}
     width = len(codes)

@@ -25,6 +25,7 @@ ENABLERS_MODULE = "enablers"
 LOCAL_MODULE = "local"
 LOCAL_PREFIX = "local-"
 NATIONAL_ONLY_SQL = f"r.item_id NOT LIKE '{LOCAL_PREFIX}%'"  # a responses row `r` of a national item
+LOCAL_NOTE = "(local items: not in the overall score)"  # beside a system's own domain wherever domains are listed
 REPORT_LABEL = "In the report"
 SOURCE_LABEL = "In the source"
 # How a scale's quantity words are read. 1.0 and 1.1 define bands ('some' = at least one and no more than
@@ -399,6 +400,11 @@ class Framework:
     def is_local(self, domain_id: str) -> bool:
         """Whether a domain holds a system's own items (scored as its own domain, never in the overall score)."""
         return domain_id == LOCAL_MODULE and any(m.local for m in self.modules)
+
+    def domain_label(self, domain_id: str) -> str:
+        """A domain's title as scores list it: a system's own items' domain says it is not in the overall score."""
+        title = self.domain(domain_id).title
+        return f"{title} {LOCAL_NOTE}" if self.is_local(domain_id) else title
 
     @property
     def local_title(self) -> str:

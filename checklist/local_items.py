@@ -42,7 +42,6 @@ TITLE_LONGEST = 120
 MODULE_TITLE_LONGEST = 80
 TEXT_LONGEST = 1000  # statement, a level, a prompt, a reason
 DEFAULT_TITLE = "Our local priorities"
-LOCAL_NOTE = "(local items: not in the overall score)"  # beside a system's own domain wherever domains are listed
 # Each field of an item as a person writes it: (key, words on the page and in the workbook, required).
 FIELDS: tuple[tuple[str, str, bool], ...] = (
     ("title", "Title", True),
@@ -286,8 +285,3 @@ def of_round(assessment: Mapping[str, Any]) -> Framework:
         items,
         int(assessment.get("local_version") or 0),
     )
-
-
-def national(framework: Framework) -> Framework:
-    """The national framework of a round's framework: its local items taken away (for comparing like with like)."""
-    return framework_for(framework.version) if framework.local_title else framework

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from checklist.framework import Framework
-from checklist.local_items import LOCAL_NOTE
 from checklist.scoring import AssessmentScore, Comparison
 
 
@@ -63,8 +62,7 @@ def domain_table(framework: Framework, result: AssessmentScore, comparison: Comp
         change = changes.get(d.domain_id)
         rows.append(
             {
-                "Domain": framework.domain(d.domain_id).title
-                + (f" {LOCAL_NOTE}" if framework.is_local(d.domain_id) else ""),
+                "Domain": framework.domain_label(d.domain_id),
                 "Score (0–4)": None if d.score is None else round(d.score, 2),
                 "Band": d.band or "No score yet",
                 "Answered": f"{d.answered}/{d.total}",

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from checklist import access, analysis, exports, local_items, local_workbook, national, reports, store, workshops
-from checklist.framework import LEVEL_NAMES, LOCAL_MODULE, current_framework
+from checklist.framework import LEVEL_NAMES, LOCAL_MODULE, current_framework, framework_for
 from checklist.local_items import LocalItemsError
 from checklist.scoring import Answer
 from checklist.store.local_modules import LocalDraftChanged
@@ -86,7 +86,7 @@ def test_local_items_are_their_own_domain_and_never_count_in_the_overall_score()
     assert [i.id for i in fw.items_in(LOCAL_MODULE)] == ["local-1", "local-2"]
     assert fw.item("local-2").easy_levels[0] == "Step 0 words."
     assert fw.item("local-1").easy_levels == fw.item("local-1").levels  # no Easy Read given: the standard words
-    assert local_items.national(fw) is national_fw
+    assert framework_for(fw.version) is national_fw and not national_fw.local_title  # the national one, untouched
     answers = {i.id: Answer("level", 2) for i in national_fw.items_for(False)}
     answers |= {"local-1": Answer("level", 4), "local-2": Answer("level", 4)}
     from checklist.scoring import score_assessment

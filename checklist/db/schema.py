@@ -475,8 +475,9 @@ def _m0013_evidence_files(db: sqlite_utils.Database) -> None:
 @MIGRATIONS(name="0014_local_items")
 def _m0014_local_items(db: sqlite_utils.Database) -> None:
     # A system's own local items (checklist/local_items.py): each published version is a row never changed after,
-    # the one draft per system is saved on every change (revision counts the saves, for stale-save detection), and
-    # a round records the version it includes. New tables and a nullable column: servers running the code before
+    # the one draft per system is saved on every change (revision counts the saves, for stale-save detection; a
+    # discarded draft is kept, marked, until it is brought back or the next save replaces it), and a round records
+    # the version it includes. New tables and a nullable column: servers running the code before
     # it keep working (they read rounds without local items).
     db.execute(
         """CREATE TABLE local_modules (
@@ -502,7 +503,8 @@ def _m0014_local_items(db: sqlite_utils.Database) -> None:
             items TEXT NOT NULL,
             revision INTEGER NOT NULL,
             saved_at TEXT NOT NULL,
-            saved_by TEXT NOT NULL
+            saved_by TEXT NOT NULL,
+            discarded_at TEXT
         )"""
     )
     db.execute("CREATE UNIQUE INDEX local_module_drafts_system ON local_module_drafts(system_id)")

@@ -12,7 +12,7 @@ import sqlite_utils
 from checklist import access
 from checklist.clock import iso_now
 from checklist.db import decode, record, update_row, write_transaction
-from checklist.framework import CarryOver, carry_over, current_framework, framework_for, wording_changes
+from checklist.framework import CarryOver, carry_over, current_framework, wording_changes
 from checklist.store import local_modules
 from checklist.store.answers import RESPONSE_FIELDS, completeness_problems, responses
 from checklist.store.rounds import DRAFT, SUBMITTED, clean_note, ensure_draft, framework_of, get_assessment
@@ -61,9 +61,7 @@ def move_to_framework(
     assessment = get_assessment(db, assessment_id)
     ensure_draft(assessment)
     older = framework_of(assessment)  # both with the round's local items, which a move keeps as they are
-    newer = framework_of(
-        {**assessment, "framework_version": framework_for(version or current_framework().version).version}
-    )
+    newer = framework_of({**assessment, "framework_version": version or current_framework().version})
     if _version_key(newer.version) <= _version_key(older.version):
         raise StoreError(
             f"this round already uses framework {older.version}; it can only move to a newer version "

@@ -18,7 +18,7 @@ import sqlite_utils
 
 from checklist import access
 from checklist.clock import iso_now
-from checklist.db import decode, query_frame, query_row, record, write_transaction
+from checklist.db import query_frame, query_row, record, write_transaction
 from checklist.local_items import (
     DEFAULT_TITLE,
     LocalItemsError,
@@ -47,6 +47,7 @@ class Editing:
     saved_at: str = ""
     saved_by: str = ""
     latest_version: int = 0
+    discarded: LocalModule | None = None  # a draft discarded since, which can still be brought back
 
 
 def _manage(db: sqlite_utils.Database, actor: access.User | str, system_id: int, what: str) -> str:
@@ -81,25 +82,37 @@ def version_module(row: Mapping[str, Any]) -> LocalModule:
     return from_json(row["title"], row["description"], row["items"], int(row["version"]))
 
 
-def _draft(db: sqlite_utils.Database, system_id: int) -> dict[str, Any] | None:
+def _draft_row(db: sqlite_utils.Database, system_id: int) -> dict[str, Any] | None:
+    """The system's draft row: the draft being written, or (discarded_at set) the one discarded last."""
     return query_row(
         db,
-        "SELECT title, description, items, revision, saved_at, saved_by FROM local_module_drafts WHERE system_id = ?",
+        """SELECT title, description, items, revision, saved_at, saved_by, discarded_at FROM local_module_drafts
+           WHERE system_id = ?""",
         [system_id],
     )
 
 
+def _live(row: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    return row if row is not None and row["discarded_at"] is None else None
+
+
+def _module_of(row: Mapping[str, Any]) -> LocalModule:
+    return from_json(row["title"], row["description"], row["items"])
+
+
 def editing(db: sqlite_utils.Database, system_id: int) -> Editing:
-    """The local items as the editor shows them: the draft, else the latest version, else none yet."""
+    """The local items as the editor shows them: the draft, else the latest version, else none yet (with a draft
+    discarded since, which can be brought back)."""
     newest = latest(db, system_id)
     newest_version = int(newest["version"]) if newest else 0
-    draft = _draft(db, system_id)
-    if draft is not None:
-        module = from_json(draft["title"], draft["description"], draft["items"])
-        return Editing(module, int(draft["revision"]), True, draft["saved_at"], draft["saved_by"], newest_version)
+    row = _draft_row(db, system_id)
+    if draft := _live(row):
+        return Editing(_module_of(draft), int(draft["revision"]), True, draft["saved_at"], draft["saved_by"],
+                       newest_version)  # fmt: skip
+    thrown = _module_of(row) if row is not None else None
     if newest is not None:
-        return Editing(version_module(newest), 0, False, latest_version=newest_version)
-    return Editing(LocalModule(DEFAULT_TITLE, "", ()), 0, False)
+        return Editing(version_module(newest), 0, False, latest_version=newest_version, discarded=thrown)
+    return Editing(LocalModule(DEFAULT_TITLE, "", ()), 0, False, discarded=thrown)
 
 
 def _earlier_ids(db: sqlite_utils.Database, system_id: int) -> list[str]:
@@ -133,7 +146,8 @@ def save_draft(
         raise StoreError(str(exc)) from None
     now = iso_now()
     with write_transaction(db):
-        stored = _draft(db, system_id)
+        row = _draft_row(db, system_id)
+        stored = _live(row)
         revision = int(stored["revision"]) if stored else 0
         newest = latest(db, system_id) if stored is None and from_version is not None else None
         published_since = newest is not None and int(newest["version"]) != from_version
@@ -142,8 +156,9 @@ def save_draft(
             stale_by = stored["saved_by"] if stored else "someone"
         else:
             stale_by = ""
-            _write_draft(db, system_id, stored, [module.title, module.description, module.to_json(), revision + 1,
-                                                 now, name])  # fmt: skip
+            # A discarded draft's row is reused: its text is in the history, and it can no longer be brought back.
+            _write_draft(db, system_id, row, [module.title, module.description, module.to_json(), revision + 1,
+                                              now, name])  # fmt: skip
             record(db, name, ENTITY, system_id, "draft", None, _as_history(module))
     if stale_by:
         raise LocalDraftChanged(
@@ -154,7 +169,8 @@ def save_draft(
 
 
 def _write_draft(db: sqlite_utils.Database, system_id: int, stored: Mapping[str, Any] | None, values: list) -> None:
-    """Insert or update the draft: values are title, description, items, revision, saved_at, saved_by."""
+    """Insert or update the draft (a live one again): values are title, description, items, revision, saved_at,
+    saved_by."""
     if stored is None:
         db.execute(
             """INSERT INTO local_module_drafts (title, description, items, revision, saved_at, saved_by, system_id)
@@ -164,7 +180,7 @@ def _write_draft(db: sqlite_utils.Database, system_id: int, stored: Mapping[str,
     else:
         db.execute(
             """UPDATE local_module_drafts SET title = ?, description = ?, items = ?, revision = ?, saved_at = ?,
-               saved_by = ? WHERE system_id = ?""",
+               saved_by = ?, discarded_at = NULL WHERE system_id = ?""",
             [*values, system_id],
         )
 
@@ -177,38 +193,36 @@ def discard_draft(db: sqlite_utils.Database, actor: access.User | str, system_id
     """End the draft unpublished (its text stays in the history); the editor goes back to the latest version."""
     name = _manage(db, actor, system_id, "write this system's local items")
     with write_transaction(db):
-        stored = _draft(db, system_id)
+        stored = _live(_draft_row(db, system_id))
         if stored is None:
             return
         if int(stored["revision"]) != based_on:
             raise LocalDraftChanged(f"{stored['saved_by']} saved these local items meanwhile; nothing was discarded")
-        db.execute("DELETE FROM local_module_drafts WHERE system_id = ?", [system_id])
+        db.execute("UPDATE local_module_drafts SET discarded_at = ? WHERE system_id = ?", [iso_now(), system_id])
         old = {k: stored[k] for k in ("title", "description", "items")}
         record(db, name, ENTITY, system_id, "draft discarded", old, None)
 
 
 def discarded(db: sqlite_utils.Database, system_id: int) -> LocalModule | None:
-    """The draft discarded last, when nothing has been saved or published since (so it can be brought back)."""
-    row = query_row(
-        db,
-        "SELECT field, old_value FROM history WHERE entity = ? AND entity_id = ? ORDER BY id DESC LIMIT 1",
-        [ENTITY, str(system_id)],
-    )
-    if row is None or row["field"] != "draft discarded" or _draft(db, system_id) is not None:
-        return None
-    old = decode(row["old_value"])
-    return from_json(old["title"], old["description"], old["items"])
+    """The draft discarded last, while nothing has been saved or published since (so it can be brought back)."""
+    row = _draft_row(db, system_id)
+    return _module_of(row) if row is not None and row["discarded_at"] is not None else None
 
 
 def bring_back(db: sqlite_utils.Database, actor: access.User | str, system_id: int) -> None:
-    """Undo discarding the draft: it is the draft again, as it was (recorded in the history)."""
+    """Undo discarding the draft: it is the draft again, as it was (recorded in the history). Its revision moves on,
+    so an edit begun while there was no draft is refused rather than saved over it."""
     name = _manage(db, actor, system_id, "write this system's local items")
     with write_transaction(db):
-        module = discarded(db, system_id)
-        if module is None:
+        row = _draft_row(db, system_id)
+        if row is None or row["discarded_at"] is None:
             raise StoreError("there is no discarded draft to bring back (something was saved or published since)")
-        _write_draft(db, system_id, None, [module.title, module.description, module.to_json(), 1, iso_now(), name])
-        record(db, name, ENTITY, system_id, "draft brought back", None, _as_history(module))
+        db.execute(
+            """UPDATE local_module_drafts SET discarded_at = NULL, revision = ?, saved_at = ?, saved_by = ?
+               WHERE system_id = ?""",
+            [int(row["revision"]) + 1, iso_now(), name, system_id],
+        )
+        record(db, name, ENTITY, system_id, "draft brought back", None, _as_history(_module_of(row)))
 
 
 def publish(db: sqlite_utils.Database, actor: access.User | str, system_id: int, based_on: int, note: str = "") -> int:
@@ -219,18 +233,18 @@ def publish(db: sqlite_utils.Database, actor: access.User | str, system_id: int,
     if len(note) > 500:
         raise StoreError(f"the note is {len(note)} characters long; expected at most 500")
     with write_transaction(db):
-        stored = _draft(db, system_id)
+        stored = _live(_draft_row(db, system_id))
         if stored is None:
             raise NotFoundError("there is no draft to publish; change the local items first")
         if int(stored["revision"]) != based_on:
             raise LocalDraftChanged(f"{stored['saved_by']} saved these local items meanwhile; reload before publishing")
-        draft = from_json(stored["title"], stored["description"], stored["items"])
+        draft = _module_of(stored)
         try:
             module = validate(rows_of(draft), draft.title, draft.description, _earlier_ids(db, system_id))
         except LocalItemsError as exc:
             raise StoreError(str(exc)) from None
-        row = query_row(db, "SELECT max(version) AS v FROM local_modules WHERE system_id = ?", [system_id])
-        version = int((row or {}).get("v") or 0) + 1
+        newest = latest(db, system_id)
+        version = (int(newest["version"]) if newest else 0) + 1
         db.execute(
             """INSERT INTO local_modules (system_id, version, title, description, items, item_count, note,
                published_at, published_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",

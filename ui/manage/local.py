@@ -40,9 +40,9 @@ def _save(system_id: int, rows: list[dict[str, str]], title: str, description: s
     except store.StoreError as exc:
         st.session_state[f"local_error_{system_id}"] = str(exc)
     else:
-        count = sum(1 for r in rows if any(str(v or "").strip() for v in r.values()))
-        flash(f"Draft saved with {count} item{'s' if count != 1 else ''}: publish it when it is ready",
-              where=_note(system_id))  # fmt: skip
+        flash(
+            f"Draft saved with {summary.plural(len(rows), 'item')}: publish it when it is ready", where=_note(system_id)
+        )  # rows are never blank: the table drops them, and so does a workbook's reading
     st.rerun()
 
 
@@ -58,6 +58,7 @@ def local_items_panel(system) -> None:  # noqa: ANN001
     )
     editing = store.local_modules.editing(db, system_id)
     versions = store.local_modules.versions(db, system_id)
+    key = f"local_{system_id}_{editing.revision}_{editing.latest_version}"
     if editing.latest_version:
         newest = versions.iloc[0]
         st.write(
@@ -68,10 +69,21 @@ def local_items_panel(system) -> None:  # noqa: ANN001
         st.caption(
             f"Draft saved {formatting.moment(editing.saved_at)} by {plain(editing.saved_by)}, not yet published."
         )
+    if editing.discarded is not None:  # said next to what is published, where a person looks for it
+        st.caption(
+            f"A discarded draft ({summary.plural(len(editing.discarded.items), 'item')}) can still be brought back."
+        )
+        if st.button("Bring back the discarded draft", key=f"{key}_bring_back"):
+            try:
+                store.local_modules.bring_back(db, actor(), system_id)
+            except store.StoreError as exc:
+                show_error(exc)
+            else:
+                flash("The discarded draft is back", where=_note(system_id))
+                st.rerun()
     show_flashes(_note(system_id))
     if error := st.session_state.pop(f"local_error_{system_id}", None):
         show_error(store.StoreError(error))
-    key = f"local_{system_id}_{editing.revision}_{editing.latest_version}"
     module = editing.module
     title = st.text_input("Title of your local items", value=module.title, key=f"{key}_title", max_chars=80)
     about = st.text_area("What they cover (optional)", value=module.description, key=f"{key}_about", max_chars=1000)
@@ -118,18 +130,9 @@ def local_items_panel(system) -> None:  # noqa: ANN001
         except store.StoreError as exc:
             show_error(exc)
         else:
-            flash("Draft discarded: bring it back with the button below until anything else is saved",
+            flash("Draft discarded: bring it back with 'Bring back the discarded draft' until anything else is saved",
                   where=_note(system_id))  # fmt: skip
             st.rerun()
-    if not editing.is_draft and store.local_modules.discarded(db, system_id) is not None:
-        if st.button("Bring back the discarded draft", key=f"{key}_bring_back"):
-            try:
-                store.local_modules.bring_back(db, actor(), system_id)
-            except store.StoreError as exc:
-                show_error(exc)
-            else:
-                flash("The discarded draft is back", where=_note(system_id))
-                st.rerun()
 
     with st.expander("Use a workbook instead"):
         st.download_button(
