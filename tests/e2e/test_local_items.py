@@ -65,7 +65,10 @@ def test_local_items_are_uploaded_edited_published_and_answered(browser: Browser
         uploader = page.get_by_label("Upload the filled-in template").get_by_test_id("stFileUploaderDropzoneInput")
         broken = _workbook([_item("Green spaces"), _item("Pools", level_3="")])
         uploader.set_input_files({"name": "local.xlsx", "mimeType": "application/octet-stream", "buffer": broken})
-        page.get_by_role("button", name="Replace the draft with the workbook's items").click()
+        replace = page.get_by_role("button", name="Replace the draft with the workbook's items")
+        expect(replace).to_be_visible()  # drawn once the file has arrived
+        wait_idle(page)  # a click during a run can be lost when the run redraws the button
+        replace.click()
         expect(page.get_by_text("row 3: '3 · Maturing' is empty; every item needs it")).to_be_visible()
         expect(page.get_by_text("Nothing was changed.", exact=False)).to_be_visible()
         assert not store.local_modules.editing(db, system_id).is_draft, "a refused workbook changes nothing"
@@ -73,7 +76,10 @@ def test_local_items_are_uploaded_edited_published_and_answered(browser: Browser
         wait_idle(page)
         good = _workbook([_item("Green spaces"), _item("Pools")])
         uploader.set_input_files({"name": "local.xlsx", "mimeType": "application/octet-stream", "buffer": good})
-        page.get_by_role("button", name="Replace the draft with the workbook's items").click()
+        # The new file's run has happened once the refusal is gone: only then does the button use the new file.
+        expect(page.get_by_text("Nothing was changed.", exact=False)).to_have_count(0)
+        wait_idle(page)
+        replace.click()
         expect(page.get_by_text("Draft saved with 2 items: publish it when it is ready")).to_be_visible()
         assert [i.title for i in store.local_modules.editing(db, system_id).module.items] == ["Green spaces", "Pools"]
         wait_idle(page)
