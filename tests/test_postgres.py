@@ -252,6 +252,11 @@ def test_a_server_that_requires_tls_is_reached_over_tls(tmp_path):
         db = store.connect(address)
         assert db.raw("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetchone() == (True,)
         assert store.schema_version(db) == len(store.KNOWN_MIGRATIONS)
+        store.create_system(db, "Over TLS", ACTOR)
+        # A backup reads through a connection of its own (ADBC's libpq), which takes the address's sslmode too.
+        kept = store.connect(store.backup(db, tmp_path / "over-tls.db"))
+        assert kept.execute("SELECT name FROM systems").fetchall() == [("Over TLS",)]
+        kept.close()
         db.close()
     finally:
         postgres.close_pools()
@@ -325,3 +330,148 @@ def test_the_room_watcher_keeps_following_after_the_server_drops_its_connection(
     watcher.close()
     db.close()
     assert seen[-1].current_item == "shared-vision", "the watcher followed the room after losing its connection"
+
+
+def _backup_waiting_on(address: str, table: str, out) -> tuple[threading.Thread, dict]:
+    """A backup of `address` started on a thread, returned once its reader waits for `table` (locked by the
+    caller), with what it ended in."""
+    ended: dict = {}
+
+    def run() -> None:
+        try:
+            ended["path"] = store.backup(store.connect(address), out)
+        except Exception as exc:  # the test says what it expected
+            ended["error"] = exc
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    with psycopg.connect(address, autocommit=True) as watcher:
+        deadline = time.monotonic() + 60
+        while not watcher.execute(
+            "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE %s",
+            [f'%FROM "{table}"%'],
+        ).fetchone():
+            assert worker.is_alive() and time.monotonic() < deadline, f"the backup never reached {table}: {ended}"
+            time.sleep(0.02)
+    return worker, ended
+
+
+def test_a_backup_is_the_database_at_one_moment_while_others_write(tmp_path, pg_address):
+    db = store.connect(pg_address)
+    demo.create_demo(db)
+    before = db.execute("SELECT count(*) FROM history").fetchone()[0]
+    with psycopg.connect(pg_address) as late:
+        late.execute("LOCK TABLE history IN ACCESS EXCLUSIVE MODE")  # the backup reads the tables before it first
+        worker, ended = _backup_waiting_on(pg_address, "history", tmp_path / "moment.db")
+        late.execute(
+            "INSERT INTO history (at, actor, entity, entity_id, field) VALUES "
+            "('2026-01-01T00:00:00+00:00', 'late writer', 'database', '0', 'after the backup began')"
+        )
+        late.commit()
+    worker.join()
+    assert "error" not in ended, ended
+    assert db.execute("SELECT count(*) FROM history").fetchone()[0] == before + 1
+    kept = store.connect(ended["path"])
+    assert kept.execute("SELECT count(*) FROM history").fetchone()[0] == before, (
+        "a row committed after the backup began is not in it: every table is read from the same snapshot"
+    )
+    assert not kept.execute("SELECT 1 FROM history WHERE actor = 'late writer'").fetchone()
+    kept.close()
+    db.close()
+
+
+def test_a_server_lost_mid_backup_is_said_plainly_and_leaves_no_file(tmp_path, pg_address):
+    db = store.connect(pg_address)
+    demo.create_demo(db)
+    out = tmp_path / "lost.db"
+    with psycopg.connect(pg_address) as holder:
+        holder.execute("LOCK TABLE history IN ACCESS EXCLUSIVE MODE")
+        worker, ended = _backup_waiting_on(pg_address, "history", out)
+        with psycopg.connect(pg_address, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                """AND query LIKE '%FROM "history"%'"""
+            )
+        worker.join()
+        holder.rollback()
+    assert isinstance(ended.get("error"), store.StoreError), ended
+    assert "cannot be reached, or the connection to it was lost" in str(ended["error"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [], "no backup, and no half of one"
+    db.close()
+
+
+def test_a_backup_from_postgresql_holds_what_sqlites_own_holds_value_for_value_and_type(
+    tmp_path, pg_address, monkeypatch
+):
+    laptop = store.connect(tmp_path / "pilot.db")
+    demo.create_demo(laptop)
+    access.add_user(laptop, ACTOR, "ada@example.nhs.uk", "Ada")
+    privacy.erase_person(laptop, ACTOR, "ada@example.nhs.uk")  # the register's digests are bytes
+    own = store.connect(store.backup(laptop, tmp_path / "sqlite-own.db"))
+    hosted = store.connect(pg_address)
+    restoring.restore(hosted, tmp_path / "sqlite-own.db", tmp_path / "backups", ACTOR)
+    on_disk = store.connect(store.backup(hosted, tmp_path / "file.db"))
+
+    import sqlite3
+
+    import adbc_driver_sqlite.dbapi
+
+    real_connect = sqlite3.connect
+
+    def memory_only(target, *args, **kwargs):
+        assert target == ":memory:", f"a download must not write a file ({target})"
+        return real_connect(target, *args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", memory_only)
+    monkeypatch.setattr(adbc_driver_sqlite.dbapi, "connect", memory_only)
+    data = store.backup_bytes(hosted)
+    monkeypatch.undo()
+    downloaded = tmp_path / "download.db"
+    downloaded.write_bytes(data)
+    in_memory = store.connect(downloaded)
+
+    restored = [r for r in _everything(on_disk)["history"] if "restored_from" in r]
+    for copy in (on_disk, in_memory):
+        everything = _everything(copy)
+        assert everything["history"] == sorted([*_everything(own)["history"], *restored], key=repr)
+        assert {t: rows for t, rows in everything.items() if t != "history"} == {
+            t: rows for t, rows in _everything(own).items() if t != "history"
+        }, "every row of every table, as SQLite's own backup holds it"
+        for table, _, _ in table_keys(own):
+            columns = [c[1] for c in own.execute(f'PRAGMA table_info("{table}")').fetchall()]
+            types = ", ".join(f'typeof("{c}")' for c in columns)
+            not_the_restore = " WHERE field != 'restored_from'" if table == "history" else ""
+            kinds = f'SELECT DISTINCT {types} FROM "{table}"{not_the_restore}'
+            assert set(copy.execute(kinds).fetchall()) == set(own.execute(kinds).fetchall()), (
+                f"{table}: each value of the type SQLite's own backup gives it (1 is an integer, not 1.0 or '1')"
+            )
+        schema = "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name != '_sqlite_migrations' ORDER BY name"
+        assert copy.execute(schema).fetchall() == own.execute(schema).fetchall(), "the same schema, indexes too"
+    for db in (laptop, own, hosted, on_disk, in_memory):
+        db.close()
+
+
+def test_a_read_ahead_hands_everything_in_order_then_the_readers_error_and_stops_a_reader_left_behind():
+    from checklist.db.postgres import _ReadAhead
+
+    def failing(hand):
+        for n in range(10):
+            hand(n)
+        hand(_ReadAhead.END)
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    with _ReadAhead(failing) as ahead:
+        assert list(ahead.table()) == list(range(10)), "more than the queue holds, in order, up to the table's end"
+        with pytest.raises(psycopg.OperationalError, match="server closed"):
+            ahead.take()
+    reached = []
+
+    def endless(hand):
+        for n in range(10**9):
+            reached.append(n)
+            hand(n)
+
+    with _ReadAhead(endless) as ahead:
+        assert ahead.take() == 0
+    assert ahead._thread.is_alive() is False and len(reached) < 20, "the writer left: the reader stopped too"
+    assert ahead.failure is None

@@ -292,23 +292,24 @@ def table_keys(db: sqlite_utils.Database) -> list[tuple[str, str, list[str]]]:
 def backup(db: sqlite_utils.Database, destination: str | Path) -> Path:
     """A consistent snapshot of the whole database (SQLite's online backup API), written atomically."""
 
-    def copy(out: sqlite3.Connection) -> None:
+    def copy(out: sqlite3.Connection, _: Path) -> None:
         db.conn.backup(out)
         out.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
 
     return new_file(destination, copy)
 
 
-def new_file(destination: str | Path, fill: Callable[[sqlite3.Connection], None]) -> Path:
-    """A new SQLite file at `destination`, written by `fill` under a temporary name and moved into place only once
-    whole (a backup from either backend): a failure leaves no file, and never half of one."""
+def new_file(destination: str | Path, fill: Callable[[sqlite3.Connection, Path], None]) -> Path:
+    """A new SQLite file at `destination`, written by `fill` (given a connection to it and its temporary name) under
+    a temporary name and moved into place only once whole (a backup from either backend): a failure leaves no file,
+    and never half of one."""
     target = Path(destination)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
     out = sqlite3.connect(str(partial))
     try:
-        fill(out)
+        fill(out, partial)
     except BaseException:
         out.close()
         partial.unlink(missing_ok=True)
