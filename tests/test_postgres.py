@@ -475,3 +475,22 @@ def test_a_read_ahead_hands_everything_in_order_then_the_readers_error_and_stops
         assert ahead.take() == 0
     assert ahead._thread.is_alive() is False and len(reached) < 20, "the writer left: the reader stopped too"
     assert ahead.failure is None
+
+
+def test_a_backup_whose_server_has_gone_says_so_and_leaves_no_file(tmp_path, pg_server):
+    address = pg_server.create(template="migrated")
+    db = store.connect(address)
+    store.create_system(db, "Going away", ACTOR)
+    with pg_server.admin() as admin:  # the server refuses new connections to it from now on
+        admin.execute(f'ALTER DATABASE "{address.rsplit("/", 1)[1]}" ALLOW_CONNECTIONS false')
+    try:
+        with pytest.raises(store.StoreError) as refused:
+            store.backup(db, tmp_path / "never.db")
+        assert "cannot be reached" in str(refused.value), refused.value
+        assert list(tmp_path.iterdir()) == [], "no backup, and no half of one"
+    finally:
+        with pg_server.admin() as admin:
+            admin.execute(f'ALTER DATABASE "{address.rsplit("/", 1)[1]}" ALLOW_CONNECTIONS true')
+        db.close()
+        postgres.close_pools()
+        pg_server.drop(address.rsplit("/", 1)[1])

@@ -843,11 +843,12 @@ def _write_portable_file(db: Database, out: Any, path: Path) -> None:
     tables, indexes = _portable_schema(db, out)
     conninfo, settings = _conninfo(db.address)
     settings.pop("autocommit")  # psycopg's, not libpq's
+    target = sqlite_adbc.connect(str(path))
     try:
         source = pg_adbc.connect(psycopg.conninfo.make_conninfo(conninfo, **settings))
     except pg_adbc.Error as exc:
+        target.close()
         raise DatabaseUnavailable(explain(exc, db.address)) from None
-    target = sqlite_adbc.connect(str(path))
     reading, writing = source.cursor(), target.cursor()
 
     def read(hand: Callable[[Any], None]) -> None:
