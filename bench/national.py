@@ -13,7 +13,9 @@ shared and noisy, so a ratio is what holds):
 - an answer on the Assess page (save included) against the bare page's rerun;
 - the vote burst: 300 voters through the live room's vote writer (votes/s, p99, stored exactly once);
 - import of the national CSV into an empty database; Excel and CSV exports against the bare library
-  writing the same rows; the board report and comparison report as PDF in a cold process; backup;
+  writing the same rows; the board report and comparison report as PDF in a cold process;
+- the backup file and the backup download against the backend's own backup (on PostgreSQL also the reading
+  alone: every row read, nothing written);
 - with --live: the live room at each N against a real server (bench/live_load.py), the time from the
   facilitator pressing Reveal results to the bars on the presenter screen (Chromium, warm server, an
   absolute target of one second: there is no floor for "what the room waits for"), and the server's
@@ -76,6 +78,8 @@ TARGETS: dict[str, tuple[str, float | None, str, str]] = {
     "board report pdf cold": ("s", 3.0, "value", "lower"),
     "comparison report pdf cold": ("s", 3.0, "value", "lower"),
     "backup": ("x floor", None, "ratio", "lower"),
+    "backup download": ("x floor", None, "ratio", "lower"),
+    "backup reading alone": ("x floor", None, "ratio", "lower"),
     "live item change p95": ("ms", 1000.0, "value", "lower"),
     "live vote to presenter p95": ("ms", 1000.0, "value", "lower"),
     "live votes lost or doubled": ("votes", 0.0, "value", "lower"),
@@ -420,7 +424,7 @@ def measure_vote_burst(db_path: Path, scale: float, voters: int = 300, items: in
     ]
 
 
-# --- files: import, exports, reports, backup -----------------------------------------------------------
+# --- files: import, exports, reports, backups ----------------------------------------------------------
 
 
 def _cold(code: str) -> float:
@@ -431,7 +435,7 @@ def _cold(code: str) -> float:
 
 
 def measure_files(db_path: Path | str, scale: float, work: Path, empty: Any = None) -> list[dict]:
-    """Import, exports, reports and backup; `empty` makes an empty database of the same backend (default: a file)."""
+    """Import, exports and reports; `empty` makes an empty database of the same backend (default: a file)."""
     from checklist import exports, imports
 
     out = []
@@ -478,22 +482,58 @@ def measure_files(db_path: Path | str, scale: float, work: Path, empty: Any = No
         f"reports.pdf_bytes(reports.comparison_html(db, {sid}, None, date(2026, 11, 24)))"
     )
     out.append(record("comparison report pdf cold", comparison, floor, scale))
-    import sqlite3
-
-    t0 = time.perf_counter()
-    store.backup(db, work / f"backup-{scale}.db")
-    backup_seconds = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    if store.is_postgres(db):  # the floor: PostgreSQL's own dump of the same database
-        dump = next(Path(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump")))
-        subprocess.run([str(dump), "-Fc", "-f", str(work / f"floor-{scale}.dump"), str(db_path)], check=True)
-    else:
-        target = sqlite3.connect(work / f"floor-{scale}.db")
-        db.conn.backup(target)
-        target.close()
-    out.append(record("backup", backup_seconds, time.perf_counter() - t0, scale))
     db.close()
     return out
+
+
+def measure_backups(db_path: Path | str, scale: float, work: Path, repeat: int = 3) -> list[dict]:
+    """The backup file and the backup download (made in memory), each against the backend's own backup of the
+    same database (SQLite's backup API; PostgreSQL's `pg_dump`); on PostgreSQL also its reading alone: every row
+    of every table read through ADBC, nothing written, what any backup from a server must pay first. Each is the
+    median of `repeat` rounds, every round taking all of them in turn (a shared machine's noise falls on each)."""
+    import sqlite3
+
+    db = store.connect(db_path)
+    postgres = store.is_postgres(db)
+    listed = "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+    tables = [t for (t,) in db.execute(listed)] if postgres else []
+
+    def timed(job: Any) -> float:
+        t0 = time.perf_counter()
+        job()
+        return time.perf_counter() - t0
+
+    def own_backup() -> None:
+        if postgres:  # the floor: PostgreSQL's own dump of the same database
+            dump = next(Path(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump")))
+            subprocess.run([str(dump), "-Fc", "-f", str(work / f"floor-{scale}.dump"), str(db_path)], check=True)
+        else:
+            copy = work / f"floor-{scale}.db"
+            copy.unlink(missing_ok=True)  # a new file each time, as the app's backup writes (not pages journalled over)
+            target = sqlite3.connect(copy)
+            db.conn.backup(target)
+            target.close()
+
+    def reading_alone() -> None:
+        import adbc_driver_postgresql.dbapi as pg_adbc
+
+        with pg_adbc.connect(str(db_path)) as conn, conn.cursor() as cursor:
+            for table in tables:
+                cursor.execute(f'SELECT * FROM "{table}"')
+                for _ in cursor.fetch_record_batch():
+                    pass
+
+    jobs = {"backup": lambda: store.backup(db, work / f"backup-{scale}.db"),
+            "backup download": lambda: store.backup_bytes(db), "floor": own_backup}  # fmt: skip
+    if postgres:
+        jobs["backup reading alone"] = reading_alone
+    times: dict[str, list[float]] = {name: [] for name in jobs}
+    for _ in range(repeat):
+        for name, job in jobs.items():
+            times[name].append(timed(job))
+    floor = statistics.median(times.pop("floor"))
+    db.close()
+    return [record(name, statistics.median(runs), floor, scale, runs=len(runs)) for name, runs in times.items()]
 
 
 # --- a real server: the live room at each N, and peak RSS after every page -------------------------------
@@ -737,7 +777,7 @@ def _load_into_postgres(server: Any, path: Path, name: str) -> str:
     db = store.connect(address)
     source = sqlite_utils.Database(path)
     postgres.replace_contents(db, source)
-    db.raw("ANALYZE")
+    db.raw("VACUUM ANALYZE")  # as a server in use is: its rows vacuumed, so a first full read writes no hint bits
     db.raw("CHECKPOINT")  # the load's own writes reach the disk now, not in the middle of what is measured next
     source.close()
     db.close()
@@ -764,8 +804,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument(
         "--parts",
         nargs="+",
-        default=["pages", "votes", "files"],
-        choices=["pages", "votes", "files", "reveal"],
+        default=["pages", "votes", "files", "backups"],
+        choices=["pages", "votes", "files", "backups", "reveal"],
         help="which measures to take (all by default)",
     )
     args = parser.parse_args(argv)
@@ -795,6 +835,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
 
                 parts = {"pages": measure_pages, "votes": measure_vote_burst,
                          "files": lambda path, scale, empty=empty: measure_files(path, scale, work, empty),
+                         "backups": lambda path, scale: measure_backups(path, scale, work, args.repeat),
                          "reveal": _reveal_on_its_own_server}  # fmt: skip
                 for part in args.parts:
                     for r in parts[part](target, scale):

@@ -27,7 +27,7 @@ def test_the_national_benchmark_runs_small_and_writes_its_records(tmp_path, monk
     for page in ("home", "assess", "dashboard", "compare places", "workshop", "the framework", "manage"):
         assert {f"{page} cold", f"{page} warm"} <= names
     assert {"assess rerun after an answer", "vote burst throughput", "vote burst stored exactly once",
-            "import national csv", "board report pdf cold", "backup"} <= names  # fmt: skip
+            "import national csv", "board report pdf cold", "backup", "backup download"} <= names  # fmt: skip
     burst = next(r for r in written if r["name"] == "vote burst stored exactly once")
     assert burst["value"] == 0 and burst["met"] is True, "every vote of the burst stored exactly once"
     for r in written:
@@ -55,3 +55,15 @@ def test_with_both_backends_the_table_puts_them_side_by_side(tmp_path):
     table = bench.table_markdown([bench._tagged(sqlite, "sqlite", []), postgresql], "2026-12-07", "2 cores")
     assert "| what | 1× SQLite | 1× PostgreSQL | target | met |" in table
     assert "| import national csv | 4 s | 5 s [1.25× SQLite] | ≤ 5 s | yes |" in table
+
+
+def test_the_backups_part_runs_on_postgresql_too(tmp_path, pg_address):
+    from checklist import demo, store
+
+    bench = _national()
+    db = store.connect(pg_address)
+    demo.create_demo(db)
+    db.close()
+    records = bench.measure_backups(pg_address, 0.01, tmp_path)
+    assert [r["name"] for r in records] == ["backup", "backup download", "backup reading alone"]
+    assert all(r["value"] > 0 and r["floor"] > 0 for r in records), "each against PostgreSQL's own pg_dump"

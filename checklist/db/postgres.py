@@ -726,7 +726,7 @@ def _tables_in_order(target: Any) -> list[tuple[str, list[str]]]:
 def _portable_schema(db: Database, out: Any) -> tuple[list[tuple[str, list[str]]], list[str]]:
     """The empty SQLite connection `out` given the schema `db` is at (the same steps), with no rows (the rows the
     steps wrote themselves come from the source too) and, for now, no indexes: made once at the end, from the
-    statements returned, rather than kept up to date row by row (twice as fast at national size)."""
+    statements returned, rather than kept up to date row by row."""
     import sqlite_utils
 
     from checklist.db.schema import KNOWN_MIGRATIONS, MIGRATIONS
