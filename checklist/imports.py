@@ -52,6 +52,10 @@ NA_WORDS = {"n/a", "na", "not applicable", "not_applicable"}
 SKIP, REPLACE = "skip", "replace"
 
 
+class EmptyTable(store.StoreError):
+    """A file that is a table but holds no rows below its header (each reader says what rows it expected)."""
+
+
 class ImportRefused(store.StoreError):
     """A file that cannot be imported; `problems` lists every bad row."""
 
@@ -217,7 +221,7 @@ def read_table(data: bytes, filename: str, bounds: Limits | None = None) -> pd.D
         else:
             raise store.StoreError(f"{filename}: unknown file type; expected a .csv or .xlsx file")
     except pd.errors.EmptyDataError:
-        raise store.StoreError(f"{filename}: no rows found") from None
+        raise EmptyTable(f"{filename}: no rows found") from None
     except zipfile.BadZipFile:
         raise store.StoreError(f"{filename}: could not be read (not an Excel .xlsx file)") from None
     except UnicodeDecodeError:
@@ -240,7 +244,7 @@ def read_table(data: bytes, filename: str, bounds: Limits | None = None) -> pd.D
     frame.index = range(1, len(frame) + 1)  # spreadsheet row numbers
     frame = frame[(frame != "").any(axis=1)]
     if frame.empty:
-        raise store.StoreError(f"{filename}: no rows found")
+        raise EmptyTable(f"{filename}: no rows found")
     header_row = frame.index[0]
     header = [h.strip().lower() for h in frame.loc[header_row]]
     body = frame.drop(index=header_row)
@@ -250,7 +254,7 @@ def read_table(data: bytes, filename: str, bounds: Limits | None = None) -> pd.D
         if column not in ACTION_COLUMNS:
             body[column] = body[column].str.strip()
     if body.empty:
-        raise store.StoreError(f"{filename}: has a header row but no data rows; expected one row per assessment")
+        raise EmptyTable(f"{filename}: has a header row but no data rows; expected one row per assessment")
     if len(body) > bounds.max_rows or len(body.columns) > bounds.max_columns:
         raise store.StoreError(
             f"{filename} has {len(body):,} rows and {len(body.columns)} columns; the limits are "

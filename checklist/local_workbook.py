@@ -9,7 +9,6 @@ import dataclasses
 import io
 
 from checklist import exports, imports, local_items
-from checklist.errors import StoreError
 from checklist.framework import LEVEL_NAMES
 from checklist.local_items import FIELD_KEYS, FIELDS, LocalModule
 
@@ -76,12 +75,10 @@ def read_xlsx(data: bytes, filename: str) -> list[dict[str, str]]:
     small = dataclasses.replace(bounds, max_bytes=min(bounds.max_bytes, MAX_BYTES), max_rows=local_items.MAX_ITEMS * 5)
     try:
         frame = imports.read_table(data, filename, small)
-    except StoreError as exc:
-        if "no data rows" in str(exc) or "no rows found" in str(exc):  # said for assessments: say it for items
-            raise local_items.LocalItemsError(
-                f"{filename} holds no items; expected one item per row, below the template's headings"
-            ) from None
-        raise
+    except imports.EmptyTable:  # said for assessments: say it for items
+        raise local_items.LocalItemsError(
+            f"{filename} holds no items; expected one item per row, below the template's headings"
+        ) from None
     wanted = {h.strip().lower(): key for h, key in zip(HEADERS, ("id", *FIELD_KEYS), strict=True)}
     missing = [h for h in HEADERS if h.strip().lower() not in frame.columns]
     if missing:

@@ -746,6 +746,12 @@ def _portable_schema(db: Database, out: Any) -> tuple[list[tuple[str, list[str]]
     return tables, [sql for _, sql in indexes]
 
 
+def _every_row(table: str, columns: list[str]) -> str:
+    """A backup's read of one table: its columns in the SQLite file's order, its rows in key order."""
+    listed = ", ".join(f'"{c}"' for c in columns)
+    return f'SELECT {listed} FROM "{table}" ORDER BY 1'
+
+
 class _Stopped(Exception):
     """The writer has gone: the reader stops."""
 
@@ -810,9 +816,8 @@ def _write_portable(db: Database, out: Any) -> None:
     def read(hand: Callable[[Any], None]) -> None:
         with read_snapshot(db):
             for table, columns in tables:
-                listed = ", ".join(f'"{c}"' for c in columns)
                 with db.cursor(name=f"backup_{table}") as cursor:  # read on the server in batches, not all at once
-                    cursor.execute(f'SELECT {listed} FROM "{table}" ORDER BY 1')
+                    cursor.execute(_every_row(table, columns))
                     while rows := cursor.fetchmany(BACKUP_BATCH):
                         hand(rows)
                 hand(_ReadAhead.END)
@@ -820,8 +825,7 @@ def _write_portable(db: Database, out: Any) -> None:
     try:
         with _ReadAhead(read) as ahead:
             for table, columns in tables:
-                listed = ", ".join(f'"{c}"' for c in columns)
-                insert = f'INSERT INTO "{table}" ({listed}) VALUES ({", ".join("?" for _ in columns)})'
+                insert = f'INSERT INTO "{table}" VALUES ({", ".join("?" for _ in columns)})'  # every column, in order
                 for rows in ahead.table():
                     out.executemany(insert, rows)
     except psycopg.Error as exc:
@@ -855,8 +859,7 @@ def _write_portable_file(db: Database, out: Any, path: Path) -> None:
         # In the transaction ADBC began on connecting (autocommit is off): every table as at one moment.
         reading.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         for table, columns in tables:
-            listed = ", ".join(f'"{c}"' for c in columns)
-            reading.execute(f'SELECT {listed} FROM "{table}" ORDER BY 1')
+            reading.execute(_every_row(table, columns))
             batches = reading.fetch_record_batch()
             hand(batches.schema)
             for batch in batches:
